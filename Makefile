@@ -1,0 +1,56 @@
+# Every target sets itself up: a fresh machine with Python 3.10+ needs nothing else.
+# `make reports` builds all force reports on synthetic data; `make test` runs the tests.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SOTERIA := $(VENV)/bin/soteria
+STAMP  := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
+KERNEL := soteria
+NATIONAL_DATA := synthetic_data/national/cases.parquet
+SEED ?= 0
+
+.PHONY: setup test reports bench lab lint reference dictionary clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (soteria)" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+test: setup
+	$(PY) -m pytest -q
+
+$(NATIONAL_DATA): | setup
+	$(SOTERIA) generate --out $(NATIONAL_DATA) --seed $(SEED)
+
+reports: setup $(NATIONAL_DATA)
+	$(SOTERIA) report --data $(NATIONAL_DATA) --forces all --out reports
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/run_all.py $(ARGS)
+
+lab: setup
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+lint: setup
+	$(VENV)/bin/ruff check soteria_research tests benchmarks
+
+dictionary: setup
+	$(SOTERIA) dictionary
+
+# Regenerates the R reference values kept in tests/reference/ (needs R: apt-get install -y
+# r-base-core r-cran-survival r-cran-cmprsk). The tests read the committed values, not R.
+reference:
+	cd tests/reference && for script in make_reference_*.R; do Rscript $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) reports/*/ .pytest_cache

@@ -1,0 +1,1 @@
+"""The reporting layer: disclosure control, figures, papermill report runs, HTML and provenance."""
