@@ -110,3 +110,11 @@ def test_ci_runs_the_readme_test_command():
     commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.startswith("#") and not line.startswith(("set ", "cd "))]
     assert commands == ["make test"]
+
+
+def test_public_entry_points_resolve():
+    import soteria_research as sr
+
+    for name in sr._ENTRY_POINTS:
+        assert callable(getattr(sr, name)), name
+    assert set(sr._ENTRY_POINTS) <= set(sr.__all__)
