@@ -50,7 +50,7 @@ dictionary: setup
 # Regenerates the R reference values kept in tests/reference/ (needs R: apt-get install -y
 # r-base-core r-cran-survival r-cran-cmprsk). The tests read the committed values, not R.
 reference:
-	cd tests/reference && for script in make_reference_*.R; do Rscript $$script || exit 1; done
+	for script in tests/reference/make_reference_*.R; do Rscript $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) reports/*/ .pytest_cache
