@@ -30,7 +30,7 @@ def read_reference(name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def mgus2() -> pd.DataFrame:
-    return read_reference("cr_mgus2.csv")
+    return read_reference("mgus2.csv")
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ def reference() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def datasets() -> dict[str, pd.DataFrame]:
-    mgus = _read("cox_mgus2.csv")
+    mgus = _read("mgus2.csv")
     mgus["pcm"] = (mgus["event"] == 1).astype(int)
     return {"lung": _read("cox_lung.csv"), "veteran": _read("cox_veteran.csv"), "mgus2": mgus,
             "ties": _read("cox_ties.csv"), "entry": _read("cox_entry.csv"),

@@ -3,7 +3,7 @@
 # Fine-Gray regression (survival::finegray + coxph, cmprsk::crr).
 #
 # Run from the repository root:  Rscript tests/reference/make_reference_competing_risks.R
-# Writes tests/reference/data/{cr_mgus2.csv, cr_ties.csv, cr_heavy_censoring.csv,
+# Writes tests/reference/data/{mgus2.csv, cr_ties.csv, cr_heavy_censoring.csv,
 #   cr_cuminc.csv, cr_finegray_coef.csv, cr_finegray_vcov.csv} and
 #   tests/reference/versions_competing_risks.txt.
 # Needs R >= 4.0 with survival >= 3.0 and cmprsk (Debian: r-base-core r-cran-survival
@@ -25,7 +25,7 @@ mgus <- survival::mgus2
 mgus$etime <- with(mgus, ifelse(pstat == 0, futime, ptime))
 mgus$event <- with(mgus, ifelse(pstat == 0, 2 * death, 1))   # 0 censor, 1 pcm, 2 death
 mgus$outcome <- c("censored", "pcm", "death")[mgus$event + 1]
-write.csv(mgus, file.path(out_dir, "cr_mgus2.csv"), row.names = FALSE, na = "")
+write.csv(mgus, file.path(out_dir, "mgus2.csv"), row.names = FALSE, na = "")
 
 set.seed(20240611)
 # Whole-day times with many ties, three causes and about a quarter censored.
@@ -58,7 +58,7 @@ write.csv(heavy, file.path(out_dir, "cr_heavy_censoring.csv"), row.names = FALSE
 
 # Every computation below uses the data exactly as written to the CSV files (what the Python
 # tests read), not R's unrounded doubles.
-mgus <- read.csv(file.path(out_dir, "cr_mgus2.csv"))
+mgus <- read.csv(file.path(out_dir, "mgus2.csv"))
 ties <- read.csv(file.path(out_dir, "cr_ties.csv"))
 heavy <- read.csv(file.path(out_dir, "cr_heavy_censoring.csv"))
 

@@ -31,7 +31,7 @@ mgus <- survival::mgus2
 mgus$etime <- with(mgus, ifelse(pstat == 0, futime, ptime))
 mgus$event <- with(mgus, ifelse(pstat == 0, 2 * death, 1))   # 0 censor, 1 pcm, 2 death
 mgus$outcome <- c("censored", "pcm", "death")[mgus$event + 1]
-save_csv(mgus, "cox_mgus2.csv")
+save_csv(mgus, "mgus2.csv")
 
 set.seed(20261129)
 # Whole-day times (heavy ties), three strata, non-integer case weights, clusters of rows.
