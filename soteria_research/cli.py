@@ -161,9 +161,9 @@ def pseudonymise(
                                       or "no direct identifiers found"))
             typer.echo("This is pseudonymised, not anonymised, data: handle it as personal data.")
         else:
-            from .data.ingest import _read_table
+            from .data.ingest import read_table
 
-            frame = _read_table(source)
+            frame = read_table(source)
         if check:
             typer.echo(k_anonymity(frame).summary())
     except SoteriaError as error:

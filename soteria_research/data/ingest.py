@@ -146,7 +146,7 @@ def read_cases(
     """
     path = Path(path)
     spec = _load_mapping(mapping)
-    raw = _read_table(path)
+    raw = read_table(path)
     raw = _apply_mapping(raw, spec, source=str(path))
     return validate_cases(raw, extract_date=extract_date, source=str(path), mapping=spec,
                           header_rows=1 if READERS.get(path.suffix.lower()) != "parquet" else 0)
@@ -243,7 +243,12 @@ _PANDERA_DTYPES = {"string": object, "date": "datetime64[ns]", "integer": "Int64
 # --------------------------------------------------------------------------------------------
 # Reading and mapping
 # --------------------------------------------------------------------------------------------
-def _read_table(path: Path) -> pd.DataFrame:
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a CSV, Parquet or Excel file as it is (no mapping, no validation).
+
+    Raises :class:`DataValidationError` with the file and the fix when it cannot be read.
+    """
+    path = Path(path)
     if not path.exists():
         raise DataValidationError(f"{path}: no such file. Check the path (and SOTERIA_DATA_DIR).")
     kind = READERS.get(path.suffix.lower())

@@ -1,0 +1,220 @@
+"""Benchmark disclosure control's share of a force report's build time, and pseudonymisation.
+
+1. Report: every DisclosureControl call of the force notebook, timed while its code runs in
+   this process (as bench_reports' floor does), plus the force's share of the run's one-off
+   linked protection; against the report's real build time by the runner (papermill in a warm
+   kernel, HTML). Goal: disclosure <= 5% of the build. The share of the plain in-process run
+   (no kernel, papermill or HTML: a floor) is printed too, as an upper bound.
+2. Tables: the report's tables computed by the analysis functions vs protected (per table).
+3. Pseudonymise: keyed HMAC of the four identifier columns of a 1M-row extract (--quick: 100k).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import best_of, report  # noqa: E402
+
+DATA = Path(__file__).resolve().parent / "_data"
+FORCES = {"quick": ["durham", "city_of_london"], "full": ["durham", "kent", "city_of_london"]}
+# (a run's data hold every force; three keep the national step short, and a force report's
+# own work depends only on its own cases and the linked tables' size)
+
+
+class DisclosureTimer:
+    """Wraps the DisclosureControl methods a notebook calls, timing only the outermost call."""
+
+    METHODS = ("protect", "show", "check_figure_data", "safe_count", "safe_rate", "write_log",
+               "appendix", "caption")
+
+    def __init__(self):
+        from soteria_research.reporting import disclosure
+
+        self.cls = disclosure.DisclosureControl
+        self.seconds, self.depth, self.calls, self.originals = 0.0, 0, 0, {}
+
+    def __enter__(self):
+        for name in self.METHODS:
+            original = getattr(self.cls, name)
+            self.originals[name] = original
+            setattr(self.cls, name, self._wrap(original))
+        return self
+
+    def _wrap(self, original):
+        timer = self
+
+        def timed(*args, **kwargs):
+            timer.depth += 1
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                timer.depth -= 1
+                if timer.depth == 0:
+                    timer.seconds += time.perf_counter() - start
+                    timer.calls += 1
+        return timed
+
+    def __exit__(self, *exc):
+        for name, original in self.originals.items():
+            setattr(self.cls, name, original)
+
+
+def built_seconds(data: Path, forces: list[str]) -> dict[str, float]:
+    """Each force report's real build time (papermill in a warm kernel, HTML) by the runner."""
+    from bench_reports import kernel_name
+
+    from soteria_research.reporting.runner import run_reports
+
+    out = Path(tempfile.mkdtemp(prefix="soteria-bench-disclosure-run-"))
+    # the first report also pays for starting the kernel: build one first, then the others
+    run_reports(data, forces=forces[:1], out=out / "warm", workers=1, national=False,
+                kernel_name=kernel_name(), progress=False)
+    result = run_reports(data, forces=forces, out=out / "run", workers=1, national=False,
+                         kernel_name=kernel_name(), progress=False)
+    return {o.name: o.seconds for o in result.reports if o.status == "ok"}
+
+
+def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None:
+    """Disclosure time inside each force notebook (timed in-process, the notebook's own code
+    run plainly) plus its share of the run's linked protection, against the report's real build
+    time and against the plain run (a floor: the share there is an upper bound)."""
+    import pandas as pd
+    from bench_reports import plain_execute
+
+    from soteria_research.reporting import disclosure, national
+    from soteria_research.reporting.parameters import ReportParameters
+    from soteria_research.reporting.runner import FORCE_NOTEBOOK
+
+    shared = Path(tempfile.mkdtemp(prefix="soteria-bench-disclosure-"))
+    params = ReportParameters.validate(force="national", data=str(data), shared=str(shared))
+    original, linked_seconds = disclosure.protect_linked, []
+
+    def timed_protect_linked(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            linked_seconds.append(time.perf_counter() - start)
+
+    disclosure.protect_linked = timed_protect_linked  # the run's one-off linked protection
+    try:
+        national.prepare_national(params, shared)
+    finally:
+        disclosure.protect_linked = original
+    cases = pd.read_parquet(shared / "cases.parquet")
+    linked_per_force = sum(linked_seconds) / max(cases["force"].nunique(), 1)
+    for force in forces:
+        parameters = {"force": force, "data": str(data), "shared": str(shared),
+                      "output": str(shared / "out" / force), "disclosure": "publication"}
+        plain_execute(str(FORCE_NOTEBOOK), json.dumps(parameters))  # warm imports and caches
+        with DisclosureTimer() as timer:
+            start = time.perf_counter()
+            plain_execute(str(FORCE_NOTEBOOK), json.dumps(parameters))
+            plain = time.perf_counter() - start
+        ours = timer.seconds + linked_per_force
+        build = built.get(force)
+        share = ours / build if build else None
+        report("disclosure", f"share of the {force} report build", ours,
+               peer="report build (runner: papermill + HTML)", peer_s=build,
+               goal="<= 5% of build", met=None if share is None else share <= 0.05,
+               share=None if share is None else round(share, 4),
+               share_of_plain_run=round(ours / (plain + linked_per_force), 4),
+               plain_run_s=round(plain, 3), calls=timer.calls,
+               in_notebook_s=round(timer.seconds, 3), linked_share_s=round(linked_per_force, 3),
+               linked_total_s=round(sum(linked_seconds), 3),
+               cases=int((cases["force"] == force).sum()))
+
+
+def table_share(data: Path, force: str) -> None:
+    """Computing a force's report tables vs protecting them (analysis functions only)."""
+    import pandas as pd
+
+    from soteria_research.analysis import attrition, competing_risks, pillars
+    from soteria_research.analysis.timeline import time_to_outcome
+    from soteria_research.reporting.disclosure import DisclosureControl
+
+    cases = pd.read_parquet(data)
+    cases = cases[cases["force"] == force]
+
+    def compute():
+        tte = time_to_outcome(cases)
+        return {
+            "funnel": (attrition.funnel(cases), {"counts": ["n"]}),
+            "outcome_mix": (attrition.outcome_mix(cases, level="group"), {}),
+            "outcome_codes": (attrition.outcome_mix(cases, level="code"), {}),
+            "cohort_trends": (attrition.cohort_rates(cases, within_days=365, freq="Y"),
+                              {"kind": "rates", "by": ["cohort"]}),
+            "curve": (competing_risks.cumulative_incidence(tte), {"kind": "curve"}),
+            "withdrawal_timing": (pillars.withdrawal_timing(cases), {}),
+            "repeat_suspects": (pillars.repeat_suspects(cases), {}),
+            "device_requests": (pillars.device_requests(cases), {"kind": "rates"}),
+            "officer_caseload": (pillars.officer_caseload(cases),
+                                 {"by": ["caseload"], "counts": ["officers", "cases"]}),
+        }
+
+    tables = compute()
+
+    def protect_all():
+        dc = DisclosureControl(profile="publication")
+        for name, (table, options) in tables.items():
+            dc.protect(table, name=name, **options)
+        return dc
+
+    compute_s, protect_s = best_of(compute, 3), best_of(protect_all, 3)
+    report("disclosure", f"protect {len(tables)} report tables of {force} ({len(cases)} cases)",
+           protect_s, peer="computing those tables", peer_s=compute_s,
+           goal="context for the report share", met=None)
+
+
+def pseudonymise_speed(rows: int) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from soteria_research.data.pseudonymise import pseudonymise
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({
+        "crime_ref": [f"CR/{i:08d}" for i in range(rows)],
+        "victim_id": [f"V{i:08d}" for i in rng.integers(0, rows * 0.9, rows)],
+        "suspect_id": [f"S{i:08d}" for i in rng.integers(0, rows * 0.6, rows)],
+        "officer_id": [f"O{i:05d}" for i in rng.integers(0, 20_000, rows)],
+    })
+    key = secrets.token_bytes(32)
+    seconds = best_of(lambda: pseudonymise(frame, key=key), 1)
+    report("pseudonymise", f"HMAC-SHA-256 of 4 identifier columns, {rows:,} rows", seconds,
+           goal="1M rows in seconds (< 10 s)", met=seconds < 10 * rows / 1_000_000)
+
+
+def case_file(quick: bool, forces: list[str]) -> Path:
+    """Synthetic cases of the benchmark's forces (full: real volumes; quick: a tenth)."""
+    from soteria_research.data.synthetic import generate_cases
+
+    path = DATA / f"disclosure_cases{'_quick' if quick else ''}.parquet"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        generate_cases(forces=forces, scale=0.1 if quick else 1.0, seed=0).to_parquet(
+            path, index=False)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small data, for a smoke run")
+    args = parser.parse_args()
+    forces = FORCES["quick" if args.quick else "full"]
+    data = case_file(args.quick, forces)
+    table_share(data, forces[0])
+    report_share(data, forces, built_seconds(data, forces))
+    pseudonymise_speed(100_000 if args.quick else 1_000_000)
+
+
+if __name__ == "__main__":
+    main()

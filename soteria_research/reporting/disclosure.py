@@ -1,0 +1,1717 @@
+"""Statistical disclosure control: every table, curve, model and figure passes through here.
+
+Suppression (primary and secondary), rounding, survival and model rules, linked tables, and the log.
+
+Notebook API (stable: report notebooks and ``reporting/runner.py`` code against exactly this)
+------------------------------------------------------------------------------------------------
+::
+
+    from soteria_research.reporting.disclosure import DisclosureControl
+    dc = DisclosureControl(profile=None, log_path=None)  # profile None -> SOTERIA_DISCLOSURE
+    dc.show(frame, name="outcome_mix")                     # count table -> Styler with [c]
+    dc.show(frame, name="charge_rate", kind="rates")       # group…, estimate, ci_*, n
+    dc.show(frame, name="charge_rate", rates={"rate": ("n_charged", "n")})
+    dc.show(curve, name="cif_charge", kind="curve")        # time, cif, ci_*, n_at_risk[, n_events]
+    dc.show(hazard_ratios, name="cox", kind="model", df_resid=512)
+    safe = dc.check_figure_data(frame, name="fig_outcomes")   # draw the figure from `safe`
+    dc.safe_count(n, name="cases"); dc.safe_rate(r, numerator=a, denominator=b, name="rate")
+    dc.write_log("reports/<run>/<force>/disclosure.json")
+    dc.appendix()                                          # Markdown str (display(Markdown(...)))
+
+- ``DisclosureControl(profile=None, log_path=None, linked=None, force=None)``:
+  ``profile`` is ``"publication"`` (default), ``"partner"`` or ``"internal"``; None reads
+  ``get_settings().disclosure`` (``SOTERIA_DISCLOSURE``). ``log_path``: where ``write_log()``
+  writes when given no path. ``linked``/``force``: see "Linked tables" below.
+- ``show(frame, *, name, kind="counts", counts=None, rates=None, by=None, df_resid=None,
+  styled=True, caption=None)`` protects ``frame``, records it in the log and returns what to
+  display: a pandas ``Styler`` (``styled=True``; caption states the profile, "[c] = suppressed",
+  or "INTERNAL – not for release") or a plain DataFrame with ``"[c]"`` in suppressed cells
+  (``styled=False``). ``kind``: ``"counts"`` (count tables, also with rate columns),
+  ``"rates"`` (tidy ``group…, estimate, ci_low, ci_high, n`` frames), ``"curve"``
+  (survival/incidence curves) or ``"model"`` (tidy coefficient frames with ``n`` per term).
+- ``protect(frame, *, name, kind=..., ...)`` -> :class:`ProtectedTable` with ``.frame`` (numeric,
+  NaN where suppressed, rounded under publication), ``.mask`` (True = suppressed),
+  ``.record`` (the log entry) and ``.display()`` (``"[c]"`` markers). Also logged.
+- ``check_figure_data(frame, *, name, kind="counts", **options)`` returns the numeric protected
+  frame to draw a figure from (a frame that already came out of ``protect`` passes unchanged).
+- ``safe_count(value, *, name)`` -> rounded int or ``"[c]"``; ``safe_rate(value, *, numerator,
+  denominator, name)`` -> the rate or ``"[c]"``: for scalars written to ``metrics.json``.
+- ``write_log(path=None)`` -> Path of ``disclosure.json``: profile, rules, and per output its
+  name, kind, rules applied, cells suppressed (primary/secondary) and rounded, final status
+  (``"pass"``, ``"suppressed"``, ``"coarsened"`` (curves), ``"withheld"``, ``"internal"``).
+- ``appendix()`` -> a short Markdown disclosure-control appendix; ``summary()`` -> DataFrame.
+- Module functions for tests and the runner: :func:`protect`, :func:`protect_curve`,
+  :func:`protect_model`, :func:`protect_linked`, :func:`scan_for_disclosive_counts`.
+
+Profiles: ``publication`` (threshold 10, zeros disclosive, rounding to base 5 after suppression,
+survival threshold 10, models need residual dof >= 10), ``partner`` (threshold 10, zeros not
+disclosive, no rounding), ``internal`` (nothing suppressed; every output labelled
+"INTERNAL – not for release").
+
+Why not ACRO as the engine
+--------------------------
+ACRO (SACRO's checker, PyPI ``acro``) is the independent oracle in the tests, not the engine:
+it checks microdata through its own ``crosstab``/``pivot_table``/``surv_func`` calls inside an
+output-checking session that writes its own results folder, while the toolkit's analysis
+functions already return aggregated tidy frames; its suppression is primary only, with
+margins recomputed from the unsuppressed cells, which leaves hidden cells recoverable from
+totals published elsewhere (other tables, other forces, the national report); and it has no
+rules for rates with denominators or for several forces' reports at once. The tests check
+that primary suppression here matches ACRO's on the same data, and that curve steps match its
+survival rule. Its defaults (threshold 10, zeros disclosive, rounding base 5, survival
+threshold 10, residual dof 10) are the ``publication`` profile's.
+
+Secondary suppression is exact, not "two per line": the published cells and every total a
+reader knows (row, column, implied ``by``-group and national totals, repeated group totals,
+funnel ``n_previous`` copies) form a linear system, and a hidden cell is safe only when the
+system leaves it undetermined (its row of the null space is non-zero). Cells are added
+greedily until every hidden cell is safe. Every key column is taken as a dimension whose
+categories add up to a total readers know, unless it is named in ``by`` (separate tables,
+e.g. overlapping groups or nested funnel stages, which only over-suppress if left additive).
+The ranges a reader can put on a hidden cell (interval disclosure) are widened by preferring
+secondary cells at or above the threshold, and by rounding; exact recovery is ruled out.
+
+Linked tables (the design)
+--------------------------
+A force report's table and the national overview share cells: national total minus the other
+forces' published cells would reveal a force's hidden cell. So the runner protects each linked
+table ONCE for the whole run, on the force × category table built from all forces, with
+:func:`protect_linked` (additivity constraints: within each force along every dimension, and
+across forces for every category, i.e. the national totals). It saves the result with
+``LinkedProtection.save(run_dir / "linked_disclosure.json")`` before the notebooks start. Each
+force notebook then uses ``DisclosureControl(linked=path, force="kent")``: ``show(frame,
+name=...)`` for a linked ``name`` checks that the frame's counts equal the force's slice and
+applies the shared suppression pattern verbatim (no extra, unshared suppressions, which would
+break the national constraint). The national overview uses ``DisclosureControl(linked=path)``
+without ``force`` and shows the whole pattern. Tables that are not linked are protected alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from ..errors import DisclosureError, ParameterError
+from ..settings import DISCLOSURE_PROFILES
+
+__all__ = [
+    "MARKER",
+    "PROFILES",
+    "DisclosureControl",
+    "DisclosureProfile",
+    "LinkedProtection",
+    "OutputRecord",
+    "ProtectedTable",
+    "get_profile",
+    "protect",
+    "protect_curve",
+    "protect_linked",
+    "protect_model",
+    "round_to_base",
+    "scan_for_disclosive_counts",
+]
+
+#: What a reader sees in a suppressed cell: ONS's "[c]" (confidential).
+MARKER = "[c]"
+INTERNAL_LABEL = "INTERNAL – not for release"
+TOTAL_WORDS = frozenset({"total", "all", "overall"})
+
+
+@dataclass(frozen=True)
+class DisclosureProfile:
+    """A risk appetite: the thresholds and rules applied to every output.
+
+    Examples
+    --------
+    >>> get_profile("publication").threshold
+    10
+    """
+
+    name: str
+    threshold: int
+    zeros_disclosive: bool
+    round_base: int | None
+    survival_threshold: int
+    min_dof: int
+    suppress: bool = True
+    label: str | None = None
+
+    def is_disclosive(self, values: np.ndarray) -> np.ndarray:
+        """True for counts that primary suppression hides (small, or zero when zeros count)."""
+        values = np.asarray(values, dtype=float)
+        small = (values > 0) & (values < self.threshold)
+        if self.zeros_disclosive:
+            small |= values == 0
+        return small & self.suppress
+
+
+PROFILES: dict[str, DisclosureProfile] = {
+    "publication": DisclosureProfile("publication", 10, True, 5, 10, 10),
+    "partner": DisclosureProfile("partner", 10, False, None, 10, 10),
+    "internal": DisclosureProfile("internal", 0, False, None, 0, 0, suppress=False,
+                                  label=INTERNAL_LABEL),
+}
+
+
+def get_profile(profile: str | DisclosureProfile | None = None) -> DisclosureProfile:
+    """The named profile, or the one ``SOTERIA_DISCLOSURE`` selects when ``profile`` is None.
+
+    Examples
+    --------
+    >>> get_profile("partner").round_base is None
+    True
+    """
+    if isinstance(profile, DisclosureProfile):
+        return profile
+    if profile is None:
+        from ..settings import get_settings
+
+        profile = get_settings().disclosure
+    if profile not in PROFILES:
+        raise ParameterError(
+            f"disclosure profile {profile!r} is unknown; use one of {', '.join(DISCLOSURE_PROFILES)} "
+            "(parameter `profile=` or the SOTERIA_DISCLOSURE environment variable)."
+        )
+    return PROFILES[profile]
+
+
+def round_to_base(values, base: int | None):
+    """Round counts to the nearest multiple of ``base`` (halves up); NaN stays NaN.
+
+    Examples
+    --------
+    >>> round_to_base(np.array([10, 12, 13, 17.5]), 5).tolist()
+    [10.0, 10.0, 15.0, 20.0]
+    """
+    values = np.asarray(values, dtype=float)
+    if not base:
+        return values
+    return np.floor(values / base + 0.5) * base
+
+
+@dataclass
+class OutputRecord:
+    """What disclosure control did to one output: the entry written to ``disclosure.json``."""
+
+    name: str
+    kind: str
+    profile: str
+    rules: list[str] = field(default_factory=list)
+    n_cells: int = 0
+    primary_suppressed: int = 0
+    secondary_suppressed: int = 0
+    derived_suppressed: int = 0
+    rounded: int = 0
+    rows_dropped: int = 0
+    status: str = "pass"
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def suppressed(self) -> int:
+        return self.primary_suppressed + self.secondary_suppressed
+
+    def to_dict(self) -> dict:
+        # a shallow copy (asdict deep-copies, and this runs for every output of a report)
+        return {**vars(self), "rules": list(self.rules), "notes": list(self.notes),
+                "cells_suppressed": self.suppressed}
+
+
+@dataclass
+class ProtectedTable:
+    """A protected output: numeric ``frame`` (NaN where suppressed), ``mask`` and ``record``.
+
+    ``mask`` has the frame's shape; True marks a cell hidden by disclosure control.
+    """
+
+    frame: pd.DataFrame
+    mask: pd.DataFrame
+    record: OutputRecord
+    primary: pd.DataFrame | None = None
+
+    def display(self, marker: str = MARKER) -> pd.DataFrame:
+        """The frame with ``marker`` ("[c]") in suppressed cells and whole numbers as integers."""
+        columns = {}
+        hidden_any = self.mask.to_numpy().any(axis=0)
+        for position, (column, values) in enumerate(self.frame.items()):
+            whole = values.dtype.kind == "f" and _is_count_like(values)
+            if not hidden_any[position] and not whole:
+                columns[column] = values.array
+                continue
+            if whole or (values.dtype.kind in "iu" and _is_count_like(values)):
+                values = values.astype("Int64")
+            values = values.to_numpy(dtype=object, copy=True)
+            values[pd.isna(values)] = np.nan
+            values[self.mask.iloc[:, position].to_numpy()] = marker
+            columns[column] = values
+        shown = pd.DataFrame(columns, index=self.frame.index)
+        shown.attrs = dict(self.frame.attrs)
+        return shown
+
+    def __iter__(self):
+        # Lets callers write ``frame, record = protect(...)``.
+        return iter((self.frame, self.record))
+
+
+# -- recognising columns --------------------------------------------------------------------
+
+_RATE_WORDS = re.compile(
+    r"(rate|share|pct|percent|prop|estimate|ci_|_ci|lower|upper|mean|median|days|time|"
+    r"ratio|^hr$|^or$|^se$|^p$|p_value|coef|cif|surv|prob|quantile|age|^max|^min|^p\d+$|"
+    r"^sd$|std|iqr)", re.IGNORECASE)
+_KEY_WORDS = re.compile(r"(year|month|week|quarter|period|cohort|wave|date|^within_|^time$|"
+                        r"^days?$|horizon)", re.IGNORECASE)
+_DENOMINATOR_NAMES = ("n", "total", "all", "n_total", "denominator", "cases", "n_cases")
+
+
+def _is_count_like(values: pd.Series) -> bool:
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    numbers = values.to_numpy(dtype=float, na_value=np.nan)
+    finite = numbers[~np.isnan(numbers)]
+    return bool(np.all(finite >= 0) and np.all(finite == np.round(finite)))
+
+
+_EXTREME = re.compile(r"^(max|min|maximum|minimum)($|_)|_(max|min)$", re.IGNORECASE)
+_COUNT_NAMES = re.compile(r"(^n$|^n_|_n$|^count|_count$|^num_|^number|^cases$|^events$)",
+                          re.IGNORECASE)
+
+
+def _looks_like_count_name(name: str) -> bool:
+    name = str(name)
+    return bool(_COUNT_NAMES.search(name)) or not (
+        _RATE_WORDS.search(name) or _KEY_WORDS.search(name))
+
+
+def _default_counts(table: pd.DataFrame, exclude: Iterable[str]) -> list[str]:
+    exclude = set(exclude)
+    return [c for c in table.columns
+            if c not in exclude and _is_count_like(table[c]) and _looks_like_count_name(c)]
+
+
+def _default_keys(table: pd.DataFrame, numeric_used: Iterable[str]) -> list[str]:
+    used = set(numeric_used)
+    return [c for c in table.columns if c not in used and (
+        not pd.api.types.is_numeric_dtype(table[c]) or pd.api.types.is_bool_dtype(table[c])
+        or (_KEY_WORDS.search(str(c)) and not _COUNT_NAMES.search(str(c))))]
+
+
+def _default_rates(table: pd.DataFrame, counts: list[str], keys: list[str], kind: str,
+                   hint: tuple[str, str] | None = None
+                   ) -> dict[str, tuple[str | None, str | None]]:
+    """Numerator and denominator of every other numeric column, guessed from the names.
+
+    ``hint`` is (numerator, denominator) when the table has one count column and one
+    repeated group total (``n`` and ``n_cohort``): every unmatched rate is read as their ratio.
+    """
+    denominator = hint[1] if hint else next((c for c in _DENOMINATOR_NAMES if c in counts), None)
+    rates: dict[str, tuple[str | None, str | None]] = {}
+    for column in table.columns:
+        if column in counts or column in keys or not pd.api.types.is_numeric_dtype(table[column]):
+            continue
+        stem = re.sub(r"(_rate|_share|_pct|_percent|_prop(ortion)?)$", "", str(column))
+        numerator = next((c for c in (stem, f"n_{stem}") if c != column and c in counts), None)
+        if numerator is not None or kind == "rates" or hint:
+            rates[column] = (numerator or (hint[0] if hint else None), denominator)
+        else:
+            rates[column] = (None, None)  # unknown basis: depends on every count in its row
+    return rates
+
+
+# -- the suppression engine -----------------------------------------------------------------
+
+@dataclass
+class _CellSystem:
+    """Cells (row × column of the count block) and the additivity constraints readers know.
+
+    Each constraint is ``sum(members) == total``: ``total`` is a cell index, or -1 when the
+    total is not in the table but assumed public (implied, published elsewhere).
+    """
+
+    values: np.ndarray
+    constraints: list[tuple[np.ndarray, int]]
+    eligible: np.ndarray
+
+    def matrix(self) -> sparse.csr_matrix:
+        if getattr(self, "_matrix", None) is not None:
+            return self._matrix
+        rows, cols, data = [], [], []
+        for i, (members, total) in enumerate(self.constraints):
+            rows += [i] * len(members)
+            cols += members.tolist()
+            data += [1.0] * len(members)
+            if total >= 0:
+                rows.append(i)
+                cols.append(total)
+                data.append(-1.0)
+        self._matrix = sparse.csr_matrix((data, (rows, cols)),
+                                         shape=(len(self.constraints), len(self.values)))
+        return self._matrix
+
+
+@lru_cache(maxsize=1)
+def _blas_controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread(size: int):
+    """Run dense algebra on one BLAS thread: for these sizes, threads only thrash a busy CPU.
+
+    Small blocks skip the switch itself, which costs more than their SVD.
+    """
+    controller = _blas_controller() if size > 100 else None
+    if controller is None:
+        return nullcontext()
+    return controller.limit(limits=1, user_api="blas")
+
+
+def _pinned(block: np.ndarray) -> np.ndarray:
+    """Columns of ``block`` (cells) whose value every solution of ``block x = b`` agrees on.
+
+    null(A) = null(AᵀA): a small symmetric eigenproblem instead of an SVD of A (the entries
+    are small integers, so squaring the condition number costs no accuracy here). Row norms
+    of an orthonormal null-space basis do not depend on which basis ``eigh`` returned.
+    """
+    gram = block.T @ block
+    with _one_blas_thread(gram.shape[0]):
+        eigenvalues, vectors = np.linalg.eigh(gram)
+    basis = vectors[:, eigenvalues < 1e-9 * max(1.0, float(eigenvalues.max(initial=0)))]
+    return np.linalg.norm(basis, axis=1) < 1e-6 if basis.size else np.ones(block.shape[1], bool)
+
+
+def _determined(system: _CellSystem, suppressed: np.ndarray) -> np.ndarray:
+    """Suppressed cells whose value the published cells and constraints pin down exactly.
+
+    A cell is determined when every solution of the constraints agrees on it, i.e. its row of
+    the null space of the constraint matrix restricted to suppressed cells is zero. Small
+    systems are solved densely at once; large ones split into independent blocks (connected
+    components), each small enough for a dense eigenproblem.
+    """
+    hidden = np.flatnonzero(suppressed)
+    determined = np.zeros(len(suppressed), dtype=bool)
+    if len(hidden) == 0:
+        return determined
+    sub = system.matrix()[:, hidden]
+    sub = sub[np.flatnonzero(np.diff(sub.tocsr().indptr)), :].tocsr()
+    if sub.shape[0] == 0:
+        return determined
+    if len(hidden) <= 150:
+        determined[hidden[_pinned(sub.toarray())]] = True
+        return determined
+    n_rows = sub.shape[0]
+    graph = sparse.bmat([[None, sub], [sub.T, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    row_labels, cell_labels = labels[:n_rows], labels[n_rows:]
+    for label in np.unique(cell_labels):
+        cells = np.flatnonzero(cell_labels == label)
+        rows = np.flatnonzero(row_labels == label)
+        if len(rows):
+            determined[hidden[cells[_pinned(sub[rows][:, cells].toarray())]]] = True
+    return determined
+
+
+def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
+               ) -> tuple[np.ndarray, bool]:
+    """Add secondary suppressions until no suppressed cell can be worked out from the totals.
+
+    Greedy: for each exposed cell, hide a cell sharing one of its constraints, preferring one
+    that closes a cycle with an already hidden cell, then one at or above the threshold (a
+    hidden pair summing to at least the threshold also blurs the range of the small cell),
+    then the smallest (least information lost). Cells alone in a constraint are exposed for
+    certain and found cheaply; the null-space test runs only when none is. Returns the
+    suppression mask and whether every exposed cell could be protected.
+    """
+    suppressed = primary.copy()
+    cells_of = [np.append(members, total) if total >= 0 else members
+                for members, total in system.constraints]  # constraint -> its cells
+    constraints_of: list[list[int]] = [[] for _ in range(len(suppressed))]
+    for k, cells in enumerate(cells_of):
+        for cell in cells:
+            constraints_of[cell].append(k)
+    for _ in range(len(suppressed) + 1):
+        hidden_count = np.array([suppressed[c].sum() for c in cells_of], dtype=int)
+        lonely_constraints = np.flatnonzero(hidden_count == 1)
+        if len(lonely_constraints):
+            exposed = np.unique([c for k in lonely_constraints for c in cells_of[k]
+                                 if suppressed[c]])
+        else:
+            exposed = np.flatnonzero(_determined(system, suppressed))
+        if len(exposed) == 0:
+            return suppressed, True
+        touched = np.zeros(len(suppressed), dtype=bool)
+        added = False
+        lonely = {int(c): [k for k in constraints_of[c] if hidden_count[k] == 1]
+                  for c in exposed}
+        for cell in sorted(lonely, key=lambda c: (not lonely[c], c)):
+            shared = constraints_of[cell]
+            around = np.unique(np.concatenate([cells_of[k] for k in shared]))
+            if touched[around].any():
+                continue
+            pool = lonely[cell] or list(shared)
+            neighbours = np.unique(np.concatenate([cells_of[k] for k in pool]))
+            candidates = neighbours[~suppressed[neighbours] & system.eligible[neighbours]]
+            if len(candidates) == 0:
+                continue
+            closes = np.array([
+                any(suppressed[cells_of[k]].any() for k in constraints_of[c] if k not in pool)
+                for c in candidates])
+            values = system.values[candidates]
+            order = np.lexsort((candidates, values, values < threshold, ~closes))
+            suppressed[int(candidates[order[0]])] = True
+            touched[around] = True
+            added = True
+        if not added:
+            return suppressed, False
+    return suppressed, False
+
+
+class _Keys:
+    """The key columns of a table as integer codes, for fast grouping (numpy, no groupby)."""
+
+    def __init__(self, table: pd.DataFrame, columns: list[str]):
+        self.n_rows = len(table)
+        self.codes = {c: pd.factorize(table[c], use_na_sentinel=False)[0] for c in columns}
+        self._ids: dict[tuple, np.ndarray] = {}
+        self._determines: dict[tuple, bool] = {}
+
+    def ids(self, columns: Iterable[str]) -> np.ndarray:
+        """Group number of each row over ``columns`` (0 for all rows when there are none)."""
+        columns = tuple(columns)
+        if columns not in self._ids:
+            ids = np.zeros(self.n_rows, dtype=np.int64)
+            for column in columns:
+                codes = self.codes[column]
+                ids = ids * (int(codes.max(initial=0)) + 1) + codes
+                ids = np.unique(ids, return_inverse=True)[1].ravel()
+            self._ids[columns] = ids
+        return self._ids[columns]
+
+    def groups(self, columns: Iterable[str]) -> list[np.ndarray]:
+        """Row numbers of each group of ``columns``."""
+        ids = self.ids(columns)
+        order = np.argsort(ids, kind="stable")
+        return np.split(order, np.flatnonzero(np.diff(ids[order])) + 1)
+
+    def determines(self, key: str, other: str) -> bool:
+        """Whether ``other`` is a function of ``key`` (a label, or a parent category)."""
+        if (key, other) not in self._determines:
+            self._determines[(key, other)] = bool(
+                np.unique(self.ids((key, other))).size == np.unique(self.codes[key]).size)
+        return self._determines[(key, other)]
+
+    def constant_within(self, values: np.ndarray, columns: Iterable[str]) -> bool:
+        """Whether ``values`` repeat within every group of ``columns`` (some group > 1 row)."""
+        ids = self.ids(columns)
+        order = np.argsort(ids, kind="stable")
+        same_group = ids[order][1:] == ids[order][:-1]
+        ordered = values[order]
+        equal = (ordered[1:] == ordered[:-1]) | (np.isnan(ordered[1:]) & np.isnan(ordered[:-1]))
+        return bool(same_group.any() and equal[same_group].all())
+
+
+def _groupings(keys_index: _Keys, keys: list[str], by: list[str]) -> dict[str, list[list[str]]]:
+    """For each dimension, the column sets whose groups its categories add up within.
+
+    Columns that the dimension determines (its labels, its parent categories) are not
+    "other dimensions": a label column beside ``outcome_group`` must not split every line into
+    single cells. A parent category adds subtotal lines (codes within their group). A column
+    that is one-to-one with an earlier one is the same dimension and adds nothing.
+    """
+    determines = keys_index.determines
+    result: dict[str, list[list[str]]] = {}
+    seen: list[str] = []
+    for dim in keys:
+        if any(determines(dim, k) and determines(k, dim) for k in seen):
+            continue
+        seen.append(dim)
+        dependents = [k for k in keys if k != dim and determines(dim, k)]
+        others = [k for k in keys if k != dim and k not in dependents] + by
+        result[dim] = [others] + [others + [p] for p in dependents if not determines(p, dim)]
+    return result
+
+
+def _constraints_for(table: pd.DataFrame, keys_index: _Keys,
+                     groupings: dict[str, list[list[str]]],
+                     column_groups: list[tuple[list[int], int]], n_columns: int,
+                     constant: dict[int, set[str]]) -> list[tuple[np.ndarray, int]]:
+    """Additivity constraints of a count block laid out row-major (row * n_columns + column).
+
+    ``constant`` names, per column, the dimensions it does not vary along (a repeated group
+    total such as ``n_total``): it gets no constraint along those.
+    """
+    found: dict[tuple, tuple[np.ndarray, int]] = {}
+    for dim, column_sets in groupings.items():
+        is_total = table[dim].astype(str).str.strip().str.lower().isin(TOTAL_WORDS).to_numpy()
+        for others in column_sets:
+            for rows in keys_index.groups(others):
+                members, totals = rows[~is_total[rows]], rows[is_total[rows]]
+                total_row = int(totals[0]) if len(totals) else -1
+                if len(members) < (1 if total_row >= 0 else 2):
+                    # A lone category with no total in the table: its "total" is itself.
+                    continue
+                for column in range(n_columns):
+                    if dim in constant.get(column, ()):
+                        continue
+                    cells = members * n_columns + column
+                    total = total_row * n_columns + column if total_row >= 0 else -1
+                    found[(tuple(cells.tolist()), total)] = (cells, total)
+    for row in range(len(table)):
+        for member_columns, total_column in column_groups:
+            members = np.asarray(member_columns)
+            if len(members) < (1 if total_column >= 0 else 2):
+                continue
+            cells = row * n_columns + members
+            total = row * n_columns + total_column if total_column >= 0 else -1
+            found[(tuple(cells.tolist()), total)] = (cells, total)
+    return list(found.values())
+
+
+def _ratio_hint(table: pd.DataFrame, counts: list[str], keys_index: _Keys,
+                groupings: dict[str, list[list[str]]]) -> tuple[str, str] | None:
+    """(numerator, denominator) when exactly one count column is a repeated group total."""
+    if len(counts) != 2:
+        return None
+    repeated = []
+    no_dimensions = not any(sets[0] for sets in groupings.values())
+    for column in counts:
+        values = table[column].to_numpy(dtype=float, na_value=np.nan)
+        varies = np.unique(values[~np.isnan(values)]).size > 1
+        if any(keys_index.constant_within(values, sets[0]) for sets in groupings.values()) \
+                and (varies or no_dimensions):
+            repeated.append(column)
+    if len(repeated) != 1:
+        return None
+    denominator = repeated[0]
+    numerator = next(c for c in counts if c != denominator)
+    return numerator, denominator
+
+
+def _copied_columns(table: pd.DataFrame, columns: list[str],
+                    counts: list[str]) -> dict[str, tuple[str, int]]:
+    """Count columns named as earlier values (``n_previous``) that repeat another's.
+
+    Returns ``{copy: (source, lag)}``.
+
+    ``n_previous`` in a funnel is ``n`` one row up: it is not a new cell but the same number
+    again, so it is hidden exactly where its source is (and never counts as a second hidden
+    cell that would protect it).
+    """
+    copies: dict[str, tuple[str, int]] = {}
+    named = [c for c in columns if re.search(r"(prev|lag|prior|before|last)", c, re.IGNORECASE)]
+    if not named:  # parts of a cross-table can repeat each other by chance: names only
+        return copies
+    values = {c: pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=float)
+              for c in dict.fromkeys(named + counts)}
+    for copy in named:
+        for source in [c for c in counts if c != copy]:
+            if source in copies or copy in copies:
+                continue
+            for lag in (0, 1):
+                x, y = values[copy][lag:], values[source][: len(table) - lag]
+                both = ~np.isnan(x) & ~np.isnan(y)
+                if both.sum() >= 2 and np.array_equal(x[both], y[both]) \
+                        and np.unique(x[both]).size > 1:
+                    copies[copy] = (source, lag)
+                    break
+    return copies
+
+
+def _constant_columns(table: pd.DataFrame, counts: list[str], keys_index: _Keys,
+                      groupings: dict[str, list[list[str]]],
+                      column_groups: list[tuple[list[int], int]]) -> dict[int, set[str]]:
+    """Count columns repeated down a dimension (a group total such as ``n_total``).
+
+    Columns that are parts of a cross-table (a column of zeros is constant too) are cells.
+    """
+    constant: dict[int, set[str]] = {}
+    parts = {j for members, _ in column_groups for j in members}
+    if len(counts) < 2:
+        return constant
+    for j, column in enumerate(counts):
+        if j in parts:
+            continue
+        values = table[column].to_numpy(dtype=float, na_value=np.nan)
+        for dim, column_sets in groupings.items():
+            if keys_index.constant_within(values, column_sets[0]):
+                constant.setdefault(j, set()).add(dim)
+    return constant
+
+
+# -- count and rate tables --------------------------------------------------------------------
+
+RateSpec = Mapping[str, "str | tuple[str | None, str | None] | None"]
+
+
+def _normalise_rates(rates: RateSpec) -> dict[str, tuple[str | None, str | None]]:
+    spec: dict[str, tuple[str | None, str | None]] = {}
+    for column, basis in rates.items():
+        if basis is None or isinstance(basis, str):
+            spec[column] = (basis, None)
+        else:
+            numerator, denominator = tuple(basis) + (None,) * (2 - len(tuple(basis)))
+            spec[column] = (numerator, denominator)
+    return spec
+
+
+def _rules_applied(profile: DisclosureProfile, kind: str) -> list[str]:
+    if not profile.suppress:
+        return [f"no suppression ({profile.name} profile): labelled '{INTERNAL_LABEL}'"]
+    rules = [f"primary suppression: counts below {profile.threshold}"
+             + (" and zeros" if profile.zeros_disclosive else "")]
+    if kind in ("counts", "rates"):
+        rules += ["secondary suppression: no hidden cell recoverable from row, column or "
+                  "implied totals",
+                  "rates, shares and intervals built on a hidden count hidden",
+                  "minimum and maximum values (single records) hidden"]
+    if profile.round_base:
+        rules.append(f"published counts rounded to base {profile.round_base}")
+    return rules
+
+
+def protect(
+    table: pd.DataFrame,
+    *,
+    name: str = "table",
+    kind: str = "counts",
+    counts: Iterable[str] | None = None,
+    rates: RateSpec | None = None,
+    by: str | Iterable[str] | None = None,
+    column_total: str | None = None,
+    columns_add_up: bool | None = None,
+    profile: str | DisclosureProfile | None = None,
+    **options,
+) -> ProtectedTable:
+    """Protect a count table, or a table of rates with their denominators.
+
+    Primary suppression hides counts below the threshold (and zeros under ``publication``);
+    secondary suppression then hides further cells until no hidden cell can be worked out from
+    the row, column or implied totals (a linear-algebra check, not just "two per line"); every
+    rate, share or interval whose numerator, denominator or complement is hidden is hidden too;
+    under ``publication`` the published counts are then rounded to base 5.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Tidy or wide: key columns (text, or numeric periods such as ``year``), count columns
+        (whole numbers) and rate columns. A row whose key is "Total"/"All" is a total row; a
+        count column named ``total``/``all`` (or ``column_total``) is a total column.
+    name : str
+        The output's name in the log.
+    kind : {"counts", "rates", "curve", "model"}
+        ``"rates"`` treats ``estimate``/``ci_*`` as proportions of ``n`` and checks the implied
+        numerator ``estimate × n`` and its complement as counts. ``"curve"`` and ``"model"``
+        dispatch to :func:`protect_curve` and :func:`protect_model` (``options`` go there).
+    counts : list of str, optional
+        Count columns (default: whole-number columns whose names are not rate-like).
+    rates : dict, optional
+        ``{rate_column: (numerator, denominator)}`` (either may be None, or a bare numerator).
+        Columns not named here and not counts depend on every count in their row.
+    by : str or list, optional
+        Columns splitting the frame into separate tables that do not add up across groups.
+        Every other key column is a dimension whose categories add up to a total that readers
+        are assumed to know (published elsewhere), even when the frame holds no total row.
+    column_total, columns_add_up : optional
+        Whether the count columns partition a total (a wide cross-table). Default: yes when a
+        total column exists, or when no count column is a denominator such as ``n``.
+    profile : str or DisclosureProfile, optional
+        ``publication``, ``partner`` or ``internal`` (default: ``SOTERIA_DISCLOSURE``).
+
+    Returns
+    -------
+    ProtectedTable
+        ``.frame`` (NaN where hidden), ``.mask``, ``.record``, ``.display()`` with "[c]".
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"outcome_group": ["charge", "victim_withdrawal", "no_suspect"],
+    ...                       "n": [4, 120, 31]})
+    >>> protected = protect(table, profile="publication")
+    >>> protected.display()["n"].tolist()
+    ['[c]', 120, '[c]']
+    """
+    profile = get_profile(profile)
+    if kind == "curve":
+        return protect_curve(table, name=name, profile=profile, **options)
+    if kind == "model":
+        return protect_model(table, name=name, profile=profile, **options)
+    if kind not in ("counts", "rates"):
+        raise ParameterError(f"kind={kind!r} is not one of counts, rates, curve, model.")
+    if options:
+        raise ParameterError(f"protect(kind={kind!r}) got unexpected options {sorted(options)}.")
+    # A named index holds keys (pd.crosstab output); an unnamed one is only row labels.
+    named = any(n is not None for n in table.index.names)
+    index_names = list(table.index.names) if named else table.index
+    source = table.reset_index() if named else table.reset_index(drop=True)
+    source.columns = [str(c) for c in source.columns]
+    source.attrs = {}  # pandas deep-copies attrs on every operation: put them back at the end
+    frame = _Columns(source)
+    by = [by] if isinstance(by, str) else list(by or [])
+    given_rates = _normalise_rates(rates or {})
+    counts = list(counts) if counts is not None else _default_counts(
+        frame, list(given_rates) + by)
+    missing = [c for c in counts + by + [c for c in given_rates] if c not in frame.columns]
+    if missing:
+        raise ParameterError(f"protect({name!r}): column(s) {missing} not in the table "
+                             f"(columns: {list(frame.columns)}).")
+    keys = [k for k in _default_keys(frame, counts + list(given_rates)) if k not in by]
+    keys_index = _Keys(frame, keys + by)
+    groupings = _groupings(keys_index, keys, by)
+    hint = _ratio_hint(frame, counts, keys_index, groupings)
+    rate_spec = {**_default_rates(frame, counts, keys + by, kind, hint), **given_rates}
+    rate_spec = {c: v for c, v in rate_spec.items() if c not in counts and c not in keys + by}
+    record = OutputRecord(name=name, kind=kind, profile=profile.name,
+                          rules=_rules_applied(profile, kind), n_cells=len(frame) * len(counts))
+    mask = {c: np.zeros(len(frame), dtype=bool) for c in frame.columns}
+    if not profile.suppress or not counts:
+        record.status = "internal" if not profile.suppress else "pass"
+        if profile.suppress:
+            record.notes.append("no count columns found: nothing to check")
+        result = _finish(source, pd.DataFrame(mask, index=source.index), record, index_names)
+        result.frame.attrs = {**table.attrs, **result.frame.attrs}
+        return result
+
+    copies = _copied_columns(frame, counts + [c for c in rate_spec if _is_count_like(frame[c])],
+                             counts)
+    all_counts, counts = counts, [c for c in counts if c not in copies]
+    block, column_groups, depends = _count_block(frame, counts, rate_spec, kind,
+                                                 column_total, columns_add_up)
+    n_rows, n_columns = block.shape
+    values = block.ravel()
+    known = ~np.isnan(values)
+    primary = profile.is_disclosive(values) & known
+    constant: dict[int, set[str]] = {}
+    if primary.any():  # nothing small, nothing to hide: no constraints to solve
+        constant = _constant_columns(frame, counts, keys_index, groupings, column_groups)
+        constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
+                                       constant)
+        system = _CellSystem(np.nan_to_num(values), constraints, known)
+        suppressed, protectable = _secondary(system, primary, profile.threshold)
+    else:
+        suppressed, protectable = primary.copy(), True
+    suppressed = suppressed.reshape(n_rows, n_columns)
+    for j, dims in constant.items():
+        # A repeated total is one number: hidden in one row means hidden in all its rows.
+        for dim in dims:
+            ids = keys_index.ids(groupings[dim][0])
+            suppressed[:, j] = np.bincount(ids, weights=suppressed[:, j])[ids] > 0
+    primary = primary.reshape(n_rows, n_columns)
+    real = len(counts)
+    if not protectable:
+        suppressed[:] = True
+        record.notes.append("some hidden cells could not be protected by secondary "
+                            "suppression: the whole table is withheld")
+    present = {c: frame[c].notna().to_numpy() for c in list(depends) + list(copies)}
+    for j, column in enumerate(counts):
+        mask[column] = suppressed[:, j].copy()
+    for column, columns in depends.items():
+        mask[column] = suppressed[:, columns].any(axis=1) & present[column]
+    for copy, (source_column, lag) in copies.items():
+        shifted = np.append(np.zeros(lag, dtype=bool), mask[source_column][: n_rows - lag])
+        mask[copy] = mask[copy] | (shifted & present[copy])
+    for column in depends:
+        for part in rate_spec.get(column, ()):
+            if part in copies:
+                mask[column] = mask[column] | mask[part]
+        if _EXTREME.search(column):
+            # a minimum or maximum is one person's value, whatever the cell count
+            mask[column] = present[column].copy()
+    record.primary_suppressed = int(primary[:, :real].sum())
+    record.secondary_suppressed = int((suppressed[:, :real] & ~primary[:, :real]).sum())
+    record.derived_suppressed = int(sum(mask[c].sum() for c in list(depends) + list(copies)))
+    if (primary[:, real:] & ~suppressed[:, :real].any(axis=1, keepdims=True)).any():
+        record.notes.append("implied numerators or complements of rates were small")
+    if copies:
+        record.notes.append("columns repeating another's counts hidden with them: "
+                            + ", ".join(f"{c} ({s})" for c, (s, _) in copies.items()))
+    engine_counts = counts
+    counts = list(dict.fromkeys(all_counts + list(copies)))  # copies are counts, rounded too
+    output = {c: series.array for c, series in frame.series.items()}
+    hidden_or_missing = True
+    for column in counts:
+        numbers = frame[column].to_numpy(dtype=float, na_value=np.nan)
+        if profile.round_base:
+            record.rounded += int((~mask[column] & ~np.isnan(numbers)).sum())
+            numbers = round_to_base(numbers, profile.round_base)
+            output[column] = numbers
+        hidden_or_missing &= bool((mask[column] | np.isnan(numbers)).all())
+    any_hidden = any(m.any() for m in mask.values())
+    record.status = "withheld" if hidden_or_missing else "suppressed" if any_hidden else "pass"
+    for column, hidden in mask.items():
+        if not hidden.any():
+            continue
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            values_out = np.array(output[column], dtype=float, copy=True)
+            values_out[hidden] = np.nan
+        else:
+            values_out = np.array(output[column], dtype=object, copy=True)
+            values_out[hidden] = None
+        output[column] = values_out
+    result = _finish(pd.DataFrame(output, index=source.index),
+                     pd.DataFrame(np.column_stack(list(mask.values())), index=source.index,
+                                  columns=list(mask)), record, index_names, masked=True)
+    result.frame.attrs = {**table.attrs, **result.frame.attrs}
+    first = np.zeros((n_rows, len(counts)), dtype=bool)
+    for j, column in enumerate(engine_counts):
+        first[:, counts.index(column)] = primary[:, j]
+    result.primary = pd.DataFrame(first, index=result.frame.index, columns=counts)
+    return result
+
+
+class _Columns:
+    """A frame's columns, each fetched once (every DataFrame lookup builds a new Series)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.series = {c: frame[c] for c in frame.columns}
+        self.columns = list(frame.columns)
+        self.index = frame.index
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.series[column]
+
+    def __contains__(self, column: object) -> bool:
+        return column in self.series
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _count_block(frame, counts, rate_spec, kind, column_total, columns_add_up):
+    """The count cells as a rows × columns array, plus hidden helper columns for rates.
+
+    A rate ``a / b`` reveals ``a`` and ``b − a`` too, so each rate with a count denominator adds
+    the complement (and, for ``kind="rates"`` without a numerator column, the implied numerator
+    ``estimate × n``) as extra columns that must pass the same rules and never get published.
+    """
+    block = [frame[c].to_numpy(dtype=float) for c in counts]
+    position = {c: i for i, c in enumerate(counts)}
+    total_name = column_total or next(
+        (c for c in counts if c.strip().lower() in TOTAL_WORDS), None)
+    if columns_add_up is None:
+        denominators = {d for _, d in rate_spec.values() if d}
+        columns_add_up = total_name is not None or (
+            len(counts) >= 2 and not denominators.intersection(counts)
+            and not set(_DENOMINATOR_NAMES).intersection(counts))
+    column_groups: list[tuple[list[int], int]] = []
+    if columns_add_up:
+        members = [position[c] for c in counts if c != total_name]
+        column_groups.append((members, position[total_name] if total_name else -1))
+    depends: dict[str, list[int]] = {}
+    implied: dict[str, list[int]] = {}
+    everything = list(range(len(counts)))
+    for column, (numerator, denominator) in rate_spec.items():
+        if denominator in position and (numerator in position or kind == "rates"):
+            key = f"{numerator}/{denominator}"
+            if key not in implied:
+                den = block[position[denominator]]
+                if numerator in position:
+                    num_index = position[numerator]
+                    num = block[num_index]
+                else:
+                    estimate = frame["estimate"] if "estimate" in frame else frame[column]
+                    estimate = pd.to_numeric(estimate, errors="coerce").to_numpy(dtype=float)
+                    scale = 100.0 if np.nanmax(np.append(estimate, 0)) > 1 else 1.0
+                    num = np.round(estimate / scale * den)
+                    block.append(num)
+                    num_index = len(block) - 1
+                block.append(den - num)
+                column_groups.append(([num_index, len(block) - 1], position[denominator]))
+                implied[key] = [num_index, len(block) - 1, position[denominator]]
+            depends[column] = implied[key]
+        elif numerator in position or denominator in position:
+            depends[column] = [position[c] for c in (numerator, denominator) if c in position]
+        else:
+            depends[column] = everything
+    return np.column_stack(block), column_groups, depends
+
+
+def _finish(frame, mask, record, index_names, masked: bool = False) -> ProtectedTable:
+    for column in mask.columns[mask.to_numpy().any(axis=0)] if not masked else ():
+        hidden = mask[column].to_numpy()
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            values = frame[column].to_numpy(dtype=float, na_value=np.nan, copy=True)
+            values[hidden] = np.nan
+        else:
+            values = frame[column].to_numpy(dtype=object, copy=True)
+            values[hidden] = None
+        frame[column] = values
+    if record.profile == "internal":
+        frame.attrs["label"] = INTERNAL_LABEL
+    frame.attrs["disclosure"] = {"name": record.name, "profile": record.profile,
+                                 "status": record.status}
+    if isinstance(index_names, pd.Index):
+        frame.index = mask.index = index_names
+    elif index_names:
+        attrs = frame.attrs
+        frame = frame.set_index(index_names)
+        mask = mask.drop(columns=index_names).set_axis(frame.index, axis=0)
+        frame.attrs = attrs
+    return ProtectedTable(frame, mask, record)
+
+
+# -- survival and incidence curves ----------------------------------------------------------
+
+_CURVE_ESTIMATES = ("cif", "estimate", "survival", "surv", "km", "cumulative_incidence")
+
+
+def _curve_steps(events: np.ndarray, threshold: int) -> np.ndarray:
+    """Rows where a published step ends: each rests on at least ``threshold`` events.
+
+    Steps are found with ``searchsorted`` on cumulative events, so the loop runs once per
+    published step (a few dozen), not once per row.
+    """
+    cumulative = np.cumsum(events)
+    keep = [0] if cumulative[0] == 0 else []  # a leading row with no events is the start
+    target = threshold
+    while True:
+        position = int(np.searchsorted(cumulative, target, side="left"))
+        if position >= len(cumulative):
+            return np.asarray(keep, dtype=int)
+        keep.append(position)
+        target = cumulative[position] + threshold
+
+
+def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
+                         estimates: Iterable[str] | None) -> bool:
+    """Whether an events column counts events up to each time rather than at each time.
+
+    Cumulative counts never fall; and where they stay flat the curve cannot move (no new
+    event). A per-time column of ones (no tied times) never falls either, but its curve moves
+    at every row, which tells the two apart. When in doubt, cumulative: the safe reading.
+    """
+    values = frame[events].to_numpy(dtype=float)
+    names = list(estimates or []) or [c for c in _CURVE_ESTIMATES if c in frame]
+    curve = frame[names[0]].to_numpy(dtype=float) if names else None
+    for rows in groups.values():
+        steps = np.diff(values[rows])
+        if np.any(steps < 0):
+            return False
+        if curve is not None and np.any((steps == 0) & (np.diff(curve[rows]) != 0)):
+            return False
+    return True
+
+
+def protect_curve(
+    curve: pd.DataFrame,
+    *,
+    name: str = "curve",
+    time: str = "time",
+    at_risk: str = "n_at_risk",
+    events: str | bool | None = None,
+    cumulative_events: bool | None = None,
+    estimates: Iterable[str] | None = None,
+    by: Iterable[str] | None = None,
+    profile: str | DisclosureProfile | None = None,
+) -> ProtectedTable:
+    """Coarsen a survival or cumulative-incidence curve so that it rests on enough events.
+
+    Each curve (one per ``by`` group, e.g. group × outcome) is cut before the first time with
+    fewer than the survival threshold at risk, and only the steps at which at least the
+    threshold of events has accumulated since the last shown step are kept (the estimate there
+    is the true one; the steps in between are merged). Without an events column the fall in the
+    number at risk (events plus censorings) is used instead, as ACRO's ``surv_func`` does.
+    ``n_at_risk`` and the events shown are rounded under ``publication``.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        Tidy: ``group…, outcome, time, cif, ci_low, ci_high, n_at_risk`` (and ``n_events``).
+    time, at_risk, events : str
+        Column names (``events`` default: ``n_events`` or ``events`` when present; ``False``
+        for none, which applies ACRO's rule on the fall in the number at risk).
+    cumulative_events : bool, optional
+        Whether ``events`` counts events up to each time (as ``cumulative_incidence`` reports)
+        rather than at each time. Default: cumulative when it never decreases within a curve,
+        the safe reading when both are possible.
+    estimates : list of str, optional
+        Columns of the curve (default: every non-count numeric column but time).
+    by : list of str, optional
+        Columns identifying separate curves (default: the non-numeric columns).
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"time": np.arange(1, 41), "n_at_risk": np.arange(100, 60, -1),
+    ...                       "n_events": 1, "survival": np.linspace(0.99, 0.6, 40)})
+    >>> protect_curve(curve, profile="publication").frame["time"].tolist()
+    [10, 20, 30, 40]
+    """
+    profile = get_profile(profile)
+    frame = curve.reset_index(drop=True).copy()
+    record = OutputRecord(name=name, kind="curve", profile=profile.name, n_cells=len(frame))
+    if events is None:
+        events = next((c for c in ("n_events", "events") if c in frame), None)
+    events = events or None
+    for column in [time, at_risk] + ([events] if events else []):
+        if column not in frame:
+            raise ParameterError(f"protect_curve({name!r}): no column {column!r} in the curve "
+                                 f"(columns: {list(frame.columns)}); name it with "
+                                 f"time=, at_risk=, events=.")
+    by = list(by) if by is not None else [
+        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    if not profile.suppress:
+        record.rules = _rules_applied(profile, "curve")
+        record.status = "internal"
+        return _finish(frame, mask, record, None)
+    threshold = profile.survival_threshold
+    record.rules = [f"curve cut where fewer than {threshold} remain at risk",
+                    f"each step rests on at least {threshold} "
+                    + ("events" if events else "exits (events or censorings: no events column)")]
+    if profile.round_base:
+        record.rules.append(f"numbers at risk and events rounded to base {profile.round_base}")
+    frame = frame.sort_values(by + [time], kind="stable").reset_index(drop=True)
+    groups = frame.groupby(by, sort=False).indices if by else {(): np.arange(len(frame))}
+    if events and cumulative_events is None:
+        cumulative_events = _reads_as_cumulative(frame, events, groups, estimates)
+    if events and cumulative_events:
+        record.notes.append(f"{events!r} read as cumulative events up to each time")
+    kept_rows, shown_events = [], []
+    for rows in groups.values():
+        rows = np.asarray(rows)
+        n_at_risk = frame[at_risk].to_numpy(dtype=float)[rows]
+        enough = n_at_risk >= threshold
+        cut = int(np.argmin(enough)) if not enough.all() else len(rows)
+        rows, n_at_risk = rows[:cut], n_at_risk[:cut]
+        if len(rows) == 0:
+            continue
+        if events and cumulative_events:
+            step_events = np.diff(np.append(0.0, np.nan_to_num(
+                frame[events].to_numpy(dtype=float)[rows])))
+        elif events:
+            step_events = frame[events].to_numpy(dtype=float)[rows]
+        else:
+            step_events = np.append(0.0, -np.diff(n_at_risk))
+        steps = _curve_steps(np.nan_to_num(step_events), threshold)
+        cumulative = np.cumsum(np.nan_to_num(step_events))
+        kept_rows.append(rows[steps])
+        shown_events.append(np.diff(np.append(0.0, cumulative[steps])))
+    kept = np.concatenate(kept_rows) if kept_rows else np.array([], dtype=int)
+    record.rows_dropped = len(frame) - len(kept)
+    out = frame.iloc[kept].copy()
+    if events and not cumulative_events:
+        out[events] = np.concatenate(shown_events) if shown_events else []
+    if profile.round_base:
+        rounded = [at_risk] + ([events] if events else [])
+        out[rounded] = round_to_base(out[rounded].to_numpy(dtype=float), profile.round_base)
+        record.rounded = int(out[rounded].notna().to_numpy().sum())
+    out = out.reset_index(drop=True)
+    record.status = "withheld" if out.empty else ("coarsened" if record.rows_dropped else "pass")
+    if out.empty:
+        record.notes.append(f"fewer than {threshold} events or at risk: nothing can be shown")
+    return _finish(out, pd.DataFrame(False, index=out.index, columns=out.columns), record, None)
+
+
+# -- model outputs --------------------------------------------------------------------------
+
+def protect_model(
+    model: pd.DataFrame,
+    *,
+    name: str = "model",
+    df_resid: float | None = None,
+    n: str | None = None,
+    on_refuse: str = "withhold",
+    profile: str | DisclosureProfile | None = None,
+) -> ProtectedTable:
+    """Check a tidy model output (hazard or odds ratios with ``n`` per term).
+
+    Terms for categories with fewer cases than the threshold have their estimates, intervals
+    and counts hidden and a ``disclosure`` note; a model with fewer residual degrees of freedom
+    than the profile's minimum is withheld (or, with ``on_refuse="raise"``, refused with a
+    :class:`DisclosureError`). ``df_resid`` may also come from ``model.attrs["df_resid"]`` or a
+    ``df_resid`` column.
+
+    Examples
+    --------
+    >>> terms = pd.DataFrame({"term": ["relationship[stranger]", "relationship[partner]"],
+    ...                       "estimate": [1.8, 0.7], "n": [6, 240]})
+    >>> protect_model(terms, df_resid=500, profile="publication").display()["estimate"].tolist()
+    ['[c]', 0.7]
+    """
+    profile = get_profile(profile)
+    frame = model.reset_index() if not isinstance(model.index, pd.RangeIndex) else model.copy()
+    frame.columns = [str(c) for c in frame.columns]
+    record = OutputRecord(name=name, kind="model", profile=profile.name, n_cells=len(frame))
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    if not profile.suppress:
+        record.rules, record.status = _rules_applied(profile, "model"), "internal"
+        return _finish(frame, mask, record, None)
+    if df_resid is None:
+        df_resid = model.attrs.get("df_resid")
+    if df_resid is None and "df_resid" in frame:
+        df_resid = float(frame["df_resid"].min())
+    record.rules = [f"residual degrees of freedom at least {profile.min_dof}",
+                    f"terms resting on fewer than {profile.threshold} cases hidden"]
+    if df_resid is None:
+        record.notes.append("residual degrees of freedom not given: not checked")
+    elif df_resid < profile.min_dof:
+        message = (f"model {name!r} has {df_resid:g} residual degrees of freedom, fewer than "
+                   f"the {profile.min_dof} the {profile.name} profile needs: it is withheld. "
+                   "Use fewer covariates or more cases.")
+        if on_refuse == "raise":
+            raise DisclosureError(message)
+        record.status = "withheld"
+        record.notes.append(message)
+        return _finish(frame.iloc[0:0], mask.iloc[0:0], record, None)
+    count_columns = [c for c in ([n] if n else ["n", "n_cases", "cases", "n_events", "events"])
+                     if c in frame]
+    if not count_columns:
+        record.notes.append("no per-term counts (n): small categories not checked")
+        return _finish(frame, mask, record, None)
+    small = np.zeros(len(frame), dtype=bool)
+    for column in count_columns:
+        small |= profile.is_disclosive(frame[column].to_numpy(dtype=float)) \
+            & frame[column].notna().to_numpy()
+    hidden = [c for c in frame.columns
+              if pd.api.types.is_numeric_dtype(frame[c]) and c != "df_resid"]
+    for column in hidden:
+        mask[column] = small
+    record.primary_suppressed = int(small.sum())
+    record.derived_suppressed = int(small.sum() * (len(hidden) - len(count_columns)))
+    frame["disclosure"] = np.where(
+        small, f"hidden: fewer than {profile.threshold} cases", "")
+    mask["disclosure"] = False
+    if profile.round_base:
+        frame[count_columns] = round_to_base(frame[count_columns].to_numpy(dtype=float),
+                                             profile.round_base)
+        record.rounded = int((~small).sum() * len(count_columns))
+    record.status = "suppressed" if small.any() else "pass"
+    return _finish(frame, mask, record, None)
+
+
+# -- linked tables: one protection for the whole run ---------------------------------------
+
+@dataclass
+class LinkedProtection:
+    """The shared suppression pattern of a run's linked tables (force × category, nationally).
+
+    Built once by :func:`protect_linked`, saved to the run folder, and read by every force
+    notebook and the national overview, so no report hides a cell another report reveals.
+    Only protected values are stored (never the raw small counts).
+    """
+
+    by: str
+    profile: str
+    tables: dict[str, dict] = field(default_factory=dict)
+    _frames: dict = field(
+        default_factory=dict, repr=False, compare=False)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.tables)
+
+    def _whole(self, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The protected table and its mask, built from the stored rows once, then reused."""
+        if name not in self.tables:
+            raise ParameterError(f"no linked table {name!r}; linked tables: {self.names}.")
+        if name not in self._frames:
+            entry = self.tables[name]
+            frame = pd.DataFrame(entry["rows"], columns=entry["columns"])
+            mask = pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool)
+            for column in entry["counts"] + entry["rates"]:
+                frame[column] = pd.to_numeric(frame[column], errors="coerce")
+            self._frames[name] = (frame, mask)
+        return self._frames[name]
+
+    def _rows(self, name: str, force: str | None) -> tuple[np.ndarray, dict]:
+        """Row positions of ``force`` (all rows when None) and the record of that slice."""
+        key = (name, force)
+        if key not in self._frames:
+            frame, mask = self._whole(name)
+            entry = self.tables[name]
+            rows = (np.arange(len(frame)) if force is None else
+                    np.flatnonzero(frame[self.by].astype(str).eq(str(force)).to_numpy()))
+            if len(rows) == 0:
+                raise ParameterError(
+                    f"linked table {name!r} has no rows for {self.by}={force!r}.")
+            record = {**entry["record"], "name": name}
+            if force is not None:
+                hidden = mask.iloc[rows]
+                primary = int(np.asarray(entry["primary"], dtype=bool)[rows].sum())
+                counted = int(hidden[entry["counts"]].to_numpy().sum())
+                record.update(
+                    n_cells=len(rows) * len(entry["counts"]), primary_suppressed=primary,
+                    secondary_suppressed=counted - primary,
+                    derived_suppressed=int(hidden[entry["rates"]].to_numpy().sum()),
+                    status="suppressed" if hidden.to_numpy().any() else "pass")
+            record["notes"] = [f"linked: suppression pattern shared by every report of the "
+                               f"run ({self.by} × category protected once, national totals "
+                               "included)"]
+            self._frames[key] = (rows, record)
+        return self._frames[key]
+
+    def _protected(self, name: str, force: str | None, positions: np.ndarray | None = None,
+                   columns: list[str] | None = None) -> ProtectedTable:
+        frame, mask = self._whole(name)
+        rows, record = self._rows(name, force)
+        take = rows if positions is None else rows[positions]
+        columns = columns or list(frame.columns)
+        protected = frame[columns].iloc[take].reset_index(drop=True)
+        hidden = mask[columns].iloc[take].reset_index(drop=True)
+        record = OutputRecord(**{**record, "rules": list(record["rules"]),
+                                 "notes": list(record["notes"])})
+        protected.attrs["disclosure"] = {"name": name, "profile": self.profile,
+                                         "status": record.status, "linked": True}
+        return ProtectedTable(protected, hidden, record)
+
+    def table(self, name: str) -> ProtectedTable:
+        """The whole protected linked table (for the national overview)."""
+        return self._protected(name, None)
+
+    def slice(self, name: str, force: str) -> ProtectedTable:
+        """One force's rows of a linked table, with the run's suppression pattern."""
+        return self._protected(name, force)
+
+    def apply(self, frame: pd.DataFrame, name: str, force: str | None = None) -> ProtectedTable:
+        """Protect ``frame`` with the shared pattern, after checking it is the same table.
+
+        Raises
+        ------
+        DisclosureError
+            When the frame's published counts differ from the linked table's (it was computed
+            differently from the table the run protected), or it has rows the run did not see.
+        """
+        whole, whole_mask = self._whole(name)
+        rows, _ = self._rows(name, force)
+        entry = self.tables[name]
+        keys = [k for k in entry["keys"] if k in frame.columns]
+        named = any(n is not None for n in frame.index.names)
+        frame = frame.reset_index() if named else frame.reset_index(drop=True)
+        theirs = pd.Index(_row_keys(whole.iloc[rows], keys))
+        if not theirs.is_unique:
+            raise DisclosureError(
+                f"table {name!r} lacks the key column(s) that tell the linked table's rows apart "
+                f"(it has {keys}; the run's table has {entry['keys']}). A table of national "
+                "totals is a different table: give it another name.")
+        order = theirs.get_indexer(_row_keys(frame, keys))
+        if (order < 0).any():
+            raise DisclosureError(
+                f"table {name!r} has rows the run's linked table does not (keys {keys}); "
+                "compute it with the same function and categories as the runner did.")
+        base = PROFILES[self.profile].round_base
+        for column in entry["counts"]:
+            if column not in frame:
+                continue
+            shown = ~whole_mask[column].to_numpy()[rows[order]]
+            mine = round_to_base(frame[column].to_numpy(dtype=float), base)[shown]
+            theirs_values = whole[column].to_numpy(dtype=float)[rows[order]][shown]
+            if not np.allclose(mine, theirs_values, equal_nan=True):
+                raise DisclosureError(
+                    f"table {name!r}{'' if force is None else f' for {force}'}: column "
+                    f"{column!r} differs from the run's linked table; the report must show the "
+                    "same numbers the runner protected (same cases, same function).")
+        columns = [c for c in frame.columns if c in whole.columns]
+        return self._protected(name, force, order, columns)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {"by": self.by, "profile": self.profile, "tables": self.tables}
+        path.write_text(json.dumps(payload, indent=1, default=_json_default), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinkedProtection:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(by=payload["by"], profile=payload["profile"], tables=payload["tables"])
+
+
+def _row_keys(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """One text key per row joining the key columns (for matching rows between tables)."""
+    joined = np.full(len(frame), "", dtype=object)
+    for key in keys:
+        joined = joined + "\x1f" + frame[key].astype(str).to_numpy(dtype=object)
+    return joined
+
+
+def protect_linked(
+    tables: Mapping[str, pd.DataFrame | tuple[pd.DataFrame, dict]],
+    *,
+    by: str = "force",
+    profile: str | DisclosureProfile | None = None,
+) -> LinkedProtection:
+    """Protect tables that appear per force AND nationally, once, for the whole run.
+
+    Each table holds every force's rows (a ``by`` column). ``by`` is treated as one more
+    dimension that adds up, to national totals assumed public, so secondary suppression makes
+    sure no force's hidden cell is the only hidden one in its national line.
+
+    Parameters
+    ----------
+    tables : dict
+        ``{name: frame}`` or ``{name: (frame, options)}`` with ``options`` for :func:`protect`
+        (``counts=``, ``rates=``, ``kind=``...).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"force": ["a", "a", "b", "b", "c", "c"],
+    ...                       "outcome_group": ["charge", "other"] * 3,
+    ...                       "n": [3, 40, 25, 60, 30, 55]})
+    >>> linked = protect_linked({"outcome_mix": table}, profile="partner")
+    >>> linked.slice("outcome_mix", "a").display()["n"].tolist()
+    ['[c]', '[c]']
+    """
+    profile = get_profile(profile)
+    result = LinkedProtection(by=by, profile=profile.name)
+    for name, spec in tables.items():
+        frame, options = spec if isinstance(spec, tuple) else (spec, {})
+        if by not in frame:
+            raise ParameterError(f"linked table {name!r} needs a {by!r} column.")
+        protected = protect(frame, name=name, profile=profile, **options)
+        table = protected.frame.reset_index() if not isinstance(
+            protected.frame.index, pd.RangeIndex) else protected.frame
+        mask = protected.mask.reset_index(drop=True)
+        counts = [c for c in table.columns if c in frame.columns and _is_count_like(frame[c])
+                  and not _RATE_WORDS.search(c) and not _KEY_WORDS.search(c)]
+        counts = list(options.get("counts", counts))
+        numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
+        rates = [c for c in numeric if c not in counts and c != by and not _KEY_WORDS.search(c)]
+        keys = [c for c in table.columns if c not in counts and c not in rates]
+        result.tables[name] = {
+            "keys": keys, "counts": counts, "rates": rates, "columns": list(table.columns),
+            "rows": table.astype(object).where(table.notna(), None).to_numpy().tolist(),
+            "mask": mask.reindex(columns=table.columns, fill_value=False).to_numpy().tolist(),
+            "primary": (protected.primary.reindex(columns=counts, fill_value=False)
+                        .to_numpy().tolist() if protected.primary is not None
+                        else [[False] * len(counts)] * len(table)),
+            "record": {k: v for k, v in protected.record.to_dict().items()
+                       if k != "cells_suppressed"},
+        }
+    return result
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return str(value)
+
+
+# -- the notebook-facing object -------------------------------------------------------------
+
+class DisclosureControl:
+    """Protects, shows and logs every output of one report: what notebooks call.
+
+    Parameters
+    ----------
+    profile : str, optional
+        ``publication``, ``partner`` or ``internal``; None reads ``SOTERIA_DISCLOSURE``.
+    log_path : path, optional
+        Where :meth:`write_log` writes ``disclosure.json`` when given no path.
+    linked : LinkedProtection or path, optional
+        The run's shared protection of linked tables (see the module docstring).
+    force : str, optional
+        The force this report is about (selects its slice of linked tables).
+
+    Examples
+    --------
+    >>> dc = DisclosureControl(profile="publication")
+    >>> table = pd.DataFrame({"outcome_group": ["charge", "no_suspect", "other"],
+    ...                       "n": [3, 41, 57]})
+    >>> dc.show(table, name="outcome_mix", styled=False)["n"].tolist()
+    ['[c]', '[c]', 55]
+    >>> dc.summary()[["name", "status", "cells_suppressed"]].values.tolist()
+    [['outcome_mix', 'suppressed', 2]]
+    """
+
+    def __init__(self, profile: str | None = None, log_path: str | Path | None = None,
+                 linked: LinkedProtection | str | Path | None = None,
+                 force: str | None = None) -> None:
+        self.profile = get_profile(profile)
+        self.log_path = Path(log_path) if log_path else None
+        if linked is not None and not isinstance(linked, LinkedProtection):
+            linked = LinkedProtection.load(linked)
+        if linked is not None and linked.profile != self.profile.name:
+            raise ParameterError(
+                f"the run's linked tables were protected under {linked.profile!r} but this "
+                f"report uses {self.profile.name!r}: use one profile for the whole run.")
+        self.linked = linked
+        self.force = force
+        self._records: dict[str, OutputRecord] = {}
+
+    # -- protecting ----------------------------------------------------------------------
+    def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts",
+                **options) -> ProtectedTable:
+        """Protect one output (see :func:`protect`) and record it in the log."""
+        if self.linked is not None and name in self.linked.names and kind in ("counts",
+                                                                              "rates"):
+            result = self.linked.apply(frame, name, self.force)
+        else:
+            result = protect(frame, name=name, kind=kind, profile=self.profile, **options)
+        self._records[name] = result.record
+        return result
+
+    def show(self, frame: pd.DataFrame, *, name: str, kind: str = "counts",
+             styled: bool = True, caption: str | None = None, **options):
+        """The protected output, ready to display: a ``Styler`` (or a DataFrame with "[c]").
+
+        ``options`` go to :func:`protect` (``counts=``, ``rates=``, ``by=``),
+        :func:`protect_curve` or :func:`protect_model` (``df_resid=``).
+        """
+        result = self.protect(frame, name=name, kind=kind, **options)
+        shown = result.display()
+        if result.record.status == "withheld" and shown.empty:
+            note = result.record.notes[-1] if result.record.notes else "withheld"
+            shown = pd.DataFrame({"disclosure control": [note]})
+        shown.attrs = {"disclosure": {"name": name, "profile": self.profile.name,
+                                      "status": result.record.status}}
+        if self.profile.label:
+            shown.attrs["label"] = self.profile.label
+        if not styled:
+            return shown
+        text = " ".join(t for t in (caption, self.caption()) if t)
+        styler = shown.style.set_caption(text).format(precision=3, na_rep="", thousands=",")
+        if isinstance(shown.index, pd.RangeIndex):
+            styler = styler.hide(axis="index")
+        return styler
+
+    def check_figure_data(self, frame: pd.DataFrame, *, name: str, kind: str = "counts",
+                          **options) -> pd.DataFrame:
+        """The frame a figure may be drawn from: protected (NaN where hidden) and logged.
+
+        A frame that already came out of :meth:`protect`/:func:`protect` under this profile
+        passes unchanged; anything else is protected now (``options`` as for :meth:`show`).
+        """
+        info = frame.attrs.get("disclosure")
+        if info and info.get("profile") == self.profile.name:
+            return frame
+        return self.protect(frame, name=name, kind=kind, **options).frame
+
+    def safe_count(self, value, *, name: str):
+        """One count for ``metrics.json``: rounded, or "[c]" when it is disclosive.
+
+        A lone count has no table around it, so only primary suppression and rounding apply;
+        counts that are also in a table must be taken from that table's protected frame.
+        """
+        record = OutputRecord(name=name, kind="count", profile=self.profile.name,
+                              rules=_rules_applied(self.profile, "count"), n_cells=1)
+        if value is None or pd.isna(value):
+            self._records[name] = record
+            return None
+        if self.profile.is_disclosive(np.array([value])).item():
+            record.primary_suppressed, record.status = 1, "suppressed"
+            self._records[name] = record
+            return MARKER
+        record.status = "internal" if not self.profile.suppress else "pass"
+        if self.profile.round_base:
+            record.rounded = 1
+        self._records[name] = record
+        return int(round_to_base(np.array([value]), self.profile.round_base).item())
+
+    def safe_rate(self, value, *, numerator, denominator, name: str):
+        """One rate for ``metrics.json``: hidden ("[c]") when its numerator, denominator or
+        their difference is disclosive."""
+        record = OutputRecord(name=name, kind="rate", profile=self.profile.name,
+                              rules=_rules_applied(self.profile, "rates"), n_cells=1)
+        parts = np.array([numerator, denominator, denominator - numerator], dtype=float)
+        if self.profile.is_disclosive(parts).any():
+            record.derived_suppressed, record.status = 1, "suppressed"
+            self._records[name] = record
+            return MARKER
+        record.status = "internal" if not self.profile.suppress else "pass"
+        self._records[name] = record
+        return None if value is None or pd.isna(value) else float(value)
+
+    # -- reporting what was done ---------------------------------------------------------
+    def caption(self) -> str:
+        """The line under every table saying what disclosure control did."""
+        p = self.profile
+        if not p.suppress:
+            return f"{INTERNAL_LABEL}: no disclosure control applied."
+        text = (f"Disclosure control ({p.name}): counts under {p.threshold}"
+                + (" and zeros" if p.zeros_disclosive else "")
+                + f" and cells that would reveal them are shown as {MARKER}")
+        return text + (f"; other counts rounded to the nearest {p.round_base}."
+                       if p.round_base else ".")
+
+    @property
+    def records(self) -> list[OutputRecord]:
+        return list(self._records.values())
+
+    def summary(self) -> pd.DataFrame:
+        """One row per output: name, kind, status, cells suppressed and rounded."""
+        columns = ["name", "kind", "status", "n_cells", "cells_suppressed",
+                   "primary_suppressed", "secondary_suppressed", "derived_suppressed",
+                   "rounded", "rows_dropped"]
+        return pd.DataFrame([r.to_dict() for r in self.records], columns=columns + ["rules"]
+                            )[columns]
+
+    def write_log(self, path: str | Path | None = None) -> Path:
+        """Write ``disclosure.json``: the profile, its rules and every output's record."""
+        path = Path(path) if path else self.log_path
+        if path is None:
+            raise ParameterError("write_log() needs a path (or DisclosureControl(log_path=)).")
+        if path.is_dir() or path.suffix != ".json":
+            path = path / "disclosure.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        statuses = [r.status for r in self.records]
+        payload = {
+            "profile": asdict(self.profile),
+            "label": self.profile.label,
+            "force": self.force,
+            "linked_tables": self.linked.names if self.linked else [],
+            "status": ("internal" if not self.profile.suppress else
+                       "suppressed" if any(s != "pass" for s in statuses) else "pass"),
+            "outputs": [r.to_dict() for r in self.records],
+        }
+        path.write_text(json.dumps(payload, indent=2, default=_json_default), encoding="utf-8")
+        return path
+
+    def appendix(self) -> str:
+        """A short Markdown appendix: the rules, and what they did to this report."""
+        p = self.profile
+        table = self.summary()
+        lines = ["## Disclosure control", ""]
+        if not p.suppress:
+            lines += [f"**{INTERNAL_LABEL}.** This report was built under the `internal` "
+                      "profile: no cells were suppressed or rounded. It must not leave the "
+                      "research team.", ""]
+        else:
+            lines += [
+                f"This report was built under the `{p.name}` profile, using the rules UK "
+                "trusted research environments apply to outputs (as in the SACRO project's "
+                "ACRO checker):", "",
+                f"- counts under {p.threshold}" + (" and zeros" if p.zeros_disclosive else "")
+                + f" are suppressed and shown as {MARKER};",
+                "- further cells are suppressed where needed so that no suppressed count can "
+                "be worked out from row, column or national totals (including across forces);",
+                "- rates, percentages and intervals resting on a suppressed count are "
+                "suppressed too;",
+                f"- survival and incidence curves show only steps resting on at least "
+                f"{p.survival_threshold} events, and stop where fewer than "
+                f"{p.survival_threshold} cases remain at risk;",
+                f"- model terms resting on fewer than {p.threshold} cases are hidden, and "
+                f"models with fewer than {p.min_dof} residual degrees of freedom withheld;",
+            ]
+            if p.round_base:
+                lines.append(f"- all other counts are rounded to the nearest {p.round_base}, "
+                             "so totals may not equal the sum of their parts.")
+            lines.append("")
+        if len(table):
+            total = table[["cells_suppressed", "rounded", "rows_dropped"]].sum()
+            lines += [f"Outputs checked: {len(table)}; cells suppressed: "
+                      f"{int(total['cells_suppressed'])}; counts rounded: "
+                      f"{int(total['rounded'])}; curve steps merged or cut: "
+                      f"{int(total['rows_dropped'])}. Withheld outputs: "
+                      f"{', '.join(table.loc[table['status'] == 'withheld', 'name']) or 'none'}."
+                      , "", "Each output's record is in `disclosure.json` beside this report."]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return self.appendix()
+
+
+# -- checking finished outputs ---------------------------------------------------------------
+
+_COUNT_KEY = re.compile(r"(^n$|^n_|_n$|count|cases|events|crimes|victims|suspects|number|"
+                        r"total|^all$|at_risk|charged|withdrawn)", re.IGNORECASE)
+_NOT_COUNT = re.compile(r"(iteration|version|rank|order|step|seed|id$|code|threshold|base|"
+                        r"dof|df_resid|index|unnamed)", re.IGNORECASE)
+
+
+def scan_for_disclosive_counts(source, threshold: int = 10, *, zeros: bool = True
+                               ) -> pd.DataFrame:
+    """Find counts under ``threshold`` (and zeros) left visible in finished outputs.
+
+    ``source`` is HTML text, JSON text, a parsed JSON object, a DataFrame, a path to an
+    ``.html``/``.json`` file, or a list of any of these. In tables, a column is a count
+    column when all its values are whole numbers and its name is not rate-, time- or key-like
+    ("[c]" and blanks are skipped); in JSON, numbers under count-like keys (``n``, ``n_…``,
+    ``cases``, ``events``…) are checked. Returns one row per finding:
+    ``source, table, column, row, value`` (empty when the output is clean).
+
+    Examples
+    --------
+    >>> scan_for_disclosive_counts('{"n_cases": 7, "charge_rate": 0.02}')["value"].tolist()
+    [7]
+    """
+    findings: list[dict] = []
+    _scan(source, threshold, zeros, "input", findings)
+    return pd.DataFrame(findings, columns=["source", "table", "column", "row", "value"])
+
+
+def _is_small(value: float, threshold: int, zeros: bool) -> bool:
+    return (0 < value < threshold) or (zeros and value == 0)
+
+
+def _scan(source, threshold, zeros, where, findings) -> None:
+    if isinstance(source, Path) or (isinstance(source, str) and len(source) < 1000
+                                    and "\n" not in source and source.endswith(
+                                        (".html", ".json", ".htm"))):
+        path = Path(source)
+        _scan(path.read_text(encoding="utf-8"), threshold, zeros, str(path), findings)
+    elif isinstance(source, pd.DataFrame):
+        _scan_table(source, threshold, zeros, where, 0, findings)
+    elif isinstance(source, str):
+        text = source.strip()
+        if text.startswith(("{", "[")):
+            _scan_json(json.loads(text), threshold, zeros, where, "", findings)
+        else:
+            try:
+                tables = pd.read_html(io.StringIO(text))
+            except ValueError:  # no <table> in the page
+                tables = []
+            for number, table in enumerate(tables):
+                _scan_table(table, threshold, zeros, where, number, findings)
+    elif isinstance(source, dict):
+        _scan_json(source, threshold, zeros, where, "", findings)
+    elif isinstance(source, Iterable):
+        for item in source:
+            _scan(item, threshold, zeros, where, findings)
+
+
+def _scan_table(table, threshold, zeros, where, number, findings) -> None:
+    table = table.copy()
+    table.columns = [" ".join(str(p) for p in c) if isinstance(c, tuple) else str(c)
+                     for c in table.columns]
+    for column in table.columns:
+        if _RATE_WORDS.search(column) or _KEY_WORDS.search(column) or _NOT_COUNT.search(column):
+            continue
+        raw = table[column].astype(str).str.replace(",", "", regex=False).str.strip()
+        raw = raw[~raw.isin([MARKER, "", "nan", "None", "<NA>", "NaN"])]
+        values = pd.to_numeric(raw, errors="coerce")
+        if raw.empty or values.isna().any():
+            continue
+        if not (values >= 0).all() or not (values == values.round()).all():
+            continue
+        for row, value in values.items():
+            if _is_small(float(value), threshold, zeros):
+                findings.append(dict(source=where, table=number, column=column, row=row,
+                                     value=int(value)))
+
+
+def _scan_json(node, threshold, zeros, where, path, findings) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            key = str(key)
+            if isinstance(value, (dict, list)):
+                _scan_json(value, threshold, zeros, where, f"{path}/{key}", findings)
+            elif (isinstance(value, (int, float)) and not isinstance(value, bool)
+                  and _COUNT_KEY.search(key) and not _NOT_COUNT.search(key)
+                  and not _RATE_WORDS.search(key) and float(value) == round(float(value))
+                  and _is_small(float(value), threshold, zeros)):
+                findings.append(dict(source=where, table=path or "/", column=key, row=None,
+                                     value=int(value)))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            _scan_json(item, threshold, zeros, where, f"{path}/{i}", findings)
