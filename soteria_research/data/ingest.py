@@ -197,7 +197,8 @@ def validate_cases(
     accepted = np.ones(len(typed), dtype=bool)
     accepted[bad_positions] = False
 
-    cases = _derive(typed.loc[accepted].reset_index(drop=True), dictionary)
+    kept = typed if accepted.all() else typed.loc[accepted].reset_index(drop=True)
+    cases = _derive(kept, dictionary)
     quarantine = _quarantine_table(frame, dictionary, failed, bad_positions, header_rows)
     rule_counts = (
         failed.drop_duplicates(["position", "rule", "column"])
@@ -500,7 +501,10 @@ def _coerce_types(frame, dictionary, mapping, source):
             positions = np.flatnonzero(row_bad)
             failures.append(_failures(positions, f.name, f"bad_{f.type}", raw.iloc[positions]))
         columns[f.name] = values
-    typed = pd.DataFrame(columns, index=frame.index)
+    # concat keeps one block per column: consolidating 38 columns of 1,000,000 rows into a few
+    # 2-D blocks costs more than all the checks that follow.
+    typed = pd.concat([pd.Series(v, index=frame.index, name=k) if not isinstance(v, pd.Series)
+                       else v.rename(k) for k, v in columns.items()], axis=1, copy=False)
     assert len(typed) == n
     return typed, failures
 
@@ -518,7 +522,11 @@ def _already_typed(raw: pd.Series, kind: str) -> bool:
 def _typed_as_is(raw: pd.Series, kind: str) -> pd.Series:
     if kind == "date":
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
-        return values.astype("datetime64[ns]").dt.normalize()
+        values = values.astype("datetime64[ns]")
+        ticks = values.to_numpy().view("i8")[values.notna().to_numpy()]
+        if (ticks % (86_400 * 10**9)).any():  # times of day present: keep the calendar date
+            values = values.dt.normalize()
+        return values
     if kind == "integer":
         return raw.astype("Int64")
     return raw
