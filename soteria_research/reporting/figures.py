@@ -1,0 +1,313 @@
+"""Figures for the reports, each drawn from a tidy (already protected) frame onto an Axes.
+
+Every function is ``plot_thing(frame, *, ax=None) -> Axes``; suppressed values (NaN) are left out
+and marked "[c]", never drawn as zero.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import PercentFormatter
+
+__all__ = [
+    "OUTCOME_COLOURS",
+    "plot_cohort_trends",
+    "plot_cumulative_incidence",
+    "plot_forest",
+    "plot_force_funnel",
+    "plot_funnel",
+    "plot_outcome_mix",
+    "use_report_style",
+]
+
+MARKER = "[c]"
+
+#: One colour per outcome, the same in every figure (colour-blind-safe Okabe–Ito palette).
+OUTCOME_COLOURS = {
+    "charge": "#009E73",
+    "victim_withdrawal": "#E69F00",
+    "evidential_difficulty": "#CC79A7",
+    "no_suspect": "#56B4E9",
+    "other": "#8C6D31",
+    "out_of_court": "#8C6D31",
+    "prevented_or_npi": "#D55E00",
+    "transferred": "#999999",
+    "open": "#BBBBBB",
+}
+_INK = "#1f2933"
+_ACCENT = "#0072B2"
+
+
+def use_report_style() -> None:
+    """Clear, print-friendly defaults for report figures (large text, light grid, no clutter)."""
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=1.05)
+    plt.rcParams.update({
+        "figure.figsize": (9, 4.2), "figure.dpi": 100, "savefig.dpi": 110,
+        "axes.spines.top": False, "axes.spines.right": False, "axes.titleweight": "bold",
+        "axes.titlelocation": "left", "axes.titlesize": 13, "legend.frameon": False,
+        "text.color": _INK, "axes.labelcolor": _INK,
+    })
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, str]:
+    from ..analysis.attrition import STAGES
+    from ..data.dictionary import load_dictionary
+
+    dictionary = load_dictionary()
+    groups = dictionary.codelists["outcome_groups"]
+    labels = dict(zip(groups["code"], groups["label"]))
+    labels.update({"charge": "Charged or summonsed", "other": "Other outcomes",
+                   "censored": "Open (censored)"})
+    labels.update(STAGES)
+    labels.update({
+        "request_share": "Cases with a victim device requested (share)",
+        "median_days_held": "Days a requested device was held (median)",
+        "withdrawal_share_with_request": "Victim withdrawal within a year: device requested",
+        "withdrawal_share_without_request": "Victim withdrawal within a year: no device request",
+        "all": "All cases in the period", "earlier": "Earlier allegation (suspect accused again)",
+    })
+    return labels
+
+
+def label(code: object) -> str:
+    """The plain label of an outcome, outcome group or stage code."""
+    text = str(code)
+    return _labels().get(text, text.replace("_", " ").capitalize())
+
+
+def _axes(ax: Axes | None, size: tuple[float, float] | None = None) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _no_data(ax: Axes, message: str) -> Axes:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, fontsize=12,
+            color="#555555", wrap=True)
+    ax.set_axis_off()
+    return ax
+
+
+def plot_funnel(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars: cases reaching each stage, labelled with count and share of recorded.
+
+    ``frame`` is ``attrition.funnel(cases)`` (one group), after disclosure control.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.figures import plot_funnel
+    >>> ax = plot_funnel(pd.DataFrame({"stage": ["recorded", "charged"], "n": [400, 20],
+    ...                                "share_of_recorded": [1.0, 0.05]}))
+    """
+    ax = _axes(ax, (9, 3.8))
+    if frame.empty:
+        return _no_data(ax, "No cases in this period.")
+    stages = [label(s) for s in frame["stage"]]
+    counts = pd.to_numeric(frame["n"], errors="coerce")
+    y = np.arange(len(frame))[::-1]
+    ax.barh(y, counts.fillna(0), color=_ACCENT, alpha=0.85, height=0.65)
+    top = counts.max() if counts.notna().any() else 1
+    share = pd.to_numeric(frame.get("share_of_recorded", pd.Series(np.nan, index=frame.index)),
+                          errors="coerce")
+    for yi, n, s in zip(y, counts, share):
+        text = MARKER if pd.isna(n) else (f"{n:,.0f}" + (f"  ({s:.0%})" if pd.notna(s) else ""))
+        ax.text((0 if pd.isna(n) else n) + top * 0.01, yi, text, va="center", fontsize=10)
+    ax.set_yticks(y, stages)
+    ax.set_xlim(0, top * 1.25 if top > 0 else 1)
+    ax.set_xlabel("Cases reaching the stage (share of recorded crimes)")
+    ax.set_title("Where cases are lost")
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def plot_outcome_mix(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Horizontal bars: share of cases in each outcome group (open cases included).
+
+    ``frame`` is ``attrition.outcome_mix(cases, level="group")``, after disclosure control.
+    """
+    ax = _axes(ax, (9, 3.8))
+    if frame.empty:
+        return _no_data(ax, "No cases in this period.")
+    frame = frame.sort_values("share", ascending=True, na_position="first")
+    shares = pd.to_numeric(frame["share"], errors="coerce")
+    y = np.arange(len(frame))
+    colours = [OUTCOME_COLOURS.get(g, _ACCENT) for g in frame["outcome_group"]]
+    ax.barh(y, shares.fillna(0), color=colours, height=0.65)
+    for yi, s in zip(y, shares):
+        ax.text((0 if pd.isna(s) else s) + 0.005, yi, MARKER if pd.isna(s) else f"{s:.0%}",
+                va="center", fontsize=10)
+    ax.set_yticks(y, [label(g) for g in frame["outcome_group"]])
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlim(0, max(float(shares.max()) if shares.notna().any() else 0.1, 0.05) * 1.2)
+    ax.set_xlabel("Share of recorded crimes")
+    ax.set_title("How investigations ended (or are still open)")
+    ax.grid(axis="y", visible=False)
+    return ax
+
+
+def plot_cohort_trends(frame: pd.DataFrame, *, ax: Axes | None = None,
+                       outcomes: tuple[str, ...] = ("charge", "victim_withdrawal",
+                                                    "evidential_difficulty")) -> Axes:
+    """Lines with 95% bands: share of each recording cohort with each outcome within the window.
+
+    ``frame`` is ``attrition.cohort_rates(cases)``, after disclosure control.
+    """
+    ax = _axes(ax)
+    data = frame[frame["outcome"].isin(outcomes)] if len(frame) else frame
+    if data.empty or pd.to_numeric(data["estimate"], errors="coerce").notna().sum() == 0:
+        return _no_data(ax, "No recording cohort has a full year of follow-up yet,\n"
+                            "or every cohort figure is suppressed.")
+    cohorts = list(dict.fromkeys(data["cohort"].astype(str)))
+    x = {c: i for i, c in enumerate(cohorts)}
+    for outcome in outcomes:
+        part = data[data["outcome"].eq(outcome)]
+        if part.empty:
+            continue
+        xs = part["cohort"].astype(str).map(x)
+        colour = OUTCOME_COLOURS.get(outcome, _ACCENT)
+        est = pd.to_numeric(part["estimate"], errors="coerce")
+        ax.plot(xs, est, marker="o", color=colour, label=label(outcome), linewidth=2)
+        ax.fill_between(xs, pd.to_numeric(part["ci_low"], errors="coerce"),
+                        pd.to_numeric(part["ci_high"], errors="coerce"), color=colour, alpha=0.15,
+                        linewidth=0)
+    step = max(1, -(-len(cohorts) // 8))
+    ax.set_xticks(range(0, len(cohorts), step), cohorts[::step], rotation=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("When the crime was recorded")
+    ax.set_ylabel("Share within a year")
+    ax.set_title("Outcomes within a year of recording")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
+                              max_days: float | None = 730) -> Axes:
+    """Step curves: cumulative incidence of each competing outcome over days since recording.
+
+    ``frame`` is tidy ``outcome, time, cif, ci_low, ci_high`` (``survival.cumulative_incidence``),
+    after disclosure control (coarsened steps, cut where few remain at risk).
+    """
+    ax = _axes(ax)
+    if frame.empty or pd.to_numeric(frame["cif"], errors="coerce").notna().sum() == 0:
+        return _no_data(ax, "Too few cases to show time to outcome safely.")
+    for outcome, part in frame.groupby("outcome", sort=False):
+        part = part.sort_values("time")
+        if max_days is not None:
+            part = part[part["time"] <= max_days]
+        colour = OUTCOME_COLOURS.get(str(outcome), _ACCENT)
+        cif = pd.to_numeric(part["cif"], errors="coerce")
+        ax.step(part["time"], cif, where="post", color=colour, linewidth=2, label=label(outcome))
+        if "ci_low" in part:
+            ax.fill_between(part["time"], pd.to_numeric(part["ci_low"], errors="coerce"),
+                            pd.to_numeric(part["ci_high"], errors="coerce"), step="post",
+                            color=colour, alpha=0.15, linewidth=0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(bottom=0)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("Days since the crime was recorded")
+    ax.set_ylabel("Share of cases with the outcome")
+    ax.set_title("Time to outcome: each outcome, with the others competing")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def plot_forest(frame: pd.DataFrame, *, ax: Axes | None = None, term: str = "term",
+                hue: str | None = None, reference: float = 1.0,
+                xlabel: str = "Hazard ratio (95% interval, log scale)") -> Axes:
+    """Forest plot of ratios (hazard or odds) with 95% intervals on a log scale.
+
+    ``frame`` has ``term, estimate, ci_low, ci_high`` and optionally a ``hue`` column (such as
+    ``outcome``) to draw several models side by side; suppressed rows are marked "[c]".
+    """
+    data = frame.copy()
+    terms = list(dict.fromkeys(data[term].astype(str)))
+    ax = _axes(ax, (9, max(2.5, 0.42 * len(terms) + 1.2)))
+    if data.empty:
+        return _no_data(ax, "No model could be fitted safely on these cases.")
+    groups = list(dict.fromkeys(data[hue])) if hue else [None]
+    offsets = np.linspace(-0.18, 0.18, len(groups)) if len(groups) > 1 else [0.0]
+    y_of = {t: len(terms) - 1 - i for i, t in enumerate(terms)}
+    for offset, group in zip(offsets, groups):
+        part = data if group is None else data[data[hue].eq(group)]
+        y = part[term].astype(str).map(y_of).to_numpy() + offset
+        est = pd.to_numeric(part["estimate"], errors="coerce").to_numpy()
+        low = pd.to_numeric(part["ci_low"], errors="coerce").to_numpy()
+        high = pd.to_numeric(part["ci_high"], errors="coerce").to_numpy()
+        colour = OUTCOME_COLOURS.get(str(group), _ACCENT) if group is not None else _ACCENT
+        shown = np.isfinite(est) & np.isfinite(low) & np.isfinite(high)
+        ax.errorbar(est[shown], y[shown], xerr=[est[shown] - low[shown], high[shown] - est[shown]],
+                    fmt="o", color=colour, capsize=3, markersize=6,
+                    label=None if group is None else label(group))
+        for yi in y[~shown]:
+            ax.text(reference, yi, MARKER, va="center", ha="center", fontsize=9, color="#555555")
+    ax.axvline(reference, color="#555555", linewidth=1, linestyle="--")
+    ax.set_xscale("log")
+    ticks = [0.125, 0.25, 0.5, 0.67, 0.8, 1, 1.25, 1.5, 2, 3, 4, 8]
+    ax.autoscale_view()
+    low, high = ax.get_xlim()
+    shown_ticks = [t for t in ticks if low <= t <= high] or [1]
+    ax.set_xticks(shown_ticks, [f"{t:g}" for t in shown_ticks])
+    ax.xaxis.set_minor_locator(plt.NullLocator())
+    ax.set_yticks(range(len(terms)), [_term_label(t) for t in terms][::-1])
+    ax.set_ylim(-0.7, len(terms) - 0.3)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    if hue:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return ax
+
+
+def term_label(term: str) -> str:
+    """A model term as a reader says it: ``relationship[T.stranger]`` -> ``relationship: stranger``."""
+    return _term_label(term)
+
+
+def _term_label(term: str) -> str:
+    # statsmodels/patsy names such as "relationship[T.stranger]" read badly in a report.
+    text = term
+    if "[T." in text:
+        variable, level = text.split("[T.", 1)
+        text = f"{variable.replace('_', ' ')}: {level.rstrip(']').replace('_', ' ')}"
+    return text.replace("_", " ")
+
+
+def plot_force_funnel(effects: pd.DataFrame, limits: pd.DataFrame, *, ax: Axes | None = None,
+                      highlight: str | None = None, names: dict[str, str] | None = None) -> Axes:
+    """Funnel plot across forces: observed/expected against expected, with chance limits.
+
+    ``effects`` is ``comparison.force_effects(cases)`` (after disclosure control); ``limits``
+    is ``comparison.funnel_limits(...)``. A force outside the outer funnel differs from what its
+    case mix predicts by more than chance would explain.
+    """
+    ax = _axes(ax, (9, 5))
+    if effects.empty:
+        return _no_data(ax, "Force effects could not be estimated.")
+    for level, part in limits.groupby("level"):
+        style = "--" if level < 0.99 else "-"
+        ax.plot(part["expected"], part["lower"], style, color="#777777", linewidth=1)
+        ax.plot(part["expected"], part["upper"], style, color="#777777", linewidth=1,
+                label=f"{level:.1%} limits")
+    ax.axhline(1.0, color="#333333", linewidth=1)
+    est = pd.to_numeric(effects["estimate"], errors="coerce")
+    expected = pd.to_numeric(effects["expected"], errors="coerce")
+    ax.scatter(expected, est, s=28, color=_ACCENT, alpha=0.8, zorder=3)
+    if highlight is not None and highlight in set(effects["force"]):
+        row = effects["force"].eq(highlight).to_numpy()
+        ax.scatter(expected[row], est[row], s=110, color="#D55E00", zorder=4,
+                   label=(names or {}).get(highlight, highlight))
+    ax.set_xscale("log")
+    ax.set_xlabel("Expected number of cases with the outcome (given each force's case mix)")
+    ax.set_ylabel("Observed / expected")
+    ax.set_title("Forces compared after allowing for case mix")
+    ax.legend(loc="upper right")
+    return ax

@@ -1,0 +1,851 @@
+"""The national work of a report run, done once and read by every report: validated cases as
+Parquet, headline figures of every force, peer groups, case-mix-adjusted force effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ParameterError
+from . import provenance
+from .parameters import NATIONAL, ReportParameters
+
+#: Follow-up window of the headline outcome shares, in days.
+WITHIN_DAYS = 365
+#: Peers shown beside a force.
+N_PEERS = 5
+#: Outcomes whose case-mix-adjusted force effects are computed nationally.
+EFFECT_OUTCOMES = ("charged", "withdrawn")
+LINKED_FILE = "linked_disclosure.json"
+
+__all__ = ["NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
+
+
+@dataclass
+class NationalArtefacts:
+    """What :func:`prepare_national` left in the run's shared folder."""
+
+    folder: Path
+    forces_present: list[str]
+    force_sizes: dict[str, int]
+    validation_summary: dict
+    reused: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _select_period(cases: pd.DataFrame, params: ReportParameters) -> pd.DataFrame:
+    keep = pd.Series(True, index=cases.index)
+    if params.period_start is not None:
+        keep &= cases["recorded_date"].ge(pd.Timestamp(params.period_start))
+    if params.period_end is not None:
+        keep &= cases["recorded_date"].le(pd.Timestamp(params.period_end))
+    if params.extract_date is not None:
+        keep &= cases["recorded_date"].le(pd.Timestamp(params.extract_date))
+    return cases.loc[keep].reset_index(drop=True)
+
+
+def _validation_summary(report, cases: pd.DataFrame) -> dict:
+    quarantine = getattr(report, "quarantine", None)
+    by_force: dict[str, int] = {}
+    if quarantine is not None and "force" in quarantine.columns and len(quarantine):
+        by_force = {str(k): int(v) for k, v in quarantine["force"].value_counts().items()}
+    rules = report.rule_counts
+    return {
+        "source": str(getattr(report, "source", "")),
+        "n_input": int(report.n_input),
+        "n_valid": int(report.n_valid),
+        "n_quarantined": int(report.n_quarantined),
+        "rule_counts": [
+            {"rule": str(r.rule), "column": str(r.column), "n_rows": int(r.n_rows)}
+            for r in rules.itertuples(index=False)
+        ] if len(rules) else [],
+        "quarantined_by_force": by_force,
+        "valid_by_force": {str(k): int(v) for k, v in cases["force"].value_counts().items()},
+        "dictionary_version": str(getattr(report, "dictionary_version", "")),
+    }
+
+
+def _extract_arg(params: ReportParameters):
+    return pd.Timestamp(params.extract_date) if params.extract_date else None
+
+
+def prepare_national(
+    params: ReportParameters,
+    folder: str | os.PathLike,
+    *,
+    fingerprint: str | None = None,
+    rerun: bool = False,
+) -> NationalArtefacts:
+    """Do a run's national work once and save it for the reports to read.
+
+    Reads and validates ``params.data`` (rows that fail go to quarantine; counts are kept for
+    the data-quality section), keeps the report period, and saves: ``cases.parquet``,
+    ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
+    and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
+    effects), and the linked disclosure pattern. When ``fingerprint`` matches the saved one the
+    folder is reused as it is.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.parameters import ReportParameters
+    >>> from soteria_research.reporting.national import prepare_national
+    >>> shared = prepare_national(ReportParameters.validate(), "/tmp/shared")  # doctest: +SKIP
+    """
+    from ..analysis import comparison
+    from ..data.ingest import read_cases
+
+    folder = Path(folder)
+    stamp = folder / "fingerprint.json"
+    if fingerprint and not rerun and stamp.exists():
+        saved = json.loads(stamp.read_text(encoding="utf-8"))
+        if saved.get("fingerprint") == fingerprint:
+            return NationalArtefacts(folder, saved["forces_present"],
+                                     saved["force_sizes"], saved["validation"], reused=True,
+                                     notes=saved.get("notes", []))
+    stamp.unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    cases, report = read_cases(params.data, extract_date=params.extract_date)
+    cases = _select_period(cases, params)
+    if cases.empty:
+        raise ParameterError(
+            f"No valid cases in {params.data} for the period {params.period_start or 'start'} to "
+            f"{params.period_end or 'end'}: widen the period or check the file."
+        )
+    validation = _validation_summary(report, cases)
+    _write_parquet(cases, folder / "cases.parquet")
+    provenance.write_json(folder / "validation.json", validation)
+
+    extract = _extract_arg(params)
+    # The case-mix models are the slow part and mostly numpy (which releases the GIL): fit them
+    # on a thread while this one computes the tables, so a second core is not left idle.
+    with ThreadPoolExecutor(max_workers=len(EFFECT_OUTCOMES)) as pool:
+        fits = {outcome: pool.submit(_force_effects, cases, outcome, extract)
+                for outcome in EFFECT_OUTCOMES}
+        national = comparison.headline_figures(cases, within_days=WITHIN_DAYS,
+                                               extract_date=extract)
+        national.insert(0, "force", NATIONAL)
+        by_force = comparison.headline_figures(cases, by="force", within_days=WITHIN_DAYS,
+                                               extract_date=extract)
+        _write_parquet(pd.concat([national, by_force], ignore_index=True),
+                       folder / "headline.parquet")
+        _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
+        _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
+        results = {outcome: fit.result() for outcome, fit in fits.items()}
+
+    notes = [result for result in results.values() if isinstance(result, str)]
+    effects = [result for result in results.values() if not isinstance(result, str)]
+    effects_frame = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
+    if effects:
+        _write_parquet(effects_frame, folder / "effects.parquet")
+    notes += _protect_linked(cases, params, folder, by_force, effects_frame)
+
+    sizes = {str(k): int(v) for k, v in cases["force"].value_counts().items()}
+    present = sorted(sizes)
+    provenance.write_json(stamp, {"fingerprint": fingerprint, "forces_present": present,
+                                  "force_sizes": sizes, "validation": validation, "notes": notes})
+    return NationalArtefacts(folder, present, sizes, validation, notes=notes)
+
+
+def _force_effects(cases: pd.DataFrame, outcome: str, extract) -> pd.DataFrame | str:
+    """One outcome's case-mix-adjusted force effects, or a note saying why there are none."""
+    from ..analysis import comparison
+
+    try:
+        frame = comparison.force_effects(cases, outcome=outcome, within_days=WITHIN_DAYS,
+                                         extract_date=extract)
+    except Exception as error:  # noqa: BLE001 (recorded: a national model must not stop the run)
+        return f"Case-mix-adjusted {outcome} effects not estimated: {error}"
+    frame.insert(0, "outcome", outcome)
+    frame["national_rate"] = frame.attrs["national_rate"]
+    return frame
+
+
+def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
+                   effects: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """Force × category tables that force reports and the national overview both publish.
+
+    Each adds up across forces to a national figure someone can read, so each is protected once
+    for the whole run: a force's hidden cell is never the only hidden one in its national line.
+    """
+    tables: dict[str, tuple[pd.DataFrame, dict]] = {
+        "headline_recorded": (_recorded_rows(headline), {"counts": ["count"]}),
+        "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
+                                             "rates": share_of("count", "n")}),
+        "outcome_mix": (linked_outcome_mix(cases, by="force"), {}),
+        "funnel": (linked_funnel(cases, by="force"), {"counts": ["n"]}),
+        "cohort_trends": (linked_cohort_rates(cases, by="force"),
+                          {"counts": ["n", "n_cohort"], "rates": share_of("n", "n_cohort")}),
+    }
+    for outcome in EFFECT_OUTCOMES:
+        part = effects[effects["outcome"].eq(outcome)] if len(effects) else effects
+        if len(part):
+            frame = part.drop(columns=["outcome", "national_rate", "adjusted_rate"])
+            tables[f"force_effects_{outcome}"] = (
+                frame.reset_index(drop=True),
+                {"counts": ["observed", "n"],
+                 "rates": {**share_of("observed", "n"), "expected": (None, "n")}})
+    return tables
+
+
+def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Outcome groups (``attrition.outcome_mix``, group level), as the linked table holds them."""
+    from ..analysis import attrition
+
+    return attrition.outcome_mix(cases, by=by, level="group")
+
+
+def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The stage funnel as reports publish it: counts, share of recorded, conversion.
+
+    ``n_previous`` is left out: it repeats the previous stage's count, which disclosure control
+    may hide in its own row.
+    """
+    from ..analysis import attrition
+
+    return attrition.funnel(cases, by=by).drop(columns=["n_previous"])
+
+
+def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Outcomes within a year by recording year (``attrition.cohort_rates``), as linked."""
+    from ..analysis import attrition
+
+    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="Y", by=by)
+    # The cohort label is the key; its start and end dates only repeat it.
+    return rates.drop(columns=["cohort_start", "cohort_end"])
+
+
+def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
+                    headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
+    from .disclosure import protect_linked
+
+    linked = protect_linked(_linked_tables(cases, headline, effects), profile=params.disclosure)
+    linked.save(folder / LINKED_FILE)
+    return []
+
+
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    frame.to_parquet(temporary, index=False)
+    os.replace(temporary, path)
+
+
+# --------------------------------------------------------------------------------------------
+# What a report notebook opens
+# --------------------------------------------------------------------------------------------
+class ReportContext:
+    """Everything one report notebook reads: its cases, the national artefacts, the disclosure
+    control every table and figure passes through, and the writers of its published files.
+
+    Open it with :func:`open_report`.
+
+    Attributes
+    ----------
+    params : ReportParameters
+    cases : DataFrame
+        This force's validated cases in the report period (all forces for the national report).
+    national_cases : DataFrame
+        Every force's cases (loaded on first use).
+    disclosure : DisclosureControl
+    """
+
+    def __init__(self, params: ReportParameters, folder: Path):
+        from ..data.dictionary import load_dictionary
+        from .disclosure import DisclosureControl
+
+        self.params = params
+        self.folder = folder
+        self.force = params.force
+        forces = load_dictionary().forces.set_index("code")
+        self.force_names = forces["name"].to_dict()
+        self.is_national = params.force == NATIONAL
+        self.name = ("England and Wales" if self.is_national
+                     else self.force_names.get(params.force, params.force))
+        filters = None if self.is_national else [("force", "==", params.force)]
+        self.cases = pd.read_parquet(folder / "cases.parquet", filters=filters)
+        self._national_cases = self.cases if self.is_national else None
+        self._tte: pd.DataFrame | None = None
+        self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
+        linked = folder / LINKED_FILE
+        self.disclosure = DisclosureControl(
+            profile=params.disclosure,
+            linked=linked if linked.exists() else None,
+            force=None if self.is_national else params.force,
+        )
+
+    # -- data ---------------------------------------------------------------------------------
+    @property
+    def national_cases(self) -> pd.DataFrame:
+        if self._national_cases is None:
+            self._national_cases = pd.read_parquet(self.folder / "cases.parquet")
+        return self._national_cases
+
+    @property
+    def extract_date(self) -> pd.Timestamp | None:
+        if self.params.extract_date:
+            return pd.Timestamp(self.params.extract_date)
+        if self.cases.empty:
+            return None
+        return pd.Timestamp(self.cases["extract_date"].max())
+
+    def artefact(self, name: str) -> pd.DataFrame:
+        """A saved national table (``headline``, ``profile``, ``peers``, ``effects``)."""
+        path = self.folder / f"{name}.parquet"
+        if not path.exists():
+            return pd.DataFrame()
+        return pd.read_parquet(path)
+
+    def peers(self) -> list[str]:
+        """This force's most similar forces, most similar first."""
+        peers = self.artefact("peers")
+        if peers.empty:
+            return []
+        return peers.loc[peers["force"].eq(self.force)].sort_values("rank")["peer"].tolist()
+
+    def peer_table(self) -> pd.DataFrame:
+        """The most similar forces, with the features they were matched on."""
+        peers = self.artefact("peers")
+        profile = self.artefact("profile").set_index("force")
+        mine = peers[peers["force"].eq(self.force)].sort_values("rank")
+        peer = mine["peer"]
+        table = pd.DataFrame({
+            "Most similar force": peer.map(self.force_names).to_numpy(),
+            "Population (2011)": peer.map(profile["population"]).map("{:,.0f}".format).to_numpy(),
+            "Rape share": peer.map(profile["rape_share"]).map("{:.0%}".format).to_numpy(),
+            "Domestic-abuse share": peer.map(profile["domestic_abuse_share"])
+            .map("{:.0%}".format).to_numpy(),
+        })
+        return table
+
+    def force_effects(self, outcome: str = "charged") -> pd.DataFrame:
+        """The national case-mix-adjusted force effects for one outcome (observed/expected)."""
+        effects = self.artefact("effects")
+        if effects.empty:
+            return effects
+        return effects[effects["outcome"].eq(outcome)].drop(columns="outcome").reset_index(
+            drop=True)
+
+    def effect_limits(self, outcome: str = "charged"):
+        """Chance limits for the funnel plot of :meth:`force_effects`."""
+        from ..analysis import comparison
+
+        effects = self.force_effects(outcome)
+        top = float(effects["expected"].max()) if len(effects) else 10.0
+        return comparison.funnel_limits(top * 1.5, expected_min=max(
+            float(effects["expected"].min()) / 1.5, 0.5) if len(effects) else 1.0)
+
+    def effects_view(self, protected):
+        """Force effects after disclosure control, as a table: forces outside the 99.8% chance
+        limits first, hidden figures as [c]."""
+        from scipy import stats
+
+        frame = protected.frame
+        if frame.empty:
+            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}))
+        expected = frame["expected"].to_numpy(dtype=float)
+        observed = frame["observed"].to_numpy(dtype=float)
+        position = pd.Series("within chance", index=frame.index)
+        position[observed < stats.poisson.ppf(0.001, expected)] = "fewer than case mix predicts"
+        position[observed > stats.poisson.ppf(0.999, expected)] = "more than case mix predicts"
+        position[pd.isna(observed)] = "[c]"
+        shown = protected.display()
+        view = pd.DataFrame({
+            "Force": frame["force"].map(self.force_names).to_numpy(),
+            "Cases": shown["n"].to_numpy(), "Observed": shown["observed"].to_numpy(),
+            "Expected from case mix": shown["expected"].to_numpy(),
+            "Observed / expected": shown["estimate"].to_numpy(),
+            "95% interval from": shown["ci_low"].to_numpy(), "to": shown["ci_high"].to_numpy(),
+            "Compared with expected": position.to_numpy(),
+        })
+        order = view["Compared with expected"].map({"more than case mix predicts": 0,
+                                                   "fewer than case mix predicts": 1})
+        view = view.assign(_order=order.fillna(2)).sort_values(["_order", "Force"])
+        return self._styled(view.drop(columns="_order"))
+
+    def outcome_mix_by_force(self) -> pd.DataFrame:
+        """Outcome groups by force: the linked table every force report shares."""
+        from ..analysis import attrition
+
+        return attrition.outcome_mix(self.national_cases, by="force", level="group")
+
+    # -- showing tables to readers ------------------------------------------------------------
+    def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
+        """Protect an output once (logged); draw figures from ``.frame``, pass it to :meth:`show`."""
+        return self.disclosure.protect(frame, name=name, kind=kind, **options)
+
+    def show(self, frame, *, name: str | None = None, kind: str = "counts",
+             columns: dict[str, str] | None = None, percent: Sequence[str] = (),
+             **options):
+        """Protect a table (disclosure control, logged), then present it for a police reader.
+
+        ``frame`` is a raw analysis frame (protected here under ``name``) or what
+        :meth:`protect` returned (shown as it is). Codes become their plain labels (stages,
+        outcome groups), ``columns`` picks and renames columns (``{column: heading}``, in
+        order), ``percent`` columns are shown as percentages, and suppressed cells read "[c]".
+        Returns a pandas ``Styler``.
+        """
+        from .figures import label, term_label
+
+        if isinstance(frame, pd.DataFrame):
+            if name is None:
+                raise ParameterError("show() needs name= for a table it has to protect.")
+            shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
+        else:
+            shown = frame.display()
+        view = shown.copy()
+        if "caseload" in view.columns:
+            view["caseload"] = view["caseload"].replace(CASELOADS)
+        for column in CODE_COLUMNS.intersection(view.columns):
+            view[column] = view[column].map(lambda v: label(v) if isinstance(v, str) else v)
+        if "term" in view.columns:
+            view["term"] = view["term"].map(lambda v: term_label(v) if isinstance(v, str) else v)
+        headings = dict(columns) if columns else {
+            c: HEADINGS.get(c, c.replace("_", " ").capitalize()) for c in view.columns}
+        view = view[[c for c in headings if c in view.columns]].rename(columns=headings)
+        return self._styled(view, percent=[headings.get(c, c) for c in percent])
+
+    def _styled(self, view: pd.DataFrame, *, percent: Sequence[str] = (), caption: str = ""):
+        def number(value):
+            if isinstance(value, str) or value is None or pd.isna(value):
+                return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
+                    else value
+            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+        def share(value):
+            if isinstance(value, str) or value is None or pd.isna(value):
+                return number(value)
+            return f"{value:.1%}"
+
+        view = view.reset_index(drop=True)
+        formats = {c: (share if c in percent else number) for c in view.columns}
+        caption = " ".join(t for t in (caption, self.disclosure.caption()) if t)
+        return view.style.format(formats).hide(axis="index").set_caption(caption)
+
+    def protected_headline(self) -> pd.DataFrame:
+        """This report's own headline figures after disclosure control (NaN where hidden).
+
+        A force's figures use the run's linked pattern (protected with every force and the
+        national totals together); the national figures are the published margins.
+        """
+        headline = self.artefact("headline")
+        mine = headline[headline["force"].eq(self.force)].reset_index(drop=True)
+        linked = getattr(self.disclosure, "linked", None)
+        use_linked = (not self.is_national and linked is not None
+                      and "headline" in linked.names)
+        suffix = "" if use_linked else ("_national" if self.is_national else "_alone")
+        return self._protect_headline(mine, suffix=suffix, linked=use_linked)
+
+    def _protect_headline(self, frame: pd.DataFrame, *, suffix: str,
+                          linked: bool = False) -> pd.DataFrame:
+        # The count of crimes recorded and the outcome shares are protected as two tables: a
+        # share needs its denominator, a count of crimes does not.
+        dc = self.disclosure
+        recorded = _recorded_rows(frame)
+        shares = _share_rows(frame)
+        if linked:
+            recorded = dc.protect(recorded, name="headline_recorded").frame
+            shares = dc.protect(shares, name="headline").frame
+        else:
+            recorded = dc.protect(recorded, name=f"headline_recorded{suffix}",
+                                  counts=["count"], by=["force"]).frame
+            shares = dc.protect(shares, name=f"headline{suffix}", kind="rates",
+                                by=["measure"], counts=["count", "n"],
+                                rates=share_of("count", "n")).frame
+        recorded = recorded.assign(measure="recorded")
+        protected = pd.concat([recorded, shares], ignore_index=True)
+        labels = frame.drop_duplicates("measure").set_index("measure")["label"]
+        protected["label"] = protected["measure"].map(labels)
+        return protected
+
+    def _hidden_in_peers(self, peers: list[str]) -> set[str]:
+        """Measures for which some peer's count is hidden: a pooled figure would reveal it."""
+        linked = getattr(self.disclosure, "linked", None)
+        if linked is None or "headline" not in linked.names:
+            return set()
+        hidden: set[str] = set()
+        for peer in peers:  # five peers at most
+            part = linked.slice("headline", peer)
+            rows = part.mask["count"].to_numpy() | part.mask["n"].to_numpy()
+            hidden |= set(part.frame.loc[rows, "measure"])
+            if "headline_recorded" in linked.names and \
+                    linked.slice("headline_recorded", peer).mask["count"].any():
+                hidden.add("recorded")
+        return hidden
+
+    def headline_view(self):
+        """Headline figures as a reader sees them: measures down, force / peers / nation across,
+        each share with its 95% interval; protected before it is formatted."""
+        from ..analysis import comparison
+
+        columns: dict[str, dict[str, str]] = {}
+        own = self.protected_headline()
+        columns[self.name] = _headline_cells(own)
+        labels = dict(zip(own["measure"], own["label"]))
+        peers = self.peers()
+        if peers:
+            peer_cases = pd.read_parquet(self.folder / "cases.parquet",
+                                         filters=[("force", "in", peers)])
+            pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
+                                                 extract_date=self.params.extract_date)
+            protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
+            hidden = self._hidden_in_peers(peers)
+            protected.loc[protected["measure"].isin(hidden),
+                          ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
+            columns["Most similar forces (together)"] = _headline_cells(protected)
+        if not self.is_national:
+            headline = self.artefact("headline")
+            national = headline[headline["force"].eq(NATIONAL)].reset_index(drop=True)
+            protected = self._protect_headline(national, suffix="_national")
+            columns["England and Wales"] = _headline_cells(protected)
+        view = pd.DataFrame(columns)
+        view.index = [labels.get(m, m) for m in view.index]
+        view.index.name = "Measure"
+        return self._styled(view.reset_index(), caption="Shares with 95% intervals.")
+
+    def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
+        """Cumulative incidence at a few days, one row per outcome (protected, then pivoted)."""
+        from .figures import label
+
+        table = self.incidence(times=list(times))
+        protected = self.disclosure.protect(table, name="time_to_outcome_table", kind="curve")
+        frame = protected.frame
+        if frame.empty:
+            view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
+            return self.disclosure.show(view, name="time_to_outcome_view", counts=[])
+        frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"))
+        view = frame.pivot_table(index="outcome", columns="column", values="cif",
+                                 aggfunc="first", sort=False)
+        view = view.reindex(columns=[f"by day {t:g}" for t in times if
+                                     f"by day {t:g}" in view.columns])
+        view = view.apply(lambda col: col.map(lambda v: "[c]" if pd.isna(v) else f"{v:.1%}"))
+        view.index = [label(o) for o in view.index]
+        view.index.name = "Outcome"
+        return self.disclosure.show(view.reset_index(), name="time_to_outcome_view", counts=[],
+                                    caption="Share of cases with each outcome by each day.")
+
+    # -- time to outcome and its drivers ------------------------------------------------------
+    def time_to_outcome(self) -> pd.DataFrame:
+        """The time-to-event frame of this report's cases (``timeline.time_to_outcome``)."""
+        from ..analysis.timeline import time_to_outcome
+
+        if self._tte is None:
+            self._tte = time_to_outcome(self.cases, extract_date=self.params.extract_date)
+        return self._tte
+
+    def incidence(self, times=None) -> pd.DataFrame:
+        """Aalen–Johansen cumulative incidence of each competing outcome (all times, or ``times``)."""
+        cumulative_incidence = _survival("cumulative_incidence")
+        tte = self.time_to_outcome()
+        if tte.empty:
+            return pd.DataFrame(columns=["outcome", "time", "cif", "ci_low", "ci_high",
+                                         "n_at_risk"])
+        return cumulative_incidence(tte, times=times)
+
+    def drivers(self) -> tuple[pd.DataFrame, str]:
+        """Cause-specific hazard ratios of charge and of victim withdrawal, with counts per term.
+
+        Returns the tidy frame (``outcome, term, estimate, ci_low, ci_high, p, n, n_events``,
+        where ``n``/``n_events`` count the cases and events in the term's category, which
+        disclosure control needs) and a plain note of what could not be fitted.
+        """
+        from ..errors import SoteriaError
+
+        cause_specific = _survival("cause_specific")
+        tte = _driver_frame(self.time_to_outcome())
+        parts, notes = [], []
+        for outcome in ("charge", "victim_withdrawal"):
+            covariates = [c for c in DRIVER_COVARIATES if tte[c].nunique(dropna=True) > 1]
+            try:
+                fitted = cause_specific(tte, outcome, covariates=covariates)
+                table = fitted.hazard_ratios()
+            except (SoteriaError, ValueError, ArithmeticError) as error:
+                notes.append(f"{_plain(outcome)}: too few cases or events to estimate the "
+                             f"model reliably here, so it is left out (the model said: {error})")
+                continue
+            table = table[["term", "estimate", "ci_low", "ci_high", "p"]].copy()
+            counts = _term_counts(tte, table["term"], tte["outcome"].eq(outcome))
+            table = table.join(counts, on="term")
+            table.insert(0, "outcome", outcome)
+            table.attrs["df_resid"] = int(fitted.n_events) - len(table)
+            parts.append(table)
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+            columns=["outcome", "term", "estimate", "ci_low", "ci_high", "p", "n", "n_events"])
+        frame.attrs["df_resid"] = min((p.attrs["df_resid"] for p in parts), default=0)
+        note = ("; ".join(notes) + ".") if notes else ""
+        return frame, note
+
+    # -- words --------------------------------------------------------------------------------
+    def title(self):
+        """The report's title block (Markdown): force, period, extract date, safety profile."""
+        from IPython.display import Markdown
+
+        cases = self.cases
+        first = cases["recorded_date"].min() if len(cases) else None
+        last = cases["recorded_date"].max() if len(cases) else None
+        period = (f"{_day(self.params.period_start or first)} to "
+                  f"{_day(self.params.period_end or last)}")
+        heading = ("RASSO national overview: England and Wales" if self.is_national
+                   else f"{self.name}: RASSO investigations deep-dive")
+        return Markdown(
+            f"# {heading}\n\n"
+            f"**Crimes recorded:** {period} &nbsp;·&nbsp; **Data extracted:** "
+            f"{_day(self.extract_date)} &nbsp;·&nbsp; **Disclosure profile:** "
+            f"{self.params.disclosure}\n\n"
+            "Rape and serious sexual offence (RASSO) investigations: where cases are lost, how "
+            "long they take, and what makes a charge or a victim's withdrawal more likely. "
+            "Figures for cases still under investigation are treated as open, not as failures."
+        )
+
+    def notice(self):
+        """A plain warning when most of this report's tables will be suppressed."""
+        from IPython.display import Markdown
+
+        threshold = self.disclosure_threshold
+        n = len(self.cases)
+        if self.is_national or threshold is None or n >= 20 * threshold:
+            return Markdown("")
+        return Markdown(
+            f"> **Most figures in this report are hidden.** {self.name} recorded very few "
+            f"crimes of this kind in the period (fewer than {20 * threshold}), so to protect "
+            f"the people involved every table or figure built on fewer than {threshold} cases is "
+            f"shown as [c] or left out. The national and most-similar-force figures are still "
+            f"shown for context."
+        )
+
+    @property
+    def disclosure_threshold(self) -> int | None:
+        profile = getattr(self.disclosure, "profile", None)
+        threshold = getattr(profile, "threshold", None)
+        return int(threshold) if threshold else None
+
+    def data_quality(self) -> pd.DataFrame:
+        """Counts of rows read, accepted and quarantined for this force and the whole file."""
+        v = self.validation
+        rows = [
+            ("Rows in the file (all forces)", v["n_input"]),
+            ("Accepted (all forces)", v["n_valid"]),
+            ("Quarantined for breaking a data rule (all forces)", v["n_quarantined"]),
+        ]
+        if not self.is_national:
+            rows += [
+                (f"Accepted for {self.name}", v["valid_by_force"].get(self.force, 0)),
+                (f"Quarantined for {self.name}", v["quarantined_by_force"].get(self.force, 0)),
+                (f"In this report's period for {self.name}", len(self.cases)),
+            ]
+        return pd.DataFrame(rows, columns=["rows", "n"])
+
+    def rule_counts(self) -> pd.DataFrame:
+        """Rows breaking each validation rule, whole file."""
+        rules = pd.DataFrame(self.validation["rule_counts"], columns=["rule", "column", "n_rows"])
+        return rules.rename(columns={"n_rows": "n"})
+
+    def provenance(self):
+        """Methods, caveats and provenance (Markdown) for the end of the report."""
+        from IPython.display import Markdown
+
+        env = provenance.environment()
+        git = provenance.git_commit()
+        data_sha = provenance.file_sha256(self.params.data) if self.params.data.exists() else "?"
+        return Markdown(
+            "**Methods.** Outcome shares count outcomes within "
+            f"{WITHIN_DAYS} days of recording, among cases recorded at least {WITHIN_DAYS} days "
+            "before the extract date, so open cases never count as failures. Time to outcome is "
+            "the Aalen–Johansen cumulative incidence of each competing outcome (charge, victim "
+            "withdrawal, evidential difficulty, no suspect, other), with open and transferred "
+            "cases censored. Drivers are cause-specific hazard ratios (Cox models) and odds "
+            "ratios (logistic models); they describe associations, not causes. Most similar "
+            "forces are the nearest in volume, population and case mix.\n\n"
+            "**Caveats.** Recorded crime reflects recording practice as well as offending; "
+            "small numbers make estimates uncertain (see the intervals); synthetic data, when "
+            "used, are not real cases.\n\n"
+            f"**Provenance.** soteria-research {provenance.package_version()} "
+            f"(commit {git['commit'] or 'not recorded'}), data dictionary "
+            f"v{self.validation.get('dictionary_version') or provenance.dictionary_version()}, "
+            f"data SHA-256 `{data_sha[:16]}…`, Python {env['python']}, pandas "
+            f"{env.get('pandas')}, statsmodels {env.get('statsmodels')}; seed {self.params.seed}."
+        )
+
+    # -- published files ----------------------------------------------------------------------
+    def metrics(self) -> dict:
+        """Headline figures after disclosure control, as written to ``metrics.json``."""
+        figures = {}
+        for row in self.protected_headline().itertuples(index=False):  # five measures
+            if row.measure == "recorded":
+                figures[row.measure] = {"label": row.label, "value": _published(row.count, 0)}
+                continue
+            figures[row.measure] = {
+                "label": row.label,
+                "count": _published(row.count, 0),
+                "n": _published(row.n, 0),
+                "value": _published(row.estimate, 4),
+                "ci_low": _published(row.ci_low, 4),
+                "ci_high": _published(row.ci_high, 4),
+            }
+        return {
+            "force": self.force,
+            "name": self.name,
+            "disclosure_profile": self.params.disclosure,
+            "within_days": WITHIN_DAYS,
+            "period_start": _day(self.params.period_start),
+            "period_end": _day(self.params.period_end),
+            "extract_date": _day(self.extract_date),
+            "figures": figures,
+        }
+
+    def write_outputs(self) -> list[Path]:
+        """Write ``metrics.json`` and ``disclosure.json`` to the run's staging folder."""
+        if self.params.output is None:
+            return []
+        out = Path(self.params.output)
+        written = [provenance.write_json(out / "metrics.json", self.metrics())]
+        written.append(Path(self.disclosure.write_log(out / "disclosure.json")))
+        return written
+
+
+#: Case-level covariates of the driver models (cause-specific Cox), as columns of the frame
+#: :func:`_driver_frame` builds; the first category of each is the reference.
+DRIVER_COVARIATES = ("relationship", "offence_group", "domestic_abuse", "victim_mental_health",
+                     "third_party_report", "device_requested", "report_delay_years",
+                     "victim_age_decades")
+
+
+def _survival(name: str):
+    from ..analysis import survival
+
+    return getattr(survival, name)
+
+
+def _driver_frame(tte: pd.DataFrame) -> pd.DataFrame:
+    from ..analysis.attrition import REFERENCE_LEVELS
+
+    frame = tte.copy()
+    frame["victim_age_decades"] = frame["victim_age"].astype("Float64").astype(float) / 10
+    frame["report_delay_years"] = frame["report_delay_days"].astype(float) / 365.25
+    for column in ("domestic_abuse", "victim_mental_health", "third_party_report",
+                   "device_requested"):
+        frame[column] = frame[column].astype(bool).astype(int)
+    for column in ("relationship", "offence_group"):
+        reference = REFERENCE_LEVELS[column]
+        present = sorted(v for v in pd.unique(frame[column].dropna()) if v != reference)
+        frame[column] = pd.Categorical(frame[column], categories=[reference, *present])
+    frame = frame.dropna(subset=list(DRIVER_COVARIATES))
+    # Day-0 outcomes stay at 0 in the timeline; a Cox fit needs positive times.
+    frame["days"] = frame["days"].clip(lower=0.5)
+    return frame
+
+
+def _term_counts(tte: pd.DataFrame, terms: pd.Series, is_event: pd.Series) -> pd.DataFrame:
+    """Cases and events behind each model term: its category for a level, everyone otherwise."""
+    rows = {}
+    for term in terms:  # one per model term (a dozen), not per case
+        if "[T." in term:
+            column, level = term.split("[T.", 1)
+            members = tte[column].astype(str).eq(level.rstrip("]"))
+        elif term in tte and set(pd.unique(tte[term].dropna())) <= {0, 1}:
+            members = tte[term].eq(1)
+        else:
+            members = pd.Series(True, index=tte.index)
+        rows[term] = (int(members.sum()), int((members & is_event).sum()))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["n", "n_events"])
+
+
+def _plain(code: str) -> str:
+    return {"charge": "Charge", "victim_withdrawal": "Victim withdrawal"}.get(code, code)
+
+
+#: Columns holding codes that a reader should see as labels.
+CODE_COLUMNS = frozenset({"stage", "outcome_group", "outcome", "measure", "allegation"})
+CASELOADS = {"all": "All cases in the period", "open": "Cases open at the extract date"}
+#: Plain headings for the columns analysis functions return (tables not given ``columns=``).
+HEADINGS = {
+    "n": "Cases", "n_total": "Out of", "estimate": "Estimate", "ci_low": "95% interval from",
+    "ci_high": "to", "share": "Share", "n_withdrawals": "Withdrawals", "median_days": "Median days",
+    "n_events": "Events", "n_suspects": "Suspects", "officers": "Officers", "cases": "Cases",
+    "mean": "Mean", "median": "Median", "p90": "90th percentile", "max": "Largest",
+    "stage": "Stage", "outcome_group": "Outcome", "outcome": "Outcome", "caseload": "Caseload",
+    "measure": "Measure", "allegation": "Allegation", "within_days": "Within (days)",
+    "label": "Outcome code", "force": "Force", "term": "Factor", "p": "p-value",
+    "disclosure": "Disclosure",
+}
+
+
+def _fmt_count(value) -> str:
+    return "[c]" if value is None or pd.isna(value) else f"{value:,.0f}"
+
+
+def _fmt_share(estimate, low, high) -> str:
+    if estimate is None or pd.isna(estimate):
+        return "[c]"
+    if pd.isna(low) or pd.isna(high):
+        return f"{estimate:.1%}"
+    return f"{estimate:.1%} ({low:.1%} to {high:.1%})"
+
+
+def _recorded_rows(headline: pd.DataFrame) -> pd.DataFrame:
+    rows = headline[headline["measure"].eq("recorded")]
+    return rows[["force", "count"]].reset_index(drop=True)
+
+
+def _share_rows(headline: pd.DataFrame) -> pd.DataFrame:
+    rows = headline[~headline["measure"].eq("recorded")]
+    return rows[["force", "measure", "count", "n", "estimate", "ci_low", "ci_high"]] \
+        .reset_index(drop=True)
+
+
+def share_of(numerator: str, denominator: str) -> dict[str, tuple[str, str]]:
+    """Disclosure ``rates=`` spec: estimate and its interval are ``numerator`` / ``denominator``."""
+    return {column: (numerator, denominator) for column in ("estimate", "ci_low", "ci_high")}
+
+
+def _published(value, digits: int):
+    """A protected number for metrics.json: "[c]" where disclosure control hid it."""
+    if value is None or pd.isna(value):
+        return "[c]"
+    return int(round(float(value))) if digits == 0 else round(float(value), digits)
+
+
+def _headline_cells(frame: pd.DataFrame) -> dict[str, str]:
+    cells = {}
+    for row in frame.itertuples(index=False):
+        if row.measure == "recorded":
+            cells[row.measure] = _fmt_count(row.count)
+        else:
+            cells[row.measure] = _fmt_share(row.estimate, row.ci_low, row.ci_high)
+    return cells
+
+
+def _day(value) -> str:
+    if value is None or (not isinstance(value, (str, dt.date)) and pd.isna(value)):
+        return ""
+    return pd.Timestamp(value).date().isoformat()
+
+
+def open_report(params: ReportParameters) -> ReportContext:
+    """Open a report: read the run's national artefacts, or compute them here when the notebook
+    runs on its own (``params.shared`` empty), into a folder beside the data.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.parameters import ReportParameters
+    >>> from soteria_research.reporting.national import open_report
+    >>> report = open_report(ReportParameters.validate(force="durham"))  # doctest: +SKIP
+    >>> report.cases["force"].unique().tolist()                          # doctest: +SKIP
+    ['durham']
+    """
+    if params.shared is not None and (Path(params.shared) / "fingerprint.json").exists():
+        return ReportContext(params, Path(params.shared))
+    import tempfile
+
+    folder = Path(params.shared) if params.shared else Path(tempfile.mkdtemp(prefix="soteria-"))
+    data_sha = provenance.file_sha256(params.data) if Path(params.data).is_file() else ""
+    prepare_national(params.replace(force=NATIONAL), folder,
+                     fingerprint=provenance.fingerprint(data=data_sha, parameters=params.replace(
+                         force=NATIONAL, shared="", output="").to_json()))
+    return ReportContext(params, folder)
