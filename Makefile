@@ -29,7 +29,7 @@ $(NATIONAL_DATA): | setup
 	$(SOTERIA) generate --out $(NATIONAL_DATA) --seed $(SEED)
 
 reports: setup $(NATIONAL_DATA)
-	$(SOTERIA) report --data $(NATIONAL_DATA) --forces all --out reports
+	$(SOTERIA) report --data $(NATIONAL_DATA) --forces all --out reports --run national
 
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[test,bench]"

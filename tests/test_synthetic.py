@@ -314,3 +314,13 @@ def test_cli_generate_explains_mistakes(args, message):
     result = CliRunner().invoke(app, ["generate", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_generate_creates_the_output_folder_and_leaves_no_partial_file(tmp_path):
+    from soteria_research.data.synthetic import generate_cases, write_cases
+
+    cases = generate_cases(forces=["cumbria"], start="2023-01-01", end="2023-03-31", seed=1)
+    target = tmp_path / "national" / "deeper" / "cases.parquet"
+    write_cases(cases, target)
+    assert target.is_file()
+    assert [p.name for p in target.parent.iterdir()] == ["cases.parquet"]

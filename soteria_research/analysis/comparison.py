@@ -4,6 +4,7 @@ case-mix-adjusted force effects (observed against expected) for funnel plots.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -273,7 +274,15 @@ def force_effects(
         raise ModelError(f"Cannot adjust {outcome!r} for case mix: {events} of {len(frame)} cases "
                          "with full follow-up have it; the model needs both outcomes.")
     formula = formula or default_formula(outcome, frame)
-    fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
+    with warnings.catch_warnings(record=True) as caught:  # said in attrs, not scrolled past
+        warnings.simplefilter("always")
+        fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
+    notes = [str(w.message) for w in caught
+             if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    converged = bool(fitted.mle_retvals.get("converged", True))
+    if not converged:
+        notes.append("The case-mix model did not converge (a covariate level may have no cases "
+                     "with the outcome); expected counts may be unreliable.")
     expected_each = pd.Series(np.asarray(fitted.predict(frame)), index=frame.index)
     used = expected_each.notna()
     grouped = frame.loc[used].groupby("force", observed=True)
@@ -297,7 +306,8 @@ def force_effects(
     )
     result["adjusted_rate"] = result["estimate"] * national_rate
     result.attrs.update({"national_rate": national_rate, "outcome": outcome,
-                         "within_days": within_days, "formula": formula})
+                         "within_days": within_days, "formula": formula,
+                         "converged": converged, "notes": notes})
     return result
 
 

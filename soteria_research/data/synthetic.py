@@ -5,6 +5,7 @@ Each case is a continuous-time competing-risks process with cause-specific propo
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -971,12 +972,17 @@ def write_cases(cases: pd.DataFrame, path: str | Path) -> Path:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        cases.to_parquet(path, index=False)
-    elif suffix == ".csv":
-        cases.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
-    else:
+    if suffix not in (".parquet", ".pq", ".csv"):
         raise ParameterError(f"Cannot write {path}: use a .csv or .parquet file name.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Whole or not at all: an interrupted run must not leave a half-written file that make
+    # (or a later session) would take for the finished data set.
+    partial = path.with_name(f".{path.name}.partial")
+    if suffix == ".csv":
+        cases.to_csv(partial, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+    else:
+        cases.to_parquet(partial, index=False)
+    os.replace(partial, path)
     return path
 
 
@@ -1171,6 +1177,7 @@ def write_rms_export(cases: pd.DataFrame, path: str | Path, *, seed: int = 0,
     and the export (with its list of injected defects).
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     export = to_rms_export(cases, seed=seed)
     suffix = path.suffix.lower()
     if suffix == ".csv":
