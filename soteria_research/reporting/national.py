@@ -219,20 +219,7 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 
     rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="Y", by=by)
     # The cohort label is the key; its start and end dates only repeat it.
-    rates = rates.drop(columns=["cohort_start", "cohort_end"])
-    # Transfers are censored like open cases and a handful a year: shown on their own they are
-    # suppressed, and secondary suppression then hides a real outcome (often charge) of the
-    # same year. Reported together they are one honest row, "open": not ended within the window.
-    censored = rates["outcome"].isin(["transferred", "open"])
-    keys = [c for c in rates.columns if c not in ("outcome", "n", "estimate", "ci_low", "ci_high")]
-    merged = (rates.loc[censored].groupby(keys, dropna=False, sort=False, observed=True)["n"].sum()
-              .reset_index().assign(outcome="open"))
-    merged["estimate"], merged["ci_low"], merged["ci_high"] = attrition._wilson(
-        merged["n"].to_numpy(), merged["n_cohort"].to_numpy())
-    out = pd.concat([rates.loc[~censored], merged[rates.columns]], ignore_index=True)
-    order = {name: i for i, name in enumerate(rates["outcome"].drop_duplicates())}
-    out = out.assign(_order=out["outcome"].map(order)).sort_values(keys + ["_order"], kind="stable")
-    return out.drop(columns="_order").reset_index(drop=True).__finalize__(rates)
+    return rates.drop(columns=["cohort_start", "cohort_end"])
 
 
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
