@@ -418,3 +418,23 @@ def test_a_kernel_that_fails_to_start_is_retried_once(monkeypatch, kernel):
                         lambda self, **kwargs: (_ for _ in ()).throw(RuntimeError("no")))
     with pytest.raises(ReportFailed, match="did not start twice"):
         WarmKernel(kernel, startup_timeout=5)
+
+
+def test_cohort_trend_figure_says_when_points_are_hidden():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    import pandas as pd
+
+    from soteria_research.reporting import figures
+
+    frame = pd.DataFrame({"cohort": ["2019", "2020", "2019", "2020"],
+                          "outcome": ["charge", "charge", "victim_withdrawal", "victim_withdrawal"],
+                          "estimate": [np.nan, 0.04, 0.4, 0.41], "ci_low": [np.nan, 0.03, 0.38, 0.39],
+                          "ci_high": [np.nan, 0.05, 0.42, 0.43]})
+    texts = [t.get_text() for t in figures.plot_cohort_trends(frame).texts]
+    assert any("hidden by disclosure control" in t for t in texts)
+    complete = frame.fillna(0.03)
+    texts = [t.get_text() for t in figures.plot_cohort_trends(complete).texts]
+    assert not any("hidden" in t for t in texts)

@@ -187,6 +187,10 @@ def plot_cohort_trends(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax.set_ylabel("Share within a year")
     ax.set_title("Outcomes within a year of recording")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if pd.to_numeric(data["estimate"], errors="coerce").isna().any():
+        # A reader must not mistake a hidden point for a missing year or a zero.
+        ax.annotate("Points not drawn are hidden by disclosure control (see the appendix).",
+                    xy=(0, -0.18), xycoords="axes fraction", fontsize=9, color="#555555")
     return ax
 
 
