@@ -438,3 +438,33 @@ def test_cohort_trend_figure_says_when_points_are_hidden():
     complete = frame.fillna(0.03)
     texts = [t.get_text() for t in figures.plot_cohort_trends(complete).texts]
     assert not any("hidden" in t for t in texts)
+
+
+@pytest.mark.slow
+def test_no_small_count_or_zero_in_any_published_table_or_metrics(first_run):
+    """Under the publication profile no count 1-9 and no zero is visible in a report or metrics.
+
+    (run.json holds provenance, including validation counts per rule, which are safe anywhere.)
+    """
+    from soteria_research.reporting.disclosure import scan_for_disclosive_counts
+
+    published = [p for p in first_run.run_dir.rglob("*")
+                 if p.suffix in (".html", ".json") and p.name not in ("disclosure.json", "run.json")]
+    assert len(published) >= 9
+    findings = scan_for_disclosive_counts(published)
+    assert findings.empty, findings.head(20).to_string()
+
+
+@pytest.mark.slow
+def test_raw_identifiers_never_reach_any_output_file(first_run, valid_cases):
+    """No crime reference or victim, suspect or officer id from the input is in any output."""
+    identifiers = set()
+    for column in ("crime_ref", "victim_id", "suspect_id", "officer_id"):
+        identifiers |= set(valid_cases[column].dropna().astype(str))
+    assert len(identifiers) > 1000
+    pattern = re.compile("|".join(re.escape(i) for i in sorted(identifiers, key=len, reverse=True)))
+    for path in first_run.run_dir.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8", errors="ignore")
+            match = pattern.search(text)
+            assert match is None, f"{path} contains the identifier {match.group(0)!r}"
