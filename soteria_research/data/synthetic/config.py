@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..errors import ParameterError
+from ...errors import ParameterError
 
 #: The competing causes the generator simulates, in the dictionary's order.
 CAUSES = ("charge", "victim_withdrawal", "evidential_difficulty", "no_suspect", "other")
@@ -92,7 +92,7 @@ class SyntheticConfig:
 
     Examples
     --------
-    >>> from soteria_research.data.synthetic_config import SyntheticConfig
+    >>> from soteria_research.data.synthetic import SyntheticConfig
     >>> config = SyntheticConfig(repeat_suspect_share=0.3)
     >>> SyntheticConfig.from_yaml_text(config.to_yaml_text()) == config
     True
