@@ -22,10 +22,10 @@ import pandas as pd
 import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
-import yaml
 
-from ..errors import DataValidationError, MappingError
+from ..errors import DataValidationError
 from .dictionary import DataDictionary, load_dictionary
+from .mapping import apply_mapping, date_formats_for, flag_words_for, load_mapping
 
 TRUE_VALUES = {"true", "t", "yes", "y", "1"}
 FALSE_VALUES = {"false", "f", "no", "n", "0"}
@@ -145,9 +145,9 @@ def read_cases(
     True
     """
     path = Path(path)
-    spec = _load_mapping(mapping)
+    spec = load_mapping(mapping)
     raw = read_table(path)
-    raw = _apply_mapping(raw, spec, source=str(path))
+    raw = apply_mapping(raw, spec, source=str(path))
     return validate_cases(raw, extract_date=extract_date, source=str(path), mapping=spec,
                           header_rows=1 if READERS.get(path.suffix.lower()) != "parquet" else 0)
 
@@ -289,51 +289,6 @@ def _read_csv(path: Path) -> pd.DataFrame:
     )
 
 
-def _load_mapping(mapping: str | os.PathLike | dict | None) -> dict:
-    if mapping is None:
-        return {}
-    if isinstance(mapping, dict):
-        spec = mapping
-        where = "mapping"
-    else:
-        where = str(mapping)
-        try:
-            spec = yaml.safe_load(Path(mapping).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise MappingError(f"{mapping}: mapping file not found.") from None
-        except yaml.YAMLError as error:
-            raise MappingError(f"{mapping}: not valid YAML ({error}).") from None
-    allowed = {"columns", "values", "date_format", "date_formats", "true_values", "false_values",
-               "drop", "description", "name"}
-    unknown = set(spec) - allowed
-    if unknown:
-        raise MappingError(
-            f"{where}: unknown key(s) {sorted(unknown)}; a mapping may have {sorted(allowed)}."
-        )
-    return spec
-
-
-def _apply_mapping(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
-    if not spec:
-        return raw
-    dictionary = load_dictionary()
-    renames = spec.get("columns", {}) or {}
-    bad_targets = [t for t in renames.values() if t not in dictionary.field_names]
-    if bad_targets:
-        raise MappingError(
-            f"{source}: the mapping renames to {bad_targets}, which are not dictionary fields "
-            f"(see data_dictionaries/README.md)."
-        )
-    frame = raw.drop(columns=[c for c in spec.get("drop", []) or [] if c in raw.columns])
-    frame = frame.rename(columns={str(k): v for k, v in renames.items()})
-    for column, recode in (spec.get("values", {}) or {}).items():
-        if column in frame.columns:
-            recode = {str(k): (None if v is None else str(v)) for k, v in recode.items()}
-            as_text = frame[column].astype(str).str.strip()
-            frame[column] = as_text.map(recode).where(as_text.isin(recode.keys()), frame[column])
-    return frame
-
-
 # --------------------------------------------------------------------------------------------
 # Checks that stop the whole file
 # --------------------------------------------------------------------------------------------
@@ -445,10 +400,7 @@ def _spread(codes: np.ndarray, distinct: np.ndarray, fill) -> np.ndarray:
 def _coerce_types(frame, dictionary, mapping, source):
     columns: dict[str, object] = {}
     failures: list[pd.DataFrame] = []
-    date_formats = {**{f: mapping.get("date_format", ISO_DATE) for f in dictionary.date_fields},
-                    **(mapping.get("date_formats") or {})}
-    true_values = TRUE_VALUES | {str(v).lower() for v in mapping.get("true_values", []) or []}
-    false_values = FALSE_VALUES | {str(v).lower() for v in mapping.get("false_values", []) or []}
+    date_formats = date_formats_for(mapping, dictionary.date_fields, default=ISO_DATE)
     n = len(frame)
     for f in dictionary.fields:
         if f.name not in frame.columns:
@@ -485,6 +437,8 @@ def _coerce_types(frame, dictionary, mapping, source):
             numbers[bad] = np.nan
             values = pd.Series(_spread(codes, numbers, np.nan), index=frame.index).astype("Int64")
         elif f.type == "boolean":
+            true_values, false_values = flag_words_for(mapping, f.name)
+            true_values, false_values = TRUE_VALUES | true_values, FALSE_VALUES | false_values
             lowered = np.array([str(v).lower() for v in cleaned], dtype=object)
             truth = np.where(np.isin(lowered, list(true_values)), True,
                              np.where(np.isin(lowered, list(false_values)), False, None)).astype(object)
