@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -15,6 +16,29 @@ from ..errors import ParameterError
 from ..settings import DISCLOSURE_PROFILES, SAMPLE_CASES
 
 NATIONAL = "national"
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def plain_name(option: str, value: str | None) -> str | None:
+    """A folder or run name with no path in it (no ``/``, ``\\``, ``..`` or leading dot).
+
+    Examples
+    --------
+    >>> plain_name("run", "national-2024")
+    'national-2024'
+    >>> plain_name("run", "../../elsewhere")
+    Traceback (most recent call last):
+    ...
+    soteria_research.errors.ParameterError: run '../../elsewhere' is not a plain name: use letters, digits, '.', '_' and '-' only (no folders or '..'); the run is always written inside the output folder.
+    """
+    if value is None:
+        return None
+    if not _PLAIN_NAME.fullmatch(value) or ".." in value:
+        raise ParameterError(
+            f"{option} {value!r} is not a plain name: use letters, digits, '.', '_' and '-' only "
+            "(no folders or '..'); the run is always written inside the output folder."
+        )
+    return value
 
 
 def _force_codes() -> tuple[str, ...]:

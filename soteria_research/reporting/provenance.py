@@ -53,6 +53,34 @@ def fingerprint(**inputs: object) -> str:
     return text_sha256(json.dumps(inputs, sort_keys=True, default=str))
 
 
+#: What a report's figures depend on besides its data and parameters: the code that computes
+#: them, the notebooks that present them and the dictionary that defines the fields.
+CODE_GLOBS = ("soteria_research/**/*.py", "notebooks/*.ipynb", "data_dictionaries/*.yaml",
+              "data_dictionaries/*.csv", "data_dictionaries/*.json")
+
+
+def code_fingerprint(root: str | os.PathLike = PROJECT_ROOT) -> str:
+    """SHA-256 over the package source, report notebooks and data dictionary under ``root``.
+
+    Part of every report's cache key, so a change to the analysis code rebuilds the reports
+    even when the package version was not bumped.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.provenance import code_fingerprint
+    >>> len(code_fingerprint())
+    64
+    """
+    root = Path(root)
+    digest = hashlib.sha256()
+    files = sorted({path for pattern in CODE_GLOBS for path in root.glob(pattern)
+                    if path.is_file() and "__pycache__" not in path.parts})
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(file_sha256(path).encode("ascii"))
+    return digest.hexdigest()
+
+
 def package_version() -> str:
     """The installed soteria-research version."""
     from .. import __version__
