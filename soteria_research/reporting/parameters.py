@@ -125,6 +125,8 @@ class ReportParameters:
 
     force: str
     data: Path
+    mapping: Path | None = None
+    benchmarks: Path | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
     extract_date: dt.date | None = None
@@ -139,6 +141,8 @@ class ReportParameters:
         *,
         force: object = NATIONAL,
         data: object = "",
+        mapping: object = "",
+        benchmarks: object = "",
         period_start: object = "",
         period_end: object = "",
         extract_date: object = "",
@@ -166,6 +170,8 @@ class ReportParameters:
         return cls(
             force=_as_force(force),
             data=data_path,
+            mapping=_as_path("mapping", mapping, None),
+            benchmarks=_as_path("benchmarks", benchmarks, None),
             period_start=start,
             period_end=end,
             extract_date=_as_date("extract_date", extract_date),
