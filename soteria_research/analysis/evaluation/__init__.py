@@ -5,10 +5,15 @@ Sant'Anna), per-force interrupted time series and a survival cross-check, each r
 the plain-language limits of what it can show.
 """
 
+from .did import WEIGHTS, ProgrammeEffects, staggered_did, staggered_did_panel
 from .exposure import EXPOSURES, in_programme, programme_start_dates, start_dates_for
 from .panel import OUTCOMES, cohort_outcomes
 
 __all__ = [
+    "WEIGHTS",
+    "ProgrammeEffects",
+    "staggered_did",
+    "staggered_did_panel",
     "EXPOSURES",
     "OUTCOMES",
     "cohort_outcomes",
