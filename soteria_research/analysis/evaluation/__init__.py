@@ -7,7 +7,9 @@ the plain-language limits of what it can show.
 
 from .did import WEIGHTS, ProgrammeEffects, staggered_did, staggered_did_panel
 from .exposure import EXPOSURES, in_programme, programme_start_dates, start_dates_for
+from .its import ForceTimeSeries, interrupted_time_series
 from .panel import OUTCOMES, cohort_outcomes
+from .survival_view import ProgrammeHazards, programme_hazards, split_at_start
 
 __all__ = [
     "WEIGHTS",
@@ -16,7 +18,12 @@ __all__ = [
     "staggered_did_panel",
     "EXPOSURES",
     "OUTCOMES",
+    "ForceTimeSeries",
+    "ProgrammeHazards",
     "cohort_outcomes",
+    "interrupted_time_series",
+    "programme_hazards",
+    "split_at_start",
     "in_programme",
     "programme_start_dates",
     "start_dates_for",

@@ -8,16 +8,15 @@ bootstrap by force, and the plain-language limits of the design beside every res
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ...errors import DataValidationError, ModelError, ParameterError
 from .exposure import check_exposure, check_freq, joining_period, start_dates_for
 from .group_time import aggregate, group_time_effects
-from .inference import check_bootstrap, wild_cluster_bootstrap
+from .inference import check_bootstrap, sup_t_test, wild_cluster_bootstrap
 from .narrative import design_notes, effect_paragraph
 from .panel import _check_level, _check_outcomes, cohort_outcomes
 
@@ -49,7 +48,8 @@ class ProgrammeEffects:
         ``simple``: all post-joining cells averaged; ``dynamic``: the event-study effects
         from 0 on averaged), ``label, estimate, se, ci_low, ci_high, n_forces``.
     placebo_test : dict
-        Joint Wald test that every pre-period placebo is zero: ``statistic, df, p``.
+        Joint test that every pre-period placebo is zero: ``statistic`` (the largest
+        |placebo| / bootstrap se), ``df`` (placebos tested) and the bootstrap ``p``.
     excluded : DataFrame
         ``force, reason`` for each force left out of the estimation.
     notes : tuple of str
@@ -213,11 +213,17 @@ def staggered_did_panel(
         raise ModelError("No wave has a period after joining with forces not yet treated to "
                          "compare with; the panel is too short for this design.")
     agg = aggregate(gt)
-    blocks = [gt.influence, agg["event_study"][2], agg["by_group"][2], agg["overall"][2]]
+    # Intervals come from the small-sample influence functions; ``se`` stays the plain
+    # influence-function standard error that R did and csdid report.
+    small = aggregate(replace(gt, influence=gt.influence_small_sample))
+    blocks = [gt.influence_small_sample, small["event_study"][2], small["by_group"][2],
+              small["overall"][2]]
     sizes = np.cumsum([0] + [b.shape[1] for b in blocks])
     boot = wild_cluster_bootstrap(np.hstack(blocks), level=level, n_boot=n_boot, seed=seed,
                                   bootstrap_weights=bootstrap_weights)
-    event_boot = wild_cluster_bootstrap(agg["event_study"][2], level=level, n_boot=n_boot,
+    boot["se"] = np.concatenate([gt.se] + [np.sqrt((agg[k][2] ** 2).sum(axis=0)) / agg[k][2].shape[0]
+                                           for k in ("event_study", "by_group", "overall")])
+    event_boot = wild_cluster_bootstrap(small["event_study"][2], level=level, n_boot=n_boot,
                                         seed=seed, bootstrap_weights=bootstrap_weights)
 
     def block(i: int, estimates: np.ndarray) -> pd.DataFrame:
@@ -265,7 +271,9 @@ def staggered_did_panel(
         "average of the event-study effects from joining on"]}),
         block(3, agg["overall"][1]), pd.DataFrame({"n_forces": [n_treated] * 3})], axis=1)
 
-    placebo_test = _placebo_test(agg["event_study"], kind(events))
+    placebo = kind(events) == "placebo"
+    placebo_test = sup_t_test(event_est[placebo], event_boot["draws"][:, placebo],
+                              event_boot["se_boot"][placebo])
     context = dict(context or {})
     notes = design_notes(
         wave_of=wave_of, forces_of=forces_of, last_wave_control=last_wave_control,
@@ -284,19 +292,6 @@ def staggered_did_panel(
         text=text, outcome=outcome_name, within_days=context.get("within_days"),
         freq=context.get("freq"), exposure=str(context.get("exposure", "recorded")),
         weights=str(context.get("weights", "cases" if weight else "forces")), level=level)
-
-
-def _placebo_test(event_study, kinds: np.ndarray) -> dict:
-    """Joint Wald test that every pre-period placebo is zero (influence-function covariance)."""
-    _, estimates, influence = event_study
-    pre = kinds == "placebo"
-    if not pre.any():
-        return {"statistic": np.nan, "df": 0, "p": np.nan}
-    n = influence.shape[0]
-    cov = influence[:, pre].T @ influence[:, pre] / n**2
-    statistic = float(estimates[pre] @ np.linalg.pinv(cov) @ estimates[pre])
-    df = int(np.linalg.matrix_rank(cov))
-    return {"statistic": statistic, "df": df, "p": float(stats.chi2.sf(statistic, df))}
 
 
 def _anticipation_for(start: pd.Series, freq: str, within_days: int, exposure: str) -> int:

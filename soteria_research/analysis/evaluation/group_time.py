@@ -34,6 +34,7 @@ class GroupTime:
     period: np.ndarray
     att: np.ndarray
     influence: np.ndarray
+    influence_small_sample: np.ndarray
     n_treated: np.ndarray
     n_control: np.ndarray
     unit_group: np.ndarray  # each unit's first treated period index; inf = not treated here
@@ -87,6 +88,7 @@ def group_time_effects(outcome: np.ndarray, first_period: np.ndarray,
     cells = [(g, t) for g in groups for t in range(1, n_periods)]
     att = np.full(len(cells), np.nan)
     influence = np.zeros((n, len(cells)))
+    corrected = np.zeros((n, len(cells)))
     n_treated = np.zeros(len(cells), dtype=np.int64)
     n_control = np.zeros(len(cells), dtype=np.int64)
     for j, (g, t) in enumerate(cells):
@@ -104,12 +106,20 @@ def group_time_effects(outcome: np.ndarray, first_period: np.ndarray,
         mean1 = np.sum(ws * d * change) / np.sum(ws * d)
         mean0 = np.sum(ws * ~d * change) / np.sum(ws * ~d)
         att[j] = mean1 - mean0
-        cell = ws * d * (change - mean1) / p1 - ws * ~d * (change - mean0) / p0
-        influence[inside, j] = cell * n / inside.sum()
+        treated_part = ws * d * (change - mean1) / p1
+        control_part = ws * ~d * (change - mean0) / p0
+        influence[inside, j] = (treated_part - control_part) * n / inside.sum()
+        # Each mean's variance from its own k forces, divided by k - 1 rather than k (as a
+        # two-sample t test does): with one to five forces in a wave the plain influence
+        # function understates the variance by a factor (k - 1) / k.
+        inflate1 = np.sqrt(n_treated[j] / (n_treated[j] - 1)) if n_treated[j] > 1 else 1.0
+        inflate0 = np.sqrt(n_control[j] / (n_control[j] - 1)) if n_control[j] > 1 else 1.0
+        corrected[inside, j] = (inflate1 * treated_part - inflate0 * control_part) * n / inside.sum()
     keep = np.isfinite(att)
     group, period = (np.array([c[i] for c in cells], dtype=float) for i in (0, 1))
     return GroupTime(group=group[keep].astype(np.int64), period=period[keep].astype(np.int64),
-                     att=att[keep], influence=influence[:, keep], n_treated=n_treated[keep],
+                     att=att[keep], influence=influence[:, keep],
+                     influence_small_sample=corrected[:, keep], n_treated=n_treated[keep],
                      n_control=n_control[keep], unit_group=g_unit, unit_weight=w,
                      anticipation=anticipation)
 

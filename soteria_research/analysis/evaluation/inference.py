@@ -91,4 +91,24 @@ def wild_cluster_bootstrap(influence: np.ndarray, *, level: float, n_boot: int, 
         band_crit = np.nan
     se = np.sqrt((influence**2).sum(axis=0)) / n
     return {"se": se, "se_boot": se_boot, "half_width": half_width,
-            "band_crit": np.asarray(band_crit)}
+            "band_crit": np.asarray(band_crit), "draws": draws}
+
+
+def sup_t_test(estimates: np.ndarray, draws: np.ndarray, se_boot: np.ndarray) -> dict:
+    """Bootstrap test that every estimate is zero: the largest |estimate| / se against the
+    largest |draw| / se of each draw. Unlike a Wald test with an estimated covariance it
+    keeps its size with many placebos and few forces.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> draws = np.random.default_rng(0).normal(size=(999, 3))
+    >>> round(sup_t_test(np.zeros(3), draws, np.ones(3))["p"], 2)
+    1.0
+    """
+    usable = se_boot > 0
+    if not usable.any():
+        return {"statistic": np.nan, "df": 0, "p": np.nan}
+    statistic = float(np.max(np.abs(estimates[usable]) / se_boot[usable]))
+    null = np.max(np.abs(draws[:, usable]) / se_boot[usable], axis=1)
+    return {"statistic": statistic, "df": int(usable.sum()), "p": float(np.mean(null >= statistic))}
