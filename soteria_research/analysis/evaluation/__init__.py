@@ -5,7 +5,13 @@ Sant'Anna), per-force interrupted time series and a survival cross-check, each r
 the plain-language limits of what it can show.
 """
 
-from .did import WEIGHTS, ProgrammeEffects, staggered_did, staggered_did_panel
+from .did import (
+    WEIGHTS,
+    ProgrammeEffects,
+    evaluate_programme,
+    staggered_did,
+    staggered_did_panel,
+)
 from .exposure import EXPOSURES, in_programme, programme_start_dates, start_dates_for
 from .its import ForceTimeSeries, interrupted_time_series
 from .panel import OUTCOMES, cohort_outcomes
@@ -21,6 +27,7 @@ __all__ = [
     "ForceTimeSeries",
     "ProgrammeHazards",
     "cohort_outcomes",
+    "evaluate_programme",
     "interrupted_time_series",
     "programme_hazards",
     "split_at_start",

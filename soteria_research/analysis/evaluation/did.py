@@ -7,7 +7,7 @@ bootstrap by force, and the plain-language limits of the design beside every res
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -16,9 +16,14 @@ import pandas as pd
 from ...errors import DataValidationError, ModelError, ParameterError
 from .exposure import check_exposure, check_freq, joining_period, start_dates_for
 from .group_time import aggregate, group_time_effects
-from .inference import check_bootstrap, sup_t_test, wild_cluster_bootstrap
+from .inference import (
+    check_bootstrap,
+    simultaneous_critical_value,
+    sup_t_test,
+    wild_cluster_bootstrap,
+)
 from .narrative import design_notes, effect_paragraph
-from .panel import _check_level, _check_outcomes, cohort_outcomes
+from .panel import OUTCOMES, _check_level, _check_outcomes, _period_ordinals, cohort_outcomes
 
 #: How forces are weighted: each force once, or by its mean number of cases per cohort.
 WEIGHTS = ("forces", "cases")
@@ -223,8 +228,8 @@ def staggered_did_panel(
                                   bootstrap_weights=bootstrap_weights)
     boot["se"] = np.concatenate([gt.se] + [np.sqrt((agg[k][2] ** 2).sum(axis=0)) / agg[k][2].shape[0]
                                            for k in ("event_study", "by_group", "overall")])
-    event_boot = wild_cluster_bootstrap(small["event_study"][2], level=level, n_boot=n_boot,
-                                        seed=seed, bootstrap_weights=bootstrap_weights)
+    in_events = slice(sizes[1], sizes[2])
+    event_draws, event_se_boot = boot["draws"][:, in_events], boot["se_boot"][in_events]
 
     def block(i: int, estimates: np.ndarray) -> pd.DataFrame:
         part = slice(sizes[i], sizes[i + 1])
@@ -253,7 +258,7 @@ def staggered_did_panel(
     events, event_est, _ = agg["event_study"]
     event_study = pd.concat([pd.DataFrame({"periods_since_joining": events,
                                            "kind": kind(events)}), block(1, event_est)], axis=1)
-    band = float(event_boot["band_crit"]) * event_boot["se_boot"]
+    band = simultaneous_critical_value(event_draws, event_se_boot, level) * event_se_boot
     event_study["band_low"], event_study["band_high"] = event_est - band, event_est + band
     event_study["n_forces"] = [int(sum(forces_of[g] for g in np.unique(gt.group[gt.event_time == e])))
                                for e in events]
@@ -272,8 +277,8 @@ def staggered_did_panel(
         block(3, agg["overall"][1]), pd.DataFrame({"n_forces": [n_treated] * 3})], axis=1)
 
     placebo = kind(events) == "placebo"
-    placebo_test = sup_t_test(event_est[placebo], event_boot["draws"][:, placebo],
-                              event_boot["se_boot"][placebo])
+    placebo_test = sup_t_test(event_est[placebo], event_draws[:, placebo],
+                              event_se_boot[placebo])
     context = dict(context or {})
     notes = design_notes(
         wave_of=wave_of, forces_of=forces_of, last_wave_control=last_wave_control,
@@ -374,35 +379,81 @@ def staggered_did(
     >>> "no force left that had not joined" in effects.text
     True
     """
+    return evaluate_programme(
+        cases, outcomes=[outcome], within_days=within_days, freq=freq, start_dates=start_dates,
+        exposure=exposure, weights=weights, level=level, n_boot=n_boot, seed=seed,
+        bootstrap_weights=bootstrap_weights, extract_date=extract_date)[outcome]
+
+
+def evaluate_programme(
+    cases: pd.DataFrame,
+    *,
+    outcomes: str | Sequence[str] = OUTCOMES,
+    within_days: int = 365,
+    freq: str = "Q",
+    start_dates: Mapping[str, object] | None = None,
+    exposure: str = "recorded",
+    weights: str = "forces",
+    level: float = 0.95,
+    n_boot: int = 999,
+    seed: int = 0,
+    bootstrap_weights: str = "webb",
+    extract_date: object = None,
+) -> dict[str, ProgrammeEffects]:
+    """:func:`staggered_did` of several outcomes, building the cohort panel once.
+
+    Parameters are those of :func:`staggered_did`, with ``outcomes`` (default charge, victim
+    withdrawal, evidential difficulty) in place of ``outcome``. Every outcome uses the same
+    bootstrap seed.
+
+    Returns
+    -------
+    dict
+        Outcome name -> :class:`ProgrammeEffects`.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> forces = ["durham", "cumbria", "dorset", "avon_and_somerset", "kent", "essex"]
+    >>> cases = generate_cases(forces=forces, scale=0.3, seed=2)
+    >>> sorted(evaluate_programme(cases, within_days=180, n_boot=199))
+    ['charge', 'evidential_difficulty', 'victim_withdrawal']
+    """
     check_freq(freq)
     check_exposure(exposure)
-    _check_outcomes(outcome)
+    outcomes = _check_outcomes(outcomes)
     if weights not in WEIGHTS:
         raise ParameterError(f"weights={weights!r} is not one of {WEIGHTS}: 'forces' counts "
                              "each force once, 'cases' by its mean cohort size.")
+    level = _check_level(level)
+    check_bootstrap(n_boot, bootstrap_weights)
     start = start_dates_for(cases, start_dates)
-    cohorts = cohort_outcomes(cases, within_days=within_days, freq=freq, outcomes=outcome,
+    cohorts = cohort_outcomes(cases, within_days=within_days, freq=freq, outcomes=outcomes,
                               start_dates=start.to_dict(), extract_date=extract_date,
                               level=level, medians=False)
     if cohorts.empty:
         raise ModelError(f"No cohort has had {within_days} days of follow-up by the extract "
                          "date; shorten within_days or use a later extract.")
-    periods = pd.PeriodIndex(cohorts["cohort"], freq=freq)
-    panel = cohorts.assign(period=periods.asi8)
+    ordinals = _period_ordinals(cohorts["cohort_start"], freq)
+    periods = pd.PeriodIndex.from_ordinals(np.unique(ordinals), freq=freq)
+    panel = cohorts.assign(period=ordinals)
     first = joining_period(start, freq).map(lambda p: p.ordinal)
     panel["first_period"] = panel["force"].map(first).astype(float)
-    panel["cases_weight"] = panel.groupby("force")["n_cohort"].transform("mean")
+    panel["cases_weight"] = panel.groupby(["force", "outcome"])["n_cohort"].transform("mean")
     labels = dict(zip(panel["period"], cohorts["cohort"], strict=True))
     last = periods.max()
     for ordinal in first.unique():  # joining periods after the panel still need a label
         labels.setdefault(int(ordinal), str(pd.Period(ordinal=int(ordinal), freq=last.freq)))
-    context = dict(outcome=outcome, within_days=int(within_days), freq=freq, exposure=exposure,
-                   weights=weights, start=start, last_period=str(last),
-                   first_period=str(periods.min()))
-    return staggered_did_panel(
-        panel, outcome="estimate", unit="force", period="period", first_period="first_period",
-        weight="cases_weight" if weights == "cases" else None, wave="wave",
-        period_labels=labels,
-        anticipation=_anticipation_for(start, freq, int(within_days), exposure),
-        level=level, n_boot=n_boot, seed=seed, bootstrap_weights=bootstrap_weights,
-        context=context)
+    anticipation = _anticipation_for(start, freq, int(within_days), exposure)
+    results = {}
+    for outcome, part in panel.groupby("outcome", sort=False):
+        context = dict(outcome=outcome, within_days=int(within_days), freq=freq,
+                       exposure=exposure, weights=weights, start=start, last_period=str(last),
+                       first_period=str(periods.min()))
+        results[outcome] = staggered_did_panel(
+            part, outcome="estimate", unit="force", period="period",
+            first_period="first_period",
+            weight="cases_weight" if weights == "cases" else None, wave="wave",
+            period_labels=labels, anticipation=anticipation, level=level, n_boot=n_boot,
+            seed=seed, bootstrap_weights=bootstrap_weights, context=context)
+    return {outcome: results[outcome] for outcome in outcomes}

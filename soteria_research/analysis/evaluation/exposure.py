@@ -93,7 +93,7 @@ def start_dates_for(cases: pd.DataFrame,
             "The cases frame has no 'force' column; pass the canonical frame returned by "
             "read_cases/validate_cases.")
     dates = programme_start_dates(start_dates)
-    present = pd.unique(cases["force"].dropna())
+    present = [force for force in pd.unique(cases["force"]) if not pd.isna(force)]
     found = dates.reindex(present)
     missing = sorted(map(str, found.index[found.isna()]))
     if missing:

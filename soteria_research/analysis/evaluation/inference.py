@@ -83,15 +83,19 @@ def wild_cluster_bootstrap(influence: np.ndarray, *, level: float, n_boot: int, 
     q25, q75 = np.quantile(draws, [0.25, 0.75], axis=0)
     se_boot = (q75 - q25) / _NORMAL_IQR
     half_width = np.quantile(np.abs(draws), level, axis=0)
-    usable = se_boot > 0
-    if usable.any():
-        scaled = np.abs(draws[:, usable]) / se_boot[usable]
-        band_crit = float(np.quantile(scaled.max(axis=1), level))
-    else:
-        band_crit = np.nan
+    band_crit = simultaneous_critical_value(draws, se_boot, level)
     se = np.sqrt((influence**2).sum(axis=0)) / n
     return {"se": se, "se_boot": se_boot, "half_width": half_width,
             "band_crit": np.asarray(band_crit), "draws": draws}
+
+
+def simultaneous_critical_value(draws: np.ndarray, se_boot: np.ndarray, level: float) -> float:
+    """The ``level`` quantile of the largest |draw| / se over columns: estimate ± this × se
+    covers every column at once with probability ``level``."""
+    usable = se_boot > 0
+    if not usable.any():
+        return np.nan
+    return float(np.quantile((np.abs(draws[:, usable]) / se_boot[usable]).max(axis=1), level))
 
 
 def sup_t_test(estimates: np.ndarray, draws: np.ndarray, se_boot: np.ndarray) -> dict:
