@@ -7,12 +7,12 @@ Why our own code and not a library: without covariates the estimator is a differ
 means of changes, ten lines of numpy whose influence functions are closed-form; we need those
 per-force influence functions for a seeded wild cluster bootstrap by force, and none of the
 Python ports is dependable enough to be the production path: ``csdid`` carried wrong
-standard errors until mid-2026 (issues #21, #76) and pulls plotnine and twine at run time;
-``diff-diff`` ignored ``cluster=`` silently until May 2026 (#487); ``moderndid``'s current
+standard errors until mid-2026 (d2cml-ai/csdid #21, #76) and pulls plotnine and twine at run time;
+``diff-diff`` ignored ``cluster=`` silently until May 2026 (igerber/diff-diff #487); ``moderndid``'s current
 releases need Python 3.12; ``differences`` needs polars. Speed is no reason either way: the
 panel is 43 forces by 20 quarters. ``csdid`` 0.4 (audited against R ``did`` 2.5) is the
-oracle in ``tests/test_evaluation.py``: group-time effects and standard errors agree to
-1e-12.
+oracle in ``tests/test_evaluation.py``: group-time effects, aggregations and their standard
+errors agree to about 1e-15 (asserted at 1e-6).
 """
 
 from __future__ import annotations

@@ -125,7 +125,11 @@ def interrupted_time_series(
                              f"{sorted(cases['force'].dropna().unique())[:5]}...")
     if isinstance(harmonics, bool) or not isinstance(harmonics, int) or not 0 <= harmonics <= 6:
         raise ParameterError(f"harmonics={harmonics!r} must be a whole number from 0 to 6.")
-    own = cases[cases["force"].eq(force)]
+    # Only the columns the cohort shares need: copying all forty for one force is most of
+    # the cost when a report runs this for every force of a national extract.
+    needed = [c for c in ("force", "recorded_date", "outcome_date", "outcome_group",
+                          "extract_date") if c in cases.columns]
+    own = cases.loc[cases["force"].eq(force).to_numpy(), needed]
     series = cohort_outcomes(own, within_days=within_days, freq="M", outcomes=outcome,
                              start_dates=start_dates, exposure=exposure,
                              extract_date=extract_date, medians=False).reset_index(drop=True)
