@@ -80,10 +80,11 @@ class ProgrammeEffects:
     level: float
 
     def summary(self) -> pd.DataFrame:
-        """The headline (overall) effect and the by-wave effects in one table."""
-        overall = self.overall.assign(wave="all waves")
-        return pd.concat([overall, self.by_wave], ignore_index=True)[
-            ["wave", "estimate", "ci_low", "ci_high", "n_forces"]]
+        """The headline effect (all waves) and each wave's, in one table."""
+        headline = self.overall[self.overall["aggregation"] == "group"].assign(
+            wave="all waves", first_period="")
+        return pd.concat([headline, self.by_wave], ignore_index=True)[
+            ["wave", "first_period", "estimate", "ci_low", "ci_high", "n_forces"]]
 
     def __repr__(self) -> str:
         head = self.overall.iloc[0]
