@@ -91,7 +91,8 @@ def save_bundle(bundle: Bundle, folder: str | os.PathLike) -> Path:
                 _write_frame(bundle.masks[output.name], _frame_file(staging, output.name, "mask"))
             specs[output.name] = output.spec
             entry["outputs"].append({
-                "name": output.name, "title": output.title, "columns": dict(output.columns),
+                "name": output.name, "kind": output.kind,
+                "protect_options": dict(output.protect_options), "title": output.title, "columns": dict(output.columns),
                 "percent": list(output.percent), "figure": output.figure,
                 "figure_options": dict(output.figure_options), "caption": output.caption,
                 "estimand": dict(output.estimand) if output.estimand is not None else None,
@@ -121,7 +122,7 @@ def load_bundle(folder: str | os.PathLike) -> Bundle:
             if mask_path.exists():
                 masks[name] = pd.read_parquet(mask_path)
             outputs.append(Output(name=name, frame=frame, spec=specs.get(name), **{
-                k: item[k] for k in ("title", "columns", "percent", "figure", "figure_options",
+                k: item[k] for k in ("kind", "protect_options", "title", "columns", "percent", "figure", "figure_options",
                                      "caption", "estimand", "estimand_columns", "no_truth",
                                      "show_table")}))
         sections.append(SectionResult(entry["key"], outputs, entry["status"], entry["reason"]))

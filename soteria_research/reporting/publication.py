@@ -62,7 +62,12 @@ def protect_all(shared: str | os.PathLike, reports: list[str], profile: str) -> 
     bundles = {report: load_bundle(shared / BUILT_DIR / report) for report in reports}
     for report, bundle in bundles.items():
         for output in bundle.outputs():
-            run.register(report, output.name, output.frame, output.spec)
+            if output.kind == "curve":
+                run.register_curve(report, output.name, output.frame, **output.protect_options)
+            elif output.kind == "model":
+                run.register_model(report, output.name, output.frame, **output.protect_options)
+            else:
+                run.register(report, output.name, output.frame, output.spec)
     solved = run.solve()
     records = {}
     for report, bundle in bundles.items():
@@ -71,9 +76,8 @@ def protect_all(shared: str | os.PathLike, reports: list[str], profile: str) -> 
             table = solved.table(report, output.name)
             frames[output.name], masks[output.name] = table.frame, table.mask
         save_bundle(bundle.with_frames(frames, masks), shared / PROTECTED_DIR / report)
-        records[report] = solved.record(report)
-        provenance.write_json(shared / PROTECTED_DIR / report / "disclosure.json",
-                              records[report])
+        records[report] = solved.write_log(report, shared / PROTECTED_DIR / report /
+                                           "disclosure.json")
     return records
 
 

@@ -35,9 +35,13 @@ class Output:
         Unique within the report (also the CSV file name and the Excel sheet).
     frame : DataFrame
         The tidy analysis result, unprotected.
-    spec : object
+    spec : TableSpec or None
         The table's declared disclosure structure (keys, counts, rates with numerator and
-        denominator, totals, structural zeros, quantity identities).
+        denominator, totals, structural zeros, quantity identities); None for a curve or a
+        model, which are protected by their own rules (``kind``, ``protect_options``).
+    kind : str
+        ``"table"``, ``"curve"`` (cumulative incidence: cut and coarsened where few remain at
+        risk) or ``"model"`` (coefficients: terms on few cases hidden).
     title : str
         A heading for the table and its sheet.
     columns : mapping
@@ -57,7 +61,9 @@ class Output:
 
     name: str
     frame: pd.DataFrame
-    spec: Any
+    spec: Any = None
+    kind: str = "table"
+    protect_options: Mapping[str, Any] = field(default_factory=dict)
     title: str = ""
     columns: Mapping[str, str] = field(default_factory=dict)
     percent: Sequence[str] = ()
