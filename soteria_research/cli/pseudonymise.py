@@ -11,9 +11,10 @@ from .arguments import fail, output_file
 
 
 def pseudonymise(
-    source: Path = typer.Argument(..., help="Extract to pseudonymise: CSV, Parquet or Excel."),
+    source: Path = typer.Argument(..., metavar="EXTRACT",
+                                  help="Extract to pseudonymise: CSV, Parquet or Excel."),
     target: Path | None = typer.Argument(
-        None, help="Output file (.csv or .parquet); never the extract, the mapping or the key file."),
+        None, metavar="OUTPUT", help="Output file (.csv or .parquet); never the extract, the mapping or the key file."),
     key_file: Path | None = typer.Option(
         None, help="File holding the secret key: 64 or more hex digits, one optional trailing "
                    "newline; default SOTERIA_KEY_FILE."),

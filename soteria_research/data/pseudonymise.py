@@ -281,14 +281,34 @@ def _drop_reason(column: str, fields: set[str]) -> str:
 
 # -- pseudonyms, dates and ages ---------------------------------------------------------------
 
-def _hmac_column(values: pd.Series, key: bytes, namespace: str) -> pd.Series:
+def _identifier_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position among the distinct identifier texts (``-1`` where missing).
+
+    Identifiers are compared as trimmed text; placeholders (``-``, ``N/K``, ``Unknown``, the
+    dictionary's missing values) and text without a letter or digit are missing, never one id
+    shared by every case that carries them. Cleaning runs once per distinct value.
+    """
+    from .dictionary import load_dictionary
+
+    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
+        values = values.astype("Int64")
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string").str.strip()
+    placeholders = {p.lower() for p in load_dictionary().missing_values} | set(ID_PLACEHOLDERS)
+    blank = text.str.lower().isin(placeholders) | ~text.str.contains(r"[^\W_]", regex=True)
+    merged, distinct = pd.factorize(text.mask(blank.fillna(True)).astype(object))
+    lookup = np.append(merged, -1)  # code -1 (an empty cell) stays missing
+    return lookup[codes], np.asarray(distinct, dtype=object)
+
+
+def _hmac_column(codes: np.ndarray, distinct: np.ndarray, key: bytes, namespace: str,
+                 index: pd.Index) -> pd.Series:
     """HMAC-SHA-256 of each distinct value, mapped back to the rows.
 
-    Hashing runs once per distinct value (``pd.factorize``), in a comprehension over a prepared
-    HMAC object (``copy()`` skips the key set-up): about a microsecond each, so a million
-    distinct ids take about a second. hashlib has no vectorised HMAC; numpy cannot do SHA-256.
+    Hashing runs once per distinct value, in a comprehension over a prepared HMAC object
+    (``copy()`` skips the key set-up): about a microsecond each, so a million distinct ids take
+    about a second. hashlib has no vectorised HMAC; numpy cannot do SHA-256.
     """
-    codes, uniques = pd.factorize(_id_text(values))
     prepared = hmac.new(key, f"soteria:{namespace}:".encode(), hashlib.sha256)
 
     def one(value: str) -> str:
@@ -296,20 +316,8 @@ def _hmac_column(values: pd.Series, key: bytes, namespace: str) -> pd.Series:
         mac.update(value.encode("utf-8"))
         return mac.hexdigest()[:PSEUDONYM_HEX]
 
-    hashed = np.array([one(value) for value in uniques] + [None], dtype=object)
-    return pd.Series(hashed[codes], index=values.index, dtype=object)  # -1 -> None (missing)
-
-
-def _id_text(values: pd.Series) -> pd.Series:
-    """Identifiers as trimmed text; placeholders and text without a letter or digit are missing."""
-    from .dictionary import load_dictionary
-
-    if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
-        values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    placeholders = {p.lower() for p in load_dictionary().missing_values} | set(ID_PLACEHOLDERS)
-    blank = text.str.lower().isin(placeholders) | ~text.str.contains(r"[^\W_]", regex=True)
-    return text.mask(blank.fillna(True)).astype(object)
+    hashed = np.array([one(value) for value in distinct] + [None], dtype=object)
+    return pd.Series(hashed[codes], index=index, dtype=object)  # -1 -> None (missing)
 
 
 def _as_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
@@ -439,8 +447,9 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
 
     renamed, by_mapping = _removed_by_mapping(raw, mapped, spec, source)
     searched = IdentifierValues()
-    for column in plan.hashed:
-        searched.add(column, _id_text(frame[column]))
+    id_codes = {column: _identifier_codes(frame[column]) for column in plan.hashed}
+    for column, (_, distinct) in id_codes.items():
+        searched.add(column, pd.Series(distinct, dtype=object))
     for table in (raw, mapped):  # direct identifiers dropped by the mapping or by the allow-list
         for column in table.columns:
             if column not in plan.columns and column not in renamed and identifier_kind(column) \
@@ -449,8 +458,8 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
 
     frame = frame[plan.columns].copy()
     for column, namespace in plan.hashed.items():
-        frame[column] = (_hmac_column(frame[column], key, namespace) if key is not None
-                         else pd.Series(None, index=frame.index, dtype=object))
+        frame[column] = (_hmac_column(*id_codes[column], key, namespace, frame.index)
+                         if key is not None else pd.Series(None, index=frame.index, dtype=object))
     coarsened, unreadable = [], {}
     if coarsen_dates:
         for column in [c for c in dictionary.date_fields if c in frame and c != "extract_date"]:
@@ -515,6 +524,10 @@ def _written_text(frame: pd.DataFrame) -> pd.DataFrame:
     text = {}
     for column in frame.columns:
         values = frame[column]
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
+                "string", "empty"):
+            text[column] = values.where(values.notna(), "")  # text already: no conversion
+            continue
         if pd.api.types.is_datetime64_any_dtype(values):
             out = values.dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
@@ -526,6 +539,7 @@ def _written_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_PATTERN = r"^[=+\-@\t\r]"
 
 
 def _neutralise_formulas(text: pd.DataFrame) -> pd.DataFrame:
@@ -533,10 +547,14 @@ def _neutralise_formulas(text: pd.DataFrame) -> pd.DataFrame:
 
     Private stand-in for the shared data-layer function the ingest work adds; swap when it lands.
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     out = text.copy()
     for column in out.columns:
         cells = out[column]
-        risky = cells.str.startswith(_FORMULA_START)
+        risky = pc.match_substring_regex(pa.array(cells.to_numpy(dtype=object), pa.string()),
+                                         _FORMULA_PATTERN).to_numpy(zero_copy_only=False)
         if risky.any():
             out[column] = cells.where(~risky, "'" + cells)
     return out.rename(columns=lambda c: "'" + c if str(c).startswith(_FORMULA_START) else c)
