@@ -229,6 +229,24 @@ def test_coincidences_are_not_leaks():
     assert out["offence_start_date"].tolist() == extract["offence_start_date"].tolist()
 
 
+def test_dropped_notes_that_read_like_codes_or_wording_are_not_leaks(tmp_path):
+    """Words of a dropped free-text column that also occur in typed fields or in the sidecar's
+    own wording ("other", "partner" in partner_ex_partner, "person") do not stop the write."""
+    extract = valid_cases()
+    extract["Offence Description"] = ["Other", "partner", "person", "Fields kept"]
+    extract["Victim DOB"] = ["03/05/2022 10:00", "", "", ""]  # equals a report date, as a date-time
+    extract.to_csv(tmp_path / "in.csv", index=False)
+    record = pseudonymise_file(tmp_path / "in.csv", tmp_path / "out.csv", key=KEY)
+    assert record["rows"] == 4
+
+
+def test_excel_whole_number_ids_are_the_same_ids_as_in_a_csv():
+    as_text = pd.DataFrame({"crime_ref": ["123", "124"]})
+    as_excel = pd.DataFrame({"crime_ref": [123.0, 124.0]}, dtype=object)
+    assert pseudonymise(as_text, key=KEY)["crime_ref"].tolist() == \
+        pseudonymise(as_excel, key=KEY)["crime_ref"].tolist()
+
+
 def test_search_counts_whole_words_only():
     values = IdentifierValues()
     values.add("officer_id", pd.Series(["12345"]))

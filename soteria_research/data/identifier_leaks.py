@@ -4,8 +4,14 @@ Every distinct raw value of the identifier columns (and of dropped columns whose
 as direct identifiers: names, addresses, dates of birth, reference numbers...) is searched for in
 every cell, every header and the provenance sidecar about to be written. A value counts as found
 where it stands as whole words: bounded by the start or end of the text or by a character that is
-not a letter or digit (so ``CR1234`` is found in ``"ref CR1234."`` but a 5-digit id is not "found"
-inside a hex pseudonym that happens to contain its digits). Nothing here ever prints a value.
+not a letter, digit or ``_`` (so ``CR1234`` is found in ``"ref CR1234."``, but a 5-digit id is
+not "found" inside a hex pseudonym that happens to contain its digits, nor ``partner`` inside the
+code ``partner_ex_partner``). Nothing here ever prints a value.
+
+Values of dropped direct-identifier columns are not looked for in typed dictionary fields
+(dates, codes, ages, flags): a date of birth equal to some offence date, or a free-text note
+reading "Other", is a coincidence of type there, not a leak. Identifier values are looked for
+everywhere.
 """
 
 from __future__ import annotations
@@ -30,13 +36,13 @@ MIN_SEARCH_CHARACTERS = 4
 #: A longer value (free text) is searched for by its first this-many words.
 MAX_SEARCH_WORDS = 8
 
-# A word is a run of letters and digits: the same class in Python's re and in Arrow's RE2.
-_WORD = re.compile(r"[^\W_]+")
-_EDGES = r"^[\W_]+|[\W_]+$"
-_ARROW_WORD = r"[\p{L}\p{N}]+"
-_ARROW_EDGES = r"^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$"
-_ARROW_FIRST_WORDS = (rf"^(?P<first>(?:[\p{{L}}\p{{N}}]+[^\p{{L}}\p{{N}}]+){{{MAX_SEARCH_WORDS - 1}}}"
-                      r"[\p{L}\p{N}]+)")
+# A word is a run of letters, digits and underscores (so field names and codes such as
+# `suspect_id` are one word): the same class in Python's re and in Arrow's RE2.
+_WORD = re.compile(r"\w+")
+_ARROW_WORD = r"[\p{L}\p{N}_]+"
+_ARROW_EDGES = r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$"
+_ARROW_FIRST_WORDS = (rf"^(?P<first>(?:{_ARROW_WORD}[^\p{{L}}\p{{N}}_]+){{{MAX_SEARCH_WORDS - 1}}}"
+                      rf"{_ARROW_WORD})")
 #: Written where nothing was recorded; never an identifier, so never searched for.
 PLACEHOLDERS = frozenset({
     "", "na", "n/a", "#n/a", "null", "none", "nan", "nat", "<na>", "n/k", "nk", "not known",
@@ -67,8 +73,7 @@ class IdentifierValues:
     """The values to search for, by the input column they come from.
 
     Values of identifier columns count wherever they are found. Values of dropped direct-
-    identifier columns (``typed_cells_exempt=True``) do not count when they are a whole cell of a
-    typed dictionary field: a date of birth that equals some offence date is not a leak of it.
+    identifier columns (``typed_fields_exempt=True``) do not count in typed dictionary fields.
 
     The object holds raw identifiers: keep it in memory only, never log or pickle it.
     """
@@ -81,7 +86,7 @@ class IdentifierValues:
     def __repr__(self) -> str:  # never show the values
         return f"<IdentifierValues: {len(self.terms())} values>"
 
-    def add(self, origin: str, values: pd.Series, *, typed_cells_exempt: bool = False) -> None:
+    def add(self, origin: str, values: pd.Series, *, typed_fields_exempt: bool = False) -> None:
         """Add the distinct values of one input column.
 
         Text work runs in Arrow (RE2) over the distinct values: a million ids take a fraction of
@@ -103,7 +108,7 @@ class IdentifierValues:
             first = pc.extract_regex(core.filter(pa.array(long_text)), _ARROW_FIRST_WORDS)
             terms[long_text] = first.field("first").to_pylist()
         self._parts.append(pd.DataFrame({
-            "term": terms, "origin": origin, "exempt": typed_cells_exempt,
+            "term": terms, "origin": origin, "exempt": typed_fields_exempt,
             "words": np.minimum(words, MAX_SEARCH_WORDS)}))
         self._terms = None
 
@@ -138,7 +143,8 @@ def find_identifier_leaks(
         The output as the exact text to be written (one string per cell, ``""`` when empty).
     hashed : columns of ``cells`` holding pseudonyms: compared whole cell by whole cell (a
         pseudonym is one word, so that is the same test, and quicker).
-    typed : columns that are typed dictionary fields (dates, codes, ages, flags).
+    typed : columns that are typed dictionary fields (dates, codes, ages, flags): values of
+        dropped direct-identifier columns are not looked for there.
     texts : other text to be written, by name (``{"sidecar": json_text}``).
 
     Returns
@@ -180,10 +186,8 @@ def find_identifier_leaks(
             continue
         hit_terms = terms.loc[np.asarray(spans, dtype=object)[found]]
         hit_cells = distinct[np.asarray(owners)[found]]
-        if column in typed:  # a whole typed cell equal to a dropped column's value is a coincidence
-            cores = pd.Series(hit_cells, dtype=object).str.strip().str.replace(_EDGES, "", regex=True)
-            whole = cores.to_numpy() == hit_terms.index.to_numpy()
-            keep = ~(hit_terms["exempt"].to_numpy() & whole)
+        if column in typed:
+            keep = ~hit_terms["exempt"].to_numpy(dtype=bool)
             hit_terms, hit_cells = hit_terms[keep], hit_cells[keep]
         first_row = {cell: row for row, cell in reversed(list(enumerate(text)))} if len(hit_cells) else {}
         record(hit_terms, column, [first_row[cell] for cell in hit_cells])

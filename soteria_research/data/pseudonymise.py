@@ -293,7 +293,11 @@ def _identifier_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if pd.api.types.is_float_dtype(values) or pd.api.types.is_integer_dtype(values):
         values = values.astype("Int64")
     codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    text = pd.Series(uniques, dtype="string").str.strip()
+    if pd.api.types.infer_dtype(uniques, skipna=True) not in ("string", "empty"):
+        # Excel gives whole-number ids as floats: 123.0 is the id "123", as in a CSV.
+        uniques = np.array([int(v) if isinstance(v, float) and v.is_integer() else v
+                            for v in uniques], dtype=object)
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip()
     placeholders = {p.lower() for p in load_dictionary().missing_values} | set(ID_PLACEHOLDERS)
     blank = text.str.lower().isin(placeholders) | ~text.str.contains(r"[^\W_]", regex=True)
     merged, distinct = pd.factorize(text.mask(blank.fillna(True)).astype(object))
@@ -433,6 +437,7 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
         raise ParameterError(f"coarsen_dates={coarsen_dates!r}: use 'week', 'month' or None.")
     dictionary = load_dictionary()
     spec = load_mapping(mapping)
+    raw = raw.rename(columns=str)  # Excel headers can be numbers
     mapped = apply_mapping(raw, spec, source=source)
     frame = mapped.copy()
     plan = plan_columns(list(frame.columns), identifiers=identifiers,
@@ -450,11 +455,12 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
     id_codes = {column: _identifier_codes(frame[column]) for column in plan.hashed}
     for column, (_, distinct) in id_codes.items():
         searched.add(column, pd.Series(distinct, dtype=object))
-    for table in (raw, mapped):  # direct identifiers dropped by the mapping or by the allow-list
-        for column in table.columns:
-            if column not in plan.columns and column not in renamed and identifier_kind(column) \
-                    and column not in dictionary.field_names:
-                searched.add(str(column), table[column], typed_cells_exempt=True)
+    # Direct identifiers dropped by the mapping (seen in the export) or by the allow-list.
+    dropped = {**{c: raw[c] for c in raw.columns}, **{c: mapped[c] for c in mapped.columns}}
+    for column, values in dropped.items():
+        if column not in plan.columns and column not in renamed and identifier_kind(column) \
+                and column not in dictionary.field_names:
+            searched.add(str(column), values, typed_fields_exempt=True)
 
     frame = frame[plan.columns].copy()
     for column, namespace in plan.hashed.items():
@@ -741,7 +747,7 @@ def pseudonymise_file(
     sidecar_text = json.dumps(record, indent=2) + "\n"
     refuse_leaks(find_identifier_leaks(searched, text, hashed=result.plan.hashed,
                                        typed=_typed_fields(text.columns),
-                                       texts={"sidecar": sidecar_text}), str(target))
+                                       texts={"sidecar": _from_the_input(record)}), str(target))
 
     def write_table(path: Path) -> None:
         if csv:
@@ -751,6 +757,20 @@ def pseudonymise_file(
 
     _write_together({target: write_table, sidecar: sidecar_text})
     return {**record, "sidecar": str(sidecar)}
+
+
+def _from_the_input(record: dict) -> str:
+    """The sidecar's text that comes from the input (file and column names), to be searched.
+
+    The rest is the toolkit's own fixed wording, which cannot hold a raw value; searching it
+    would only find coincidences (a dropped note reading "other" or "person").
+    """
+    names = [record["source"], record["mapping"], record["output"], *record["fields_kept"],
+             *record["kept_by_request"], *record["columns_dropped"],
+             *record["identifiers_hashed"],
+             *record["ages_derived_from_birth_dates"], *record["dates_coarsened"],
+             *record["ages_banded"]]
+    return "\n".join(str(name) for name in names if name)
 
 
 def _same_file(a: Path, b: Path) -> bool:
