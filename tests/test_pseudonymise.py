@@ -82,6 +82,14 @@ def test_pseudonym_is_documented_hmac_so_other_tools_can_reproduce_it():
     assert out.loc[0, "victim_id"] == out.loc[0, "suspect_id"] == expected
 
 
+def test_pseudonyms_match_the_standard_hmac_for_keys_longer_than_a_block():
+    key = secrets.token_bytes(100)  # over SHA-256's 64-byte block: HMAC hashes the key first
+    out = pseudonymise(pd.DataFrame({"crime_ref": ["AB/1", "ÄB/2"]}), key=key)
+    expected = [hmac.new(key, f"soteria:crime_ref:{v}".encode(), hashlib.sha256).hexdigest()[:20]
+                for v in ("AB/1", "ÄB/2")]
+    assert out["crime_ref"].tolist() == expected
+
+
 def test_hex_text_key_and_its_bytes_give_the_same_pseudonyms():
     frame = pd.DataFrame({"crime_ref": ["AB/1"]})
     assert pseudonymise(frame, key=VECTOR_KEY.hex()).equals(pseudonymise(frame, key=VECTOR_KEY))

@@ -40,6 +40,9 @@ MAX_SEARCH_WORDS = 8
 # `suspect_id` are one word): the same class in Python's re and in Arrow's RE2.
 _WORD = re.compile(r"\w+")
 _ARROW_WORD = r"[\p{L}\p{N}_]+"
+#: A keyed pseudonym as written (see soteria_research.data.pseudonymise.PSEUDONYM_HEX).
+_PSEUDONYM = r"^[0-9a-f]{20}$"
+_PSEUDONYM_OR_EMPTY = r"^([0-9a-f]{20})?$"
 _ARROW_EDGES = r"^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$"
 _ARROW_FIRST_WORDS = (rf"^(?P<first>(?:{_ARROW_WORD}[^\p{{L}}\p{{N}}_]+){{{MAX_SEARCH_WORDS - 1}}}"
                       rf"{_ARROW_WORD})")
@@ -92,7 +95,10 @@ class IdentifierValues:
         Text work runs in Arrow (RE2) over the distinct values: a million ids take a fraction of
         a second, where Python string methods take seconds.
         """
-        distinct = pd.unique(values.dropna().astype(str).to_numpy(dtype=object))
+        values = values.dropna()
+        if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+            values = values.astype(str)
+        distinct = pd.unique(values.to_numpy(dtype=object))
         text = pc.utf8_trim_whitespace(pa.array(distinct, type=pa.string()))
         core = pc.replace_substring_regex(text, pattern=_ARROW_EDGES, replacement="")
         core = core.filter(pc.invert(pc.is_in(pc.utf8_lower(core), value_set=_PLACEHOLDERS)))
@@ -102,7 +108,7 @@ class IdentifierValues:
         self.n_too_short += len(core) - pc.sum(long_enough).as_py() if len(core) else 0
         core = core.filter(long_enough)
         words = pc.count_substring_regex(core, _ARROW_WORD).to_numpy(zero_copy_only=False)
-        terms = np.asarray(core.to_pylist(), dtype=object)
+        terms = core.to_numpy(zero_copy_only=False).astype(object)
         long_text = words > MAX_SEARCH_WORDS
         if long_text.any():
             first = pc.extract_regex(core.filter(pa.array(long_text)), _ARROW_FIRST_WORDS)
@@ -165,6 +171,9 @@ def find_identifier_leaks(
         return []
     hashed, typed = set(hashed), set(typed)
     max_words = int(terms["words"].max())
+    pseudonym_like = pc.match_substring_regex(
+        pa.array(terms.index.to_numpy(dtype=object), pa.string()), _PSEUDONYM).to_numpy(
+        zero_copy_only=False) if hashed else np.zeros(0, dtype=bool)
     leaks: dict[tuple[str, str], IdentifierLeak] = {}
 
     def record(found: pd.DataFrame, where: str, rows) -> None:
@@ -173,15 +182,16 @@ def find_identifier_leaks(
 
     for column in cells.columns:
         text = cells[column]
-        if column in hashed:  # a pseudonym is one word: the whole cell is the only span
-            distinct = pd.unique(text.to_numpy(dtype=object))
-            hits = distinct[terms.index.get_indexer(distinct) >= 0]
-            rows = [int(np.argmax(text.to_numpy(dtype=object) == hit)) for hit in hits]
-            record(terms.loc[hits], column, rows)
+        if column in hashed:
+            if _only_pseudonyms(text) and not pseudonym_like.any():
+                continue  # a cell that is a pseudonym can only equal a term shaped like one
+            cells_ = text.to_numpy(dtype=object)
+            hits = pd.unique(cells_[pd.Index(cells_).isin(terms.index)])
+            record(terms.loc[hits], column, [int(np.argmax(cells_ == hit)) for hit in hits])
             continue
         distinct = pd.unique(text[text != ""].to_numpy(dtype=object))
         spans, owners = _spans(distinct, max_words)
-        found = terms.index.get_indexer(spans) >= 0 if spans else np.zeros(0, dtype=bool)
+        found = _present(spans, terms.index)
         if not found.any():
             continue
         hit_terms = terms.loc[np.asarray(spans, dtype=object)[found]]
@@ -194,11 +204,27 @@ def find_identifier_leaks(
     extra = {"header": "\n".join(map(str, cells.columns)), **(texts or {})}
     for where, body in extra.items():
         spans, _ = _spans([body], max_words)
-        found = terms.index.get_indexer(spans) >= 0 if spans else np.zeros(0, dtype=bool)
+        found = _present(spans, terms.index)
         if found.any():
             record(terms.loc[np.asarray(spans, dtype=object)[found]], where,
                    [None] * int(found.sum()))
     return list(leaks.values())
+
+
+def _only_pseudonyms(cells: pd.Series) -> bool:
+    arrow = pa.array(cells.to_numpy(dtype=object), pa.string())
+    return bool(pc.all(pc.match_substring_regex(arrow, _PSEUDONYM_OR_EMPTY)).as_py())
+
+
+def _present(spans: list[str], terms: pd.Index) -> np.ndarray:
+    """Which spans are terms. The terms are probed against the spans (hashing the smaller
+    side), since a file's identifiers far outnumber the words of its typed fields."""
+    if not spans:
+        return np.zeros(0, dtype=bool)
+    hits = set(terms[terms.isin(spans)])
+    if not hits:
+        return np.zeros(len(spans), dtype=bool)
+    return np.fromiter((span in hits for span in spans), dtype=bool, count=len(spans))
 
 
 def _spans(texts, max_words: int) -> tuple[list[str], list[int]]:
