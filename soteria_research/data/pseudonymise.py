@@ -274,16 +274,8 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
                           plan.columns + added)
 
     renamed, by_mapping = _removed_by_mapping(raw, mapped, spec, source)
-    searched = IdentifierValues()
     id_codes = {column: _identifier_codes(frame[column]) for column in plan.hashed}
-    for column, (_, distinct) in id_codes.items():
-        searched.add(column, pd.Series(distinct, dtype=object))
-    # Direct identifiers dropped by the mapping (seen in the export) or by the allow-list.
-    dropped = {**{c: raw[c] for c in raw.columns}, **{c: mapped[c] for c in mapped.columns}}
-    for column, values in dropped.items():
-        if column not in plan.columns and column not in renamed and identifier_kind(column) \
-                and column not in dictionary.field_names:
-            searched.add(str(column), values, typed_fields_exempt=True)
+    searched = _values_to_search(raw, mapped, plan, id_codes, renamed)
 
     frame = frame[plan.columns].copy()
     for column, namespace in plan.hashed.items():
@@ -295,12 +287,10 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
             frame[column], unreadable[column] = _coarsen_column(
                 frame[column], coarsen_dates, formats.get(column))
             coarsened.append(column)
-    banded = []
-    if age_bands:
-        for column in [c for c in AGE_FIELDS if c in frame]:
-            frame.insert(frame.columns.get_loc(column), f"{column}_band", age_band(frame[column]))
-            frame = frame.drop(columns=column)
-            banded.append(column)
+    banded = [c for c in AGE_FIELDS if c in frame] if age_bands else []
+    for column in banded:
+        frame.insert(frame.columns.get_loc(column), f"{column}_band", age_band(frame[column]))
+        frame = frame.drop(columns=column)
 
     record = {
         "method": METHOD,
@@ -321,6 +311,24 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
         "rows": len(frame),
     }
     return _Result(frame=frame, record=record, plan=plan, searched=searched)
+
+
+def _values_to_search(raw: pd.DataFrame, mapped: pd.DataFrame, plan: ColumnPlan,
+                      id_codes: dict, renamed: set[str]) -> IdentifierValues:
+    """The raw values that must not reach the output: every identifier column's, and those of
+    direct-identifier columns dropped by the mapping (seen in the export) or by the allow-list."""
+    from .dictionary import load_dictionary
+
+    fields = set(load_dictionary().field_names)
+    searched = IdentifierValues()
+    for column, (_, distinct) in id_codes.items():
+        searched.add(column, pd.Series(distinct, dtype=object))
+    dropped = {**{c: raw[c] for c in raw.columns}, **{c: mapped[c] for c in mapped.columns}}
+    for column, values in dropped.items():
+        if column not in plan.columns and column not in renamed and column not in fields \
+                and identifier_kind(column):
+            searched.add(str(column), values, typed_fields_exempt=True)
+    return searched
 
 
 def _removed_by_mapping(raw: pd.DataFrame, mapped: pd.DataFrame, spec: dict,
