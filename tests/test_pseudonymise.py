@@ -1,10 +1,15 @@
-"""Keyed pseudonymisation: linkage kept under one key, lost under another, raw ids never leak."""
+"""Keyed pseudonymisation: linkage kept under one key, lost under another; dates, ages, k-anonymity.
+
+Keys are in test_pseudonymise_keys.py; the allow-list, identifier search and outputs in
+test_pseudonymise_outputs.py.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from collections import Counter
 
@@ -14,18 +19,22 @@ from case_factory import case, valid_cases
 from dateutil.relativedelta import relativedelta
 from typer.testing import CliRunner
 
-from soteria_research import KeyFileError, validate_cases
+from soteria_research import validate_cases
 from soteria_research.cli import app
 from soteria_research.data.dictionary import load_dictionary
 from soteria_research.data.pseudonymise import (
     k_anonymity,
-    key_fingerprint,
     load_key,
     pseudonymise,
     pseudonymise_file,
 )
+from soteria_research.settings import SYNTHETIC_DIR
 
 IDS = load_dictionary().identifier_fields
+EXPORT = SYNTHETIC_DIR / "sample_rms_export.csv"
+MAPPING = SYNTHETIC_DIR / "rms_export_mapping.yaml"
+# A fixed test vector (made once with secrets.token_hex(32)), so the expected HMAC is stable.
+VECTOR_KEY = bytes.fromhex("5c1f9a0be27d43c88e6b1f04d9a2735e0c4b8f61a9d3e2075bc6f18a4e9d0c37")
 
 
 @pytest.fixture
@@ -66,11 +75,24 @@ def test_same_key_gives_same_pseudonyms_across_files(tmp_path, key_file):
 
 
 def test_pseudonym_is_documented_hmac_so_other_tools_can_reproduce_it():
-    key = bytes(range(32))
-    out = pseudonymise(pd.DataFrame({"victim_id": ["V1"], "suspect_id": ["V1"]}), key=key)
-    expected = hmac.new(key, b"soteria:person:V1", hashlib.sha256).hexdigest()[:20]
+    out = pseudonymise(pd.DataFrame({"victim_id": ["V1"], "suspect_id": ["V1"]}),
+                       key=VECTOR_KEY)
+    expected = hmac.new(VECTOR_KEY, b"soteria:person:V1", hashlib.sha256).hexdigest()[:20]
     # a victim in one case and a suspect in another (one RMS nominal id) stay linked
     assert out.loc[0, "victim_id"] == out.loc[0, "suspect_id"] == expected
+
+
+def test_pseudonyms_match_the_standard_hmac_for_keys_longer_than_a_block():
+    key = secrets.token_bytes(100)  # over SHA-256's 64-byte block: HMAC hashes the key first
+    out = pseudonymise(pd.DataFrame({"crime_ref": ["AB/1", "ÄB/2"]}), key=key)
+    expected = [hmac.new(key, f"soteria:crime_ref:{v}".encode(), hashlib.sha256).hexdigest()[:20]
+                for v in ("AB/1", "ÄB/2")]
+    assert out["crime_ref"].tolist() == expected
+
+
+def test_hex_text_key_and_its_bytes_give_the_same_pseudonyms():
+    frame = pd.DataFrame({"crime_ref": ["AB/1"]})
+    assert pseudonymise(frame, key=VECTOR_KEY.hex()).equals(pseudonymise(frame, key=VECTOR_KEY))
 
 
 def test_different_keys_give_unrelated_pseudonyms():
@@ -79,60 +101,33 @@ def test_different_keys_give_unrelated_pseudonyms():
     two = pseudonymise(cases, key=secrets.token_bytes(32))
     for column in IDS:
         assert not set(one[column].dropna()) & set(two[column].dropna())
-    assert one.attrs["pseudonymisation"]["key_fingerprint"] != \
-        two.attrs["pseudonymisation"]["key_fingerprint"]
 
 
-@pytest.mark.parametrize("content", ["", "abcd", secrets.token_hex(31), "short text key"])
-def test_short_keys_are_refused_with_how_to_make_one(tmp_path, content):
-    path = tmp_path / "k.key"
-    path.write_text(content)
-    with pytest.raises(KeyFileError, match=r"secrets\.token_hex\(32\)"):
-        load_key(path)
+def test_no_value_computed_from_the_key_is_recorded(tmp_path):
+    """A fingerprint would let a guessed weak key be confirmed without any raw identifier."""
+    key = secrets.token_bytes(32)
+    valid_cases().to_csv(tmp_path / "in.csv", index=False)
+    record = pseudonymise_file(tmp_path / "in.csv", tmp_path / "out.csv", key=key)
+    sidecar = (tmp_path / "out.csv.pseudonymisation.json").read_text()
+    digests = {hashlib.sha256(key).hexdigest(), hashlib.sha1(key).hexdigest(),
+               hashlib.md5(key).hexdigest(), key.hex()}
+    for digest in digests:
+        for width in (8, 6):  # any leading part of a digest of the key
+            assert digest[:width] not in sidecar
+    assert not [name for name in json.loads(sidecar) if "fingerprint" in name]
+    assert not [name for name in record if "fingerprint" in name]
 
 
-def test_missing_key_is_refused(tmp_path, monkeypatch):
-    monkeypatch.delenv("SOTERIA_KEY_FILE", raising=False)
-    monkeypatch.chdir(tmp_path)  # no .env here
-    with pytest.raises(KeyFileError, match="no pseudonymisation key"):
-        load_key(None)
-    with pytest.raises(KeyFileError, match="does not exist"):
-        load_key(tmp_path / "nowhere.key")
-
-
-def test_key_file_from_environment(tmp_path, key_file, monkeypatch):
-    monkeypatch.setenv("SOTERIA_KEY_FILE", str(key_file))
-    assert load_key() == bytes.fromhex(key_file.read_text().strip())
-
-
-def test_raw_identifiers_and_key_never_reach_any_output(tmp_path, key_file):
-    raw = _extract("AB")
-    raw.to_csv(tmp_path / "in.csv", index=False)
-    result = CliRunner().invoke(app, ["pseudonymise", str(tmp_path / "in.csv"),
-                                      str(tmp_path / "out.csv"), "--key-file", str(key_file),
-                                      "--check"])
-    assert result.exit_code == 0, result.output
-    assert "not anonymised" in result.output
-    secret = key_file.read_text().strip()
-    outputs = {p.name: p.read_text() for p in tmp_path.iterdir() if p.name.startswith("out")}
-    assert set(outputs) == {"out.csv", "out.csv.pseudonymisation.json"}
-    outputs["stdout"] = result.output
-    raw_values = set(raw[IDS].to_numpy().ravel()) | set(raw["Victim Surname"]) \
-        | set(raw["home_postcode"]) | set(raw["suspect_mobile"]) | {"called the victim"} \
-        | set(raw["victim_dob"])
-    for name, text in outputs.items():
-        assert secret not in text and secret.upper() not in text, name
-        leaked = sorted(v for v in raw_values if v and v in text)
-        assert not leaked, (name, leaked)
-    sidecar = json.loads(outputs["out.csv.pseudonymisation.json"])
-    assert sidecar["key_fingerprint"] == key_fingerprint(secret)
-    assert set(sidecar["direct_identifiers_dropped"]) == {
-        "Victim Surname", "victim_dob", "home_postcode", "suspect_mobile", "oic_notes"}
+def test_placeholder_ids_are_missing_not_one_shared_person():
+    frame = pd.DataFrame([case(crime_ref=f"C{i}", suspect_id=s)
+                          for i, s in enumerate(["-", "#N/A", "N/K", "Unknown", "S1", "S1"])])
+    out = pseudonymise(frame, key=VECTOR_KEY)
+    assert out["suspect_id"].isna().tolist() == [True, True, True, True, False, False]
 
 
 def test_date_of_birth_becomes_age_at_report():
     raw = _extract("AB").assign(victim_age="")
-    out = pseudonymise(raw, key="ab" * 32)
+    out = pseudonymise(raw, key=VECTOR_KEY)
     assert "victim_dob" not in out
     report = pd.to_datetime(raw["report_date"])
     for dob, on, age in zip(raw["victim_dob"], report, out["victim_age"]):
@@ -147,20 +142,21 @@ def test_dob_fills_age_on_canonical_frames_too():
     cases, _ = validate_cases(valid_cases())
     cases["victim_age"] = pd.array([pd.NA] * len(cases), dtype="Int64")
     cases["date_of_birth"] = pd.Timestamp("2000-05-04")
-    out = pseudonymise(cases, key="cd" * 32)
+    out = pseudonymise(cases, key=VECTOR_KEY)
     assert out["victim_age"].tolist() == [21, 21, 21, 21]  # report date 2022-05-03
+    assert "date_of_birth" not in out
 
 
 def test_pseudonymised_extract_still_validates():
-    out = pseudonymise(valid_cases(), key="ef" * 32, coarsen_dates="month")
+    out = pseudonymise(valid_cases(), key=VECTOR_KEY, coarsen_dates="month")
     cases, report = validate_cases(out)
     assert report.ok and report.n_valid == 4
 
 
 def test_week_and_month_coarsening_floor_dates_and_keep_their_order():
     cases, _ = validate_cases(valid_cases())
-    weekly = pseudonymise(cases, key="ab" * 32, coarsen_dates="week")
-    monthly = pseudonymise(cases, key="ab" * 32, coarsen_dates="month")
+    weekly = pseudonymise(cases, key=VECTOR_KEY, coarsen_dates="week")
+    monthly = pseudonymise(cases, key=VECTOR_KEY, coarsen_dates="month")
     dates = weekly["recorded_date"].dropna()
     assert (dates.dt.dayofweek == 0).all()
     assert ((cases["recorded_date"] - weekly["recorded_date"]).dt.days.between(0, 6)).all()
@@ -169,34 +165,99 @@ def test_week_and_month_coarsening_floor_dates_and_keep_their_order():
     assert (weekly["extract_date"] == cases["extract_date"]).all()
 
 
+def test_coarsened_export_dates_stay_in_the_mapping_format(tmp_path):
+    """So the pseudonymised file still reads with the export's own mapping."""
+    out = tmp_path / "out.csv"
+    pseudonymise_file(EXPORT, out, key=VECTOR_KEY, mapping=MAPPING, coarsen_dates="month")
+    written = pd.read_csv(out, dtype=str, keep_default_na=False)
+    raw = pd.read_csv(EXPORT, dtype=str, keep_default_na=False)
+    recorded = written["recorded_date"][written["recorded_date"] != ""]
+    assert recorded.str.fullmatch(r"01/\d\d/20\d\d").all()
+    # every readable raw date floors to the first of its month (checked by hand-written slicing)
+    readable = pd.to_datetime(raw["Date Recorded"], format="%d/%m/%Y", errors="coerce").notna()
+    assert (written.loc[readable, "recorded_date"]
+            == "01/" + raw.loc[readable, "Date Recorded"].str[3:]).all()
+    assert written["extract_date"].tolist() == raw["Extract Date"].tolist()
+
+
 def test_age_bands_replace_exact_ages():
     cases, _ = validate_cases(valid_cases())
-    out = pseudonymise(cases, key="ab" * 32, age_bands=True)
-    assert out["victim_age"].isna().all()
+    out = pseudonymise(cases, key=VECTOR_KEY, age_bands=True)
+    assert "victim_age" not in out and "suspect_age" not in out
     assert out["victim_age_band"].tolist() == ["18-24"] * 4
     assert out["suspect_age_band"].dropna().tolist() == ["25-34"] * 3
 
 
 def test_k_anonymity_finds_the_smallest_groups():
-    rows = ([("durham", "female", 24)] * 5 + [("durham", "male", 30)] * 2
-            + [("kent", "female", 70)])
-    cases = pd.DataFrame(rows, columns=["force", "victim_sex", "victim_age"])
+    rows = ([("durham", "female", "18-24")] * 5 + [("durham", "male", "25-34")] * 2
+            + [("kent", "female", "65+")])
+    cases = pd.DataFrame(rows, columns=["force", "victim_sex", "victim_age_band"])
     report = k_anonymity(cases, ["victim_age_band", "victim_sex", "force"])
     sizes = Counter(rows)
     assert report.k == min(sizes.values()) == 1
     assert report.n_groups == len(sizes)
+    assert report.n_unique == sum(1 for n in sizes.values() if n == 1)
     below5 = report.below.set_index("size_below").loc[5]
     assert (below5["groups"], below5["rows"]) == (2, 3)
     first = report.smallest.iloc[0]
     assert (first["force"], first["victim_age_band"], first["rows"]) == ("kent", "65+", 1)
 
 
-def test_cli_check_reports_k_anonymity_on_quasi_identifiers(tmp_path, key_file):
-    valid_cases().to_csv(tmp_path / "in.csv", index=False)
-    result = CliRunner().invoke(app, ["pseudonymise", str(tmp_path / "in.csv"), "--check"])
-    assert result.exit_code == 0, result.output
-    assert "k-anonymity over victim_age_band, victim_sex, victim_ethnicity, force, " \
-           "recorded_month: k = 4" in result.output
+def test_k_anonymity_measures_exact_values_as_given():
+    """Exact ages are exact: nothing is banded behind the user's back."""
+    cases = pd.DataFrame({"victim_age": ["24", "25"], "force": ["durham", "durham"]})
+    assert k_anonymity(cases).k == 1
+
+
+def _figures(output: str) -> tuple[int, int, int]:
+    k = int(re.search(r": k = (\d+) \((\d+) groups", output).group(1))
+    groups = int(re.search(r"\((\d+) groups", output).group(1))
+    unique = int(re.search(r"unique rows: (\d+) of", output).group(1))
+    return k, groups, unique
+
+
+def _independent_figures(path, columns) -> tuple[int, int, int]:
+    written = pd.read_csv(path, dtype=str, keep_default_na=False)
+    sizes = written.groupby(columns).size()
+    return int(sizes.min()), len(sizes), int((sizes == 1).sum())
+
+
+QUASI = ["victim_sex", "victim_ethnicity", "suspect_sex", "suspect_ethnicity", "force",
+         "offence_start_date", "report_date", "recorded_date"]
+
+
+def test_check_measures_the_file_written_and_changes_with_coarsening(tmp_path, key_file):
+    runner = CliRunner()
+    figures = {}
+    for name, options in {"exact": [], "coarse": ["--coarsen-dates", "month", "--age-bands"]}.items():
+        out = tmp_path / f"{name}.csv"
+        result = runner.invoke(app, ["pseudonymise", str(EXPORT), str(out), "--key-file",
+                                     str(key_file), "--mapping", str(MAPPING), "--check",
+                                     *options])
+        assert result.exit_code == 0, result.output
+        ages = ["victim_age", "suspect_age"] if name == "exact" else \
+            ["victim_age_band", "suspect_age_band"]
+        figures[name] = _figures(result.output)
+        # the printed figures are those of the file on disk, counted here with plain pandas
+        assert figures[name] == _independent_figures(out, ages + QUASI)
+        assert f"over {ages[0]}, victim_sex" in result.output
+    assert figures["exact"] != figures["coarse"]
+    assert figures["coarse"][2] < figures["exact"][2]  # fewer unique rows once coarsened
+
+
+def test_check_without_output_measures_what_would_be_written(tmp_path, key_file, monkeypatch):
+    monkeypatch.delenv("SOTERIA_KEY_FILE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    options = ["--mapping", str(MAPPING), "--coarsen-dates", "week", "--age-bands"]
+    dry = runner.invoke(app, ["pseudonymise", str(EXPORT), "--check", *options])
+    assert dry.exit_code == 0, dry.output
+    assert "nothing written" in dry.output
+    assert [p.name for p in tmp_path.iterdir()] == ["soteria.key"]
+    real = runner.invoke(app, ["pseudonymise", str(EXPORT), "out.csv", "--check",
+                               "--key-file", str(key_file), *options])
+    assert real.exit_code == 0, real.output
+    assert _figures(dry.output) == _figures(real.output)
 
 
 def test_cli_refuses_without_key(tmp_path, monkeypatch):
