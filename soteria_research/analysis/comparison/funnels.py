@@ -555,12 +555,14 @@ def _note(summary: pd.Series, flagged: pd.DataFrame, levels: list[float], kind: 
         why = (f"The forces differ by no more than chance alone would make them: {test}; "
                "a force outside these limits differs from the national figure by more than "
                "chance.")
-    counts = [f"Outside the {outer:.1%} limits: {_forces(int(chosen['n_outside']))} "
+    counts = [f"Outside the {outer * 100:g}% limits: {_forces(int(chosen['n_outside']))} "
               f"({int(chosen['n_above'])} above, {int(chosen['n_below'])} below)."]
-    others = [f"{_forces(int(row.n_outside))} with {m.replace('_', '-')} limits"
+    names = {"poisson": "Poisson", "binomial": "binomial", "random_effects": "random-effects"}
+    others = [f"{int(row.n_outside)} with {names[m]} limits"
               for m, row in at_outer.iterrows() if m != summary["method"]]
     if others:
-        counts.append("For comparison: " + "; ".join(others) + ".")
+        counts.append(f"Forces outside the {outer * 100:g}% limits of other kinds: "
+                      + "; ".join(others) + ".")
     return (f"Limits: {_METHOD_WORDS[summary['method']]}. {why} " + " ".join(counts))
 
 

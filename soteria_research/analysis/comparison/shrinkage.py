@@ -135,6 +135,7 @@ def shrunken_rates(
         n_units=len(result),
     )
     result = result.sort_values(["rank", *by], kind="stable").reset_index(drop=True)
+    result.attrs = {}
     result.attrs.update({**prior, "model": fit["model"], "seed": seed, "draws": draws,
                          "level": level})
     return result
