@@ -471,8 +471,11 @@ def test_cumulative_incidence_by_group_draws_one_rising_curve_per_group_and_outc
     cases = generate_cases(forces=["durham", "cumbria"], start="2022-04-01", scale=0.1, seed=3)
     curve = cumulative_incidence(time_to_outcome(cases), by="force", times=range(0, 400, 30))
     curve = curve[curve["outcome"].isin(["charge", "victim_withdrawal"])]
-    lines = figures.plot_cumulative_incidence(curve).get_lines()
+    tests = gray_test(time_to_outcome(cases), by="force")
+    ax = figures.plot_cumulative_incidence(curve, tests=tests)
+    lines = ax.get_lines()
     assert len(lines) == 4
+    assert any(t.get_text().startswith("Gray's test") for t in ax.texts)
     for line in lines:  # no zig-zag between groups: time and incidence only go up
         x, y = line.get_xdata(), line.get_ydata()
         assert (np.diff(x) >= 0).all() and (np.diff(y[np.isfinite(y)]) >= -1e-12).all()

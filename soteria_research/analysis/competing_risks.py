@@ -788,7 +788,9 @@ def gray_test(
     ``groups - 1`` degrees of freedom; with ``strata`` the scores and variances are summed over
     strata. Scores, variance and tie handling follow ``cmprsk::cuminc`` (Gray's ``crstm.f``)
     step for step and give its ``Tests`` to rounding; the running sums over event times are
-    vectorised (no loop over cases or times). No Python package offers this test.
+    vectorised (no loop over cases or times). No Python package offers this test. Work and
+    memory grow with distinct event times × groups²: a few groups take well under a second on
+    national data; 43 forces on 190,000 cases need about 170 MB and several seconds.
 
     Parameters
     ----------
@@ -912,7 +914,8 @@ def _gray_score(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_group
     b = a - t4[:, None, :] * c
     v3 = (t4**2 * t3).sum(axis=0)
     v2 = np.einsum("tik,tk->ik", b, t4 * t3)
-    v = np.einsum("tik,tk,tjk->ij", b, t3, b, optimize=True)
+    # sum over times t and groups k of b[t,i,k] t3[t,k] b[t,j,k], as one matrix product
+    v = np.tensordot(b * t3[:, None, :], b, axes=([0, 2], [0, 2]))
     # Competing outcomes (loop 82).
     u4 = np.where(skm > 0, (1 - f)[:, None] / skm_safe, 0.0)
     ties = np.where(d2 > 1, 1 - (d2 - 1) / np.where(rs > 1, rs - 1, 1.0), 1.0)
@@ -920,7 +923,7 @@ def _gray_score(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_group
     w = u4**2 * u3
     v3 += w.sum(axis=0)
     v2 -= np.einsum("tik,tk->ik", c, w)
-    v += np.einsum("tik,tk,tjk->ij", c, w, c, optimize=True)
+    v += np.tensordot(c * w[:, None, :], c, axes=([0, 2], [0, 2]))
     last = c[-1]
     v += last @ np.diag(v3) @ last.T + last @ v2.T + v2 @ last.T
     keep = n_groups - 1

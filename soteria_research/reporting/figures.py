@@ -201,7 +201,8 @@ def plot_cohort_trends(frame: pd.DataFrame, *, ax: Axes | None = None,
 
 def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
                               max_days: float | None = 730,
-                              by: str | Sequence[str] | None = None) -> Axes:
+                              by: str | Sequence[str] | None = None,
+                              tests: pd.DataFrame | None = None) -> Axes:
     """Step curves: cumulative incidence of each competing outcome over days since recording.
 
     ``frame`` is tidy ``outcome, time, cif, ci_low, ci_high`` (``survival.cumulative_incidence``),
@@ -209,6 +210,8 @@ def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
     columns (``cumulative_incidence(tte, by=...)``) there is one curve per group and outcome:
     the outcome sets the colour and the group the line style (or, for a single outcome, the
     group sets the colour); ``by`` names the group columns, found by themselves when left out.
+    ``tests`` (``survival.gray_test(tte, by=...)``) prints Gray's test of equal cumulative
+    incidence between the groups under the figure, for the outcomes drawn.
 
     Examples
     --------
@@ -252,7 +255,21 @@ def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax.set_ylabel("Share of cases with the outcome")
     ax.set_title("Time to outcome: each outcome, with the others competing")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if tests is not None and len(tests):
+        shown = tests[tests["outcome"].isin(outcomes)]
+        words = "; ".join(f"{label(row.outcome)}: p {_p_value(row.p)}"
+                          for row in shown.itertuples(index=False))
+        if words:
+            ax.annotate(textwrap.fill("Gray's test that the groups' curves are the same: "
+                                      + words + ".", 110), xy=(0, -0.16),
+                        xycoords="axes fraction", va="top", fontsize=9, color="#444444")
     return ax
+
+
+def _p_value(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return "not computed"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 #: Columns of a cumulative-incidence frame that are not group columns.

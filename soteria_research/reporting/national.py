@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SoteriaError
 from . import provenance
 from .parameters import NATIONAL, ReportParameters
 
@@ -428,8 +428,11 @@ class ReportContext:
         effects = self.force_effects(outcome)
         if len(effects) < 3:  # too few forces to estimate how much they differ
             return pd.DataFrame()
-        table = comparison.shrunken_rates(effects, count="observed", expected="expected",
-                                          seed=self.params.seed)
+        try:
+            table = comparison.shrunken_rates(effects, count="observed", expected="expected",
+                                              seed=self.params.seed)
+        except SoteriaError:  # no outcome at all, say: nothing to rank, the figure says so
+            return pd.DataFrame()
         if protected is None or protected.frame.empty:
             return table
         hidden = protected.frame.set_index("force")[["observed", "expected"]].isna().any(axis=1)
