@@ -15,7 +15,7 @@ from scipy import stats
 
 from soteria_research.analysis import comparison
 from soteria_research.analysis.attrition import model_frame
-from soteria_research.analysis.comparison.funnels import _RealSizeBinomial
+from soteria_research.analysis.comparison.limits import _RealSizeBinomial
 from soteria_research.analysis.survival import gray_test
 from soteria_research.data.synthetic import SyntheticConfig, generate_cases, ground_truth, simulate
 from soteria_research.data.synthetic.config import CAUSES
@@ -514,8 +514,8 @@ def test_caterpillar_shows_every_force_with_its_rank_interval(pyplot):
 # --------------------------------------------------------------------------------------------
 # Docstring examples
 # --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("module", ["headline", "effects", "funnels", "shrinkage", "peers",
-                                    "differences"])
+@pytest.mark.parametrize("module", ["headline", "effects", "limits", "funnels", "shrinkage",
+                                    "peers", "differences"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
