@@ -762,3 +762,169 @@ def fit_fine_gray(
         diagnostics=diagnostics, model=model, robust=True,
         cov_params_naive=pd.DataFrame(naive, index=names, columns=names),
         score_test=float(null_score @ _solve(null_info, null_score)))
+
+
+# --- Gray's test ---------------------------------------------------------------------------
+
+__all__ += ["gray_test"]
+
+
+def gray_test(
+    tte: pd.DataFrame,
+    *,
+    by: str | Sequence[str],
+    strata: str | Sequence[str] | None = None,
+    rho: float = 0.0,
+    duration: str = "days",
+    event: str | None = None,
+    censored: object = None,
+) -> pd.DataFrame:
+    """Gray's test that an outcome's cumulative incidence is the same in every group.
+
+    For each competing outcome, Gray's (1988) K-sample test compares the groups' cumulative
+    incidence curves (not their cause-specific hazards): a weighted sum over event times of
+    each group's outcomes minus those expected if the subdistribution hazard were common,
+    with weight ``(1 - F(t-))**rho``, and its variance. The statistic is chi-squared on
+    ``groups - 1`` degrees of freedom; with ``strata`` the scores and variances are summed over
+    strata. Scores, variance and tie handling follow ``cmprsk::cuminc`` (Gray's ``crstm.f``)
+    step for step and give its ``Tests`` to rounding; the running sums over event times are
+    vectorised (no loop over cases or times). No Python package offers this test. Work and
+    memory grow with distinct event times × groups²: a few groups take well under a second on
+    national data; 43 forces on 190,000 cases need about 170 MB and several seconds.
+
+    Parameters
+    ----------
+    tte : pandas.DataFrame
+        One row per case: duration, outcome and the group columns, such as the frame of
+        :func:`~soteria_research.analysis.timeline.time_to_outcome`.
+    by : str or list of str
+        Column(s) defining the groups compared. Rows with a missing group are left out.
+    strata : str or list of str, optional
+        Column(s) of strata within which groups are compared (a stratified test).
+    rho : float, default 0
+        Power of the weight ``(1 - F(t-))**rho``, as in ``cuminc``: 0 weighs every event
+        time alike, a positive value weighs early times more, a negative one late times.
+    duration, event, censored
+        As :func:`cumulative_incidence`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per outcome: ``outcome, statistic, df, p, n_groups, n, n_events`` (cases and
+        outcomes of that kind in the rows used). ``statistic`` is NaN when its variance is
+        singular (an outcome with no events, or a group with none at risk).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(3)
+    >>> tte = pd.DataFrame({"days": rng.exponential(100, 300).round() + 1,
+    ...                     "outcome": rng.choice(["censored", "charge", "other"], 300),
+    ...                     "force": rng.choice(["a", "b"], 300)})
+    >>> table = gray_test(tte, by="force")
+    >>> table["outcome"].tolist(), table["df"].tolist()
+    (['charge', 'other'], [1, 1])
+    """
+    if not np.isfinite(rho):
+        raise ParameterError(f"rho={rho!r} must be a number (0 for equal weights)")
+    time, code, labels = _outcome_arrays(tte, duration, event, censored)
+    by = [by] if isinstance(by, str) else list(by)
+    strata = [strata] if isinstance(strata, str) else list(strata or [])
+    missing = [column for column in [*by, *strata] if column not in tte.columns]
+    if missing or not by:
+        raise ParameterError(f"by= and strata= must name columns of the frame; missing: "
+                             f"{missing or 'by'}")
+    known = tte[[*by, *strata]].notna().all(axis=1).to_numpy()
+    time, code = time[known], code[known]
+    group = tte.loc[known, by].groupby(by, sort=True, observed=True).ngroup().to_numpy()
+    stratum = (tte.loc[known, strata].groupby(strata, sort=True, observed=True).ngroup()
+               .to_numpy() if strata else np.zeros(len(time), dtype=np.int64))
+    n_groups = int(group.max()) + 1 if len(group) else 0
+    columns = ["outcome", "statistic", "df", "p", "n_groups", "n", "n_events"]
+    if n_groups < 2:
+        raise ParameterError(f"by={by} gives {n_groups} group(s); Gray's test compares two or "
+                             "more")
+    rows = []
+    for cause, label in enumerate(labels, start=1):  # a handful of outcomes
+        status = np.where(code == cause, 1, np.where(code > 0, 2, 0))
+        score = np.zeros(n_groups - 1)
+        variance = np.zeros((n_groups - 1, n_groups - 1))
+        for s in np.unique(stratum):  # a few strata
+            rows_s = stratum == s
+            part_score, part_variance = _gray_score(time[rows_s], status[rows_s],
+                                                    group[rows_s], n_groups, rho)
+            score += part_score
+            variance += part_variance
+        statistic = np.nan
+        if np.linalg.matrix_rank(variance) == n_groups - 1:
+            statistic = float(score @ np.linalg.solve(variance, score))
+        rows.append({"outcome": label, "statistic": statistic, "df": n_groups - 1,
+                     "p": float(stats.chi2.sf(statistic, n_groups - 1)), "n_groups": n_groups,
+                     "n": len(time), "n_events": int((status == 1).sum())})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _gray_score(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_groups: int,
+                rho: float) -> tuple[np.ndarray, np.ndarray]:
+    """Score (first ``n_groups - 1`` groups) and its variance for one stratum (crstm.f's crst).
+
+    ``status``: 0 censored, 1 the outcome tested, 2 a competing outcome. Arrays indexed
+    ``[t, g]`` run over the distinct times with an outcome and the groups; ``a`` and ``c`` are
+    ``[t, i, k]``.
+    """
+    if len(time) == 0:
+        return np.zeros(n_groups - 1), np.zeros((n_groups - 1, n_groups - 1))
+    utime, inverse = _distinct_sorted(time)
+    counts = np.bincount((inverse * n_groups + group) * 3 + status,
+                         minlength=len(utime) * n_groups * 3).reshape(len(utime), n_groups, 3)
+    at_risk_all = np.cumsum(counts.sum(axis=2)[::-1], axis=0)[::-1].astype(float)
+    has_event = counts[:, :, 1:].sum(axis=(1, 2)) > 0
+    rs = at_risk_all[has_event]
+    d1 = counts[has_event, :, 1].astype(float)
+    d2 = counts[has_event, :, 2].astype(float)
+    present = rs > 0
+    rs_safe = np.where(present, rs, 1.0)
+    # Kaplan-Meier (all outcomes) and cumulative incidence of the outcome tested, per group:
+    # "m" is just before the time (left-continuous), as skmm and f1m in crstm.f.
+    skm = np.cumprod(np.where(present, (rs - d1 - d2) / rs_safe, 1.0), axis=0)
+    skmm = np.vstack([np.ones((1, n_groups)), skm[:-1]])
+    skmm_safe = np.where(skmm > 0, skmm, 1.0)
+    f1m = np.vstack([np.zeros((1, n_groups)),
+                     np.cumsum(np.where(present, skmm * d1 / rs_safe, 0.0), axis=0)[:-1]])
+    t1 = np.where(present, rs / skmm_safe, 0.0)
+    tr = t1.sum(axis=1)
+    tq = np.where(present, rs * (1 - f1m) / skmm_safe, 0.0).sum(axis=1)
+    nd1 = d1.sum(axis=1)
+    f = np.cumsum(nd1 / tr)
+    fm = np.concatenate(([0.0], f[:-1]))
+    fb = (1 - fm) ** rho
+    a = fb[:, None, None] * (t1[:, :, None] * np.eye(n_groups)
+                             - t1[:, :, None] * t1[:, None, :] / tr[:, None, None])
+    c = np.cumsum(a * (nd1 / (tr * (1 - fm)))[:, None, None], axis=0)
+    score = (fb[:, None] * np.where(present, d1 - nd1[:, None] * rs * (1 - f1m)
+                                    / (skmm_safe * tq[:, None]), 0.0)).sum(axis=0)
+    skm_safe = np.where(skm > 0, skm, 1.0)
+    # Outcomes of the kind tested (crstm.f loop 72).
+    t4 = np.where(skm > 0, 1 - (1 - f)[:, None] / skm_safe, 1.0)
+    tied = (nd1[:, None] > 1) & present
+    ties = 1 - np.divide(nd1[:, None] - 1, tr[:, None] * skmm - 1,
+                         out=np.zeros_like(skmm), where=tied)
+    t3 = np.where(present & (nd1[:, None] > 0),
+                  ties * skmm * nd1[:, None] / (tr[:, None] * rs_safe), 0.0)
+    b = a - t4[:, None, :] * c
+    v3 = (t4**2 * t3).sum(axis=0)
+    v2 = np.einsum("tik,tk->ik", b, t4 * t3)
+    # sum over times t and groups k of b[t,i,k] t3[t,k] b[t,j,k], as one matrix product
+    v = np.tensordot(b * t3[:, None, :], b, axes=([0, 2], [0, 2]))
+    # Competing outcomes (loop 82).
+    u4 = np.where(skm > 0, (1 - f)[:, None] / skm_safe, 0.0)
+    ties = np.where(d2 > 1, 1 - (d2 - 1) / np.where(rs > 1, rs - 1, 1.0), 1.0)
+    u3 = np.where((skm > 0) & (d2 > 0), ties * skmm**2 * d2 / rs_safe**2, 0.0)
+    w = u4**2 * u3
+    v3 += w.sum(axis=0)
+    v2 -= np.einsum("tik,tk->ik", c, w)
+    v += np.tensordot(c * w[:, None, :], c, axes=([0, 2], [0, 2]))
+    last = c[-1]
+    v += last @ np.diag(v3) @ last.T + last @ v2.T + v2 @ last.T
+    keep = n_groups - 1
+    return score[:keep], v[:keep, :keep]

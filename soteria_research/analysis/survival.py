@@ -28,3 +28,10 @@ except ImportError:  # pragma: no cover - only while that module is being writte
     pass
 else:
     __all__ += ["cumulative_incidence", "fit_fine_gray"]
+
+try:  # Gray's test sits beside cumulative_incidence in competing_risks.py
+    from soteria_research.analysis.competing_risks import gray_test  # noqa: F401
+except ImportError:  # pragma: no cover - only while that module is being written
+    pass
+else:
+    __all__ += ["gray_test"]

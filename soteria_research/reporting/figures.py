@@ -6,6 +6,8 @@ and marked "[c]", never drawn as zero.
 
 from __future__ import annotations
 
+import textwrap
+from collections.abc import Sequence
 from functools import lru_cache
 
 import matplotlib.pyplot as plt
@@ -14,8 +16,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
+from ..errors import ParameterError
+
 __all__ = [
     "OUTCOME_COLOURS",
+    "plot_caterpillar",
     "plot_cohort_trends",
     "plot_cumulative_incidence",
     "plot_forest",
@@ -195,23 +200,51 @@ def plot_cohort_trends(frame: pd.DataFrame, *, ax: Axes | None = None,
 
 
 def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
-                              max_days: float | None = 730) -> Axes:
+                              max_days: float | None = 730,
+                              by: str | Sequence[str] | None = None,
+                              tests: pd.DataFrame | None = None) -> Axes:
     """Step curves: cumulative incidence of each competing outcome over days since recording.
 
     ``frame`` is tidy ``outcome, time, cif, ci_low, ci_high`` (``survival.cumulative_incidence``),
-    after disclosure control (coarsened steps, cut where few remain at risk).
+    after disclosure control (coarsened steps, cut where few remain at risk). With group
+    columns (``cumulative_incidence(tte, by=...)``) there is one curve per group and outcome:
+    the outcome sets the colour and the group the line style (or, for a single outcome, the
+    group sets the colour); ``by`` names the group columns, found by themselves when left out.
+    ``tests`` (``survival.gray_test(tte, by=...)``) prints Gray's test of equal cumulative
+    incidence between the groups under the figure, for the outcomes drawn.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from soteria_research.reporting.figures import plot_cumulative_incidence
+    >>> curve = pd.DataFrame({"force": ["a"] * 2 + ["b"] * 2, "outcome": ["charge"] * 4,
+    ...                       "time": [0, 30] * 2, "cif": [0, 0.1, 0, 0.2]})
+    >>> len(plot_cumulative_incidence(curve).get_lines())
+    2
     """
     ax = _axes(ax)
     if frame.empty or pd.to_numeric(frame["cif"], errors="coerce").notna().sum() == 0:
         return _no_data(ax, "Too few cases to show time to outcome safely.")
-    for outcome, part in frame.groupby("outcome", sort=False):
+    groups = _curve_groups(frame, by)
+    keys = frame[groups].astype(str).agg(" · ".join, axis=1) if groups else pd.Series(
+        "", index=frame.index)
+    group_names = list(dict.fromkeys(keys))
+    outcomes = list(dict.fromkeys(frame["outcome"]))
+    by_colour = len(outcomes) == 1 and len(group_names) > 1
+    styles = ["-", "--", ":", "-."]
+    palette = plt.get_cmap("tab10")
+    for (key, outcome), part in frame.groupby([keys, frame["outcome"]], sort=False):
         part = part.sort_values("time")
         if max_days is not None:
             part = part[part["time"] <= max_days]
-        colour = OUTCOME_COLOURS.get(str(outcome), _ACCENT)
+        g = group_names.index(key)
+        colour = palette(g % 10) if by_colour else OUTCOME_COLOURS.get(str(outcome), _ACCENT)
+        style = "-" if by_colour else styles[g % len(styles)]
+        text = label(outcome) if not key else (key if by_colour else f"{label(outcome)}: {key}")
         cif = pd.to_numeric(part["cif"], errors="coerce")
-        ax.step(part["time"], cif, where="post", color=colour, linewidth=2, label=label(outcome))
-        if "ci_low" in part:
+        ax.step(part["time"], cif, where="post", color=colour, linestyle=style, linewidth=2,
+                label=text)
+        if "ci_low" in part and (len(group_names) == 1 or by_colour):
             ax.fill_between(part["time"], pd.to_numeric(part["ci_low"], errors="coerce"),
                             pd.to_numeric(part["ci_high"], errors="coerce"), step="post",
                             color=colour, alpha=0.15, linewidth=0)
@@ -222,7 +255,36 @@ def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax.set_ylabel("Share of cases with the outcome")
     ax.set_title("Time to outcome: each outcome, with the others competing")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if tests is not None and len(tests):
+        shown = tests[tests["outcome"].isin(outcomes)]
+        words = "; ".join(f"{label(row.outcome)}: p {_p_value(row.p)}"
+                          for row in shown.itertuples(index=False))
+        if words:
+            ax.annotate(textwrap.fill("Gray's test that the groups' curves are the same: "
+                                      + words + ".", 110), xy=(0, -0.16),
+                        xycoords="axes fraction", va="top", fontsize=9, color="#444444")
     return ax
+
+
+def _p_value(p: float) -> str:
+    if p is None or not np.isfinite(p):
+        return "not computed"
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+#: Columns of a cumulative-incidence frame that are not group columns.
+_CURVE_COLUMNS = frozenset({"outcome", "time", "cif", "se", "ci_low", "ci_high", "n_at_risk",
+                            "n_events"})
+
+
+def _curve_groups(frame: pd.DataFrame, by: str | Sequence[str] | None) -> list[str]:
+    if by is not None:
+        groups = [by] if isinstance(by, str) else list(by)
+        missing = [g for g in groups if g not in frame.columns]
+        if missing:
+            raise ParameterError(f"by={missing} is not a column of the curve frame.")
+        return groups
+    return [c for c in frame.columns if c not in _CURVE_COLUMNS]
 
 
 def plot_forest(frame: pd.DataFrame, *, ax: Axes | None = None, term: str = "term",
@@ -285,33 +347,150 @@ def _term_label(term: str) -> str:
     return text.replace("_", " ")
 
 
-def plot_force_funnel(effects: pd.DataFrame, limits: pd.DataFrame, *, ax: Axes | None = None,
-                      highlight: str | None = None, names: dict[str, str] | None = None) -> Axes:
-    """Funnel plot across forces: observed/expected against expected, with chance limits.
+def plot_force_funnel(points: pd.DataFrame, limits: pd.DataFrame, *, ax: Axes | None = None,
+                      method: str | None = None, highlight: str | None = None,
+                      names: dict[str, str] | None = None, note: str | None = None) -> Axes:
+    """Funnel plot across forces: each force's ratio or share against its precision, with limits.
 
-    ``effects`` is ``comparison.force_effects(cases)`` (after disclosure control); ``limits``
-    is ``comparison.funnel_limits(...)``. A force outside the outer funnel differs from what its
-    case mix predicts by more than chance would explain.
+    ``points`` is ``comparison.ratio_funnel(...).points`` or ``proportion_funnel(...).points``
+    (or ``force_effects``), after disclosure control: ``estimate`` and the x axis
+    ``precision`` (or ``expected``). ``limits`` is ``funnel.limits`` (pass ``method=
+    funnel.method``) or ``funnel.chosen_limits``. When the chosen limits are random effects,
+    the outer chance-alone limit is drawn dotted beside them, so a reader sees how much wider
+    the spread between forces makes the funnel. Forces outside the outer chosen limits are
+    coloured; ``note`` (``funnel.note``) is printed under the figure.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from soteria_research.analysis.comparison import ratio_funnel
+    >>> from soteria_research.reporting.figures import plot_force_funnel
+    >>> effects = pd.DataFrame({"force": list("abcd"), "observed": [12, 40, 30, 95],
+    ...                         "expected": [10.0, 45.0, 28.0, 94.0]})
+    >>> funnel = ratio_funnel(effects)
+    >>> ax = plot_force_funnel(funnel.points, funnel.limits, method=funnel.method)
     """
     ax = _axes(ax, (9, 5))
-    if effects.empty:
+    if points.empty:
         return _no_data(ax, "Force effects could not be estimated.")
+    x_column = "precision" if "precision" in points.columns else "expected"
+    x_limits = "precision" if "precision" in limits.columns else "expected"
+    ratio = "expected" in points.columns
+    chance = None
+    if "method" in limits.columns:
+        methods = list(dict.fromkeys(limits["method"]))
+        if method is None and len(methods) > 1:
+            raise ParameterError("limits hold several kinds of limit: pass method=funnel.method.")
+        method = method or methods[0]
+        if method not in methods:
+            raise ParameterError(f"method={method!r} is not in the limits ({methods}).")
+        if method == "random_effects":
+            chance = next((m for m in ("binomial", "poisson") if m in methods), None)
+            chance = limits[limits["method"].eq(chance)] if chance else None
+        limits = limits[limits["method"].eq(method)]
+    kind = {"random_effects": "random-effects", "binomial": "chance-alone",
+            "poisson": "chance-alone (Poisson)"}.get(method, "")
+    levels = sorted(limits["level"].unique())
     for level, part in limits.groupby("level"):
-        style = "--" if level < 0.99 else "-"
-        ax.plot(part["expected"], part["lower"], style, color="#777777", linewidth=1)
-        ax.plot(part["expected"], part["upper"], style, color="#777777", linewidth=1,
-                label=f"{level:.1%} limits")
-    ax.axhline(1.0, color="#333333", linewidth=1)
-    est = pd.to_numeric(effects["estimate"], errors="coerce")
-    expected = pd.to_numeric(effects["expected"], errors="coerce")
-    ax.scatter(expected, est, s=28, color=_ACCENT, alpha=0.8, zorder=3)
-    if highlight is not None and highlight in set(effects["force"]):
-        row = effects["force"].eq(highlight).to_numpy()
-        ax.scatter(expected[row], est[row], s=110, color="#D55E00", zorder=4,
-                   label=(names or {}).get(highlight, highlight))
+        style = "--" if level < levels[-1] else "-"
+        ax.plot(part[x_limits], part["lower"], style, color="#555555", linewidth=1.2)
+        ax.plot(part[x_limits], part["upper"], style, color="#555555", linewidth=1.2,
+                label=f"{level * 100:g}% {kind} limits".replace("  ", " "))
+    if chance is not None:
+        outer = chance[chance["level"].eq(chance["level"].max())]
+        ax.plot(outer[x_limits], outer["lower"], ":", color="#999999", linewidth=1)
+        ax.plot(outer[x_limits], outer["upper"], ":", color="#999999", linewidth=1,
+                label=f"{outer['level'].iloc[0] * 100:g}% limits for chance alone")
+    target = float(points["target"].iloc[0]) if "target" in points.columns else 1.0
+    ax.axhline(target, color="#333333", linewidth=1)
+    est = pd.to_numeric(points["estimate"], errors="coerce")
+    x = pd.to_numeric(points[x_column], errors="coerce")
+    position = points["position"] if "position" in points.columns else pd.Series(
+        "within", index=points.index)
+    colours = position.map({"above": "#D55E00", "below": "#0072B2"}).fillna("#7f8c99")
+    ax.scatter(x, est, s=30, c=list(colours), alpha=0.9, zorder=3)
+    if highlight is not None and highlight in set(points["force"]):
+        row = points["force"].eq(highlight).to_numpy()
+        ax.scatter(x[row], est[row], s=120, facecolors="none", edgecolors="#000000",
+                   linewidths=2, zorder=4, label=(names or {}).get(highlight, highlight))
+    hidden = int((est.isna() | x.isna()).sum())
     ax.set_xscale("log")
-    ax.set_xlabel("Expected number of cases with the outcome (given each force's case mix)")
-    ax.set_ylabel("Observed / expected")
-    ax.set_title("Forces compared after allowing for case mix")
-    ax.legend(loc="upper right")
+    if ratio:
+        ax.set_xlabel("Expected number of cases with the outcome (given each force's case mix)")
+        ax.set_ylabel("Observed / expected")
+        ax.set_title("Forces compared after allowing for case mix")
+    else:
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xlabel("Cases")
+        ax.set_ylabel("Share with the outcome")
+        ax.set_title("Forces compared")
+    ax.legend(loc="upper right", fontsize=9)
+    words = []
+    if hidden:
+        words.append(f"{hidden} force(s) not drawn: hidden by disclosure control.")
+    if note:
+        words.append(note)
+    if words:
+        ax.annotate("\n".join(textwrap.fill(w, 120) for w in words), xy=(0, -0.16),
+                    xycoords="axes fraction", va="top", fontsize=8.5, color="#444444")
+    return ax
+
+
+def plot_caterpillar(frame: pd.DataFrame, *, ax: Axes | None = None,
+                     names: dict[str, str] | None = None, highlight: str | None = None,
+                     reference: float | None = None, by: str = "force",
+                     xlabel: str | None = None) -> Axes:
+    """Caterpillar plot: each force's shrunken rate with its interval, raw rate and rank interval.
+
+    ``frame`` is ``comparison.shrunken_rates(...)`` after disclosure control: ``estimate,
+    ci_low, ci_high`` (dots and bars), ``raw`` (open circles: the rate before shrinkage) and
+    ``rank_low, rank_high`` (written at the right: "ranks 3-12" says how uncertain a place in a
+    league table is). Forces are sorted by the shrunken estimate; hidden rows read "[c]".
+    ``reference`` draws a vertical line (such as the national value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from soteria_research.analysis.comparison import shrunken_rates
+    >>> from soteria_research.reporting.figures import plot_caterpillar
+    >>> forces = pd.DataFrame({"force": list("abcde"), "count": [2, 30, 41, 80, 9],
+    ...                        "n": [10, 200, 300, 400, 30]})
+    >>> ax = plot_caterpillar(shrunken_rates(forces, seed=1))
+    >>> len(ax.get_yticklabels())
+    5
+    """
+    rows = len(frame)
+    ax = _axes(ax, (9, max(3.0, 0.24 * rows + 1.4)))
+    if frame.empty:
+        return _no_data(ax, "Force rates could not be estimated.")
+    data = frame.assign(_est=pd.to_numeric(frame["estimate"], errors="coerce"))
+    data = data.sort_values("_est", ascending=True, na_position="first").reset_index(drop=True)
+    y = np.arange(rows)
+    est = data["_est"].to_numpy()
+    low = pd.to_numeric(data["ci_low"], errors="coerce").to_numpy()
+    high = pd.to_numeric(data["ci_high"], errors="coerce").to_numpy()
+    shown = np.isfinite(est) & np.isfinite(low) & np.isfinite(high)
+    colours = np.where(data[by].eq(highlight).to_numpy(), "#D55E00", _ACCENT)
+    ax.hlines(y[shown], low[shown], high[shown], color=list(colours[shown]), linewidth=2)
+    ax.scatter(est[shown], y[shown], s=28, c=list(colours[shown]), zorder=3,
+               label="Shrunken estimate (95% interval)")
+    if "raw" in data.columns:
+        raw = pd.to_numeric(data["raw"], errors="coerce").to_numpy()
+        ax.scatter(raw[shown], y[shown], s=22, facecolors="none", edgecolors="#777777",
+                   zorder=2, label="Raw rate")
+    for yi, ok, row in zip(y, shown, data.itertuples(index=False)):  # one label per force
+        text = MARKER if not ok else (f"ranks {int(row.rank_low)}–{int(row.rank_high)}"
+                                      if hasattr(row, "rank_low") else "")
+        ax.text(1.01, yi, text, transform=ax.get_yaxis_transform(), va="center", fontsize=8,
+                color="#555555")
+    if reference is not None:
+        ax.axvline(reference, color="#333333", linewidth=1, linestyle="--")
+    ax.set_yticks(y, [(names or {}).get(f, f) for f in data[by]], fontsize=8)
+    ax.set_ylim(-0.7, rows - 0.3)
+    if "expected" not in data.columns:
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel(xlabel or "Rate (shrunken towards the national value for small forces)")
+    ax.set_title("Forces ranked, with how uncertain each place is")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize=8)
     return ax

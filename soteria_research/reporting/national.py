@@ -9,12 +9,13 @@ import json
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from ..errors import ParameterError
+from ..errors import ParameterError, SoteriaError
 from . import provenance
 from .parameters import NATIONAL, ReportParameters
 
@@ -187,7 +188,8 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
     for outcome in EFFECT_OUTCOMES:
         part = effects[effects["outcome"].eq(outcome)] if len(effects) else effects
         if len(part):
-            frame = part.drop(columns=["outcome", "national_rate", "adjusted_rate"])
+            frame = part.drop(columns=["outcome", "national_rate", "adjusted_rate",
+                                       "expected_variance"], errors="ignore")
             tables[f"force_effects_{outcome}"] = (
                 frame.reset_index(drop=True),
                 {"counts": ["observed", "n"],
@@ -310,7 +312,8 @@ class ReportContext:
         return peers.loc[peers["force"].eq(self.force)].sort_values("rank")["peer"].tolist()
 
     def peer_table(self) -> pd.DataFrame:
-        """The most similar forces, with the features they were matched on."""
+        """The most similar forces, with the features they were matched on and how alike they
+        are (the share of all pairs of forces that are further apart)."""
         peers = self.artefact("peers")
         profile = self.artefact("profile").set_index("force")
         mine = peers[peers["force"].eq(self.force)].sort_values("rank")
@@ -319,10 +322,55 @@ class ReportContext:
             "Most similar force": peer.map(self.force_names).to_numpy(),
             "Population (2011)": peer.map(profile["population"]).map("{:,.0f}".format).to_numpy(),
             "Rape share": peer.map(profile["rape_share"]).map("{:.0%}".format).to_numpy(),
-            "Domestic-abuse share": peer.map(profile["domestic_abuse_share"])
+            "Partner or ex-partner share": peer.map(profile["partner_share"])
             .map("{:.0%}".format).to_numpy(),
         })
+        if "similarity" in mine.columns:
+            table["More alike than this share of pairs of forces"] = (
+                mine["similarity"].map("{:.0%}".format).to_numpy())
         return table
+
+    def differences(self) -> pd.DataFrame:
+        """This force's outcome shares minus those of the rest of England and Wales (this
+        force left out) and of its peers together, with 95% intervals (Newcombe).
+
+        Columns ``measure`` (its label), ``comparator`` (its label), ``force_share,
+        comparator_share, difference, ci_low, ci_high``.
+
+        A measure is hidden ("[c]") wherever disclosure control hides this force's figure, or
+        a peer's figure that the pooled peers would reveal.
+        """
+        from ..analysis import comparison
+
+        columns = ["measure", "comparator", "force_share", "comparator_share", "difference",
+                   "ci_low", "ci_high"]
+        headline = self.artefact("headline")
+        if self.is_national or headline.empty:
+            return pd.DataFrame(columns=columns)
+        figures = headline[~headline["force"].eq(NATIONAL) & ~headline["measure"].eq("recorded")]
+        peers = self.peers()
+        table = comparison.force_differences(figures[["force", "measure", "count", "n"]],
+                                             force=self.force, peers=peers or None)
+        table = table[table["contrast"].eq("difference")].reset_index(drop=True)
+        own = self.protected_headline().set_index("measure")
+        hidden = own[["count", "n"]].isna().any(axis=1)
+        mine = table["measure"].map(hidden).fillna(True).astype(bool)
+        theirs = mine | (table["comparator"].eq("peers")
+                         & table["measure"].isin(self._hidden_in_peers(peers)))
+        table = table.astype({"share": object, "comparator_share": object, "estimate": object,
+                              "ci_low": object, "ci_high": object})
+        table.loc[mine, "share"] = "[c]"
+        table.loc[theirs, ["comparator_share", "estimate", "ci_low", "ci_high"]] = "[c]"
+        labels = headline.drop_duplicates("measure").set_index("measure")["label"]
+        return pd.DataFrame({
+            "measure": table["measure"].map(labels).to_numpy(),
+            "comparator": table["comparator"].map(comparison.COMPARATORS).to_numpy(),
+            "force_share": table["share"].to_numpy(),
+            "comparator_share": table["comparator_share"].to_numpy(),
+            "difference": table["estimate"].to_numpy(),
+            "ci_low": table["ci_low"].to_numpy(),
+            "ci_high": table["ci_high"].to_numpy(),
+        })
 
     def force_effects(self, outcome: str = "charged") -> pd.DataFrame:
         """The national case-mix-adjusted force effects for one outcome (observed/expected)."""
@@ -333,28 +381,88 @@ class ReportContext:
             drop=True)
 
     def effect_limits(self, outcome: str = "charged"):
-        """Chance limits for the funnel plot of :meth:`force_effects`."""
+        """The limits of the funnel plot of :meth:`force_effects` (``effect_funnel(...).limits``,
+        every kind; draw ``method=effect_funnel(...).method``)."""
+        return self.effect_funnel(outcome).limits
+
+    def effect_funnel(self, outcome: str = "charged", protected=None):
+        """Funnel plot of the case-mix-adjusted force effects (``comparison.ratio_funnel``).
+
+        The limits, the over-dispersion test and the counts of forces outside come from every
+        force's figures; with ``protected`` (what :meth:`protect` returned for
+        :meth:`force_effects`) a force's point is left out wherever disclosure control hid its
+        figures.
+        """
         from ..analysis import comparison
 
         effects = self.force_effects(outcome)
-        top = float(effects["expected"].max()) if len(effects) else 10.0
-        return comparison.funnel_limits(top * 1.5, expected_min=max(
-            float(effects["expected"].min()) / 1.5, 0.5) if len(effects) else 1.0)
+        if effects.empty:
+            return comparison.Funnel(
+                points=effects, limits=pd.DataFrame(columns=["method", "level", "precision",
+                                                             "lower", "upper"]),
+                dispersion=pd.DataFrame(), flagged=pd.DataFrame(
+                    {"method": [], "level": [], "n_above": [], "n_below": [], "n_outside": [],
+                     "chosen": []}),
+                method="binomial", note="Force effects could not be estimated.")
+        funnel = comparison.ratio_funnel(effects)
+        if protected is None or protected.frame.empty:
+            return funnel
+        hidden = protected.frame.set_index("force")[["observed", "expected", "estimate"]]
+        hidden = hidden.isna().any(axis=1)
+        points = funnel.points.copy()
+        rows = points["force"].map(hidden).fillna(True).astype(bool)
+        numbers = ["observed", "expected", "expected_variance", "estimate", "ci_low", "ci_high",
+                   "n", "adjusted_rate", "precision", "z", "z_winsorised", "beyond_level"]
+        numbers = [c for c in numbers if c in points.columns]
+        points[numbers] = points[numbers].astype(float).mask(rows)
+        points["position"] = points["position"].mask(rows)
+        return replace(funnel, points=points)
 
-    def effects_view(self, protected):
-        """Force effects after disclosure control, as a table: forces outside the 99.8% chance
-        limits first, hidden figures as [c]."""
-        from scipy import stats
+    def shrunken_effects(self, outcome: str = "charged", protected=None) -> pd.DataFrame:
+        """Force effects shrunk towards the national value (``comparison.shrunken_rates``,
+        gamma-Poisson), with rank intervals from ``params.seed``; rows hidden where
+        ``protected`` (what :meth:`protect` returned for :meth:`force_effects`) hides a force's
+        figures, since a shrunken estimate would reveal them."""
+        from ..analysis import comparison
 
+        effects = self.force_effects(outcome)
+        if len(effects) < 3:  # too few forces to estimate how much they differ
+            return pd.DataFrame()
+        try:
+            table = comparison.shrunken_rates(effects, count="observed", expected="expected",
+                                              seed=self.params.seed)
+        except SoteriaError:  # no outcome at all, say: nothing to rank, the figure says so
+            return pd.DataFrame()
+        if protected is None or protected.frame.empty:
+            return table
+        hidden = protected.frame.set_index("force")[["observed", "expected"]].isna().any(axis=1)
+        rows = table["force"].map(hidden).fillna(True).astype(bool)
+        numbers = [c for c in table.columns if c not in ("force", "n_units")]
+        table[numbers] = table[numbers].astype(float).mask(rows)
+        return table
+
+    def effects_view(self, protected, funnel=None):
+        """Force effects after disclosure control, as a table: forces outside the funnel's
+        chosen outer limits first (``funnel`` from :meth:`effect_funnel`; Poisson limits for
+        chance alone when not given), hidden figures as [c]."""
         frame = protected.frame
         if frame.empty:
             return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}))
-        expected = frame["expected"].to_numpy(dtype=float)
-        observed = frame["observed"].to_numpy(dtype=float)
-        position = pd.Series("within chance", index=frame.index)
-        position[observed < stats.poisson.ppf(0.001, expected)] = "fewer than case mix predicts"
-        position[observed > stats.poisson.ppf(0.999, expected)] = "more than case mix predicts"
-        position[pd.isna(observed)] = "[c]"
+        if funnel is None:
+            from ..analysis import comparison
+
+            funnel = comparison.ratio_funnel(frame.dropna(subset=["observed", "expected"]),
+                                             variance=None, limits="poisson")
+        points = funnel.points.set_index("force")
+        outer = max(funnel.flagged["level"])
+        level = frame["force"].map(points["beyond_level"])
+        higher = frame["force"].map(points["estimate"]) > frame["force"].map(points["target"])
+        position = pd.Series("within the limits", index=frame.index)
+        for limit in sorted(funnel.flagged["level"].unique()):  # two levels
+            outside = level.ge(limit)
+            position[outside & higher] = f"higher than expected (beyond the {limit * 100:g}% limits)"
+            position[outside & ~higher] = f"lower than expected (beyond the {limit * 100:g}% limits)"
+        position[frame["observed"].isna()] = "[c]"
         shown = protected.display()
         view = pd.DataFrame({
             "Force": frame["force"].map(self.force_names).to_numpy(),
@@ -362,12 +470,15 @@ class ReportContext:
             "Expected from case mix": shown["expected"].to_numpy(),
             "Observed / expected": shown["estimate"].to_numpy(),
             "95% interval from": shown["ci_low"].to_numpy(), "to": shown["ci_high"].to_numpy(),
-            "Compared with expected": position.to_numpy(),
+            "Compared with the funnel limits": position.to_numpy(),
         })
-        order = view["Compared with expected"].map({"more than case mix predicts": 0,
-                                                   "fewer than case mix predicts": 1})
-        view = view.assign(_order=order.fillna(2)).sort_values(["_order", "Force"])
-        return self._styled(view.drop(columns="_order"))
+        order = np.where(level.ge(outer), np.where(higher, 0, 1), np.where(level.notna(), 2, 3))
+        view = view.assign(_order=order).sort_values(["_order", "Force"])
+        caption = {"random_effects": "Limits allow for chance and the usual spread between "
+                                     "forces (random effects).",
+                   "binomial": "Limits for chance alone (exact binomial).",
+                   "poisson": "Limits for chance alone (exact Poisson)."}[funnel.method]
+        return self._styled(view.drop(columns="_order"), caption=caption)
 
     def outcome_mix_by_force(self) -> pd.DataFrame:
         """Outcome groups by force: the linked table every force report shares."""
@@ -660,8 +771,13 @@ class ReportContext:
             "the Aalen–Johansen cumulative incidence of each competing outcome (charge, victim "
             "withdrawal, evidential difficulty, no suspect, other), with open and transferred "
             "cases censored. Drivers are cause-specific hazard ratios (Cox models) and odds "
-            "ratios (logistic models); they describe associations, not causes. Most similar "
-            "forces are the nearest in volume, population and case mix.\n\n"
+            "ratios (logistic models); they describe associations, not causes. Force effects are "
+            "observed against expected from a national case-mix model; their funnel limits "
+            "are exact binomial limits for chance alone or, when forces differ by more than "
+            "chance (Spiegelhalter's over-dispersion test), random-effects limits that add the "
+            "usual spread between forces; shrunken estimates and rank intervals are empirical "
+            "Bayes. Most similar forces are the nearest in population and in the case mix on "
+            "which forces truly differ.\n\n"
             "**Caveats.** Recorded crime reflects recording practice as well as offending; "
             "small numbers make estimates uncertain (see the intervals); synthetic data, when "
             "used, are not real cases.\n\n"
@@ -772,7 +888,8 @@ HEADINGS = {
     "stage": "Stage", "outcome_group": "Outcome", "outcome": "Outcome", "caseload": "Caseload",
     "measure": "Measure", "allegation": "Allegation", "within_days": "Within (days)",
     "label": "Outcome code", "force": "Force", "term": "Factor", "p": "p-value",
-    "disclosure": "Disclosure",
+    "disclosure": "Disclosure", "comparator": "Compared with", "force_share": "This force",
+    "comparator_share": "Them", "difference": "Difference",
 }
 
 

@@ -1,0 +1,123 @@
+"""Case-mix-adjusted force effects: observed against expected outcomes (indirect standardisation),
+the points of a ratio funnel plot."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ...errors import ModelError, ParameterError
+from ..attrition import default_formula, model_frame
+
+__all__ = ["WINDOW_OUTCOMES", "force_effects"]
+
+#: Outcomes within a window that :func:`force_effects` adjusts (columns of ``model_frame``).
+WINDOW_OUTCOMES = ("charged", "withdrawn", "evidential_difficulty", "no_suspect", "other")
+
+
+def force_effects(
+    cases: pd.DataFrame,
+    *,
+    outcome: str = "charged",
+    within_days: int = 365,
+    formula: str | None = None,
+    extract_date: object = None,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Case-mix-adjusted force effects: observed against expected outcomes, by force.
+
+    A national logistic model of the outcome within ``within_days`` (on case-level covariates,
+    without force) gives each case its expected probability p; a force's expected count is the
+    sum of p over its cases (indirect standardisation). ``estimate`` is observed / expected, the
+    indirectly standardised ratio: above 1 means more of the outcome than the force's case mix
+    predicts from the national pattern. The interval is the exact (Garwood) Poisson interval of
+    the observed count divided by the expected. ``expected_variance`` is the sum of p (1 - p),
+    the variance of the observed count if the force were like the nation: a count of binary
+    outcomes varies less than a Poisson count, which :func:`~.funnels.ratio_funnel` uses.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Canonical, validated cases for many forces.
+    outcome : {"charged", "withdrawn", "evidential_difficulty", "no_suspect", "other"}
+        The window outcome (columns of ``attrition.model_frame``).
+    within_days : int
+        Follow-up window.
+    formula : str, optional
+        Case-mix model (default: every case-level covariate, see ``attrition.default_formula``).
+    extract_date : date-like, optional
+        View the data as they stood on this date.
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    DataFrame
+        ``force, observed, expected, expected_variance, estimate, ci_low, ci_high, n,
+        adjusted_rate`` where ``adjusted_rate`` is the national rate times ``estimate``;
+        ``attrs`` hold ``national_rate``, ``formula``, ``converged`` and ``notes``.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> from soteria_research.analysis.comparison import force_effects
+    >>> cases = generate_cases(forces=["durham", "cumbria", "cleveland"], start="2021-04-01",
+    ...                        scale=0.1, seed=1)
+    >>> effects = force_effects(cases)
+    >>> bool(abs(effects["observed"].sum() - effects["expected"].sum()) < 1e-6)
+    True
+    """
+    import statsmodels.formula.api as smf
+
+    if outcome not in WINDOW_OUTCOMES:
+        raise ParameterError(f"outcome={outcome!r} is not a window outcome; use one of "
+                             f"{', '.join(repr(o) for o in WINDOW_OUTCOMES)}.")
+    frame = model_frame(cases, within_days=within_days, extract_date=extract_date)
+    frame["force"] = cases.loc[frame.index, "force"]
+    events = int(frame[outcome].sum())
+    if events == 0 or events == len(frame):
+        raise ModelError(f"Cannot adjust {outcome!r} for case mix: {events} of {len(frame)} cases "
+                         "with full follow-up have it; the model needs both outcomes.")
+    formula = formula or default_formula(outcome, frame)
+    with warnings.catch_warnings(record=True) as caught:  # said in attrs, not scrolled past
+        warnings.simplefilter("always")
+        fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
+    notes = [str(w.message) for w in caught
+             if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    converged = bool(fitted.mle_retvals.get("converged", True))
+    if not converged:
+        notes.append("The case-mix model did not converge (a covariate level may have no cases "
+                     "with the outcome); expected counts may be unreliable.")
+    expected_each = pd.Series(np.asarray(fitted.predict(frame)), index=frame.index)
+    used = expected_each.notna()
+    force = frame.loc[used, "force"]
+    grouped = frame.loc[used].groupby("force", observed=True)
+    observed = grouped[outcome].sum().astype(np.int64)
+    p = expected_each[used]
+    expected = p.groupby(force, observed=True).sum()
+    variance = (p * (1 - p)).groupby(force, observed=True).sum()
+    n = grouped.size()
+    tail = (1 - level) / 2
+    low = np.where(observed > 0, stats.chi2.ppf(tail, 2 * observed) / 2, 0.0)
+    high = stats.chi2.ppf(1 - tail, 2 * (observed + 1)) / 2
+    national_rate = float(frame.loc[used, outcome].mean())
+    result = pd.DataFrame(
+        {
+            "force": observed.index,
+            "observed": observed.to_numpy(),
+            "expected": expected.to_numpy(),
+            "expected_variance": variance.to_numpy(),
+            "estimate": observed.to_numpy() / expected.to_numpy(),
+            "ci_low": low / expected.to_numpy(),
+            "ci_high": high / expected.to_numpy(),
+            "n": n.to_numpy().astype(np.int64),
+        }
+    )
+    result["adjusted_rate"] = result["estimate"] * national_rate
+    result.attrs.update({"national_rate": national_rate, "outcome": outcome,
+                         "within_days": within_days, "formula": formula,
+                         "converged": converged, "notes": notes})
+    return result

@@ -1,0 +1,111 @@
+"""Headline figures of a force report: volume, charge, withdrawal, evidential difficulty and
+still open, for a force, its peers or the nation, each share with its Wilson interval."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..attrition import _wilson, model_frame
+
+__all__ = ["HEADLINE_MEASURES", "headline_figures"]
+
+#: Headline measures: name -> plain label (what a chief officer reads).
+HEADLINE_MEASURES = {
+    "recorded": "Crimes recorded",
+    "charged_within": "Charged within {days} days (share of cases with full follow-up)",
+    "withdrawn_within": "Victim withdrew within {days} days (share of cases with full follow-up)",
+    "evidential_within": "Evidential difficulties within {days} days (share with full follow-up)",
+    "still_open": "Still open at the extract date (share of all recorded)",
+}
+
+
+def _group_columns(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def headline_figures(
+    cases: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    within_days: int = 365,
+    extract_date: object = None,
+) -> pd.DataFrame:
+    """The headline figures of a force report: volume, charge, withdrawal, still open.
+
+    Charge, withdrawal and evidential-difficulty shares count outcomes within ``within_days``
+    of recording among cases with that much follow-up (cases transferred within the window left
+    out), so recent, still-open cases do not drag them down. "Still open" is a snapshot at the
+    extract date.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Canonical, validated cases.
+    by : str or list of str, optional
+        Column(s) to break down by, such as ``"force"``; None gives one national row per measure.
+    within_days : int
+        Follow-up window for the outcome shares.
+    extract_date : date-like, optional
+        View the data as they stood on this date.
+
+    Returns
+    -------
+    DataFrame
+        Tidy: ``group…, measure, label, count, estimate, ci_low, ci_high, n``. For ``recorded``
+        the estimate is the count; for shares ``count`` cases of ``n`` had the outcome, with a
+        Wilson 95% interval.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> from soteria_research.analysis.comparison import headline_figures
+    >>> cases = generate_cases(forces=["durham"], start="2021-04-01", scale=0.1, seed=1)
+    >>> headline_figures(cases)["measure"].tolist()
+    ['recorded', 'charged_within', 'withdrawn_within', 'evidential_within', 'still_open']
+    """
+    by = _group_columns(by)
+    followed = model_frame(cases, within_days=within_days, extract_date=extract_date)
+    for column in by:
+        if column not in followed.columns:
+            followed[column] = cases.loc[followed.index, column]
+    open_now = cases["outcome_group"].eq("open")
+    if extract_date is not None:
+        open_now = open_now | cases["outcome_date"].gt(pd.Timestamp(extract_date))
+
+    def counts(frame: pd.DataFrame, flag: pd.Series) -> pd.DataFrame:
+        grouped = flag.astype(np.int64).groupby([frame[c] for c in by]) if by else None
+        if grouped is None:
+            return pd.DataFrame({"count": [int(flag.sum())], "n": [int(len(flag))]})
+        return pd.DataFrame({"count": grouped.sum(), "n": grouped.size()}).reset_index()
+
+    parts = []
+    recorded = counts(cases, pd.Series(True, index=cases.index))
+    recorded["measure"] = "recorded"
+    parts.append(recorded)
+    for measure, column in [("charged_within", "charged"), ("withdrawn_within", "withdrawn"),
+                            ("evidential_within", "evidential_difficulty")]:
+        part = counts(followed, followed[column].astype(bool))
+        part["measure"] = measure
+        parts.append(part)
+    still_open = counts(cases, open_now)
+    still_open["measure"] = "still_open"
+    parts.append(still_open)
+    frame = pd.concat(parts, ignore_index=True)
+    frame["count"] = frame["count"].astype(np.int64)
+    frame["n"] = frame["n"].astype(np.int64)
+    share, low, high = _wilson(frame["count"].to_numpy(), frame["n"].to_numpy())
+    is_count = frame["measure"].eq("recorded").to_numpy()
+    frame["estimate"] = np.where(is_count, frame["count"], share)
+    frame["ci_low"] = np.where(is_count, np.nan, low)
+    frame["ci_high"] = np.where(is_count, np.nan, high)
+    frame["label"] = frame["measure"].map(HEADLINE_MEASURES).str.replace(
+        "{days}", str(within_days), regex=False)
+    order = {m: i for i, m in enumerate(HEADLINE_MEASURES)}
+    frame = frame.sort_values([*by, "measure"], key=lambda s: s.map(order) if s.name == "measure"
+                              else s, kind="stable").reset_index(drop=True)
+    return frame[[*by, "measure", "label", "count", "estimate", "ci_low", "ci_high", "n"]]
