@@ -374,6 +374,9 @@ def _empty_failures() -> pd.DataFrame:
     return _failures(np.array([], dtype=np.int64), "", "", [])
 
 
+_NO_FAILURES = _empty_failures()
+
+
 def _placeholders(tokens: tuple[str, ...]) -> list[str]:
     """The dictionary's missing-value tokens as written, lower, UPPER and Capitalised."""
     variants = {v for t in tokens for v in (t, t.lower(), t.upper(), t[:1].upper() + t[1:].lower())}
@@ -626,6 +629,8 @@ def _field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.
 
 def _mask_failures(mask: pd.Series, column: str, rule: str, typed: pd.DataFrame) -> pd.DataFrame:
     positions = np.flatnonzero(mask.fillna(False).to_numpy())
+    if len(positions) == 0:  # the usual case: skip building a frame (most rules pass)
+        return _NO_FAILURES
     values = typed[column].iloc[positions] if column in typed.columns else [""] * len(positions)
     return _failures(positions, column, rule, values)
 
