@@ -128,6 +128,42 @@ def read_extract(path: str | os.PathLike, *, sheet: str | int | None = None,
     return Extract(frame=frame, row_numbers=row_numbers, notes=notes)
 
 
+def column_values(path: str | os.PathLike, column: str) -> set[str] | None:
+    """The distinct values of one column (as trimmed text), reading that column alone.
+
+    ``None`` when the file has no such column or cannot be read this cheaply; a command uses
+    it to refuse a request the data cannot meet (a force with no cases) before any work.
+
+    Examples
+    --------
+    >>> from soteria_research import SAMPLE_CASES
+    >>> sorted(column_values(SAMPLE_CASES, "force"))
+    ['city_of_london', 'cumbria', 'durham']
+    """
+    path = Path(path)
+    kind = READERS.get(path.suffix.lower())
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            if column not in pq.read_schema(path).names:
+                return None
+            values = pd.read_parquet(path, columns=[column])[column]
+        elif kind == "csv":
+            data = path.read_bytes()[:65_536]
+            encoding = _declared_encoding(data)
+            head = data.decode(encoding, errors="replace").lstrip("\ufeff")
+            values = pd.read_csv(path, sep=_delimiter(head), usecols=lambda c: c.strip() == column,
+                                 dtype=str, keep_default_na=False, encoding=encoding,
+                                 encoding_errors="replace").iloc[:, 0]
+        else:
+            values = read_table(path)[column]
+    except (KeyError, IndexError, ValueError, OSError):
+        return None
+    text = values.dropna().astype(str).str.strip()
+    return set(text[text != ""].unique())
+
+
 # --------------------------------------------------------------------------------------------
 # Headers and empty rows (every format)
 # --------------------------------------------------------------------------------------------
