@@ -266,16 +266,15 @@ def _validate(frame, *, extract_date, source, mapping, row_numbers, notes):
     typed, failures = _coerce_types(frame, dictionary, mapping, source, notes)
     failures += _field_failures(typed, dictionary)
     failures += _cross_field_failures(typed, dictionary)
-    failures += _duplicate_failures(typed)
+    failures += _duplicate_failures(typed.frame)
 
     failed = pd.concat(failures, ignore_index=True) if failures else _empty_failures()
     failed = _drop_consequential(failed)
     bad_positions = np.unique(failed["position"].to_numpy())
-    accepted = np.ones(len(typed), dtype=bool)
+    accepted = np.ones(len(frame), dtype=bool)
     accepted[bad_positions] = False
 
-    kept = typed if accepted.all() else typed.loc[accepted].reset_index(drop=True)
-    cases = _derive(kept, dictionary)
+    cases = _derive(typed, accepted, dictionary)
     quarantine = _quarantine_table(frame, dictionary, failed, bad_positions, row_numbers)
     rule_counts = (
         failed.drop_duplicates(["position", "rule", "column"])
@@ -430,7 +429,8 @@ def _distinct_text(raw: pd.Series, missing_values: list[str], column: str, sourc
 def _clean_free_text(raw: pd.Series, missing_values: list[str]):
     """Trim an id column, blank its placeholders and find odd characters, in Arrow.
 
-    Returns (cleaned column, {rule: row positions}) or None when the column is not all text.
+    Returns (cleaned column, {rule: row positions}, not-missing mask) or None when the column
+    is not all text.
     Ids are mostly distinct, so this avoids factorising them.
     """
     values = raw.to_numpy(dtype=object)
@@ -454,11 +454,14 @@ def _clean_free_text(raw: pd.Series, missing_values: list[str]):
             blank = pc.or_(blank, pa_arrow.array(flagged))
     dirty = pc.any(pc.or_(pc.not_equal(trimmed, arrow), blank)).as_py()
     if not dirty:  # already clean: keep the column as it is, no new string objects
-        return pd.Series(values, index=raw.index, dtype=object).where(pd.notna(values), np.nan), problems
+        present = arrow.is_valid().to_numpy(zero_copy_only=False)
+        out = values if present.all() else np.where(present, values, np.nan)
+        return pd.Series(out, index=raw.index, dtype=object), problems, present
     cleaned = pc.if_else(blank, pa_arrow.scalar(None, pa_arrow.string()), trimmed)
+    present = cleaned.is_valid().to_numpy(zero_copy_only=False)
     out = cleaned.to_numpy(zero_copy_only=False).astype(object)
-    out[pd.isna(out)] = np.nan
-    return pd.Series(out, index=raw.index, dtype=object), problems
+    out[~present] = np.nan
+    return pd.Series(out, index=raw.index, dtype=object), problems, present
 
 
 def _spread(codes: np.ndarray, distinct: np.ndarray, fill) -> np.ndarray:
@@ -476,8 +479,45 @@ def _problem_failures(raw: pd.Series, column: str, codes, problems) -> list[pd.D
     return out
 
 
-def _coerce_types(frame, dictionary, mapping, source, notes):
+@dataclass
+class _TypedCases:
+    """Typed columns plus what typing already knows, so the rules need not work it out again.
+
+    ``present`` holds each column's not-missing mask and ``factors`` the (codes, distinct
+    values) of factorised columns: on a million rows, ``notna`` and ``isin`` over object columns
+    cost more than all the rules together.
+    """
+
+    frame: pd.DataFrame
+    present: dict[str, np.ndarray]
+    factors: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.frame[name]
+
+    def has(self, name: str) -> np.ndarray:
+        if name not in self.present:
+            self.present[name] = self.frame[name].notna().to_numpy()
+        return self.present[name]
+
+    def isin(self, name: str, values) -> np.ndarray:
+        if name in self.factors:
+            codes, distinct = self.factors[name]
+            return _spread(codes, np.isin(distinct, list(values)), False)
+        return self.frame[name].isin(list(values)).to_numpy()
+
+    def mapped(self, name: str, table: dict, rows: np.ndarray | None = None) -> np.ndarray:
+        """``name`` mapped through ``table`` (NaN where absent), for ``rows`` (a mask) or all."""
+        codes, distinct = self.factors[name]
+        looked_up = np.array([table.get(v, np.nan) if isinstance(v, str) else np.nan
+                              for v in distinct], dtype=object)
+        return _spread(codes if rows is None else codes[rows], looked_up, np.nan)
+
+
+def _coerce_types(frame, dictionary, mapping, source, notes) -> tuple[_TypedCases, list[pd.DataFrame]]:
     columns: dict[str, object] = {}
+    present: dict[str, np.ndarray] = {}
+    factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     failures: list[pd.DataFrame] = []
     date_formats = date_formats_for(mapping, dictionary.date_fields, default=ISO_DATE)
     n = len(frame)
@@ -488,6 +528,7 @@ def _coerce_types(frame, dictionary, mapping, source, notes):
                     pd.NaT if f.type == "date" else (pd.NA if f.type == "integer" else np.nan),
                     index=frame.index, dtype=_PANDERA_DTYPES.get(f.type, object),
                 )
+                present[f.name] = np.zeros(n, dtype=bool)
             continue
         raw = frame[f.name]
         if _already_typed(raw, f.type):
@@ -497,7 +538,7 @@ def _coerce_types(frame, dictionary, mapping, source, notes):
         if f.type == "string" and not f.categories:
             text = _clean_free_text(raw, missing_values)
             if text is not None:  # ids: mostly distinct values, cleaned without factorising
-                columns[f.name], problems = text
+                columns[f.name], problems, present[f.name] = text
                 for rule, rows in problems.items():
                     failures.append(_failures(rows, f.name, rule, raw.iloc[rows]))
                 continue
@@ -527,12 +568,17 @@ def _coerce_types(frame, dictionary, mapping, source, notes):
                              np.where(np.isin(lowered, list(false_values)), False, None)).astype(object)
             truth[pd.isna(cleaned)] = None  # a missing flag is a missing value (reported), not False
             bad = pd.notna(cleaned) & pd.isna(truth)
-            values = pd.Series(_spread(codes, truth, None), index=frame.index, dtype=object)
+            # Flags are kept as bool; a missing one is False here and absent in `present`, which
+            # the required-field rule reads, so it is quarantined, never read as False.
+            present[f.name] = _spread(codes, pd.notna(truth), False)
+            values = pd.Series(_spread(codes, truth == True, False), index=frame.index, dtype=bool)  # noqa: E712
         else:
             if f.name in ("outcome_code", "offence_code"):
                 cleaned = _normalise_home_office_code(cleaned, zero_is_missing=f.name == "outcome_code")
             bad = np.zeros(len(cleaned), dtype=bool)
             values = pd.Series(_spread(codes, cleaned, np.nan), index=frame.index, dtype=object)
+            present[f.name] = _spread(codes, pd.notna(cleaned), False)
+            factors[f.name] = (codes, cleaned)
         if bad.any():
             row_bad = _spread(codes, bad, False)
             positions = np.flatnonzero(row_bad)
@@ -541,9 +587,9 @@ def _coerce_types(frame, dictionary, mapping, source, notes):
     # concat keeps one block per column: consolidating 38 columns of 1,000,000 rows into a few
     # 2-D blocks costs more than all the checks that follow.
     typed = pd.concat([pd.Series(v, index=frame.index, name=k) if not isinstance(v, pd.Series)
-                       else v.rename(k) for k, v in columns.items()], axis=1, copy=False)
+                       else v.rename(k, copy=False) for k, v in columns.items()], axis=1, copy=False)
     assert len(typed) == n
-    return typed, failures
+    return _TypedCases(typed, present, factors), failures
 
 
 def _check_date_format(name, fmt, codes, cleaned, given, bad, source, notes) -> None:
@@ -602,22 +648,24 @@ def _normalise_home_office_code(cleaned: np.ndarray, *, zero_is_missing: bool) -
 # --------------------------------------------------------------------------------------------
 # Field rules (pandera) and cross-field rules (masks)
 # --------------------------------------------------------------------------------------------
-def _field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.DataFrame]:
+def _field_failures(typed: _TypedCases, dictionary: DataDictionary) -> list[pd.DataFrame]:
     # The same rules as case_schema(), as plain masks: pandera's per-column machinery alone took
     # longer than reading a 1,000,000-row file, and the ingest budget is 3x the bare read.
     out = []
     for f in dictionary.fields:
-        if f.derived or f.name not in typed:
+        if f.derived or f.name not in typed.frame:
             continue
         values = typed[f.name]
-        present = values.notna()
         if f.required:
-            out.append(_mask_failures(~present, f.name, "missing_required", typed))
-        if f.categories:
-            distinct = pd.unique(values[present])
-            unknown = [v for v in distinct if v not in set(f.allowed_values)]
-            if unknown:
-                out.append(_mask_failures(values.isin(unknown), f.name, "unknown_code", typed))
+            out.append(_mask_failures(~typed.has(f.name), f.name, "missing_required", typed))
+        if f.categories and f.name in typed.factors:
+            codes, distinct = typed.factors[f.name]
+            unknown = pd.notna(distinct) & ~np.isin(distinct, list(f.allowed_values))
+            if unknown.any():
+                out.append(_mask_failures(_spread(codes, unknown, False), f.name, "unknown_code", typed))
+        elif f.categories:
+            unknown = typed.has(f.name) & ~values.isin(list(f.allowed_values)).to_numpy()
+            out.append(_mask_failures(unknown, f.name, "unknown_code", typed))
         if f.type == "integer":
             low = values < f.minimum if f.minimum is not None else False
             high = values > f.maximum if f.maximum is not None else False
@@ -627,11 +675,13 @@ def _field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.
     return [frame for frame in out if len(frame)]
 
 
-def _mask_failures(mask: pd.Series, column: str, rule: str, typed: pd.DataFrame) -> pd.DataFrame:
-    positions = np.flatnonzero(mask.fillna(False).to_numpy())
+def _mask_failures(mask, column: str, rule: str, typed: _TypedCases) -> pd.DataFrame:
+    if isinstance(mask, pd.Series):
+        mask = mask.fillna(False).to_numpy(dtype=bool)
+    positions = np.flatnonzero(mask)
     if len(positions) == 0:  # the usual case: skip building a frame (most rules pass)
         return _NO_FAILURES
-    values = typed[column].iloc[positions] if column in typed.columns else [""] * len(positions)
+    values = typed[column].iloc[positions] if column in typed.frame else [""] * len(positions)
     return _failures(positions, column, rule, values)
 
 
@@ -649,7 +699,7 @@ def _drop_consequential(failed: pd.DataFrame) -> pd.DataFrame:
     return failed.loc[~echo].reset_index(drop=True)
 
 
-def _cross_field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.DataFrame]:
+def _cross_field_failures(typed: _TypedCases, dictionary: DataDictionary) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     for earlier, later in dictionary.rule("date_order")["pairs"]:
         out.append(_mask_failures(typed[later] < typed[earlier], later, "date_order", typed))
@@ -658,24 +708,24 @@ def _cross_field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> li
         if name != "extract_date":
             out.append(_mask_failures(typed[name] > extract, name, "date_after_extract", typed))
 
-    outcome = typed["outcome_code"]
-    has_outcome = outcome.notna()
-    out.append(_mask_failures(has_outcome & typed["outcome_date"].isna(), "outcome_date", "outcome_needs_date", typed))
-    out.append(_mask_failures(~has_outcome & typed["outcome_date"].notna(), "outcome_date", "outcome_needs_date", typed))
-    identified = typed["suspect_identified_date"].notna()
-    out.append(_mask_failures(outcome.isin(NO_SUSPECT_OUTCOMES) & identified, "outcome_code", "outcome_suspect_consistency", typed))
-    out.append(_mask_failures(outcome.isin(SUSPECT_OUTCOMES) & ~identified, "outcome_code", "outcome_suspect_consistency", typed))
-    out.append(_mask_failures(outcome.isin(CHARGE_OUTCOMES) & typed["charge_date"].isna(), "charge_date", "charge_needs_charge_date", typed))
+    has = typed.has
+    has_outcome = has("outcome_code")
+    out.append(_mask_failures(has_outcome & ~has("outcome_date"), "outcome_date", "outcome_needs_date", typed))
+    out.append(_mask_failures(~has_outcome & has("outcome_date"), "outcome_date", "outcome_needs_date", typed))
+    identified = has("suspect_identified_date")
+    out.append(_mask_failures(typed.isin("outcome_code", NO_SUSPECT_OUTCOMES) & identified, "outcome_code", "outcome_suspect_consistency", typed))
+    out.append(_mask_failures(typed.isin("outcome_code", SUSPECT_OUTCOMES) & ~identified, "outcome_code", "outcome_suspect_consistency", typed))
+    out.append(_mask_failures(typed.isin("outcome_code", CHARGE_OUTCOMES) & ~has("charge_date"), "charge_date", "charge_needs_charge_date", typed))
     invalid = dictionary.outcome_codes.loc[~dictionary.outcome_codes["valid_for_rasso"], "code"]
-    out.append(_mask_failures(outcome.isin(invalid), "outcome_code", "outcome_not_rasso", typed))
-    out.append(_mask_failures(identified & typed["suspect_id"].isna(), "suspect_id", "suspect_needs_id", typed))
+    out.append(_mask_failures(typed.isin("outcome_code", invalid), "outcome_code", "outcome_not_rasso", typed))
+    out.append(_mask_failures(identified & ~has("suspect_id"), "suspect_id", "suspect_needs_id", typed))
     for stage in SUSPECT_STAGES:
-        out.append(_mask_failures(typed[stage].notna() & ~identified, stage, "stage_needs_suspect", typed))
-    out.append(_mask_failures(typed["cps_decision_date"].notna() & typed["file_to_cps_date"].isna(), "cps_decision_date", "decision_needs_file", typed))
-    out.append(_mask_failures(typed["cps_decision_date"].notna() != typed["cps_decision"].notna(), "cps_decision", "decision_needs_file", typed))
-    out.append(_mask_failures(typed["court_outcome"].notna() & typed["charge_date"].isna(), "court_outcome", "court_needs_charge", typed))
-    out.append(_mask_failures(typed["court_outcome"].notna() != typed["court_outcome_date"].notna(), "court_outcome_date", "court_needs_charge", typed))
-    out.append(_mask_failures(typed["device_returned_date"].notna() & typed["device_requested_date"].isna(), "device_returned_date", "device_return_needs_request", typed))
+        out.append(_mask_failures(has(stage) & ~identified, stage, "stage_needs_suspect", typed))
+    out.append(_mask_failures(has("cps_decision_date") & ~has("file_to_cps_date"), "cps_decision_date", "decision_needs_file", typed))
+    out.append(_mask_failures(has("cps_decision_date") != has("cps_decision"), "cps_decision", "decision_needs_file", typed))
+    out.append(_mask_failures(has("court_outcome") & ~has("charge_date"), "court_outcome", "court_needs_charge", typed))
+    out.append(_mask_failures(has("court_outcome") != has("court_outcome_date"), "court_outcome_date", "court_needs_charge", typed))
+    out.append(_mask_failures(has("device_returned_date") & ~has("device_requested_date"), "device_returned_date", "device_return_needs_request", typed))
     return [f for f in out if len(f)]
 
 
@@ -701,11 +751,23 @@ def _duplicate_failures(typed: pd.DataFrame) -> list[pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # Derived fields and the quarantine table
 # --------------------------------------------------------------------------------------------
-def _derive(cases: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
+def _derive(typed: _TypedCases, accepted: np.ndarray, dictionary: DataDictionary) -> pd.DataFrame:
+    everything = bool(accepted.all())
+    cases = typed.frame if everything else typed.frame.loc[accepted].reset_index(drop=True)
+    rows = None if everything else accepted
+    for name, table in (("offence_group", dictionary.offence_group_map),
+                        ("outcome_group", dictionary.outcome_group_map)):
+        source = name.replace("_group", "_code")
+        if source in typed.factors:  # map the distinct codes, not every row
+            groups = typed.mapped(source, table, rows)
+        else:
+            groups = cases[source].map(table).to_numpy(dtype=object)
+        if name == "outcome_group":
+            groups[pd.isna(groups)] = "open"  # no outcome code: the case is open
+        cases[name] = pd.Series(groups, index=cases.index, dtype=object)
     for name in dictionary.fields_of_type("boolean"):
-        cases[name] = cases[name].astype(bool)
-    cases["offence_group"] = cases["offence_code"].map(dictionary.offence_group_map)
-    cases["outcome_group"] = cases["outcome_code"].map(dictionary.outcome_group_map).fillna("open")
+        if cases[name].dtype != bool:
+            cases[name] = cases[name].astype(bool)
     return cases[dictionary.field_names]
 
 
