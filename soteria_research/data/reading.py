@@ -263,7 +263,7 @@ def _read_csv(path: Path, notes: list[str]) -> pd.DataFrame:
     options = dict(sep=delimiter, dtype=str, keep_default_na=False, na_filter=False)
     # The fast parser ends a value at a NUL byte (silently cutting an id short); the Python
     # parser keeps it, so the validator can quarantine the row.
-    engine = "python" if b"\x00" in data else "c"
+    engine = "python" if encoding != "utf-16" and b"\x00" in data else "c"
     if encoding == "utf-8":
         try:
             return _parse_csv(data, path, engine, encoding="utf-8", **options)
