@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import socket
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -56,10 +57,119 @@ def iso_date(option: str, value: str | None) -> dt.date | None:
     )
 
 
+def iso_text(option: str, value: str | None) -> str | None:
+    """:func:`iso_date` as the ``YYYY-MM-DD`` text the package's functions take."""
+    date = iso_date(option, value)
+    return date.isoformat() if date else None
+
+
 def at_least(option: str, value: int | float | None, minimum: int | float) -> None:
-    """Refuse ``value`` below ``minimum`` (``None`` means the option was not given)."""
+    """Refuse ``value`` below ``minimum`` (``None`` means the option was not given).
+
+    Examples
+    --------
+    >>> at_least("--workers", 0, 1)
+    Traceback (most recent call last):
+    ...
+    soteria_research.errors.ParameterError: --workers 0 is out of range: give a number of at least 1.
+    """
     if value is not None and value < minimum:
         raise ParameterError(f"{option} {value} is out of range: give a number of at least {minimum}.")
+
+
+def listed(option: str, values: Iterable[str] | None) -> list[str]:
+    """Items of a repeatable, comma-separated option; refused when it names nothing at all.
+
+    Examples
+    --------
+    >>> listed("--forces", ["durham,kent", " wiltshire "])
+    ['durham', 'kent', 'wiltshire']
+    >>> listed("--forces", [""])
+    Traceback (most recent call last):
+    ...
+    soteria_research.errors.ParameterError: --forces '' names nothing: give one or more values, comma-separated or repeated.
+    """
+    given = list(values or [])
+    items = [item.strip() for value in given for item in str(value).split(",") if item.strip()]
+    if given and not items:
+        raise ParameterError(
+            f"{option} {','.join(given)!r} names nothing: give one or more values, comma-separated "
+            "or repeated."
+        )
+    return items
+
+
+def existing_file(option: str, path: Path) -> Path:
+    """``path`` when it is a file that exists; otherwise a one-line error with the fix."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ParameterError(f"{option} {path} is a folder: give the path of a file inside it.")
+    if not path.is_file():
+        raise ParameterError(f"{option} {path}: no such file. Check the path.")
+    return path
+
+
+def reachable_scheduler(option: str, address: str, *, timeout: float = 3.0) -> str:
+    """Refuse, within ``timeout`` seconds, a Dask scheduler address nothing listens on.
+
+    A TCP connection is tried before any work starts, so a typo or a stopped cluster is one
+    line, not a 30-second hang and a traceback from deep inside the run. Addresses other than
+    ``tcp://`` and ``tls://`` (``inproc://``, ``ucx://``) are passed on unchecked.
+
+    Examples
+    --------
+    >>> reachable_scheduler("--scheduler", "tcp://127.0.0.1:1", timeout=1)
+    Traceback (most recent call last):
+    ...
+    soteria_research.errors.ParameterError: --scheduler tcp://127.0.0.1:1: no Dask scheduler answers there (...). Start one (`dask scheduler`), check the host and port, or leave out --scheduler to run on this machine.
+    """
+    scheme, _, rest = address.rpartition("://")
+    if (scheme or "tcp") not in ("tcp", "tls"):
+        return address
+    host, _, port_text = rest.rpartition(":")
+    if not host:  # no port given: the scheduler's default
+        host, port_text = rest, "8786"
+    host = host.strip("[]")  # IPv6 literals are written in brackets
+    if not host or not port_text.isdigit():
+        raise ParameterError(
+            f"{option} {address!r} is not a scheduler address: write it as tcp://HOST:PORT, "
+            "for example tcp://10.0.0.5:8786."
+        )
+    try:
+        with socket.create_connection((host, int(port_text)), timeout=timeout):
+            pass
+        reason = _dask_handshake(address, timeout)
+    except OSError as error:
+        reason = (f"no answer in {timeout:g} s" if isinstance(error, TimeoutError)
+                  else error.strerror or type(error).__name__)
+    if reason is None:
+        return address
+    raise ParameterError(
+        f"{option} {address}: no Dask scheduler answers there ({reason}). Start one "
+        f"(`dask scheduler`), check the host and port, or leave out {option} to run on this "
+        "machine."
+    )
+
+
+def _dask_handshake(address: str, timeout: float) -> str | None:
+    """None when a Dask scheduler completes a handshake at ``address``; else why not.
+
+    Only the comm handshake, not a Client: a Client that failed to start lingers and complains
+    when it is collected.
+    """
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def shake() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    try:
+        asyncio.run(asyncio.wait_for(shake(), timeout + 1))
+    except Exception as error:  # noqa: BLE001 (a non-Dask server makes the handshake fail in many ways)
+        return f"something listens there but is not a Dask scheduler: {type(error).__name__}"
+    return None
 
 
 def plain_name(option: str, value: str | None) -> str | None:

@@ -34,6 +34,12 @@ class Field:
     categories: tuple[tuple[str, str], ...] = ()
     derived: bool = False
     identifier: bool = False
+    synonyms: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """``identifier`` for an id field, else its type: what decides its placeholders."""
+        return "identifier" if self.identifier else self.type
 
     @property
     def allowed_values(self) -> tuple[str, ...]:
@@ -61,6 +67,7 @@ class DataDictionary:
     missing_values: tuple[str, ...]
     rules: tuple[dict, ...]
     directory: Path = field(default=DICTIONARY_DIR)
+    missing_values_by_kind: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     # -- fields ----------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Field:
@@ -92,6 +99,18 @@ class DataDictionary:
     @property
     def identifier_fields(self) -> list[str]:
         return [f.name for f in self.fields if f.identifier]
+
+    def missing_values_for(self, name: str) -> tuple[str, ...]:
+        """The placeholders that mean "missing" in field ``name``: every field's, then its kind's.
+
+        Examples
+        --------
+        >>> from soteria_research.data.dictionary import load_dictionary
+        >>> dd = load_dictionary()
+        >>> "unknown" in dd.missing_values_for("suspect_id"), "unknown" in dd.missing_values_for("relationship")
+        (True, False)
+        """
+        return self.missing_values + self.missing_values_by_kind.get(self[name].kind, ())
 
     def rule(self, rule_id: str) -> dict:
         for rule in self.rules:
@@ -194,6 +213,7 @@ def load_dictionary(directory: str | Path | None = None) -> DataDictionary:
                 categories=categories,
                 derived=bool(spec.get("derived", False)),
                 identifier=bool(spec.get("identifier", False)),
+                synonyms=tuple(str(s) for s in spec.get("synonyms", [])),
             )
         )
     return DataDictionary(
@@ -203,6 +223,8 @@ def load_dictionary(directory: str | Path | None = None) -> DataDictionary:
         missing_values=tuple(schema.get("missingValues", [""])),
         rules=tuple(schema.get("rules", [])),
         directory=directory,
+        missing_values_by_kind={kind: tuple(str(v) for v in values) for kind, values
+                                in (schema.get("missingValuesByKind") or {}).items()},
     )
 
 
@@ -220,8 +242,13 @@ def render_dictionary_markdown(dictionary: DataDictionary | None = None) -> str:
         "folder. Do not edit by hand: edit the YAML/CSV and re-run the command.",
         "",
         "One row = one recorded crime for one victim. Dates are ISO 8601 (`YYYY-MM-DD`); a "
-        "mapping file converts other formats. Missing values: "
-        + ", ".join(f"`{v}`" if v else '`""`' for v in dd.missing_values) + ".",
+        "mapping file converts other formats. A time of day is dropped; a time with a time zone "
+        "is first converted to UK local time (Europe/London).",
+        "",
+        "Missing values, in every field (as written, lower case, UPPER case or Capitalised): "
+        + ", ".join(f"`{v}`" if v else '`""`' for v in dd.missing_values) + ". "
+        + " ".join(f"Also in {kind} fields: " + ", ".join(f"`{v}`" for v in values) + "."
+                   for kind, values in dd.missing_values_by_kind.items()),
         "",
         "## Fields",
         "",
@@ -246,6 +273,9 @@ def render_dictionary_markdown(dictionary: DataDictionary | None = None) -> str:
             notes.append("unique")
         if f.description:
             notes.append(f.description)
+        if f.synonyms:
+            notes.append("headers meaning this field (need a mapping): "
+                         + ", ".join(f"`{s}`" for s in f.synonyms))
         out.append(
             f"| `{f.name}` | {f.type} | {'yes' if f.required else ''} | {f.title} | {allowed} | "
             + "; ".join(notes).replace("|", "/") + " |"
@@ -258,7 +288,16 @@ def render_dictionary_markdown(dictionary: DataDictionary | None = None) -> str:
         out.append(f"| `{rule['id']}` | {text} |")
     out += ["", "Field rules reported per row: `missing_required`, `unknown_code`, `out_of_range`, "
             "`bad_date`, `bad_integer`, `bad_boolean`, and `duplicate_row` (a later exact copy of a "
-            "row; the first copy is kept).", "", "## Code lists", ""]
+            "row; the first copy is kept). Values that cannot be read at all: `control_character` "
+            "(NUL and other control characters), `bad_encoding` (bytes not in the file's encoding, "
+            "such as one Windows-1252 character in a UTF-8 file), `spreadsheet_error` (`#REF!`, "
+            "`#VALUE!` and Excel's other errors; `#N/A` is a missing value), "
+            "`formula_not_calculated` (an Excel formula never calculated), `excel_serial_date` (a "
+            "date written as Excel's day number) and `wrong_field_count` (a line with more fields "
+            "than the header).", "",
+            "A date column none of whose values (at least three) reads in its format stops the file "
+            "when one other common format reads them all (the error names it); otherwise its "
+            "unreadable values are `bad_date` rows.", "", "## Code lists", ""]
     for name, table in dd.codelists.items():
         out += [f"### {name}", "", f"From `{name}.csv`.", ""]
         out.append("| " + " | ".join(table.columns) + " |")

@@ -1,17 +1,24 @@
 """Read a force extract (CSV, Parquet, Excel), map it to the dictionary, validate, quarantine.
 
 Every input row ends up either in the canonical ``cases`` frame or in the quarantine table with
-its reasons: ``n_input == n_valid + n_quarantined``, always.
+its reasons: ``n_input == n_valid + n_quarantined``, always (wholly empty rows are skipped
+and counted in the report's notes).
 
-Field rules (type, required, code list, range) run as a pandera schema built from the data
-dictionary (:func:`case_schema`); cross-field rules (date order, outcome/suspect consistency,
-duplicates) are vectorised masks named after the dictionary's ``rules``. Both are collected in
-one pass, so a user sees every problem of a file at once.
+Reading (:mod:`.reading`) finds a file's own problems; column names are checked against the
+dictionary (:mod:`.column_names`), so a header spelled a little differently is never silently
+dropped. Field rules (type, required, code list, range, placeholders, characters that cannot be
+right) and cross-field rules (date order, outcome/suspect consistency, duplicates) are
+vectorised over distinct values and collected in one pass, so a user sees every problem of a
+file at once. The same rules exist as a pandera schema (:func:`case_schema`) for frames built
+by hand.
+
+A date column none of whose values (at least three) can be read in its format is a wrong
+format — raised for the whole file — only when one other common format reads every value; the
+error names that format. Otherwise its unreadable values quarantine their rows.
 """
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -23,18 +30,42 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
-from ..errors import DataValidationError
+from ..errors import DataValidationError, ParameterError
+from .column_names import check_columns
+from .dates import (
+    EXCEL_SERIAL,
+    ISO_DATE,
+    calendar_dates,
+    describe_format,
+    excel_serial_date,
+    excel_serials,
+    formats_that_read,
+    parse_dates,
+)
 from .dictionary import DataDictionary, load_dictionary
 from .mapping import apply_mapping, date_formats_for, flag_words_for, load_mapping
+from .reading import CellProblem, read_extract, read_table, tidy_headers
+from .spreadsheet_safe import write_csv
+
+__all__ = ["ValidationReport", "case_schema", "read_cases", "read_table", "validate_cases"]
 
 TRUE_VALUES = {"true", "t", "yes", "y", "1"}
 FALSE_VALUES = {"false", "f", "no", "n", "0"}
-ISO_DATE = "%Y-%m-%d"
-READERS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-           ".xlsx": "excel", ".xlsm": "excel", ".xls": "excel"}
-CSV_ENCODINGS = ("utf-8-sig", "cp1252")  # utf-8-sig reads plain UTF-8 and UTF-8 with BOM
+#: Excel's error values other than #N/A (which means "not available", a missing value): each is
+#: a formula that broke, so the true value is not known and the row is quarantined.
+SPREADSHEET_ERRORS = ("#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+                      "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+# C0 and C1 control characters (NUL included) and the DEL character: never part of a code, an id
+# or a date; C1 characters are also what Windows-1252 text read as Latin-1 turns into.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Rules a file's row breaks as a whole rather than in one column.
+ROW_COLUMN = "(row)"
+#: Per-cell rules for values that cannot be read at all (besides ``bad_<type>``); the cell then
+#: counts as empty, and is not reported again as a missing required value.
+VALUE_RULES = ("control_character", "bad_encoding", "spreadsheet_error", "formula_not_calculated",
+               "excel_serial_date", "wrong_field_count")
 
-# Outcomes whose meaning says whether a suspect was identified (DOMAIN.md §2).
+# Outcomes whose meaning says whether a suspect was identified (docs/domain.md §2).
 NO_SUSPECT_OUTCOMES = ("14", "18")
 SUSPECT_OUTCOMES = ("1", "1A", "15", "16")
 CHARGE_OUTCOMES = ("1", "1A")
@@ -61,6 +92,9 @@ class ValidationReport:
         It holds raw values: keep it with the raw data, never in a report.
     extra_columns : list of str
         Input columns that are not in the dictionary; they were dropped.
+    notes : list of str
+        What reading changed or noticed (headers trimmed, empty rows skipped, encoding,
+        delimiter, formulas, other date formats). No raw values.
     """
 
     source: str
@@ -71,6 +105,7 @@ class ValidationReport:
     quarantine: pd.DataFrame
     extra_columns: list[str] = field(default_factory=list)
     dictionary_version: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.n_input != self.n_valid + self.n_quarantined:  # the one invariant: never lose a row
@@ -83,12 +118,13 @@ class ValidationReport:
         return self.n_quarantined == 0
 
     def summary(self) -> str:
-        """A plain-text summary: counts and the rules broken (no raw values)."""
+        """A plain-text summary: counts, notes and the rules broken (no raw values)."""
         lines = [
             f"source: {self.source}",
             f"data dictionary: v{self.dictionary_version}",
             f"rows read: {self.n_input:,}  accepted: {self.n_valid:,}  quarantined: {self.n_quarantined:,}",
         ]
+        lines += [f"note: {note}" for note in self.notes]
         if self.extra_columns:
             lines.append(f"columns not in the dictionary (dropped): {', '.join(self.extra_columns)}")
         if len(self.rule_counts):
@@ -98,12 +134,39 @@ class ValidationReport:
         return "\n".join(lines)
 
     def write_quarantine(self, path: str | os.PathLike) -> Path:
-        """Write the quarantined rows with their reasons (CSV or Parquet by extension)."""
+        """Write the quarantined rows with their reasons (CSV or Parquet by extension).
+
+        The CSV is safe to open in a spreadsheet (see
+        :func:`~soteria_research.data.spreadsheet_safe.write_csv`). The validated file itself
+        is never overwritten.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from soteria_research import read_cases, SAMPLE_CASES
+        >>> _, report = read_cases(SAMPLE_CASES)
+        >>> report.write_quarantine(pathlib.Path(tempfile.mkdtemp()) / "quarantine.csv").name
+        'quarantine.csv'
+        >>> report.write_quarantine(SAMPLE_CASES)
+        Traceback (most recent call last):
+        ...
+        soteria_research.errors.ParameterError: ...is the file that was validated: ...
+        """
         path = Path(path)
+        source = Path(self.source)
+        if source.exists() and path.exists() and os.path.samefile(source, path):
+            raise ParameterError(
+                f"{path} is the file that was validated: writing the quarantine there would "
+                f"replace the data. Choose another file, e.g. {source.stem}_quarantine.csv."
+            )
+        if path.is_dir():
+            raise ParameterError(f"{path} is a folder: give a file name for the quarantine.")
+        if not path.parent.is_dir():
+            raise ParameterError(f"{path}: the folder {path.parent} does not exist; create it first.")
         if path.suffix.lower() in (".parquet", ".pq"):
             self.quarantine.to_parquet(path, index=False)
         else:
-            self.quarantine.to_csv(path, index=False)
+            write_csv(self.quarantine, path)
         return path
 
 
@@ -115,27 +178,32 @@ def read_cases(
     *,
     mapping: str | os.PathLike | dict | None = None,
     extract_date: str | pd.Timestamp | None = None,
+    sheet: str | None = None,
 ) -> tuple[pd.DataFrame, ValidationReport]:
     """Read a case file, map it to the dictionary, validate it and quarantine bad rows.
 
     Parameters
     ----------
     path : path
-        CSV (UTF-8, UTF-8 with BOM or Windows-1252), Parquet or Excel.
+        CSV (UTF-8, UTF-8 with BOM, UTF-16 or Windows-1252; commas, semicolons, tabs or bars),
+        Parquet or Excel (.xlsx).
     mapping : path or dict, optional
-        A YAML mapping from a force's own export to the canonical columns (keys ``columns``,
-        ``values``, ``date_format`` or ``date_formats``, ``true_values``, ``false_values``,
-        ``drop``); see ``synthetic_data/rms_export_mapping.yaml``.
+        A YAML mapping from a force's own export to the canonical columns (keys such as
+        ``columns``, ``values``, ``date_format``, ``drop``, ``sheet``); see
+        ``synthetic_data/rms_export_mapping.yaml``.
     extract_date : date, optional
         The extract date, for files that do not carry an ``extract_date`` column (it also
         fills blanks in one that does).
+    sheet : str, optional
+        The Excel sheet to read (default the mapping's ``sheet``; without one, a workbook with
+        case data on more than one sheet is refused rather than half read).
 
     Returns
     -------
     cases : DataFrame
         The accepted rows, typed as the dictionary says.
     report : ValidationReport
-        Counts per rule and the quarantined rows with their reasons.
+        Counts per rule, the quarantined rows with their reasons, and notes on the file.
 
     Examples
     --------
@@ -146,10 +214,11 @@ def read_cases(
     """
     path = Path(path)
     spec = load_mapping(mapping)
-    raw = read_table(path)
-    raw = apply_mapping(raw, spec, source=str(path))
-    return validate_cases(raw, extract_date=extract_date, source=str(path), mapping=spec,
-                          header_rows=1 if READERS.get(path.suffix.lower()) != "parquet" else 0)
+    extract = read_extract(path, sheet=sheet if sheet is not None else spec.get("sheet"),
+                           drop=tuple(spec.get("drop") or ()))
+    raw = apply_mapping(extract.frame, spec, source=str(path))
+    return _validate(raw, extract_date=extract_date, source=str(path), mapping=spec,
+                     row_numbers=extract.row_numbers, notes=extract.notes)
 
 
 def validate_cases(
@@ -163,7 +232,7 @@ def validate_cases(
     """Validate a DataFrame that already has the canonical column names.
 
     Same result as :func:`read_cases`; ``source_row`` in the quarantine is the 0-based
-    position in ``frame``.
+    position in ``frame`` (plus ``header_rows`` + 1 when ``header_rows`` is given).
 
     Examples
     --------
@@ -173,8 +242,16 @@ def validate_cases(
     >>> report.n_quarantined
     0
     """
+    first = header_rows + 1 if header_rows else 0
+    return _validate(frame, extract_date=extract_date, source=source, mapping=mapping,
+                     row_numbers=np.arange(first, first + len(frame)), notes=[])
+
+
+def _validate(frame, *, extract_date, source, mapping, row_numbers, notes):
     dictionary = load_dictionary()
     mapping = mapping or {}
+    frame, header_notes = tidy_headers(frame, source)
+    notes = list(notes) + header_notes
     if len(frame) == 0:
         raise DataValidationError(
             f"{source}: the file has a header but no rows. Check that the export finished and "
@@ -183,23 +260,22 @@ def validate_cases(
     if not frame.index.equals(pd.RangeIndex(len(frame))):
         frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)
     frame = _fill_extract_date(frame, extract_date, source)
-    _check_required_columns(frame, dictionary, source)
+    check_columns(frame, dictionary, source)
     extra = [c for c in frame.columns if c not in dictionary.field_names]
 
-    typed, failures = _coerce_types(frame, dictionary, mapping, source)
+    typed, failures = _coerce_types(frame, dictionary, mapping, source, notes)
     failures += _field_failures(typed, dictionary)
     failures += _cross_field_failures(typed, dictionary)
-    failures += _duplicate_failures(typed)
+    failures += _duplicate_failures(typed.frame)
 
     failed = pd.concat(failures, ignore_index=True) if failures else _empty_failures()
     failed = _drop_consequential(failed)
     bad_positions = np.unique(failed["position"].to_numpy())
-    accepted = np.ones(len(typed), dtype=bool)
+    accepted = np.ones(len(frame), dtype=bool)
     accepted[bad_positions] = False
 
-    kept = typed if accepted.all() else typed.loc[accepted].reset_index(drop=True)
-    cases = _derive(kept, dictionary)
-    quarantine = _quarantine_table(frame, dictionary, failed, bad_positions, header_rows)
+    cases = _derive(typed, accepted, dictionary)
+    quarantine = _quarantine_table(frame, dictionary, failed, bad_positions, row_numbers)
     rule_counts = (
         failed.drop_duplicates(["position", "rule", "column"])
         .groupby(["rule", "column"], sort=True).size().rename("n_rows").reset_index()
@@ -208,7 +284,7 @@ def validate_cases(
     report = ValidationReport(
         source=source, n_input=len(frame), n_valid=int(accepted.sum()),
         n_quarantined=int((~accepted).sum()), rule_counts=rule_counts, quarantine=quarantine,
-        extra_columns=extra, dictionary_version=dictionary.version,
+        extra_columns=extra, dictionary_version=dictionary.version, notes=notes,
     )
     return cases, report
 
@@ -242,54 +318,6 @@ _PANDERA_DTYPES = {"string": object, "date": "datetime64[ns]", "integer": "Int64
 
 
 # --------------------------------------------------------------------------------------------
-# Reading and mapping
-# --------------------------------------------------------------------------------------------
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a CSV, Parquet or Excel file as it is (no mapping, no validation).
-
-    Raises :class:`DataValidationError` with the file and the fix when it cannot be read.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise DataValidationError(f"{path}: no such file. Check the path (and SOTERIA_DATA_DIR).")
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        raise DataValidationError(
-            f"{path}: cannot read files of type '{path.suffix}'. Save the extract as CSV, "
-            "Parquet (.parquet) or Excel (.xlsx)."
-        )
-    if path.stat().st_size == 0:
-        raise DataValidationError(f"{path}: the file is empty. Re-run the export.")
-    try:
-        if kind == "parquet":
-            return pd.read_parquet(path)
-        if kind == "excel":
-            return pd.read_excel(path, dtype=object)
-        return _read_csv(path)
-    except DataValidationError:
-        raise
-    except Exception as error:  # pandas/pyarrow give many exception types for a corrupt file
-        raise DataValidationError(
-            f"{path}: could not be read as {kind} ({type(error).__name__}: {error}). Check that "
-            f"the file is a complete {kind} export and that its extension matches its content."
-        ) from None
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    last_error: Exception | None = None
-    for encoding in CSV_ENCODINGS:
-        try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
-        except UnicodeDecodeError as error:
-            last_error = error
-        except pd.errors.EmptyDataError:
-            raise DataValidationError(f"{path}: the file has no header and no rows.") from None
-    raise DataValidationError(
-        f"{path}: text is neither UTF-8 nor Windows-1252 ({last_error}). Save it as UTF-8 CSV."
-    )
-
-
-# --------------------------------------------------------------------------------------------
 # Checks that stop the whole file
 # --------------------------------------------------------------------------------------------
 def _fill_extract_date(frame: pd.DataFrame, extract_date, source: str) -> pd.DataFrame:
@@ -310,32 +338,22 @@ def _fill_extract_date(frame: pd.DataFrame, extract_date, source: str) -> pd.Dat
     return frame
 
 
-def _closest_columns(name: str, present: list[str]) -> list[str]:
-    # Compare word sets as well as spellings, so `date_recorded` is offered for `recorded_date`.
-    def words(text: str) -> str:
-        return " ".join(sorted(re.split(r"[^a-z0-9]+", text.lower())))
-
-    by_words = {words(column): column for column in present}
-    matches = difflib.get_close_matches(words(name), list(by_words), n=3, cutoff=0.6)
-    spelled = difflib.get_close_matches(name, present, n=3, cutoff=0.6)
-    return list(dict.fromkeys([by_words[m] for m in matches] + spelled))[:3]
-
-
-def _check_required_columns(frame: pd.DataFrame, dictionary: DataDictionary, source: str) -> None:
-    present = [str(c) for c in frame.columns]
-    missing = [f.name for f in dictionary.fields if f.required and not f.derived and f.name not in present]
-    if not missing:
-        return
-    hints = []
-    for name in missing:
-        close = _closest_columns(name, present)
-        hint = f"closest columns present: {', '.join(close)}" if close else "no similar column present"
-        hints.append(f"  - {name} ({hint})")
-    extra = "; pass extract_date=... (or --extract-date) if the file has no extract date" if "extract_date" in missing else ""
-    raise DataValidationError(
-        f"{source}: required column(s) missing:\n" + "\n".join(hints) + "\n"
-        "Rename the columns to the dictionary's names (data_dictionaries/README.md) or give a "
-        f"mapping file (mapping=..., --mapping; see synthetic_data/rms_export_mapping.yaml){extra}."
+def _wrong_date_format(source: str, name: str, fmt: str, formats: list[str], example) -> DataValidationError:
+    if formats == [EXCEL_SERIAL]:
+        return DataValidationError(
+            f"{source}: column '{name}': every value is a number such as {example!r}, which is how "
+            f"Excel stores a date (it is {excel_serial_date(example)}) when the cell is not formatted "
+            "as a date. In Excel, format the column as Date (or export the dates as text, "
+            "YYYY-MM-DD) and read the file again."
+        )
+    reads = " and ".join(describe_format(f) for f in formats)
+    choose = (" Both read every value, so check which the export uses (UK systems write the day "
+              "first) and give that one." if len(formats) > 1 else "")
+    return DataValidationError(
+        f"{source}: column '{name}': no value is a date in the format {fmt!r} (first value: "
+        f"{example!r}), but every value reads as {reads}.{choose} Give the file's date format in "
+        f"a mapping file: `date_format: \"{formats[0]}\"` (all date columns) or "
+        f"`date_formats: {{{name}: \"{formats[0]}\"}}` (this column only)."
     )
 
 
@@ -355,40 +373,95 @@ def _empty_failures() -> pd.DataFrame:
     return _failures(np.array([], dtype=np.int64), "", "", [])
 
 
-def _distinct_text(raw: pd.Series, missing_values: tuple[str, ...]):
+_NO_FAILURES = _empty_failures()
+
+
+def _placeholders(tokens: tuple[str, ...]) -> list[str]:
+    """The dictionary's missing-value tokens as written, lower, UPPER and Capitalised."""
+    variants = {v for t in tokens for v in (t, t.lower(), t.upper(), t[:1].upper() + t[1:].lower())}
+    return sorted(variants | {""})
+
+
+def _text_problem(value) -> str | None:
+    """Why a cell's value cannot be right, whatever the field, or None."""
+    if isinstance(value, CellProblem):
+        return value.rule
+    if not isinstance(value, str):
+        return None
+    if "\ufffd" in value:  # a byte the file's encoding could not read
+        return "bad_encoding"
+    if _CONTROL.search(value):
+        return "control_character"
+    if value in _SPREADSHEET_ERRORS:
+        return "spreadsheet_error"
+    return None
+
+
+_SPREADSHEET_ERRORS = frozenset(SPREADSHEET_ERRORS) | {e.lower() for e in SPREADSHEET_ERRORS}
+
+
+def _distinct_text(raw: pd.Series, missing_values: list[str], column: str, source: str):
     """Factorise a column and clean only its distinct values (fast: exports repeat a lot).
 
-    Returns (codes, cleaned distinct values as an object array with NaN for missing, the
-    distinct values as given). Position i of the column is ``cleaned[codes[i]]``; code -1 means
-    the cell was empty (NaN/None).
+    Returns (codes, cleaned distinct values as an object array with NaN for missing and for
+    problems, the distinct values as given, the problem rule of each distinct value or None).
+    Position i of the column is ``cleaned[codes[i]]``; code -1 means the cell was empty.
     """
-    codes, uniques = pd.factorize(raw.astype(object), use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(raw.astype(object), use_na_sentinel=True)
+    except TypeError:  # lists, dicts or arrays in cells: not one value per cell
+        raise DataValidationError(
+            f"{source}: column '{column}' holds lists or records, not one value per cell. "
+            "Flatten it to one value per cell (one row per crime per victim)."
+        ) from None
     uniques = np.asarray(uniques, dtype=object)
     if pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty"):
         trimmed = pc.utf8_trim_whitespace(pa_arrow.array(uniques, type=pa_arrow.string()))
         cleaned = np.asarray(trimmed.to_numpy(zero_copy_only=False), dtype=object)
     else:  # Excel cells hold numbers and dates as well as text
         cleaned = np.array([_code_text(v) for v in uniques], dtype=object)
-    blank = pd.isna(cleaned) | np.isin(cleaned, list(missing_values) + [""])
+    problems = np.array([_text_problem(v) for v in cleaned], dtype=object)
+    blank = pd.isna(cleaned) | np.isin(cleaned, missing_values) | pd.notna(problems)
     cleaned[blank] = np.nan
-    return codes, cleaned, uniques
+    return codes, cleaned, uniques, problems
 
 
-def _clean_free_text(raw: pd.Series, missing_values: tuple[str, ...]) -> pd.Series | None:
-    """Trim a text column and blank its missing-value tokens in Arrow; None if not all text."""
+def _clean_free_text(raw: pd.Series, missing_values: list[str]):
+    """Trim an id column, blank its placeholders and find odd characters, in Arrow.
+
+    Returns (cleaned column, {rule: row positions}, not-missing mask) or None when the column
+    is not all text.
+    Ids are mostly distinct, so this avoids factorising them.
+    """
     values = raw.to_numpy(dtype=object)
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
     arrow = pa_arrow.array(values, type=pa_arrow.string(), from_pandas=True)
     trimmed = pc.utf8_trim_whitespace(arrow)
-    blank = pc.is_in(trimmed, value_set=pa_arrow.array(list(missing_values) + [""]))
+    blank = pc.fill_null(pc.is_in(trimmed, value_set=pa_arrow.array(missing_values + sorted(_SPREADSHEET_ERRORS))), False)
+    odd = pc.fill_null(pc.invert(pc.ascii_is_printable(trimmed)), False)
+    problems: dict[str, np.ndarray] = {}
+    if pc.any(blank).as_py() or pc.any(odd).as_py():
+        suspects = np.flatnonzero(np.logical_or(blank.to_numpy(zero_copy_only=False),
+                                                odd.to_numpy(zero_copy_only=False)))
+        texts = pc.take(trimmed, pa_arrow.array(suspects)).to_pylist()
+        rules = np.array([_text_problem(t) for t in texts], dtype=object)
+        for rule in {r for r in rules if r is not None}:
+            problems[rule] = suspects[rules == rule]
+        if problems:
+            flagged = np.zeros(len(values), dtype=bool)
+            flagged[np.concatenate(list(problems.values()))] = True
+            blank = pc.or_(blank, pa_arrow.array(flagged))
     dirty = pc.any(pc.or_(pc.not_equal(trimmed, arrow), blank)).as_py()
     if not dirty:  # already clean: keep the column as it is, no new string objects
-        return pd.Series(values, index=raw.index, dtype=object).where(pd.notna(values), np.nan)
+        present = arrow.is_valid().to_numpy(zero_copy_only=False)
+        out = values if present.all() else np.where(present, values, np.nan)
+        return pd.Series(out, index=raw.index, dtype=object), problems, present
     cleaned = pc.if_else(blank, pa_arrow.scalar(None, pa_arrow.string()), trimmed)
+    present = cleaned.is_valid().to_numpy(zero_copy_only=False)
     out = cleaned.to_numpy(zero_copy_only=False).astype(object)
-    out[pd.isna(out)] = np.nan
-    return pd.Series(out, index=raw.index, dtype=object)
+    out[~present] = np.nan
+    return pd.Series(out, index=raw.index, dtype=object), problems, present
 
 
 def _spread(codes: np.ndarray, distinct: np.ndarray, fill) -> np.ndarray:
@@ -397,8 +470,54 @@ def _spread(codes: np.ndarray, distinct: np.ndarray, fill) -> np.ndarray:
     return lookup[codes]
 
 
-def _coerce_types(frame, dictionary, mapping, source):
+def _problem_failures(raw: pd.Series, column: str, codes, problems) -> list[pd.DataFrame]:
+    out = []
+    for rule in {p for p in problems if p is not None}:
+        rows = np.flatnonzero(np.isin(codes, np.flatnonzero(problems == rule)))
+        whole_row = rule == "wrong_field_count"
+        out.append(_failures(rows, ROW_COLUMN if whole_row else column, rule, raw.iloc[rows]))
+    return out
+
+
+@dataclass
+class _TypedCases:
+    """Typed columns plus what typing already knows, so the rules need not work it out again.
+
+    ``present`` holds each column's not-missing mask and ``factors`` the (codes, distinct
+    values) of factorised columns: on a million rows, ``notna`` and ``isin`` over object columns
+    cost more than all the rules together.
+    """
+
+    frame: pd.DataFrame
+    present: dict[str, np.ndarray]
+    factors: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def __getitem__(self, name: str) -> pd.Series:
+        return self.frame[name]
+
+    def has(self, name: str) -> np.ndarray:
+        if name not in self.present:
+            self.present[name] = self.frame[name].notna().to_numpy()
+        return self.present[name]
+
+    def isin(self, name: str, values) -> np.ndarray:
+        if name in self.factors:
+            codes, distinct = self.factors[name]
+            return _spread(codes, np.isin(distinct, list(values)), False)
+        return self.frame[name].isin(list(values)).to_numpy()
+
+    def mapped(self, name: str, table: dict, rows: np.ndarray | None = None) -> np.ndarray:
+        """``name`` mapped through ``table`` (NaN where absent), for ``rows`` (a mask) or all."""
+        codes, distinct = self.factors[name]
+        looked_up = np.array([table.get(v, np.nan) if isinstance(v, str) else np.nan
+                              for v in distinct], dtype=object)
+        return _spread(codes if rows is None else codes[rows], looked_up, np.nan)
+
+
+def _coerce_types(frame, dictionary, mapping, source, notes) -> tuple[_TypedCases, list[pd.DataFrame]]:
     columns: dict[str, object] = {}
+    present: dict[str, np.ndarray] = {}
+    factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     failures: list[pd.DataFrame] = []
     date_formats = date_formats_for(mapping, dictionary.date_fields, default=ISO_DATE)
     n = len(frame)
@@ -409,28 +528,33 @@ def _coerce_types(frame, dictionary, mapping, source):
                     pd.NaT if f.type == "date" else (pd.NA if f.type == "integer" else np.nan),
                     index=frame.index, dtype=_PANDERA_DTYPES.get(f.type, object),
                 )
+                present[f.name] = np.zeros(n, dtype=bool)
             continue
         raw = frame[f.name]
         if _already_typed(raw, f.type):
             columns[f.name] = _typed_as_is(raw, f.type)
             continue
+        missing_values = _placeholders(dictionary.missing_values_for(f.name))
         if f.type == "string" and not f.categories:
-            text = _clean_free_text(raw, dictionary.missing_values)
+            text = _clean_free_text(raw, missing_values)
             if text is not None:  # ids: mostly distinct values, cleaned without factorising
-                columns[f.name] = text
+                columns[f.name], problems, present[f.name] = text
+                for rule, rows in problems.items():
+                    failures.append(_failures(rows, f.name, rule, raw.iloc[rows]))
                 continue
-        codes, cleaned, given = _distinct_text(raw, dictionary.missing_values)
+        codes, cleaned, given, problems = _distinct_text(raw, missing_values, f.name, source)
+        failures += _problem_failures(raw, f.name, codes, problems)
+        rule = f"bad_{f.type}"
         if f.type == "date":
-            parsed, bad = _parse_dates(cleaned, date_formats[f.name])
+            parsed, bad = parse_dates(cleaned, date_formats[f.name])
             values = pd.Series(_spread(codes, parsed, np.datetime64("NaT", "ns")), index=frame.index)
-            # Every value unreadable (and enough to tell) means a wrong format, not bad rows.
-            n_bad = int(bad[codes[codes >= 0]].sum())
-            if n_bad >= 3 and n_bad == int(pd.notna(cleaned)[codes[codes >= 0]].sum()):
-                raise DataValidationError(
-                    f"{source}: column '{f.name}': no value could be read as a date in the format "
-                    f"{date_formats[f.name]!r} (first value: {given[bad][0]!r}). Give the file's date "
-                    "format in a mapping file, e.g. `date_format: \"%d/%m/%Y\"` for UK dates."
-                )
+            _check_date_format(f.name, date_formats[f.name], codes, cleaned, given, bad, source, notes)
+            serial = bad & excel_serials(cleaned)
+            if serial.any():
+                row_serial = _spread(codes, serial, False)
+                failures.append(_failures(np.flatnonzero(row_serial), f.name, "excel_serial_date",
+                                          raw[row_serial]))
+                bad = bad & ~serial
         elif f.type == "integer":
             numbers = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").to_numpy(dtype=float)
             bad = (np.isnan(numbers) & pd.notna(cleaned)) | (~np.isnan(numbers) & (numbers != np.round(numbers)))
@@ -444,23 +568,44 @@ def _coerce_types(frame, dictionary, mapping, source):
                              np.where(np.isin(lowered, list(false_values)), False, None)).astype(object)
             truth[pd.isna(cleaned)] = None  # a missing flag is a missing value (reported), not False
             bad = pd.notna(cleaned) & pd.isna(truth)
-            values = pd.Series(_spread(codes, truth, None), index=frame.index, dtype=object)
+            # Flags are kept as bool; a missing one is False here and absent in `present`, which
+            # the required-field rule reads, so it is quarantined, never read as False.
+            present[f.name] = _spread(codes, pd.notna(truth), False)
+            values = pd.Series(_spread(codes, truth == True, False), index=frame.index, dtype=bool)  # noqa: E712
         else:
             if f.name in ("outcome_code", "offence_code"):
                 cleaned = _normalise_home_office_code(cleaned, zero_is_missing=f.name == "outcome_code")
             bad = np.zeros(len(cleaned), dtype=bool)
             values = pd.Series(_spread(codes, cleaned, np.nan), index=frame.index, dtype=object)
+            present[f.name] = _spread(codes, pd.notna(cleaned), False)
+            factors[f.name] = (codes, cleaned)
         if bad.any():
             row_bad = _spread(codes, bad, False)
             positions = np.flatnonzero(row_bad)
-            failures.append(_failures(positions, f.name, f"bad_{f.type}", raw.iloc[positions]))
+            failures.append(_failures(positions, f.name, rule, raw.iloc[positions]))
         columns[f.name] = values
     # concat keeps one block per column: consolidating 38 columns of 1,000,000 rows into a few
     # 2-D blocks costs more than all the checks that follow.
     typed = pd.concat([pd.Series(v, index=frame.index, name=k) if not isinstance(v, pd.Series)
-                       else v.rename(k) for k, v in columns.items()], axis=1, copy=False)
+                       else v.rename(k, copy=False) for k, v in columns.items()], axis=1, copy=False)
     assert len(typed) == n
-    return typed, failures
+    return _TypedCases(typed, present, factors), failures
+
+
+def _check_date_format(name, fmt, codes, cleaned, given, bad, source, notes) -> None:
+    """The wrong-format rule: raise, note another format, or leave the rows to quarantine."""
+    if not bad.any():
+        return
+    used = np.bincount(codes[codes >= 0], minlength=len(cleaned))
+    n_bad = int(used[bad].sum())
+    n_present = int(used[pd.notna(cleaned)].sum())
+    formats = formats_that_read(cleaned[bad])
+    if n_bad >= 3 and n_bad == n_present and formats:
+        raise _wrong_date_format(source, name, fmt, formats, given[bad][0])
+    if formats:
+        notes.append(f"{n_bad:,} unreadable {name} value(s) would all read as "
+                     f"{' or '.join(describe_format(f) for f in formats)}: a second date format "
+                     "in the file? Their rows are quarantined.")
 
 
 def _already_typed(raw: pd.Series, kind: str) -> bool:
@@ -475,33 +620,17 @@ def _already_typed(raw: pd.Series, kind: str) -> bool:
 
 def _typed_as_is(raw: pd.Series, kind: str) -> pd.Series:
     if kind == "date":
-        values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
-        values = values.astype("datetime64[ns]")
-        ticks = values.to_numpy().view("i8")[values.notna().to_numpy()]
-        if (ticks % (86_400 * 10**9)).any():  # times of day present: keep the calendar date
-            values = values.dt.normalize()
-        return values
+        return calendar_dates(raw)
     if kind == "integer":
         return raw.astype("Int64")
     return raw
 
 
-def _parse_dates(cleaned: np.ndarray, fmt: str) -> tuple[np.ndarray, np.ndarray]:
-    is_stamp = np.array([hasattr(v, "year") for v in cleaned], dtype=bool) if len(cleaned) else np.zeros(0, bool)
-    text = pd.Series(np.where(is_stamp, np.nan, cleaned), dtype=object)
-    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-    if is_stamp.any():  # Excel cells that already hold dates
-        parsed = parsed.where(~is_stamp, pd.to_datetime(pd.Series(np.where(is_stamp, cleaned, None)), errors="coerce"))
-    parsed = parsed.astype("datetime64[ns]").dt.normalize()
-    bad = parsed.isna().to_numpy() & pd.notna(cleaned)
-    return parsed.to_numpy(), bad
-
-
 def _code_text(value) -> object:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return np.nan
-    if hasattr(value, "year"):
-        return value  # a date cell: leave for the date parser
+    if isinstance(value, CellProblem) or hasattr(value, "year"):
+        return value  # a problem to report, or a date cell for the date parser
     if isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value).strip()
@@ -519,22 +648,24 @@ def _normalise_home_office_code(cleaned: np.ndarray, *, zero_is_missing: bool) -
 # --------------------------------------------------------------------------------------------
 # Field rules (pandera) and cross-field rules (masks)
 # --------------------------------------------------------------------------------------------
-def _field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.DataFrame]:
+def _field_failures(typed: _TypedCases, dictionary: DataDictionary) -> list[pd.DataFrame]:
     # The same rules as case_schema(), as plain masks: pandera's per-column machinery alone took
     # longer than reading a 1,000,000-row file, and the ingest budget is 3x the bare read.
     out = []
     for f in dictionary.fields:
-        if f.derived or f.name not in typed:
+        if f.derived or f.name not in typed.frame:
             continue
         values = typed[f.name]
-        present = values.notna()
         if f.required:
-            out.append(_mask_failures(~present, f.name, "missing_required", typed))
-        if f.categories:
-            distinct = pd.unique(values[present])
-            unknown = [v for v in distinct if v not in set(f.allowed_values)]
-            if unknown:
-                out.append(_mask_failures(values.isin(unknown), f.name, "unknown_code", typed))
+            out.append(_mask_failures(~typed.has(f.name), f.name, "missing_required", typed))
+        if f.categories and f.name in typed.factors:
+            codes, distinct = typed.factors[f.name]
+            unknown = pd.notna(distinct) & ~np.isin(distinct, list(f.allowed_values))
+            if unknown.any():
+                out.append(_mask_failures(_spread(codes, unknown, False), f.name, "unknown_code", typed))
+        elif f.categories:
+            unknown = typed.has(f.name) & ~values.isin(list(f.allowed_values)).to_numpy()
+            out.append(_mask_failures(unknown, f.name, "unknown_code", typed))
         if f.type == "integer":
             low = values < f.minimum if f.minimum is not None else False
             high = values > f.maximum if f.maximum is not None else False
@@ -544,23 +675,31 @@ def _field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.
     return [frame for frame in out if len(frame)]
 
 
-def _mask_failures(mask: pd.Series, column: str, rule: str, typed: pd.DataFrame) -> pd.DataFrame:
-    positions = np.flatnonzero(mask.fillna(False).to_numpy())
-    values = typed[column].iloc[positions] if column in typed.columns else [""] * len(positions)
+def _mask_failures(mask, column: str, rule: str, typed: _TypedCases) -> pd.DataFrame:
+    if isinstance(mask, pd.Series):
+        mask = mask.fillna(False).to_numpy(dtype=bool)
+    positions = np.flatnonzero(mask)
+    if len(positions) == 0:  # the usual case: skip building a frame (most rules pass)
+        return _NO_FAILURES
+    values = typed[column].iloc[positions] if column in typed.frame else [""] * len(positions)
     return _failures(positions, column, rule, values)
 
 
 def _drop_consequential(failed: pd.DataFrame) -> pd.DataFrame:
     # A value that could not be read is then missing: report it once, as unreadable.
-    unreadable = failed.loc[failed["rule"].str.startswith("bad_"), ["position", "column"]]
+    unreadable = failed.loc[failed["rule"].str.startswith("bad_") | failed["rule"].isin(VALUE_RULES),
+                            ["position", "column"]]
     if unreadable.empty:
         return failed
     keys = pd.MultiIndex.from_frame(unreadable)
-    echo = (failed["rule"] == "missing_required") & pd.MultiIndex.from_frame(failed[["position", "column"]]).isin(keys)
+    whole_rows = unreadable.loc[unreadable["column"] == ROW_COLUMN, "position"]
+    echo = (failed["rule"] == "missing_required") & (
+        pd.MultiIndex.from_frame(failed[["position", "column"]]).isin(keys)
+        | failed["position"].isin(whole_rows))
     return failed.loc[~echo].reset_index(drop=True)
 
 
-def _cross_field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> list[pd.DataFrame]:
+def _cross_field_failures(typed: _TypedCases, dictionary: DataDictionary) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
     for earlier, later in dictionary.rule("date_order")["pairs"]:
         out.append(_mask_failures(typed[later] < typed[earlier], later, "date_order", typed))
@@ -569,24 +708,24 @@ def _cross_field_failures(typed: pd.DataFrame, dictionary: DataDictionary) -> li
         if name != "extract_date":
             out.append(_mask_failures(typed[name] > extract, name, "date_after_extract", typed))
 
-    outcome = typed["outcome_code"]
-    has_outcome = outcome.notna()
-    out.append(_mask_failures(has_outcome & typed["outcome_date"].isna(), "outcome_date", "outcome_needs_date", typed))
-    out.append(_mask_failures(~has_outcome & typed["outcome_date"].notna(), "outcome_date", "outcome_needs_date", typed))
-    identified = typed["suspect_identified_date"].notna()
-    out.append(_mask_failures(outcome.isin(NO_SUSPECT_OUTCOMES) & identified, "outcome_code", "outcome_suspect_consistency", typed))
-    out.append(_mask_failures(outcome.isin(SUSPECT_OUTCOMES) & ~identified, "outcome_code", "outcome_suspect_consistency", typed))
-    out.append(_mask_failures(outcome.isin(CHARGE_OUTCOMES) & typed["charge_date"].isna(), "charge_date", "charge_needs_charge_date", typed))
+    has = typed.has
+    has_outcome = has("outcome_code")
+    out.append(_mask_failures(has_outcome & ~has("outcome_date"), "outcome_date", "outcome_needs_date", typed))
+    out.append(_mask_failures(~has_outcome & has("outcome_date"), "outcome_date", "outcome_needs_date", typed))
+    identified = has("suspect_identified_date")
+    out.append(_mask_failures(typed.isin("outcome_code", NO_SUSPECT_OUTCOMES) & identified, "outcome_code", "outcome_suspect_consistency", typed))
+    out.append(_mask_failures(typed.isin("outcome_code", SUSPECT_OUTCOMES) & ~identified, "outcome_code", "outcome_suspect_consistency", typed))
+    out.append(_mask_failures(typed.isin("outcome_code", CHARGE_OUTCOMES) & ~has("charge_date"), "charge_date", "charge_needs_charge_date", typed))
     invalid = dictionary.outcome_codes.loc[~dictionary.outcome_codes["valid_for_rasso"], "code"]
-    out.append(_mask_failures(outcome.isin(invalid), "outcome_code", "outcome_not_rasso", typed))
-    out.append(_mask_failures(identified & typed["suspect_id"].isna(), "suspect_id", "suspect_needs_id", typed))
+    out.append(_mask_failures(typed.isin("outcome_code", invalid), "outcome_code", "outcome_not_rasso", typed))
+    out.append(_mask_failures(identified & ~has("suspect_id"), "suspect_id", "suspect_needs_id", typed))
     for stage in SUSPECT_STAGES:
-        out.append(_mask_failures(typed[stage].notna() & ~identified, stage, "stage_needs_suspect", typed))
-    out.append(_mask_failures(typed["cps_decision_date"].notna() & typed["file_to_cps_date"].isna(), "cps_decision_date", "decision_needs_file", typed))
-    out.append(_mask_failures(typed["cps_decision_date"].notna() != typed["cps_decision"].notna(), "cps_decision", "decision_needs_file", typed))
-    out.append(_mask_failures(typed["court_outcome"].notna() & typed["charge_date"].isna(), "court_outcome", "court_needs_charge", typed))
-    out.append(_mask_failures(typed["court_outcome"].notna() != typed["court_outcome_date"].notna(), "court_outcome_date", "court_needs_charge", typed))
-    out.append(_mask_failures(typed["device_returned_date"].notna() & typed["device_requested_date"].isna(), "device_returned_date", "device_return_needs_request", typed))
+        out.append(_mask_failures(has(stage) & ~identified, stage, "stage_needs_suspect", typed))
+    out.append(_mask_failures(has("cps_decision_date") & ~has("file_to_cps_date"), "cps_decision_date", "decision_needs_file", typed))
+    out.append(_mask_failures(has("cps_decision_date") != has("cps_decision"), "cps_decision", "decision_needs_file", typed))
+    out.append(_mask_failures(has("court_outcome") & ~has("charge_date"), "court_outcome", "court_needs_charge", typed))
+    out.append(_mask_failures(has("court_outcome") != has("court_outcome_date"), "court_outcome_date", "court_needs_charge", typed))
+    out.append(_mask_failures(has("device_returned_date") & ~has("device_requested_date"), "device_returned_date", "device_return_needs_request", typed))
     return [f for f in out if len(f)]
 
 
@@ -612,22 +751,47 @@ def _duplicate_failures(typed: pd.DataFrame) -> list[pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # Derived fields and the quarantine table
 # --------------------------------------------------------------------------------------------
-def _derive(cases: pd.DataFrame, dictionary: DataDictionary) -> pd.DataFrame:
+def _derive(typed: _TypedCases, accepted: np.ndarray, dictionary: DataDictionary) -> pd.DataFrame:
+    everything = bool(accepted.all())
+    cases = typed.frame if everything else typed.frame.loc[accepted].reset_index(drop=True)
+    rows = None if everything else accepted
+    for name, table in (("offence_group", dictionary.offence_group_map),
+                        ("outcome_group", dictionary.outcome_group_map)):
+        source = name.replace("_group", "_code")
+        if source in typed.factors:  # map the distinct codes, not every row
+            groups = typed.mapped(source, table, rows)
+        else:
+            groups = cases[source].map(table).to_numpy(dtype=object)
+        if name == "outcome_group":
+            groups[pd.isna(groups)] = "open"  # no outcome code: the case is open
+        cases[name] = pd.Series(groups, index=cases.index, dtype=object)
     for name in dictionary.fields_of_type("boolean"):
-        cases[name] = cases[name].astype(bool)
-    cases["offence_group"] = cases["offence_code"].map(dictionary.offence_group_map)
-    cases["outcome_group"] = cases["outcome_code"].map(dictionary.outcome_group_map).fillna("open")
+        if cases[name].dtype != bool:
+            cases[name] = cases[name].astype(bool)
     return cases[dictionary.field_names]
 
 
-def _quarantine_table(frame, dictionary, failed, bad_positions, header_rows) -> pd.DataFrame:
+def _quarantine_table(frame, dictionary, failed, bad_positions, row_numbers) -> pd.DataFrame:
     columns = [c for c in dictionary.field_names if c in frame.columns]
     rows = frame.iloc[bad_positions][columns].copy()
+    for column in columns:
+        if rows[column].dtype == object:
+            rows[column] = rows[column].map(_visible, na_action="ignore")
     reasons = (
         failed.drop_duplicates(["position", "rule", "column"])
-        .assign(reason=lambda f: f["rule"] + "(" + f["column"] + ")")
+        .assign(reason=lambda f: f["rule"].where(f["column"] == ROW_COLUMN,
+                                                 f["rule"] + "(" + f["column"] + ")"))
         .groupby("position")["reason"].agg("; ".join)
     )
     rows.insert(0, "reasons", reasons.reindex(bad_positions).to_numpy())
-    rows.insert(0, "source_row", bad_positions + header_rows + (1 if header_rows else 0))
+    rows.insert(0, "source_row", np.asarray(row_numbers)[bad_positions])
     return rows.reset_index(drop=True)
+
+
+def _visible(value):
+    """A quarantined cell as text a person can read: control characters as \\xNN escapes."""
+    if isinstance(value, CellProblem):
+        value = str(value)
+    if isinstance(value, str) and _CONTROL.search(value):
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value

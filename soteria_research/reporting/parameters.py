@@ -206,3 +206,30 @@ class ReportParameters:
     def as_dict(self) -> dict[str, object]:
         """The typed fields as a dict (dates and paths kept as Python objects)."""
         return asdict(self)
+
+
+def check_forces_have_cases(codes: list[str], present: set[str] | None, data: object) -> None:
+    """Refuse force codes with no cases in the data, before any notebook runs.
+
+    ``present`` is the set of force codes in the data (``None`` when it could not be read
+    cheaply: the run's own validation then reports the file). The national overview always
+    has cases when any force does.
+
+    Examples
+    --------
+    >>> check_forces_have_cases(["durham", "wiltshire"], {"durham", "cumbria"}, "cases.csv")
+    Traceback (most recent call last):
+    ...
+    soteria_research.errors.ParameterError: forces: wiltshire has no cases in cases.csv (forces with cases: cumbria, durham). A report on no cases cannot be built: choose forces from that list, or 'all'.
+    """
+    if present is None:
+        return
+    absent = [code for code in codes if code != NATIONAL and code not in present]
+    if not absent:
+        return
+    have = ", ".join(sorted(present)) or "none"
+    raise ParameterError(
+        f"forces: {', '.join(absent)} {'has' if len(absent) == 1 else 'have'} no cases in {data} "
+        f"(forces with cases: {have}). A report on no cases cannot be built: choose forces from "
+        "that list, or 'all'."
+    )
