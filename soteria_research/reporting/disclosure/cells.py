@@ -171,6 +171,8 @@ class CellBuilder:
         while queue:
             cell = queue.pop()
             quantity = self.identities[cell]
+            if any(dimension == "not" for dimension, _ in quantity):
+                continue  # a complement's only relation is its share's (the rest is implied)
             for dimension, value in quantity:
                 categories = self.categories.get(dimension)
                 if categories is None or value not in categories:

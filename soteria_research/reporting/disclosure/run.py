@@ -23,7 +23,7 @@ from .models import protect_model
 from .profiles import INTERNAL_LABEL, DisclosureProfile, get_profile
 from .records import OutputRecord, ProtectedTable, appendix, caption, json_default, write_log
 from .rounding import publish_counts, publish_rate
-from .spec import Rate, TableSpec, describe
+from .spec import Rate, TableSpec, canonical, describe
 from .suppression import suppress
 
 __all__ = ["RunProtection", "protect_table"]
@@ -74,6 +74,7 @@ class RunProtection:
     def __init__(self, profile: str | DisclosureProfile | None = None) -> None:
         self.profile = get_profile(profile)
         self._entries: dict[tuple[str, str], _Entry] = {}
+        self._dimensions: dict[str, tuple[str, ...]] = {}
         self._protected: dict[tuple[str, str], ProtectedTable] = {}
         self._view: dict | None = None
         self.system = None
@@ -101,6 +102,13 @@ class RunProtection:
         spec.check(frame, f"{report}/{name}")
         self._add(_Entry(report, name, "table", spec.complete(frame), spec))
 
+    def declare_dimension(self, dimension: str, categories) -> None:
+        """A dimension's complete category list when no table has it as a key (``force``: each
+        force report holds it as a predicate, and national figures add up over it)."""
+        if self.solved:
+            raise DisclosureError("declare_dimension() after solve(): declare it first.")
+        self._dimensions[dimension] = tuple(canonical(c) for c in categories)
+
     def register_curve(self, report: str, name: str, curve: pd.DataFrame, **options) -> None:
         """Register a survival or incidence curve (coarsened by :func:`protect_curve`)."""
         self._add(_Entry(report, name, "curve", curve, options=options))
@@ -120,6 +128,8 @@ class RunProtection:
         if profile is not None:
             self.profile = get_profile(profile)
         builder = CellBuilder()
+        for dimension, categories in self._dimensions.items():
+            builder.declare_categories(dimension, categories, "declare_dimension")
         tables = [e for e in self._entries.values() if e.kind == "table"]
         for entry in tables:
             self._cells(builder, entry)
@@ -346,8 +356,6 @@ class RunProtection:
 
 
 def _canon(value) -> str:
-    from .spec import canonical
-
     return canonical(value)
 
 

@@ -301,7 +301,8 @@ class TableSpec:
                 raise ParameterError(
                     f"table {name!r}: key {key!r} holds {stray}, not in its declared complete "
                     f"category list {list(values)}.")
-        if len(frame) and frame.duplicated(list(self.keys)).any():
+        duplicated = frame.duplicated(list(self.keys)).any() if self.keys else len(frame) > 1
+        if duplicated:
             raise ParameterError(f"table {name!r}: more than one row per key {list(self.keys)}.")
         for column in self.counts:
             values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
