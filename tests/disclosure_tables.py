@@ -110,3 +110,56 @@ def _sum_over_forces(frames: list[pd.DataFrame], name: str) -> pd.DataFrame:
             "headline": ["measure"]}[name]
     total = pd.concat(frames).groupby(keys, sort=False).sum(numeric_only=True).reset_index()
     return total
+
+
+def greedy_hidden(data: dict, profile: str) -> dict[str, tuple[int, int]]:
+    """The previous greedy engine (``legacy.protect_linked``) on the same force × category
+    tables: {table: (count cells hidden, count cells)} and the forces losing a headline."""
+    from soteria_research.reporting.disclosure.legacy import protect_linked
+    from soteria_research.reporting.national import share_of as legacy_share_of
+
+    def stack(name):
+        return pd.concat([t[name].assign(force=f) for f, t in data.items()], ignore_index=True)
+
+    headline = with_rates(stack("headline"), "count", "n")
+    cohorts = with_rates(stack("cohorts"), "n", "n_cohort")
+    recorded = stack("recorded")
+    tables = {
+        "outcome_mix": (stack("outcome_mix")[["force", "outcome_group", "n"]], {}),
+        "recorded": (recorded[["force", "n"]], {"counts": ["n"]}),
+        "headline": (headline[["force", "measure", "count", "n", "estimate", "ci_low",
+                               "ci_high"]],
+                     {"by": ["measure"], "counts": ["count", "n"],
+                      "rates": legacy_share_of("count", "n")}),
+        "cohorts": (cohorts[["force", "cohort", "outcome", "n", "n_cohort", "estimate",
+                             "ci_low", "ci_high"]],
+                    {"counts": ["n", "n_cohort"], "rates": legacy_share_of("n", "n_cohort")}),
+    }
+    linked = protect_linked(tables, profile=profile)
+    result = {}
+    for name, (frame, options) in tables.items():
+        counts = options.get("counts", ["n"])
+        mask = linked.table(name).mask[counts].to_numpy()
+        result[name] = (int(mask.sum()), int(mask.size))
+    head = linked.table("headline")
+    lost = set(head.frame.loc[head.mask[["count", "n"]].any(axis=1), "force"])
+    rec = linked.table("recorded")
+    lost |= set(rec.frame.loc[rec.mask["n"], "force"])
+    result["forces_losing_headline"] = sorted(lost)
+    return result
+
+
+def engine_hidden(run: RunProtection, forces) -> dict:
+    """The same summary for a solved run (force reports' tables only, as the greedy pass)."""
+    result: dict = {}
+    lost = set()
+    for force in forces:
+        for name in ("outcome_mix", "recorded", "headline", "cohorts"):
+            protected = run.table(force, name)
+            mask = protected.mask[list(protected.counts)].to_numpy()
+            hidden, size = result.get(name, (0, 0))
+            result[name] = (hidden + int(mask.sum()), size + int(mask.size))
+            if name in ("headline", "recorded") and mask.any():
+                lost.add(force)
+    result["forces_losing_headline"] = sorted(lost)
+    return result
