@@ -147,7 +147,8 @@ def attack(source, *, integer: bool = True, targets: str = "hidden",
         rows += bounds
     pinned = np.flatnonzero(wanted & ~unknown)
     rows += [(int(c), lower[c], upper[c], "known") for c in pinned]
-    frame = pd.DataFrame(rows, columns=["cell", "low", "high", "method"]).sort_values("cell")
+    frame = pd.DataFrame(rows, columns=["cell", "low", "high", "method"]).astype(
+        {"cell": int, "low": float, "high": float}).sort_values("cell")
     cells = frame["cell"].to_numpy(dtype=int)
     frame.insert(1, "identity", [" & ".join(f"{d}={v}" for d, v in view["cells"][c]["identity"])
                                  for c in cells])
