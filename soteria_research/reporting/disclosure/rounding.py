@@ -54,8 +54,9 @@ def publish_counts(values: np.ndarray, hidden: np.ndarray,
     ...                get_profile("publication")).tolist()
     [nan, 10.0, 0.0]
     """
-    published = round_to_base(np.asarray(values, dtype=float), profile.round_base) \
-        if profile.suppress else np.asarray(values, dtype=float).copy()
+    published = np.array(values, dtype=float)  # a copy: the run's true values stay intact
+    if profile.suppress:
+        published = round_to_base(published, profile.round_base)
     published[np.asarray(hidden, dtype=bool)] = np.nan
     return published
 

@@ -301,6 +301,8 @@ def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_nee
             time_limit) -> np.ndarray | None:
     """The cheapest pattern meeting the covering rows and every cut so far (a MILP)."""
     n_var = len(cost)
+    if n_var == 0:
+        return np.zeros(0, dtype=bool)
     blocks, lows = [covering], [np.full(covering.shape[0], -np.inf)]
     highs = [np.zeros(covering.shape[0])]
     # covering rows are x_i - sum(others) <= 0 (latent cells were dropped with their rows)
