@@ -137,7 +137,7 @@ def greedy_hidden(data: dict, profile: str) -> dict[str, tuple[int, int]]:
     }
     linked = protect_linked(tables, profile=profile)
     result = {}
-    for name, (frame, options) in tables.items():
+    for name, (_frame, options) in tables.items():
         counts = options.get("counts", ["n"])
         mask = linked.table(name).mask[counts].to_numpy()
         result[name] = (int(mask.sum()), int(mask.size))
