@@ -1,4 +1,12 @@
-"""Statistical disclosure control: every table, curve, model and figure passes through here.
+"""LEGACY (to be deleted once the reports register their tables with ``RunProtection``).
+
+The previous engine: ``protect`` guesses counts, keys and rates from column names and
+hides cells greedily; ``protect_linked``/``LinkedProtection`` protect force × category tables
+once per run; ``DisclosureControl`` is what the report notebooks call today. Kept only so the
+current callers (``reporting/national.py``, the notebooks) keep working and the benchmark can
+compare the new optimisation with the old greedy pass. New code uses ``TableSpec`` and
+``RunProtection`` (see the package docstring).
+Statistical disclosure control: every table, curve, model and figure passes through here.
 
 Suppression (primary and secondary), rounding, survival and model rules, linked tables, and the log.
 
@@ -88,13 +96,11 @@ without ``force`` and shows the whole pattern. Tables that are not linked are pr
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -103,8 +109,23 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ..errors import DisclosureError, ParameterError
-from ..settings import DISCLOSURE_PROFILES
+from ...errors import DisclosureError, ParameterError
+from .curves import protect_curve
+from .models import protect_model
+from .profiles import (
+    INTERNAL_LABEL,
+    MARKER,
+    PROFILES,
+    DisclosureProfile,
+    get_profile,
+    round_to_base,
+)
+from .records import OutputRecord, ProtectedTable
+from .records import appendix as _appendix
+from .records import caption as _caption
+from .records import json_default as _json_default
+from .records import summary as _summary
+from .records import write_log as _write_log
 
 __all__ = [
     "MARKER",
@@ -120,148 +141,9 @@ __all__ = [
     "protect_linked",
     "protect_model",
     "round_to_base",
-    "scan_for_disclosive_counts",
 ]
 
-#: What a reader sees in a suppressed cell: ONS's "[c]" (confidential).
-MARKER = "[c]"
-INTERNAL_LABEL = "INTERNAL – not for release"
 TOTAL_WORDS = frozenset({"total", "all", "overall"})
-
-
-@dataclass(frozen=True)
-class DisclosureProfile:
-    """A risk appetite: the thresholds and rules applied to every output.
-
-    Examples
-    --------
-    >>> get_profile("publication").threshold
-    10
-    """
-
-    name: str
-    threshold: int
-    zeros_disclosive: bool
-    round_base: int | None
-    survival_threshold: int
-    min_dof: int
-    suppress: bool = True
-    label: str | None = None
-
-    def is_disclosive(self, values: np.ndarray) -> np.ndarray:
-        """True for counts that primary suppression hides (small, or zero when zeros count)."""
-        values = np.asarray(values, dtype=float)
-        small = (values > 0) & (values < self.threshold)
-        if self.zeros_disclosive:
-            small |= values == 0
-        return small & self.suppress
-
-
-PROFILES: dict[str, DisclosureProfile] = {
-    "publication": DisclosureProfile("publication", 10, True, 5, 10, 10),
-    "partner": DisclosureProfile("partner", 10, False, None, 10, 10),
-    "internal": DisclosureProfile("internal", 0, False, None, 0, 0, suppress=False,
-                                  label=INTERNAL_LABEL),
-}
-
-
-def get_profile(profile: str | DisclosureProfile | None = None) -> DisclosureProfile:
-    """The named profile, or the one ``SOTERIA_DISCLOSURE`` selects when ``profile`` is None.
-
-    Examples
-    --------
-    >>> get_profile("partner").round_base is None
-    True
-    """
-    if isinstance(profile, DisclosureProfile):
-        return profile
-    if profile is None:
-        from ..settings import get_settings
-
-        profile = get_settings().disclosure
-    if profile not in PROFILES:
-        raise ParameterError(
-            f"disclosure profile {profile!r} is unknown; use one of {', '.join(DISCLOSURE_PROFILES)} "
-            "(parameter `profile=` or the SOTERIA_DISCLOSURE environment variable)."
-        )
-    return PROFILES[profile]
-
-
-def round_to_base(values, base: int | None):
-    """Round counts to the nearest multiple of ``base`` (halves up); NaN stays NaN.
-
-    Examples
-    --------
-    >>> round_to_base(np.array([10, 12, 13, 17.5]), 5).tolist()
-    [10.0, 10.0, 15.0, 20.0]
-    """
-    values = np.asarray(values, dtype=float)
-    if not base:
-        return values
-    return np.floor(values / base + 0.5) * base
-
-
-@dataclass
-class OutputRecord:
-    """What disclosure control did to one output: the entry written to ``disclosure.json``."""
-
-    name: str
-    kind: str
-    profile: str
-    rules: list[str] = field(default_factory=list)
-    n_cells: int = 0
-    primary_suppressed: int = 0
-    secondary_suppressed: int = 0
-    derived_suppressed: int = 0
-    rounded: int = 0
-    rows_dropped: int = 0
-    status: str = "pass"
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def suppressed(self) -> int:
-        return self.primary_suppressed + self.secondary_suppressed
-
-    def to_dict(self) -> dict:
-        # a shallow copy (asdict deep-copies, and this runs for every output of a report)
-        return {**vars(self), "rules": list(self.rules), "notes": list(self.notes),
-                "cells_suppressed": self.suppressed}
-
-
-@dataclass
-class ProtectedTable:
-    """A protected output: numeric ``frame`` (NaN where suppressed), ``mask`` and ``record``.
-
-    ``mask`` has the frame's shape; True marks a cell hidden by disclosure control.
-    """
-
-    frame: pd.DataFrame
-    mask: pd.DataFrame
-    record: OutputRecord
-    primary: pd.DataFrame | None = None
-
-    def display(self, marker: str = MARKER) -> pd.DataFrame:
-        """The frame with ``marker`` ("[c]") in suppressed cells and whole numbers as integers."""
-        columns = {}
-        hidden_any = self.mask.to_numpy().any(axis=0)
-        for position, (column, values) in enumerate(self.frame.items()):
-            whole = values.dtype.kind == "f" and _is_count_like(values)
-            if not hidden_any[position] and not whole:
-                columns[column] = values.array
-                continue
-            if whole or (values.dtype.kind in "iu" and _is_count_like(values)):
-                values = values.astype("Int64")
-            values = values.to_numpy(dtype=object, copy=True)
-            values[pd.isna(values)] = np.nan
-            values[self.mask.iloc[:, position].to_numpy()] = marker
-            columns[column] = values
-        shown = pd.DataFrame(columns, index=self.frame.index)
-        shown.attrs = dict(self.frame.attrs)
-        return shown
-
-    def __iter__(self):
-        # Lets callers write ``frame, record = protect(...)``.
-        return iter((self.frame, self.record))
 
 
 # -- recognising columns --------------------------------------------------------------------
@@ -963,235 +845,6 @@ def _finish(frame, mask, record, index_names, masked: bool = False) -> Protected
     return ProtectedTable(frame, mask, record)
 
 
-# -- survival and incidence curves ----------------------------------------------------------
-
-_CURVE_ESTIMATES = ("cif", "estimate", "survival", "surv", "km", "cumulative_incidence")
-
-
-def _curve_steps(events: np.ndarray, threshold: int) -> np.ndarray:
-    """Rows where a published step ends: each rests on at least ``threshold`` events.
-
-    Steps are found with ``searchsorted`` on cumulative events, so the loop runs once per
-    published step (a few dozen), not once per row.
-    """
-    cumulative = np.cumsum(events)
-    keep = [0] if cumulative[0] == 0 else []  # a leading row with no events is the start
-    target = threshold
-    while True:
-        position = int(np.searchsorted(cumulative, target, side="left"))
-        if position >= len(cumulative):
-            return np.asarray(keep, dtype=int)
-        keep.append(position)
-        target = cumulative[position] + threshold
-
-
-def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
-                         estimates: Iterable[str] | None) -> bool:
-    """Whether an events column counts events up to each time rather than at each time.
-
-    Cumulative counts never fall; and where they stay flat the curve cannot move (no new
-    event). A per-time column of ones (no tied times) never falls either, but its curve moves
-    at every row, which tells the two apart. When in doubt, cumulative: the safe reading.
-    """
-    values = frame[events].to_numpy(dtype=float)
-    names = list(estimates or []) or [c for c in _CURVE_ESTIMATES if c in frame]
-    curve = frame[names[0]].to_numpy(dtype=float) if names else None
-    for rows in groups.values():
-        steps = np.diff(values[rows])
-        if np.any(steps < 0):
-            return False
-        if curve is not None and np.any((steps == 0) & (np.diff(curve[rows]) != 0)):
-            return False
-    return True
-
-
-def protect_curve(
-    curve: pd.DataFrame,
-    *,
-    name: str = "curve",
-    time: str = "time",
-    at_risk: str = "n_at_risk",
-    events: str | bool | None = None,
-    cumulative_events: bool | None = None,
-    estimates: Iterable[str] | None = None,
-    by: Iterable[str] | None = None,
-    profile: str | DisclosureProfile | None = None,
-) -> ProtectedTable:
-    """Coarsen a survival or cumulative-incidence curve so that it rests on enough events.
-
-    Each curve (one per ``by`` group, e.g. group × outcome) is cut before the first time with
-    fewer than the survival threshold at risk, and only the steps at which at least the
-    threshold of events has accumulated since the last shown step are kept (the estimate there
-    is the true one; the steps in between are merged). Without an events column the fall in the
-    number at risk (events plus censorings) is used instead, as ACRO's ``surv_func`` does.
-    ``n_at_risk`` and the events shown are rounded under ``publication``.
-
-    Parameters
-    ----------
-    curve : DataFrame
-        Tidy: ``group…, outcome, time, cif, ci_low, ci_high, n_at_risk`` (and ``n_events``).
-    time, at_risk, events : str
-        Column names (``events`` default: ``n_events`` or ``events`` when present; ``False``
-        for none, which applies ACRO's rule on the fall in the number at risk).
-    cumulative_events : bool, optional
-        Whether ``events`` counts events up to each time (as ``cumulative_incidence`` reports)
-        rather than at each time. Default: cumulative when it never decreases within a curve,
-        the safe reading when both are possible.
-    estimates : list of str, optional
-        Columns of the curve (default: every non-count numeric column but time).
-    by : list of str, optional
-        Columns identifying separate curves (default: the non-numeric columns).
-
-    Examples
-    --------
-    >>> curve = pd.DataFrame({"time": np.arange(1, 41), "n_at_risk": np.arange(100, 60, -1),
-    ...                       "n_events": 1, "survival": np.linspace(0.99, 0.6, 40)})
-    >>> protect_curve(curve, profile="publication").frame["time"].tolist()
-    [10, 20, 30, 40]
-    """
-    profile = get_profile(profile)
-    frame = curve.reset_index(drop=True).copy()
-    record = OutputRecord(name=name, kind="curve", profile=profile.name, n_cells=len(frame))
-    if events is None:
-        events = next((c for c in ("n_events", "events") if c in frame), None)
-    events = events or None
-    for column in [time, at_risk] + ([events] if events else []):
-        if column not in frame:
-            raise ParameterError(f"protect_curve({name!r}): no column {column!r} in the curve "
-                                 f"(columns: {list(frame.columns)}); name it with "
-                                 f"time=, at_risk=, events=.")
-    by = list(by) if by is not None else [
-        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    if not profile.suppress:
-        record.rules = _rules_applied(profile, "curve")
-        record.status = "internal"
-        return _finish(frame, mask, record, None)
-    threshold = profile.survival_threshold
-    record.rules = [f"curve cut where fewer than {threshold} remain at risk",
-                    f"each step rests on at least {threshold} "
-                    + ("events" if events else "exits (events or censorings: no events column)")]
-    if profile.round_base:
-        record.rules.append(f"numbers at risk and events rounded to base {profile.round_base}")
-    frame = frame.sort_values(by + [time], kind="stable").reset_index(drop=True)
-    groups = frame.groupby(by, sort=False).indices if by else {(): np.arange(len(frame))}
-    if events and cumulative_events is None:
-        cumulative_events = _reads_as_cumulative(frame, events, groups, estimates)
-    if events and cumulative_events:
-        record.notes.append(f"{events!r} read as cumulative events up to each time")
-    kept_rows, shown_events = [], []
-    for rows in groups.values():
-        rows = np.asarray(rows)
-        n_at_risk = frame[at_risk].to_numpy(dtype=float)[rows]
-        enough = n_at_risk >= threshold
-        cut = int(np.argmin(enough)) if not enough.all() else len(rows)
-        rows, n_at_risk = rows[:cut], n_at_risk[:cut]
-        if len(rows) == 0:
-            continue
-        if events and cumulative_events:
-            step_events = np.diff(np.append(0.0, np.nan_to_num(
-                frame[events].to_numpy(dtype=float)[rows])))
-        elif events:
-            step_events = frame[events].to_numpy(dtype=float)[rows]
-        else:
-            step_events = np.append(0.0, -np.diff(n_at_risk))
-        steps = _curve_steps(np.nan_to_num(step_events), threshold)
-        cumulative = np.cumsum(np.nan_to_num(step_events))
-        kept_rows.append(rows[steps])
-        shown_events.append(np.diff(np.append(0.0, cumulative[steps])))
-    kept = np.concatenate(kept_rows) if kept_rows else np.array([], dtype=int)
-    record.rows_dropped = len(frame) - len(kept)
-    out = frame.iloc[kept].copy()
-    if events and not cumulative_events:
-        out[events] = np.concatenate(shown_events) if shown_events else []
-    if profile.round_base:
-        rounded = [at_risk] + ([events] if events else [])
-        out[rounded] = round_to_base(out[rounded].to_numpy(dtype=float), profile.round_base)
-        record.rounded = int(out[rounded].notna().to_numpy().sum())
-    out = out.reset_index(drop=True)
-    record.status = "withheld" if out.empty else ("coarsened" if record.rows_dropped else "pass")
-    if out.empty:
-        record.notes.append(f"fewer than {threshold} events or at risk: nothing can be shown")
-    return _finish(out, pd.DataFrame(False, index=out.index, columns=out.columns), record, None)
-
-
-# -- model outputs --------------------------------------------------------------------------
-
-def protect_model(
-    model: pd.DataFrame,
-    *,
-    name: str = "model",
-    df_resid: float | None = None,
-    n: str | None = None,
-    on_refuse: str = "withhold",
-    profile: str | DisclosureProfile | None = None,
-) -> ProtectedTable:
-    """Check a tidy model output (hazard or odds ratios with ``n`` per term).
-
-    Terms for categories with fewer cases than the threshold have their estimates, intervals
-    and counts hidden and a ``disclosure`` note; a model with fewer residual degrees of freedom
-    than the profile's minimum is withheld (or, with ``on_refuse="raise"``, refused with a
-    :class:`DisclosureError`). ``df_resid`` may also come from ``model.attrs["df_resid"]`` or a
-    ``df_resid`` column.
-
-    Examples
-    --------
-    >>> terms = pd.DataFrame({"term": ["relationship[stranger]", "relationship[partner]"],
-    ...                       "estimate": [1.8, 0.7], "n": [6, 240]})
-    >>> protect_model(terms, df_resid=500, profile="publication").display()["estimate"].tolist()
-    ['[c]', 0.7]
-    """
-    profile = get_profile(profile)
-    frame = model.reset_index() if not isinstance(model.index, pd.RangeIndex) else model.copy()
-    frame.columns = [str(c) for c in frame.columns]
-    record = OutputRecord(name=name, kind="model", profile=profile.name, n_cells=len(frame))
-    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    if not profile.suppress:
-        record.rules, record.status = _rules_applied(profile, "model"), "internal"
-        return _finish(frame, mask, record, None)
-    if df_resid is None:
-        df_resid = model.attrs.get("df_resid")
-    if df_resid is None and "df_resid" in frame:
-        df_resid = float(frame["df_resid"].min())
-    record.rules = [f"residual degrees of freedom at least {profile.min_dof}",
-                    f"terms resting on fewer than {profile.threshold} cases hidden"]
-    if df_resid is None:
-        record.notes.append("residual degrees of freedom not given: not checked")
-    elif df_resid < profile.min_dof:
-        message = (f"model {name!r} has {df_resid:g} residual degrees of freedom, fewer than "
-                   f"the {profile.min_dof} the {profile.name} profile needs: it is withheld. "
-                   "Use fewer covariates or more cases.")
-        if on_refuse == "raise":
-            raise DisclosureError(message)
-        record.status = "withheld"
-        record.notes.append(message)
-        return _finish(frame.iloc[0:0], mask.iloc[0:0], record, None)
-    count_columns = [c for c in ([n] if n else ["n", "n_cases", "cases", "n_events", "events"])
-                     if c in frame]
-    if not count_columns:
-        record.notes.append("no per-term counts (n): small categories not checked")
-        return _finish(frame, mask, record, None)
-    small = np.zeros(len(frame), dtype=bool)
-    for column in count_columns:
-        small |= profile.is_disclosive(frame[column].to_numpy(dtype=float)) \
-            & frame[column].notna().to_numpy()
-    hidden = [c for c in frame.columns
-              if pd.api.types.is_numeric_dtype(frame[c]) and c != "df_resid"]
-    for column in hidden:
-        mask[column] = small
-    record.primary_suppressed = int(small.sum())
-    record.derived_suppressed = int(small.sum() * (len(hidden) - len(count_columns)))
-    frame["disclosure"] = np.where(
-        small, f"hidden: fewer than {profile.threshold} cases", "")
-    mask["disclosure"] = False
-    if profile.round_base:
-        frame[count_columns] = round_to_base(frame[count_columns].to_numpy(dtype=float),
-                                             profile.round_base)
-        record.rounded = int((~small).sum() * len(count_columns))
-    record.status = "suppressed" if small.any() else "pass"
-    return _finish(frame, mask, record, None)
-
-
 # -- linked tables: one protection for the whole run ---------------------------------------
 
 @dataclass
@@ -1393,20 +1046,6 @@ def protect_linked(
     return result
 
 
-def _json_default(value):
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return None if np.isnan(value) else float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return value.isoformat()
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return str(value)
-
-
 # -- the notebook-facing object -------------------------------------------------------------
 
 class DisclosureControl:
@@ -1535,14 +1174,7 @@ class DisclosureControl:
     # -- reporting what was done ---------------------------------------------------------
     def caption(self) -> str:
         """The line under every table saying what disclosure control did."""
-        p = self.profile
-        if not p.suppress:
-            return f"{INTERNAL_LABEL}: no disclosure control applied."
-        text = (f"Disclosure control ({p.name}): counts under {p.threshold}"
-                + (" and zeros" if p.zeros_disclosive else "")
-                + f" and cells that would reveal them are shown as {MARKER}")
-        return text + (f"; other counts rounded to the nearest {p.round_base}."
-                       if p.round_base else ".")
+        return _caption(self.profile)
 
     @property
     def records(self) -> list[OutputRecord]:
@@ -1550,168 +1182,24 @@ class DisclosureControl:
 
     def summary(self) -> pd.DataFrame:
         """One row per output: name, kind, status, cells suppressed and rounded."""
-        columns = ["name", "kind", "status", "n_cells", "cells_suppressed",
-                   "primary_suppressed", "secondary_suppressed", "derived_suppressed",
-                   "rounded", "rows_dropped"]
-        return pd.DataFrame([r.to_dict() for r in self.records], columns=columns + ["rules"]
-                            )[columns]
+        return _summary(self.records)
 
     def write_log(self, path: str | Path | None = None) -> Path:
-        """Write ``disclosure.json``: the profile, its rules and every output's record."""
+        """Write ``disclosure.json``: the profile, its rules and every output's record.
+
+        At ``publication`` it says how many cells of each output were hidden, not why.
+        """
         path = Path(path) if path else self.log_path
         if path is None:
             raise ParameterError("write_log() needs a path (or DisclosureControl(log_path=)).")
-        if path.is_dir() or path.suffix != ".json":
-            path = path / "disclosure.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        statuses = [r.status for r in self.records]
-        payload = {
-            "profile": asdict(self.profile),
-            "label": self.profile.label,
-            "force": self.force,
-            "linked_tables": self.linked.names if self.linked else [],
-            "status": ("internal" if not self.profile.suppress else
-                       "suppressed" if any(s != "pass" for s in statuses) else "pass"),
-            "outputs": [r.to_dict() for r in self.records],
-        }
-        path.write_text(json.dumps(payload, indent=2, default=_json_default), encoding="utf-8")
-        return path
+        return _write_log(path, self.profile, self.records, force=self.force,
+                          linked_tables=self.linked.names if self.linked else [])
 
     def appendix(self) -> str:
         """A short Markdown appendix: the rules, and what they did to this report."""
-        p = self.profile
-        table = self.summary()
-        lines = ["## Disclosure control", ""]
-        if not p.suppress:
-            lines += [f"**{INTERNAL_LABEL}.** This report was built under the `internal` "
-                      "profile: no cells were suppressed or rounded. It must not leave the "
-                      "research team.", ""]
-        else:
-            lines += [
-                f"This report was built under the `{p.name}` profile, using the rules UK "
-                "trusted research environments apply to outputs (as in the SACRO project's "
-                "ACRO checker):", "",
-                f"- counts under {p.threshold}" + (" and zeros" if p.zeros_disclosive else "")
-                + f" are suppressed and shown as {MARKER};",
-                "- further cells are suppressed where needed so that no suppressed count can "
-                "be worked out from row, column or national totals (including across forces);",
-                "- rates, percentages and intervals resting on a suppressed count are "
-                "suppressed too;",
-                f"- survival and incidence curves show only steps resting on at least "
-                f"{p.survival_threshold} events, and stop where fewer than "
-                f"{p.survival_threshold} cases remain at risk;",
-                f"- model terms resting on fewer than {p.threshold} cases are hidden, and "
-                f"models with fewer than {p.min_dof} residual degrees of freedom withheld;",
-            ]
-            if p.round_base:
-                lines.append(f"- all other counts are rounded to the nearest {p.round_base}, "
-                             "so totals may not equal the sum of their parts.")
-            lines.append("")
-        if len(table):
-            total = table[["cells_suppressed", "rounded", "rows_dropped"]].sum()
-            lines += [f"Outputs checked: {len(table)}; cells suppressed: "
-                      f"{int(total['cells_suppressed'])}; counts rounded: "
-                      f"{int(total['rounded'])}; curve steps merged or cut: "
-                      f"{int(total['rows_dropped'])}. Withheld outputs: "
-                      f"{', '.join(table.loc[table['status'] == 'withheld', 'name']) or 'none'}."
-                      , "", "Each output's record is in `disclosure.json` beside this report."]
-        return "\n".join(lines)
+        return _appendix(self.profile, self.records)
 
     def _repr_markdown_(self) -> str:
         return self.appendix()
 
 
-# -- checking finished outputs ---------------------------------------------------------------
-
-_COUNT_KEY = re.compile(r"(^n$|^n_|_n$|count|cases|events|crimes|victims|suspects|number|"
-                        r"total|^all$|at_risk|charged|withdrawn)", re.IGNORECASE)
-_NOT_COUNT = re.compile(r"(iteration|version|rank|order|step|seed|id$|code|threshold|base|"
-                        r"dof|df_resid|index|unnamed)", re.IGNORECASE)
-
-
-def scan_for_disclosive_counts(source, threshold: int = 10, *, zeros: bool = True
-                               ) -> pd.DataFrame:
-    """Find counts under ``threshold`` (and zeros) left visible in finished outputs.
-
-    ``source`` is HTML text, JSON text, a parsed JSON object, a DataFrame, a path to an
-    ``.html``/``.json`` file, or a list of any of these. In tables, a column is a count
-    column when all its values are whole numbers and its name is not rate-, time- or key-like
-    ("[c]" and blanks are skipped); in JSON, numbers under count-like keys (``n``, ``n_…``,
-    ``cases``, ``events``…) are checked. Returns one row per finding:
-    ``source, table, column, row, value`` (empty when the output is clean).
-
-    Examples
-    --------
-    >>> scan_for_disclosive_counts('{"n_cases": 7, "charge_rate": 0.02}')["value"].tolist()
-    [7]
-    """
-    findings: list[dict] = []
-    _scan(source, threshold, zeros, "input", findings)
-    return pd.DataFrame(findings, columns=["source", "table", "column", "row", "value"])
-
-
-def _is_small(value: float, threshold: int, zeros: bool) -> bool:
-    return (0 < value < threshold) or (zeros and value == 0)
-
-
-def _scan(source, threshold, zeros, where, findings) -> None:
-    if isinstance(source, Path) or (isinstance(source, str) and len(source) < 1000
-                                    and "\n" not in source and source.endswith(
-                                        (".html", ".json", ".htm"))):
-        path = Path(source)
-        _scan(path.read_text(encoding="utf-8"), threshold, zeros, str(path), findings)
-    elif isinstance(source, pd.DataFrame):
-        _scan_table(source, threshold, zeros, where, 0, findings)
-    elif isinstance(source, str):
-        text = source.strip()
-        if text.startswith(("{", "[")):
-            _scan_json(json.loads(text), threshold, zeros, where, "", findings)
-        else:
-            try:
-                tables = pd.read_html(io.StringIO(text))
-            except ValueError:  # no <table> in the page
-                tables = []
-            for number, table in enumerate(tables):
-                _scan_table(table, threshold, zeros, where, number, findings)
-    elif isinstance(source, dict):
-        _scan_json(source, threshold, zeros, where, "", findings)
-    elif isinstance(source, Iterable):
-        for item in source:
-            _scan(item, threshold, zeros, where, findings)
-
-
-def _scan_table(table, threshold, zeros, where, number, findings) -> None:
-    table = table.copy()
-    table.columns = [" ".join(str(p) for p in c) if isinstance(c, tuple) else str(c)
-                     for c in table.columns]
-    for column in table.columns:
-        if _RATE_WORDS.search(column) or _KEY_WORDS.search(column) or _NOT_COUNT.search(column):
-            continue
-        raw = table[column].astype(str).str.replace(",", "", regex=False).str.strip()
-        raw = raw[~raw.isin([MARKER, "", "nan", "None", "<NA>", "NaN"])]
-        values = pd.to_numeric(raw, errors="coerce")
-        if raw.empty or values.isna().any():
-            continue
-        if not (values >= 0).all() or not (values == values.round()).all():
-            continue
-        for row, value in values.items():
-            if _is_small(float(value), threshold, zeros):
-                findings.append(dict(source=where, table=number, column=column, row=row,
-                                     value=int(value)))
-
-
-def _scan_json(node, threshold, zeros, where, path, findings) -> None:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            key = str(key)
-            if isinstance(value, (dict, list)):
-                _scan_json(value, threshold, zeros, where, f"{path}/{key}", findings)
-            elif (isinstance(value, (int, float)) and not isinstance(value, bool)
-                  and _COUNT_KEY.search(key) and not _NOT_COUNT.search(key)
-                  and not _RATE_WORDS.search(key) and float(value) == round(float(value))
-                  and _is_small(float(value), threshold, zeros)):
-                findings.append(dict(source=where, table=path or "/", column=key, row=None,
-                                     value=int(value)))
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            _scan_json(item, threshold, zeros, where, f"{path}/{i}", findings)

@@ -1,0 +1,251 @@
+"""The attacker: integer/linear programming over everything a run publishes.
+
+A motivated outsider holding every file of a run knows: each published count (an interval of
+± half the rounding base when rounded), the additivity of the quantities (complete category
+lists, so national = sum of forces, all = rape + other...), totals published elsewhere,
+structural zeros, non-negativity, integrality, and every published share and interval (a share
+printed to d decimals with its denominator bounds the numerator; a printed Wilson interval with
+its n bounds k). For each hidden cell this module finds the range of values consistent with all
+of it: exact integer bounds by MILP where the linked part is small, LP-relaxation bounds (which
+contain them) otherwise.
+
+It works from :meth:`RunProtection.published_view` (what the files hold), never from the hidden
+values, so tests can run it on a finished run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse.csgraph import connected_components
+
+from .rounding import wilson
+
+__all__ = ["attack", "disclosures"]
+
+
+def _view(source) -> dict:
+    return source.published_view() if hasattr(source, "published_view") else source
+
+
+def _count_bounds(view: dict) -> tuple[np.ndarray, np.ndarray]:
+    base = view.get("round_base")
+    lower, upper = [], []
+    for cell in view["cells"]:
+        value = cell["published"]
+        if value is None:
+            lower.append(0.0)
+            upper.append(np.inf)
+        elif cell["exact"] or not base:
+            lower.append(value)
+            upper.append(value)
+        else:  # rounding half up: v in [value - base/2, value + base/2)
+            lower.append(max(0.0, math.ceil(value - base / 2)))
+            upper.append(math.ceil(value + base / 2) - 1)
+    return np.array(lower, dtype=float), np.array(upper, dtype=float)
+
+
+def _rate_constraints(view: dict, lower: np.ndarray, upper: np.ndarray):
+    """Rows ``a x <= 0`` from shares printed from the true counts; bounds from intervals."""
+    rows, cols, data = [], [], []
+    k = 0
+    for table in view["tables"]:
+        if table.get("rates_from") != "true":
+            continue  # computed from the published counts: no more than the counts say
+        columns = table["columns"]
+        cells = np.asarray(table["cells"], dtype=int)
+        for column, rate in table["rates"].items():
+            if rate["kind"] not in ("share", "lower", "upper"):
+                continue
+            num_j, den_j = table["counts"].index(rate["numerator"]), \
+                table["counts"].index(rate["denominator"])
+            position = columns.index(column)
+            half = 0.5 * 10.0 ** (-rate["decimals"])
+            for i, row in enumerate(table["rows"]):
+                printed = row[position]
+                if printed is None or (isinstance(printed, float) and np.isnan(printed)):
+                    continue
+                num, den = int(cells[i, num_j]), int(cells[i, den_j])
+                if rate["kind"] == "share":
+                    low = (printed - half) / rate["scale"]
+                    high = (printed + half) / rate["scale"]
+                    rows += [k, k, k + 1, k + 1]
+                    cols += [num, den, num, den]
+                    data += [1.0, -high, -1.0, low]
+                    k += 2
+                elif np.isfinite(upper[den]) and upper[den] - lower[den] <= 50:
+                    hull = _wilson_hull(printed, rate, lower[den], upper[den])
+                    if hull is not None:
+                        lower[num] = max(lower[num], hull[0])
+                        upper[num] = min(upper[num], hull[1])
+    return sparse.csr_matrix((data, (rows, cols)), shape=(k, len(lower)))
+
+
+def _wilson_hull(printed, rate, den_low, den_high):
+    """Smallest and largest k whose Wilson bound prints as ``printed`` for some n in range."""
+    found = []
+    for n in range(int(den_low), int(den_high) + 1):
+        k = np.arange(n + 1, dtype=float)
+        low, high = wilson(k, np.full(n + 1, float(n)), rate["level"])
+        bound = low if rate["kind"] == "lower" else high
+        hits = k[np.round(bound * rate["scale"], rate["decimals"]) == printed]
+        if len(hits):
+            found += [hits.min(), hits.max()]
+    return (min(found), max(found)) if found else None
+
+
+def attack(source, *, integer: bool = True, targets: str = "hidden",
+           max_integer_cells: int = 400, time_limit: float = 20.0) -> pd.DataFrame:
+    """The range of values an attacker holding every published file can give each cell.
+
+    Parameters
+    ----------
+    source : RunProtection or dict
+        A solved run, or its :meth:`~RunProtection.published_view`.
+    integer : bool
+        Exact integer bounds (MILP) on linked parts with at most ``max_integer_cells`` unknown
+        cells; LP bounds (a superset) elsewhere.
+    targets : {"hidden", "all"}
+        Cells to bound: the hidden (and latent) ones, or every cell.
+
+    Returns
+    -------
+    DataFrame
+        One row per target cell: ``cell, identity, shown, hidden, low, high, exact, method``.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure import RunProtection, TableSpec
+    >>> run = RunProtection("partner")
+    >>> spec = TableSpec(keys=("outcome",), counts=("n",),
+    ...                  categories={"outcome": ("a", "b", "c")}, totals=("outcome",))
+    >>> run.register("r", "t", pd.DataFrame({"outcome": ["a", "b", "c"], "n": [3, 40, 60]}),
+    ...              spec)
+    >>> found = attack(run.solve())
+    >>> found.loc[found["shown"], ["low", "high"]].values.tolist()
+    [[0.0, 43.0], [0.0, 43.0]]
+    """
+    view = _view(source)
+    lower, upper = _count_bounds(view)
+    n = len(lower)
+    equalities = _relations(view, n)
+    inequalities = _rate_constraints(view, lower, upper)
+    unknown = lower < upper
+    published = np.array([c["published"] is not None for c in view["cells"]])
+    wanted = ~published if targets == "hidden" else np.ones(n, dtype=bool)
+    rows = []
+    for component in _components(equalities, inequalities, unknown):
+        aims = component[wanted[component]]
+        if len(aims) == 0:
+            continue
+        bounds = _bound(component, aims, equalities, inequalities, lower, upper,
+                        integer and len(component) <= max_integer_cells, time_limit)
+        rows += bounds
+    pinned = np.flatnonzero(wanted & ~unknown)
+    rows += [(int(c), lower[c], upper[c], "known") for c in pinned]
+    frame = pd.DataFrame(rows, columns=["cell", "low", "high", "method"]).astype(
+        {"cell": int, "low": float, "high": float}).sort_values("cell")
+    cells = frame["cell"].to_numpy(dtype=int)
+    frame.insert(1, "identity", [" & ".join(f"{d}={v}" for d, v in view["cells"][c]["identity"])
+                                 for c in cells])
+    frame.insert(2, "shown", [bool(view["cells"][c]["shown"]) for c in cells])
+    frame.insert(3, "hidden", ~published[cells])
+    frame["exact"] = np.floor(frame["high"] + 1e-6) <= np.ceil(frame["low"] - 1e-6)
+    return frame.reset_index(drop=True)
+
+
+def _relations(view: dict, n: int) -> sparse.csr_matrix:
+    rows, cols, data = [], [], []
+    for k, (members, total) in enumerate(view["relations"]):
+        rows += [k] * (len(members) + 1)
+        cols += [*members, total]
+        data += [1.0] * len(members) + [-1.0]
+    return sparse.csr_matrix((data, (rows, cols)), shape=(len(view["relations"]), n))
+
+
+def _components(equalities, inequalities, unknown) -> list[np.ndarray]:
+    cells = np.flatnonzero(unknown)
+    if len(cells) == 0:
+        return []
+    both = sparse.vstack([equalities, inequalities]).tocsc()[:, cells].tocsr()
+    graph = sparse.bmat([[None, both], [both.T, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    labels = labels[both.shape[0]:]
+    order = np.argsort(labels, kind="stable")
+    return np.split(cells[order], np.flatnonzero(np.diff(labels[order])) + 1)
+
+
+def _bound(component, aims, equalities, inequalities, lower, upper, integer, time_limit):
+    """Min and max of each aim over the component (other cells at their published values)."""
+    inside = np.zeros(len(lower), dtype=bool)
+    inside[component] = True
+    blocks = []
+    for matrix, is_equality in ((equalities, True), (inequalities, False)):
+        touched = np.flatnonzero(np.diff(matrix.tocsc()[:, component].tocsr().indptr))
+        if len(touched) == 0:
+            continue
+        rows = matrix[touched]
+        # cells outside the component are exact: move them to the right-hand side
+        outside = rows[:, ~inside] @ np.where(inside, 0.0, lower)[~inside]
+        blocks.append((rows[:, component], -outside, is_equality))
+    a_rows = [b[0] for b in blocks]
+    a = sparse.vstack(a_rows).tocsr() if a_rows else sparse.csr_matrix((0, len(component)))
+    lows = np.concatenate([b[1] if b[2] else np.full(len(b[1]), -np.inf) for b in blocks]) \
+        if blocks else np.zeros(0)
+    highs = np.concatenate([b[1] for b in blocks]) if blocks else np.zeros(0)
+    box = np.column_stack([lower[component], upper[component]])
+    position = {c: k for k, c in enumerate(component.tolist())}
+    found = []
+    for aim in aims.tolist():
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(len(component))
+            c[position[aim]] = sign
+            ends.append(_optimum(c, a, lows, highs, box, integer, time_limit) * sign)
+        found.append((aim, ends[0], ends[1], "milp" if integer else "lp"))
+    return found
+
+
+def _optimum(c, a, lows, highs, box, integer, time_limit) -> float:
+    if integer:
+        constraints = [LinearConstraint(a, lows, highs)] if a.shape[0] else []
+        res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(box[:, 0], box[:, 1]),
+                   constraints=constraints, options={"time_limit": time_limit})
+        if res.status == 0:
+            return float(res.fun)
+        if res.status == 3:  # unbounded
+            return -np.inf
+    equal = np.isfinite(lows) & (lows == highs)
+    upper_rows = ~equal & np.isfinite(highs)
+    lower_rows = ~equal & np.isfinite(lows)
+    a_ub = sparse.vstack([a[upper_rows], -a[lower_rows]]) if (upper_rows | lower_rows).any() \
+        else None
+    b_ub = np.concatenate([highs[upper_rows], -lows[lower_rows]]) if a_ub is not None else None
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a[equal] if equal.any() else None,
+                  b_eq=highs[equal] if equal.any() else None,
+                  bounds=[(lo, None if np.isinf(hi) else hi) for lo, hi in box],
+                  method="highs")
+    if res.status == 3:
+        return -np.inf
+    return float(res.fun) if res.status == 0 else -np.inf
+
+
+def disclosures(found: pd.DataFrame, threshold: int = 10, *, zeros: bool = True
+                ) -> pd.DataFrame:
+    """Hidden cells the attacker pins to one value under ``threshold`` (or to 0 when zeros are
+    disclosive): what a test requires to be empty.
+
+    Examples
+    --------
+    >>> found = pd.DataFrame({"hidden": [True, True], "exact": [True, False],
+    ...                       "low": [3.0, 0.0], "high": [3.0, 20.0]})
+    >>> len(disclosures(found))
+    1
+    """
+    value = found["low"].round()
+    small = (value < threshold) & ((value > 0) | zeros)
+    return found[found["hidden"] & found["exact"] & small]

@@ -1,0 +1,224 @@
+"""The run's cell system: one cell per quantity identity, and the additivity readers know.
+
+A quantity P equals the sum of P∪{d=v} over every category v of a dimension d with a complete
+category list, whenever all those cells exist; a total that no table publishes becomes a
+*latent* cell (unknown to readers, but linking the tables that add up to it). Declared totals
+are *known* cells (published elsewhere, exactly); structural zeros are known to be 0. A share
+adds its *complement* (denominator minus numerator), which a reader learns as surely as the
+numerator.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from ...errors import DisclosureError
+from .spec import describe
+
+__all__ = ["CellBuilder", "CellSystem"]
+
+SHOWN, LATENT, KNOWN, STRUCTURAL = 1, 2, 4, 8
+
+
+@dataclass
+class CellSystem:
+    """Cells (identities, true values, flags) and relations ``sum(members) == total``."""
+
+    identities: list[frozenset]
+    values: np.ndarray
+    flags: np.ndarray
+    headline: np.ndarray
+    weight: np.ndarray
+    relations: list[tuple[np.ndarray, int]]
+    sources: list[list[str]] = field(default_factory=list)
+    _matrix: sparse.csr_matrix | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.identities)
+
+    @property
+    def shown(self) -> np.ndarray:
+        return (self.flags & SHOWN) > 0
+
+    @property
+    def latent(self) -> np.ndarray:
+        return (self.flags & LATENT) > 0
+
+    @property
+    def fixed(self) -> np.ndarray:
+        """Cells every reader knows exactly whatever is suppressed (declared totals, zeros)."""
+        return (self.flags & (KNOWN | STRUCTURAL)) > 0
+
+    def matrix(self) -> sparse.csr_matrix:
+        """Relations as rows: +1 on members, -1 on the total (each row sums to 0)."""
+        if self._matrix is None:
+            rows, cols, data = [], [], []
+            for k, (members, total) in enumerate(self.relations):
+                rows += [k] * (len(members) + 1)
+                cols += [*members.tolist(), total]
+                data += [1.0] * len(members) + [-1.0]
+            self._matrix = sparse.csr_matrix((data, (rows, cols)),
+                                             shape=(len(self.relations), len(self)))
+        return self._matrix
+
+
+class CellBuilder:
+    """Collects cells from every registered table, then derives relations and latent totals."""
+
+    def __init__(self) -> None:
+        self.index: dict[frozenset, int] = {}
+        self.identities: list[frozenset] = []
+        self.values: list[float | None] = []
+        self.flags: list[int] = []
+        self.headline: list[bool] = []
+        self.weight: list[float] = []
+        self.sources: list[list[str]] = []
+        self.categories: dict[str, tuple[str, ...]] = {}
+        self.category_source: dict[str, str] = {}
+        self.complements: list[tuple[int, int]] = []
+
+    def _new(self, quantity: frozenset, value, flag: int, source: str | None) -> int:
+        self.index[quantity] = len(self.identities)
+        self.identities.append(quantity)
+        self.values.append(value)
+        self.flags.append(flag)
+        self.headline.append(False)
+        self.weight.append(1.0)
+        self.sources.append([source] if source else [])
+        return len(self.identities) - 1
+
+    def add(self, quantity: frozenset, value: float, *, source: str, structural: bool = False,
+            headline: bool = False, weight: float = 1.0) -> int:
+        """Register one shown cell; the same identity twice must hold the same number."""
+        value = float(value)
+        cell = self.index.get(quantity)
+        if cell is None:
+            cell = self._new(quantity, value, SHOWN, source)
+        else:
+            if self.values[cell] is not None and self.values[cell] != value:
+                raise DisclosureError(
+                    f"the quantity {describe(quantity)} is {self.values[cell]:g} in "
+                    f"{', '.join(self.sources[cell]) or 'a declared total'} but {value:g} in "
+                    f"{source}: one quantity must be one number wherever it is published; "
+                    "check the tables' identities (TableSpec where=/keys) or how they were built.")
+            self.values[cell] = value
+            self.flags[cell] = (self.flags[cell] | SHOWN) & ~LATENT
+            if source not in self.sources[cell]:
+                self.sources[cell].append(source)
+        if structural:
+            if value != 0:
+                raise DisclosureError(
+                    f"{source}: {describe(quantity)} is declared a structural zero but holds "
+                    f"{value:g}; fix the table or its structural_zeros.")
+            self.flags[cell] |= STRUCTURAL
+        self.headline[cell] |= headline
+        self.weight[cell] = max(self.weight[cell], weight)
+        return cell
+
+    def declare_categories(self, dimension: str, categories: tuple[str, ...], source: str):
+        """A dimension's complete category list (the same in every table that gives one)."""
+        known = self.categories.get(dimension)
+        if known is not None and set(known) != set(categories):
+            raise DisclosureError(
+                f"dimension {dimension!r} has categories {list(known)} in "
+                f"{self.category_source[dimension]} but {list(categories)} in {source}: a "
+                "complete category list is the code list's, the same in every table.")
+        self.categories[dimension] = tuple(categories)
+        self.category_source.setdefault(dimension, source)
+
+    def declare_known(self, quantity: frozenset) -> int:
+        """A total published elsewhere: every reader knows it exactly."""
+        cell = self.index.get(quantity)
+        if cell is None:
+            cell = self._new(quantity, None, LATENT, None)
+        self.flags[cell] |= KNOWN
+        return cell
+
+    def add_complement(self, numerator: int, denominator: int) -> int | None:
+        """The cases of a share's denominator not in its numerator, as a latent cell."""
+        num, den = self.identities[numerator], self.identities[denominator]
+        if not den < num:
+            return None
+        extra = describe(num - den)
+        quantity = den | {("not", extra)}
+        cell = self.index.get(quantity)
+        if cell is None:
+            cell = self._new(quantity, None, LATENT, None)
+        self.complements.append((numerator, cell, denominator))
+        return cell
+
+    def build(self) -> CellSystem:
+        """Relations from identities (creating latent totals), values of latent cells, checks."""
+        relations = self._partitions()
+        relations += [(np.array([n, c]), d) for n, c, d in self.complements]
+        values = self._fill_values(relations)
+        return CellSystem(
+            identities=list(self.identities), values=values,
+            flags=np.array(self.flags, dtype=np.int64),
+            headline=np.array(self.headline, dtype=bool),
+            weight=np.array(self.weight, dtype=float), relations=relations,
+            sources=[list(s) for s in self.sources])
+
+    def _partitions(self) -> list[tuple[np.ndarray, int]]:
+        groups: dict[tuple, dict[str, int]] = defaultdict(dict)
+        done: set[tuple] = set()
+        relations: list[tuple[np.ndarray, int]] = []
+        queue = list(range(len(self.identities)))
+        while queue:
+            cell = queue.pop()
+            quantity = self.identities[cell]
+            if any(dimension == "not" for dimension, _ in quantity):
+                continue  # a complement's only relation is its share's (the rest is implied)
+            for dimension, value in quantity:
+                categories = self.categories.get(dimension)
+                if categories is None or value not in categories:
+                    continue
+                parent = quantity - {(dimension, value)}
+                group = groups[(parent, dimension)]
+                group[value] = cell
+                if len(group) < len(categories) or (parent, dimension) in done:
+                    continue
+                done.add((parent, dimension))
+                total = self.index.get(parent)
+                if total is None:
+                    total = self._new(parent, None, LATENT, None)
+                    queue.append(total)
+                members = np.array([group[v] for v in categories], dtype=np.int64)
+                relations.append((members, total))
+        return relations
+
+    def _fill_values(self, relations) -> np.ndarray:
+        values = np.array([np.nan if v is None else v for v in self.values], dtype=float)
+        changed = True
+        while changed:
+            changed = False
+            for members, total in relations:
+                known = ~np.isnan(values[members])
+                if np.isnan(values[total]) and known.all():
+                    values[total] = values[members].sum()
+                    changed = True
+                elif not np.isnan(values[total]) and known.sum() == len(members) - 1 and \
+                        (self.flags[members[~known][0]] & LATENT):
+                    values[members[~known][0]] = values[total] - values[members[known]].sum()
+                    changed = True
+        for members, total in relations:
+            if np.isnan(values[members]).any() or np.isnan(values[total]):
+                continue
+            if values[members].sum() != values[total]:
+                parts = ", ".join(f"{describe(self.identities[m])} = {values[m]:g}"
+                                  for m in members)
+                raise DisclosureError(
+                    f"the cells {parts} add up to {values[members].sum():g}, but "
+                    f"{describe(self.identities[total])} = {values[total]:g} "
+                    f"(in {', '.join(self.sources[total]) or 'a declared total'}): a declared "
+                    "complete category list or identity is wrong, or the tables were built "
+                    "from different cases.")
+        if np.isnan(values).any():
+            missing = [describe(self.identities[i]) for i in np.flatnonzero(np.isnan(values))]
+            raise DisclosureError(f"no value for the declared total(s) {missing[:5]}: a total "
+                                  "published elsewhere must add up from registered cells.")
+        return values

@@ -1,0 +1,188 @@
+"""Survival and cumulative-incidence curves: each published step rests on enough events.
+
+A curve is cut before the first time with fewer than the survival threshold at risk, and only
+steps at which at least the threshold of events has accumulated since the last shown step are
+kept (the estimate there is the true one; the steps in between are merged). A curve never starts
+with a row resting on no events: "0.0% by day 30" would say that no event happened by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from ...errors import ParameterError
+from .profiles import INTERNAL_LABEL, DisclosureProfile, get_profile, round_to_base
+from .records import OutputRecord, ProtectedTable
+
+__all__ = ["curve_steps", "protect_curve"]
+
+_CURVE_ESTIMATES = ("cif", "estimate", "survival", "surv", "km", "cumulative_incidence")
+
+
+def curve_steps(events: np.ndarray, threshold: int) -> np.ndarray:
+    """Rows where a published step ends: each rests on at least ``threshold`` new events.
+
+    No row before the first such step is kept (not even a leading row with no events).
+    ``searchsorted`` on cumulative events: one iteration per published step, not per row.
+
+    Examples
+    --------
+    >>> curve_steps(np.array([0, 3, 4, 5, 1, 9]), 10).tolist()
+    [3, 5]
+    """
+    cumulative = np.cumsum(events)
+    keep: list[int] = []
+    target = threshold
+    while True:
+        position = int(np.searchsorted(cumulative, target, side="left"))
+        if position >= len(cumulative):
+            return np.asarray(keep, dtype=int)
+        keep.append(position)
+        target = cumulative[position] + threshold
+
+
+def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
+                         estimates: Iterable[str] | None) -> bool:
+    """Whether an events column counts events up to each time rather than at each time.
+
+    Cumulative counts never fall; and where they stay flat the curve cannot move (no new
+    event). A per-time column of ones (no tied times) never falls either, but its curve moves
+    at every row, which tells the two apart. When in doubt, cumulative: the safe reading.
+    """
+    values = frame[events].to_numpy(dtype=float)
+    names = list(estimates or []) or [c for c in _CURVE_ESTIMATES if c in frame]
+    curve = frame[names[0]].to_numpy(dtype=float) if names else None
+    for rows in groups.values():
+        steps = np.diff(values[rows])
+        if np.any(steps < 0):
+            return False
+        if curve is not None and np.any((steps == 0) & (np.diff(curve[rows]) != 0)):
+            return False
+    return True
+
+
+def _done(frame: pd.DataFrame, record: OutputRecord) -> ProtectedTable:
+    frame = frame.reset_index(drop=True)
+    if record.profile == "internal":
+        frame.attrs["label"] = INTERNAL_LABEL
+    frame.attrs["disclosure"] = {"name": record.name, "profile": record.profile,
+                                 "status": record.status}
+    return ProtectedTable(frame, pd.DataFrame(False, index=frame.index, columns=frame.columns),
+                          record)
+
+
+def protect_curve(
+    curve: pd.DataFrame,
+    *,
+    name: str = "curve",
+    time: str = "time",
+    at_risk: str = "n_at_risk",
+    events: str | bool | None = None,
+    cumulative_events: bool | None = None,
+    estimates: Iterable[str] | None = None,
+    by: Iterable[str] | None = None,
+    decimals: int | None = 3,
+    profile: str | DisclosureProfile | None = None,
+) -> ProtectedTable:
+    """Coarsen a survival or cumulative-incidence curve so that it rests on enough events.
+
+    Each curve (one per ``by`` group, e.g. group × outcome) is cut before the first time with
+    fewer than the survival threshold at risk, and only the steps at which at least the
+    threshold of events has accumulated since the last shown step are kept. Without an events
+    column the fall in the number at risk (events plus censorings) is used instead, as ACRO's
+    ``surv_func`` does. ``n_at_risk`` and the events shown are rounded under ``publication``,
+    and the estimates to ``decimals`` (what the report prints, so ``metrics.json`` carries no
+    more precision than the HTML).
+
+    Parameters
+    ----------
+    curve : DataFrame
+        Tidy: ``group…, outcome, time, cif, ci_low, ci_high, n_at_risk`` (and ``n_events``).
+    time, at_risk, events : str
+        Column names (``events`` default: ``n_events`` or ``events`` when present; ``False``
+        for none, which applies ACRO's rule on the fall in the number at risk).
+    cumulative_events : bool, optional
+        Whether ``events`` counts events up to each time rather than at each time. Default:
+        cumulative when it never decreases within a curve (the safe reading).
+    estimates : list of str, optional
+        Estimate columns (default: the usual names, ``cif``, ``survival``...): rounded.
+    by : list of str, optional
+        Columns identifying separate curves (default: the non-numeric columns).
+
+    Examples
+    --------
+    >>> curve = pd.DataFrame({"time": np.arange(1, 41), "n_at_risk": np.arange(100, 60, -1),
+    ...                       "n_events": 1, "survival": np.linspace(0.99, 0.6, 40)})
+    >>> protect_curve(curve, profile="publication").frame["time"].tolist()
+    [10, 20, 30, 40]
+    """
+    profile = get_profile(profile)
+    frame = curve.reset_index(drop=True).copy()
+    record = OutputRecord(name=name, kind="curve", profile=profile.name, n_cells=len(frame))
+    if events is None:
+        events = next((c for c in ("n_events", "events") if c in frame), None)
+    events = events or None
+    for column in [time, at_risk] + ([events] if events else []):
+        if column not in frame:
+            raise ParameterError(f"protect_curve({name!r}): no column {column!r} in the curve "
+                                 f"(columns: {list(frame.columns)}); name it with "
+                                 f"time=, at_risk=, events=.")
+    by = list(by) if by is not None else [
+        c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if not profile.suppress:
+        record.rules = [f"no suppression ({profile.name} profile): labelled '{INTERNAL_LABEL}'"]
+        record.status = "internal"
+        return _done(frame, record)
+    threshold = profile.survival_threshold
+    record.rules = [f"curve cut where fewer than {threshold} remain at risk",
+                    f"each step rests on at least {threshold} "
+                    + ("events" if events else "exits (events or censorings: no events column)"),
+                    "no step resting on no events (a curve starts at its first safe step)"]
+    if profile.round_base:
+        record.rules.append(f"numbers at risk and events rounded to base {profile.round_base}")
+    frame = frame.sort_values(by + [time], kind="stable").reset_index(drop=True)
+    groups = frame.groupby(by, sort=False).indices if by else {(): np.arange(len(frame))}
+    if events and cumulative_events is None:
+        cumulative_events = _reads_as_cumulative(frame, events, groups, estimates)
+    if events and cumulative_events:
+        record.notes.append(f"{events!r} read as cumulative events up to each time")
+    at_risk_values = frame[at_risk].to_numpy(dtype=float)
+    event_values = frame[events].to_numpy(dtype=float) if events else None
+    kept_rows, shown_events = [], []
+    for rows in groups.values():
+        rows = np.asarray(rows)
+        enough = at_risk_values[rows] >= threshold
+        cut = int(np.argmin(enough)) if not enough.all() else len(rows)
+        rows = rows[:cut]
+        if len(rows) == 0:
+            continue
+        if events and cumulative_events:
+            step_events = np.diff(np.append(0.0, np.nan_to_num(event_values[rows])))
+        elif events:
+            step_events = np.nan_to_num(event_values[rows])
+        else:
+            step_events = np.append(0.0, -np.diff(at_risk_values[rows]))
+        steps = curve_steps(step_events, threshold)
+        cumulative = np.cumsum(step_events)
+        kept_rows.append(rows[steps])
+        shown_events.append(np.diff(np.append(0.0, cumulative[steps])))
+    kept = np.concatenate(kept_rows) if kept_rows else np.array([], dtype=int)
+    record.rows_dropped = len(frame) - len(kept)
+    out = frame.iloc[kept].copy()
+    if events and not cumulative_events:
+        out[events] = np.concatenate(shown_events) if shown_events else []
+    names = list(estimates or []) or [c for c in frame.columns if c in _CURVE_ESTIMATES
+                                      or c in ("ci_low", "ci_high")]
+    if decimals is not None and names:
+        out[names] = out[names].astype(float).round(decimals)
+    if profile.round_base:
+        rounded = [at_risk] + ([events] if events else [])
+        out[rounded] = round_to_base(out[rounded].to_numpy(dtype=float), profile.round_base)
+        record.rounded = int(out[rounded].notna().to_numpy().sum())
+    record.status = "withheld" if out.empty else ("coarsened" if record.rows_dropped else "pass")
+    if out.empty:
+        record.notes.append(f"fewer than {threshold} events or at risk: nothing can be shown")
+    return _done(out, record)

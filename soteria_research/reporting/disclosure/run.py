@@ -1,0 +1,382 @@
+"""One protection per run over everything the run publishes.
+
+Every report of a run (each force report, the national overview, the index, metrics.json)
+registers each table it will show, with its :class:`TableSpec`, *before anything is written*;
+:meth:`RunProtection.solve` protects them all together (the same quantity is one cell wherever
+it appears); each report then takes its protected tables with :meth:`RunProtection.table`.
+The solved run is saved (only published values, never a hidden count) for report processes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ...errors import DisclosureError, ParameterError
+from .cells import KNOWN, STRUCTURAL, CellBuilder
+from .curves import protect_curve
+from .models import protect_model
+from .profiles import INTERNAL_LABEL, DisclosureProfile, get_profile
+from .records import OutputRecord, ProtectedTable, appendix, caption, json_default, write_log
+from .rounding import publish_counts, publish_rate
+from .spec import Rate, TableSpec, canonical, describe
+from .suppression import suppress
+
+__all__ = ["RunProtection", "protect_table"]
+
+
+@dataclass
+class _Entry:
+    report: str
+    name: str
+    kind: str
+    frame: pd.DataFrame
+    spec: TableSpec | None = None
+    options: dict = field(default_factory=dict)
+    cells: np.ndarray | None = None  # rows × count columns: cell numbers
+
+
+def _rules(profile: DisclosureProfile) -> list[str]:
+    if not profile.suppress:
+        return [f"no suppression ({profile.name} profile): labelled '{INTERNAL_LABEL}'"]
+    rules = [f"primary suppression: counts below {profile.threshold}"
+             + (" and zeros (except structural zeros)" if profile.zeros_disclosive else ""),
+             "secondary suppression by optimisation over every table of the run: no hidden "
+             "count can be worked out or narrowed to fewer than "
+             f"{profile.protection} values either side from everything published",
+             "shares and intervals computed from the published counts; hidden with them"]
+    if profile.round_base:
+        rules.append(f"published counts rounded to base {profile.round_base}")
+    return rules
+
+
+class RunProtection:
+    """The run-level registry of published tables, protected together.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure import TableSpec
+    >>> run = RunProtection("partner")
+    >>> spec = TableSpec(keys=("outcome_group",), counts=("n",), where={"force": "a"},
+    ...                  categories={"outcome_group": ("charge", "withdrawal", "other")},
+    ...                  totals=("outcome_group",))
+    >>> frame = pd.DataFrame({"outcome_group": ["charge", "withdrawal", "other"],
+    ...                       "n": [4, 30, 50]})
+    >>> run.register("a", "outcome_mix", frame, spec)
+    >>> run.solve().table("a", "outcome_mix").display()["n"].tolist()
+    ['[c]', '[c]', 50]
+    """
+
+    def __init__(self, profile: str | DisclosureProfile | None = None) -> None:
+        self.profile = get_profile(profile)
+        self._entries: dict[tuple[str, str], _Entry] = {}
+        self._dimensions: dict[str, tuple[str, ...]] = {}
+        self._protected: dict[tuple[str, str], ProtectedTable] = {}
+        self._view: dict | None = None
+        self.system = None
+        self.suppression = None
+        self.notes: list[str] = []
+        self.solved = False
+
+    # -- registering --------------------------------------------------------------------------
+    def _add(self, entry: _Entry) -> None:
+        if self.solved:
+            raise DisclosureError(
+                f"{entry.report}/{entry.name} was registered after the run was solved: every "
+                "table must be registered before protection runs (and before anything is "
+                "written), or it is protected without the others.")
+        key = (entry.report, entry.name)
+        if key in self._entries:
+            raise ParameterError(f"{entry.report}/{entry.name} is registered twice.")
+        self._entries[key] = entry
+
+    def register(self, report: str, name: str, frame: pd.DataFrame, spec: TableSpec) -> None:
+        """Register a table a report will publish (checked against its spec, completed)."""
+        if not isinstance(spec, TableSpec):
+            raise ParameterError(f"register({report!r}, {name!r}) needs a TableSpec.")
+        frame = frame.reset_index(drop=not any(n is not None for n in frame.index.names))
+        spec.check(frame, f"{report}/{name}")
+        self._add(_Entry(report, name, "table", spec.complete(frame), spec))
+
+    def declare_dimension(self, dimension: str, categories) -> None:
+        """A dimension's complete category list when no table has it as a key (``force``: each
+        force report holds it as a predicate, and national figures add up over it)."""
+        if self.solved:
+            raise DisclosureError("declare_dimension() after solve(): declare it first.")
+        self._dimensions[dimension] = tuple(canonical(c) for c in categories)
+
+    def register_curve(self, report: str, name: str, curve: pd.DataFrame, **options) -> None:
+        """Register a survival or incidence curve (coarsened by :func:`protect_curve`)."""
+        self._add(_Entry(report, name, "curve", curve, options=options))
+
+    def register_model(self, report: str, name: str, model: pd.DataFrame, **options) -> None:
+        """Register a model's coefficient table (checked by :func:`protect_model`)."""
+        self._add(_Entry(report, name, "model", model, options=options))
+
+    @property
+    def names(self) -> list[tuple[str, str]]:
+        """(report, name) of every registered output."""
+        return list(self._entries)
+
+    # -- solving ------------------------------------------------------------------------------
+    def solve(self, profile: str | DisclosureProfile | None = None, **options) -> RunProtection:
+        """Protect every registered table together; curves and models by their own rules."""
+        if profile is not None:
+            self.profile = get_profile(profile)
+        builder = CellBuilder()
+        for dimension, categories in self._dimensions.items():
+            builder.declare_categories(dimension, categories, "declare_dimension")
+        tables = [e for e in self._entries.values() if e.kind == "table"]
+        for entry in tables:
+            self._cells(builder, entry)
+        self.system = builder.build()
+        self.suppression = suppress(self.system, self.profile, **options)
+        if self.suppression.exposed:
+            self.notes.append(f"{len(self.suppression.exposed)} small count(s) could not be "
+                              "protected by suppression (their value follows from totals "
+                              "published elsewhere or structural zeros)")
+        self.notes += self.suppression.notes
+        for key, entry in self._entries.items():
+            if entry.kind == "table":
+                self._protected[key] = self._publish(entry)
+            elif entry.kind == "curve":
+                self._protected[key] = protect_curve(entry.frame, name=entry.name,
+                                                     profile=self.profile, **entry.options)
+            else:
+                self._protected[key] = protect_model(entry.frame, name=entry.name,
+                                                     profile=self.profile, **entry.options)
+        self.solved = True
+        self._view = self._published_view()
+        return self
+
+    def _cells(self, builder: CellBuilder, entry: _Entry) -> None:
+        spec, frame = entry.spec, entry.frame
+        source = f"{entry.report}/{entry.name}"
+        for dimension, categories in spec.dimension_categories().items():
+            builder.declare_categories(dimension, categories, source)
+        zeros = spec.zero_cells(frame)
+        headline = spec.headline_counts()
+        keys = frame[list(spec.keys)].to_dict("records") if spec.keys else [{}] * len(frame)
+        cells = np.zeros((len(frame), len(spec.counts)), dtype=np.int64)
+        for j, column in enumerate(spec.counts):
+            values = pd.to_numeric(frame[column]).to_numpy(dtype=float)
+            for i, row in enumerate(keys):
+                quantity = spec.cell_identity(row, column)
+                cells[i, j] = builder.add(quantity, values[i], source=source,
+                                          structural=bool(zeros[i, j]),
+                                          headline=column in headline, weight=spec.weight)
+                for key in spec.totals:
+                    if key in (spec.counts[column].keys or spec.keys) and \
+                            row[key] != spec.total_rows.get(key):
+                        builder.declare_known(quantity - {(spec.dimension(key),
+                                                           _canon(row[key]))})
+        columns = list(spec.counts)
+        for rate in spec.rates.values():
+            if rate.kind in ("share", "lower", "upper"):
+                num, den = columns.index(rate.numerator), columns.index(rate.denominator)
+                for i in range(len(frame)):
+                    builder.add_complement(int(cells[i, num]), int(cells[i, den]))
+        entry.cells = cells
+
+    def _publish(self, entry: _Entry) -> ProtectedTable:
+        spec, frame, cells = entry.spec, entry.frame, entry.cells
+        profile, hidden = self.profile, self.suppression.hidden
+        record = OutputRecord(name=entry.name, kind="counts", profile=profile.name,
+                              rules=_rules(profile), n_cells=int(cells.size))
+        out = frame.copy()
+        mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+        published: dict[str, np.ndarray] = {}
+        primary = self.suppression.primary
+        for j, column in enumerate(spec.counts):
+            cell = cells[:, j]
+            published[column] = publish_counts(self.system.values[cell], hidden[cell], profile)
+            out[column] = published[column]
+            mask[column] = hidden[cell]
+            record.primary_suppressed += int(primary[cell].sum())
+            record.secondary_suppressed += int((hidden[cell] & ~primary[cell]).sum())
+            if profile.round_base and profile.suppress:
+                record.rounded += int((~hidden[cell]).sum())
+        for column, rate in spec.rates.items():
+            values, hidden_rate = publish_rate(rate, pd.to_numeric(frame[column], errors="coerce")
+                                               .to_numpy(dtype=float), published, profile)
+            out[column] = values
+            mask[column] = hidden_rate
+            record.derived_suppressed += int(hidden_rate.sum())
+        counts_hidden = mask[list(spec.counts)].to_numpy()
+        record.status = ("internal" if not profile.suppress else
+                         "withheld" if counts_hidden.size and counts_hidden.all() else
+                         "suppressed" if mask.to_numpy().any() else "pass")
+        if profile.label:
+            out.attrs["label"] = profile.label
+        out.attrs["disclosure"] = {"name": entry.name, "profile": profile.name,
+                                   "status": record.status, "run": True}
+        first = pd.DataFrame(primary[cells], index=frame.index, columns=list(spec.counts))
+        return ProtectedTable(out, mask, record, primary=first, counts=tuple(spec.counts))
+
+    # -- reading the result -------------------------------------------------------------------
+    def table(self, report: str, name: str, frame: pd.DataFrame | None = None) -> ProtectedTable:
+        """The protected table (after :meth:`solve` or :meth:`load`).
+
+        With ``frame``, checks that the report computed the same counts the run protected.
+        """
+        if not self.solved:
+            raise DisclosureError("the run is not solved yet: call solve() once every table "
+                                  "of every report is registered.")
+        key = (report, name)
+        if key not in self._protected:
+            raise ParameterError(f"no output {report}/{name} in this run; registered: "
+                                 f"{sorted(self._protected)[:20]}.")
+        protected = self._protected[key]
+        if frame is not None and protected.counts:
+            self._check_same(protected, frame, f"{report}/{name}")
+        return protected
+
+    def _check_same(self, protected: ProtectedTable, frame: pd.DataFrame, where: str) -> None:
+        shown = ~protected.mask[list(protected.counts)].to_numpy()
+        mine = publish_counts(frame[list(protected.counts)].to_numpy(dtype=float),
+                              np.zeros_like(shown), self.profile) if len(frame) == len(
+            protected.frame) else None
+        theirs = protected.frame[list(protected.counts)].to_numpy(dtype=float)
+        if mine is None or not np.allclose(mine[shown], theirs[shown]):
+            raise DisclosureError(f"{where}: the table differs from the one the run protected; "
+                                  "a report must show the numbers registered for it.")
+
+    def records(self, report: str) -> list[OutputRecord]:
+        """The log records of one report's outputs."""
+        return [p.record for (r, _), p in self._protected.items() if r == report]
+
+    def write_log(self, report: str, path: str | Path) -> Path:
+        """``disclosure.json`` of one report (at publication: how many hidden, not why)."""
+        return write_log(path, self.profile, self.records(report), force=report,
+                         linked_tables=[n for r, n in self._protected if r != report][:0])
+
+    def appendix(self, report: str) -> str:
+        """The Markdown disclosure appendix of one report."""
+        return appendix(self.profile, self.records(report))
+
+    def caption(self) -> str:
+        return caption(self.profile)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per output: report, name, status, count cells, hidden (all of them)."""
+        rows = []
+        for (report, name), p in self._protected.items():
+            r = p.record
+            rows.append({"report": report, "name": name, "kind": r.kind, "status": r.status,
+                         "n_cells": r.n_cells, "hidden": r.suppressed,
+                         "derived_hidden": r.derived_suppressed})
+        return pd.DataFrame(rows)
+
+    # -- the published view: what a reader holds ---------------------------------------------
+    def _published_view(self) -> dict:
+        system, hidden = self.system, self.suppression.hidden
+        shown = system.shown & ~hidden
+        known = (system.flags & (KNOWN | STRUCTURAL)) > 0
+        published = publish_counts(system.values, ~(shown | known), self.profile)
+        published[known] = system.values[known]  # exact: published elsewhere, or impossible
+        cells = [{"identity": sorted(map(list, q)), "published": None if np.isnan(v) else v,
+                  "exact": bool(k), "shown": bool(s)}
+                 for q, v, k, s in zip(system.identities, published, known, system.shown,
+                                       strict=True)]
+        tables = []
+        for (report, name), entry in self._entries.items():
+            if entry.kind != "table":
+                continue
+            protected = self._protected[(report, name)]
+            tables.append({
+                "report": report, "name": name, "counts": list(entry.spec.counts),
+                "cells": entry.cells.tolist(),
+                "rates": {c: vars(r) for c, r in entry.spec.rates.items()},
+                "rates_from": "published",
+                "columns": list(protected.frame.columns),
+                "rows": protected.frame.astype(object).where(protected.frame.notna(), None)
+                .to_numpy().tolist(),
+                "mask": protected.mask.to_numpy().tolist(),
+                "record": protected.record.to_dict(),
+            })
+        return {"profile": self.profile.name, "round_base": self.profile.round_base
+                if self.profile.suppress else None, "cells": cells,
+                "relations": [[m.tolist(), int(t)] for m, t in system.relations],
+                "tables": tables, "notes": list(self.notes),
+                "others": {f"{r}\x1f{n}": {"columns": list(p.frame.columns),
+                                           "rows": p.frame.astype(object).where(
+                                               p.frame.notna(), None).to_numpy().tolist(),
+                                           "record": p.record.to_dict()}
+                           for (r, n), p in self._protected.items()
+                           if self._entries[(r, n)].kind != "table"}}
+
+    def published_view(self) -> dict:
+        """Everything a reader of the run's files holds, as data (no hidden value)."""
+        if self._view is None:
+            raise DisclosureError("the run is not solved yet.")
+        return self._view
+
+    def save(self, path: str | Path) -> Path:
+        """Write the solved run (published values only) for the report processes."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.published_view(), default=json_default),
+                        encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunProtection:
+        """A solved run saved by :meth:`save`: tables readable, nothing to re-solve."""
+        view = json.loads(Path(path).read_text(encoding="utf-8"))
+        run = cls(view["profile"])
+        for table in view["tables"]:
+            frame = pd.DataFrame(table["rows"], columns=table["columns"])
+            mask = pd.DataFrame(table["mask"], columns=table["columns"]).astype(bool)
+            for column in table["counts"] + list(table["rates"]):
+                frame[column] = pd.to_numeric(frame[column], errors="coerce")
+            record = OutputRecord(**{k: v for k, v in table["record"].items()
+                                     if k != "cells_suppressed"})
+            run._protected[(table["report"], table["name"])] = ProtectedTable(
+                frame, mask, record, counts=tuple(table["counts"]))
+        for key, other in view.get("others", {}).items():
+            report, name = key.split("\x1f", 1)
+            frame = pd.DataFrame(other["rows"], columns=other["columns"])
+            record = OutputRecord(**{k: v for k, v in other["record"].items()
+                                     if k != "cells_suppressed"})
+            run._protected[(report, name)] = ProtectedTable(
+                frame, pd.DataFrame(False, index=frame.index, columns=frame.columns), record)
+        run._view = view
+        run.notes = list(view.get("notes", []))
+        run.solved = True
+        return run
+
+    def describe_cell(self, cell: int) -> str:
+        """A readable identity of cell ``cell`` and the tables showing it."""
+        where = ", ".join(self.system.sources[cell]) or "not shown (latent)"
+        return f"{describe(self.system.identities[cell])} [{where}]"
+
+
+def _canon(value) -> str:
+    return canonical(value)
+
+
+def protect_table(frame: pd.DataFrame, spec: TableSpec, *, name: str = "table",
+                  profile: str | DisclosureProfile | None = None) -> ProtectedTable:
+    """Protect one table on its own (a run of one table): for notebooks and tests.
+
+    Examples
+    --------
+    >>> spec = TableSpec(keys=("outcome_group",), counts=("n",),
+    ...                  categories={"outcome_group": ("charge", "withdrawal", "other")},
+    ...                  totals=("outcome_group",))
+    >>> frame = pd.DataFrame({"outcome_group": ["charge", "withdrawal", "other"],
+    ...                       "n": [4, 30, 52]})
+    >>> protect_table(frame, spec, profile="publication").display()["n"].tolist()
+    ['[c]', '[c]', 50]
+    """
+    run = RunProtection(profile)
+    run.register("table", name, frame, spec)
+    return run.solve().table("table", name)
+
+
+# ``Rate`` is part of what a saved view describes.
+_ = Rate

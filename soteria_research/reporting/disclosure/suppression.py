@@ -1,0 +1,428 @@
+"""Primary and secondary suppression by optimisation over the run's cell system.
+
+Secondary suppression follows the optimal method of the standard tools for official statistics
+(τ-ARGUS; Fischetti and Salazar, JASA 2000): choose the cells to hide by an integer programme
+that minimises the cost hidden (the cell's value, times a large factor for a force's headline
+figures), subject to
+
+* covering: every relation holding a hidden cell holds a second hidden (or latent) cell, and
+* protection: for each hidden small count, an attacker's linear programme (every relation,
+  non-negativity, structural zeros and known totals; published cells taken as exact, i.e. an
+  attacker who has undone any rounding) cannot rule out values ``protection`` above it and
+  ``min(protection, value)`` below it. Where it can, the attacker's dual solution gives a cut
+  (a capacity constraint) added to the integer programme, which is solved again.
+
+Each connected part of the system is solved on its own. When a requirement cannot be met even
+with every cell hidden, it is lowered to what is achievable (and the cell is reported if that
+is nothing); when the cut loop stalls, every cell beside a cell still exposed is hidden: the
+next cheapest pattern, never the whole table.
+
+scipy's ``milp`` and ``linprog`` (HiGHS) do the solving; no suppression library in Python
+handles linked tables with a known-total attacker, so the model is built here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse.csgraph import connected_components
+
+from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
+from .profiles import DisclosureProfile
+
+__all__ = ["HEADLINE_FACTOR", "Suppression", "suppress"]
+
+#: Cost multiplier of a headline figure: hidden only when no cheaper complement exists.
+HEADLINE_FACTOR = 1000.0
+_TOL = 1e-6
+
+
+@dataclass
+class Suppression:
+    """The outcome: which shown cells are hidden, which were small, what could not be met."""
+
+    hidden: np.ndarray
+    primary: np.ndarray
+    sensitive: np.ndarray
+    exposed: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rounds: int = 0
+
+
+def sensitive_cells(system: CellSystem, profile: DisclosureProfile) -> np.ndarray:
+    """Cells a reader must not learn: small counts (and zeros where disclosive), not fixed."""
+    if not profile.suppress:
+        return np.zeros(len(system), dtype=bool)
+    return profile.is_disclosive(system.values) & ~system.fixed
+
+
+def costs(system: CellSystem) -> np.ndarray:
+    """What hiding each cell loses: its value (+1, so empty cells are not free), weighted."""
+    cost = (system.values + 1.0) * system.weight
+    return np.where(system.headline, cost * HEADLINE_FACTOR, cost)
+
+
+def _informative(system: CellSystem, sensitive: np.ndarray) -> np.ndarray:
+    """Relations that can tell a reader something: peel off latent totals used only once.
+
+    A latent (unpublished) cell in a single relation absorbs it: whatever the other cells are,
+    the latent one takes up the difference. Dropping both (repeatedly) leaves the same attacker
+    bounds on every other cell and far smaller linear programmes. Sensitive latent cells stay.
+    """
+    matrix = system.matrix().tocsc()
+    keep = np.ones(matrix.shape[0], dtype=bool)
+    peelable = system.latent & ~system.fixed & ~sensitive
+    degree = np.asarray((matrix != 0).sum(axis=0)).ravel()
+    queue = list(np.flatnonzero(peelable & (degree <= 1)))
+    while queue:
+        cell = queue.pop()
+        rows = matrix.indices[matrix.indptr[cell]:matrix.indptr[cell + 1]]
+        rows = rows[keep[rows]]
+        for row in rows:
+            keep[row] = False
+            members, total = system.relations[row]
+            for other in np.append(members, total):
+                degree[other] -= 1
+                if peelable[other] and degree[other] == 1:
+                    queue.append(other)
+    return keep
+
+
+class _Attacker:
+    """Linear programmes of the attacker on the hidden part of the system (published exact)."""
+
+    def __init__(self, system: CellSystem, matrix: sparse.csr_matrix, caps: np.ndarray):
+        self.system = system
+        self.matrix = matrix
+        self.columns = matrix.tocsc()
+        self.caps = caps
+        self.cache: dict[frozenset, dict[int, tuple[float, float, np.ndarray, np.ndarray]]] = {}
+
+    def components(self, hidden: np.ndarray) -> list[np.ndarray]:
+        """Groups of hidden cells linked by relations (published cells are constants)."""
+        cells = np.flatnonzero(hidden)
+        if len(cells) == 0:
+            return []
+        sub = self.columns[:, cells]
+        rows = np.flatnonzero(np.diff(sub.tocsr().indptr))
+        sub = sub.tocsr()[rows]
+        graph = sparse.bmat([[None, sub], [sub.T, None]]).tocsr()
+        _, labels = connected_components(graph, directed=False)
+        labels = labels[len(rows):]
+        order = np.argsort(labels, kind="stable")
+        return np.split(cells[order], np.flatnonzero(np.diff(labels[order])) + 1)
+
+    def neighbourhood(self, target: int, hidden: np.ndarray, hops: int = 2) -> np.ndarray:
+        """Hidden cells within ``hops`` relations of ``target``."""
+        reached = np.zeros(len(hidden), dtype=bool)
+        reached[target] = True
+        for _ in range(hops):
+            rows = np.unique(self.columns[:, np.flatnonzero(reached)].indices)
+            if len(rows) == 0:
+                break
+            reached[np.unique(self.matrix[rows].indices)] = True
+            reached &= hidden
+            reached[target] = True
+        return np.flatnonzero(reached)
+
+    def bounds(self, component: np.ndarray, targets: np.ndarray) -> dict:
+        """For each target cell: (max up, max down, cut coefficients up, down) over all cells.
+
+        Coefficients ``a`` satisfy ``max deviation <= sum_j a_j x_j`` for every pattern ``x``
+        (1 = hidden): weak duality with the optimal relation multipliers of this pattern.
+        """
+        key = frozenset(component.tolist())
+        found = self.cache.setdefault(key, {})
+        todo = [t for t in targets.tolist() if t not in found]
+        if todo:
+            rows = np.flatnonzero(np.diff(self.columns[:, component].tocsr().indptr))
+            full = self.matrix[rows]
+            a_eq = full[:, component]
+            values = self.system.values[component]
+            lower, upper = -values, self.caps[component]
+            position = {c: k for k, c in enumerate(component.tolist())}
+            involved = np.unique(full.indices)
+            for target in todo:
+                result = []
+                for sign in (1.0, -1.0):
+                    c = np.zeros(len(component))
+                    c[position[target]] = -sign
+                    if len(rows):
+                        res = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(rows)),
+                                      bounds=np.column_stack([lower, upper]), method="highs")
+                        best = -res.fun if res.status == 0 else 0.0
+                        mu = res.eqlin.marginals if res.status == 0 else np.zeros(len(rows))
+                    else:  # a hidden cell in no relation: bounded only by its own box
+                        best = upper[position[target]] if sign > 0 else -lower[position[target]]
+                        mu = np.zeros(0)
+                    full_c = np.zeros(len(self.system))
+                    full_c[target] = -sign
+                    reduced = full_c - (full.T @ mu if len(rows) else 0.0)
+                    cells = np.union1d(involved, [target])
+                    r = reduced[cells]
+                    coef = np.where(r > 0, r * self.system.values[cells], -r * self.caps[cells])
+                    result += [best, (cells, coef)]
+                found[target] = (result[0], result[2], result[1], result[3])
+        return {t: found[t] for t in targets.tolist()}
+
+
+def _covering_rows(system, relations, variable, primary, free, n_var, var_of):
+    """x_i <= sum of the other hideable cells of each relation (unless a latent cell is there)."""
+    rows, cols, data = [], [], []
+    pinned: set[int] = set()
+    k = 0
+    for members, total in relations:
+        cells = np.append(members, total)
+        if free[cells].any():
+            continue
+        hideable = cells[variable[cells] | primary[cells]]
+        for i in hideable:
+            others = hideable[hideable != i]
+            if len(others) == 0:
+                if primary[i]:
+                    pinned.add(int(i))
+                continue
+            rows += [k] * (len(others) + 1)
+            cols += [var_of[i], *var_of[others].tolist()]
+            data += [1.0] + [-1.0] * len(others)
+            k += 1
+    return sparse.csr_matrix((data, (rows, cols)), shape=(k, n_var)), pinned
+
+
+def suppress(system: CellSystem, profile: DisclosureProfile, *, max_rounds: int = 60,
+             time_limit: float = 60.0) -> Suppression:
+    """Hide the small counts and the cheapest cells that protect them, run-wide.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure.cells import CellBuilder
+    >>> from soteria_research.reporting.disclosure.profiles import get_profile
+    >>> from soteria_research.reporting.disclosure.spec import identity
+    >>> builder = CellBuilder()
+    >>> builder.declare_categories("outcome", ("a", "b", "c"), "t")
+    >>> for outcome, n in zip("abc", (3, 40, 60)):
+    ...     _ = builder.add(identity(outcome=outcome), n, source="t")
+    >>> _ = builder.declare_known(identity())
+    >>> result = suppress(builder.build(), get_profile("partner"))
+    >>> result.hidden[:3].tolist()
+    [True, True, False]
+    """
+    n = len(system)
+    sensitive = sensitive_cells(system, profile)
+    fixed = system.fixed
+    free = system.latent & ~fixed
+    primary = sensitive & system.shown
+    result = Suppression(hidden=primary.copy(), primary=primary.copy(), sensitive=sensitive)
+    if not sensitive.any():
+        return result
+    keep = _informative(system, sensitive)
+    matrix = system.matrix()[keep]
+    p = float(profile.protection or 1)
+    caps = np.maximum(system.values, p)
+    variable = system.shown & ~fixed & ~primary
+    cost = costs(system)
+    attacker = _Attacker(system, matrix, caps)
+    # connected parts of the system over cells that can move (fixed cells are constants)
+    movable = np.flatnonzero(~fixed)
+    sub = matrix[:, movable].tocsr()
+    graph = sparse.bmat([[None, sub], [sub.T, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    part_of = np.full(n, -1)
+    part_of[movable] = labels[matrix.shape[0]:]
+    for part in np.unique(part_of[sensitive]):
+        cells = np.flatnonzero(part_of == part)
+        rows = np.flatnonzero(np.diff(matrix[:, cells].tocsr().indptr))
+        relations = [system.relations[r] for r in np.flatnonzero(keep)[rows]]
+        _solve_part(system, cells, relations, variable, primary, free, sensitive, cost, caps,
+                    p, attacker, result, max_rounds, time_limit)
+    return result
+
+
+def _solve_part(system, cells, relations, variable, primary, free, sensitive, cost, caps, p,
+                attacker, result, max_rounds, time_limit) -> None:
+    n = len(system)
+    var_cells = cells[variable[cells] | primary[cells]]
+    var_of = np.full(n, -1)
+    var_of[var_cells] = np.arange(len(var_cells))
+    covering, pinned = _covering_rows(system, relations, variable, primary, free,
+                                      len(var_cells), var_of)
+    lower_bound = primary[var_cells].astype(float)
+    upper_bound = np.ones(len(var_cells))
+    targets = cells[sensitive[cells]]
+    up_need = {int(t): p for t in targets}
+    down_need = {int(t): min(p, float(system.values[t])) for t in targets}
+    cuts: list[tuple[np.ndarray, np.ndarray, int, str]] = []
+    hidden = np.zeros(n, dtype=bool)
+    for round_ in range(1, max_rounds + 1):
+        result.rounds = max(result.rounds, round_)
+        chosen = _choose(cost[var_cells], covering, cuts, var_of, lower_bound, upper_bound,
+                         free, up_need, down_need, time_limit)
+        if chosen is None:  # no integer solution in time: keep what is known to be needed
+            chosen = lower_bound.astype(bool) | _last_choice(hidden, var_cells)
+        hidden[:] = False
+        hidden[var_cells[chosen]] = True
+        violated = _violations(system, attacker, hidden | free, targets, up_need, down_need)
+        if not violated:
+            break
+        for target, direction, (cut_cells, coef) in violated:
+            need = up_need if direction == "up" else down_need
+            if _cut_is_hopeless(cut_cells, coef, variable | primary, free, need[target]):
+                achievable = _achievable(system, attacker, cells, variable | primary, free,
+                                         target, direction)
+                if achievable < 1 - _TOL:
+                    need.pop(target)
+                    if direction == "up" and target not in result.exposed:
+                        result.exposed.append(target)
+                    continue
+                need[target] = min(need[target], achievable)
+            if coef[(hidden | free)[cut_cells]].sum() >= need[target] - _TOL:
+                # the bound does not cut this pattern off (numerics): ask for one more cell
+                near = cut_cells[(variable[cut_cells]) & ~hidden[cut_cells]]
+                cut_cells, coef = near, np.full(len(near), need[target])
+            cuts.append((cut_cells, coef, target, direction))
+    else:
+        _fallback(system, attacker, cells, variable, hidden, free, targets, up_need,
+                  down_need, result)
+    result.hidden[cells] |= hidden[cells]
+    for cell in pinned:
+        if cell not in result.exposed and not _movable(system, attacker, cell, result.hidden
+                                                       | free):
+            result.exposed.append(cell)
+
+
+def _last_choice(hidden: np.ndarray, var_cells: np.ndarray) -> np.ndarray:
+    return hidden[var_cells]
+
+
+def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_need, down_need,
+            time_limit) -> np.ndarray | None:
+    """The cheapest pattern meeting the covering rows and every cut so far (a MILP)."""
+    n_var = len(cost)
+    if n_var == 0:
+        return np.zeros(0, dtype=bool)
+    blocks, lows = [covering], [np.full(covering.shape[0], -np.inf)]
+    highs = [np.zeros(covering.shape[0])]
+    # covering rows are x_i - sum(others) <= 0 (latent cells were dropped with their rows)
+    rows, cols, data, rhs = [], [], [], []
+    for k, (cut_cells, coef, target, direction) in enumerate(cuts):
+        need = (up_need if direction == "up" else down_need).get(target)
+        if need is None:
+            need = 0.0
+        constant = coef[free[cut_cells]].sum()
+        use = (var_of[cut_cells] >= 0) & (coef > _TOL)
+        rows += [k] * int(use.sum())
+        cols += var_of[cut_cells[use]].tolist()
+        data += coef[use].tolist()
+        rhs.append(need - constant)
+    if cuts:
+        blocks.append(sparse.csr_matrix((data, (rows, cols)), shape=(len(cuts), n_var)))
+        lows.append(np.array(rhs) - _TOL)
+        highs.append(np.full(len(cuts), np.inf))
+    a = sparse.vstack(blocks).tocsr()
+    constraints = [LinearConstraint(a, np.concatenate(lows), np.concatenate(highs))] \
+        if a.shape[0] else []
+    res = milp(cost, integrality=np.ones(n_var), bounds=Bounds(lower_bound, upper_bound),
+               constraints=constraints,
+               options={"time_limit": time_limit, "mip_rel_gap": 1e-3, "disp": False})
+    if res.x is None:
+        return None
+    return res.x > 0.5
+
+
+def _violations(system, attacker, hidden, targets, up_need, down_need):
+    """Sensitive cells whose attacker range is narrower than required, with their cuts.
+
+    Each target is first bounded on its neighbourhood (hidden cells within two relations;
+    hidden cells further away taken as published: a stronger attacker, so a range wide enough
+    there is wide enough). Only when that is not enough, and the neighbourhood's cut does not
+    already prove the pattern short, is the whole linked part solved.
+    """
+    found = []
+    for component in attacker.components(hidden):
+        mine = np.intersect1d(component, targets)
+        mine = np.array([t for t in mine.tolist() if t in up_need or t in down_need], dtype=int)
+        if len(mine) == 0:
+            continue
+        unsettled = []
+        for target in mine.tolist():
+            near = attacker.neighbourhood(target, hidden) if len(component) > 40 else component
+            up, down, cut_up, cut_down = attacker.bounds(near, np.array([target]))[target]
+            short = _short(target, up, down, up_need, down_need)
+            if not short:
+                continue
+            cuts = {"up": cut_up, "down": cut_down}
+            if len(near) < len(component) and any(
+                    cuts[d][1][hidden[cuts[d][0]]].sum() >= need[target] - _TOL
+                    for d, need in short):
+                unsettled.append(target)  # the neighbourhood is not the whole story
+                continue
+            found += [(target, d, cuts[d]) for d, _ in short]
+        if unsettled:
+            for target, (up, down, cut_up, cut_down) in attacker.bounds(
+                    component, np.array(unsettled)).items():
+                cuts = {"up": cut_up, "down": cut_down}
+                found += [(target, d, cuts[d])
+                          for d, _ in _short(target, up, down, up_need, down_need)]
+    return found
+
+
+def _short(target, up, down, up_need, down_need) -> list[tuple[str, dict]]:
+    """Directions in which ``target``'s range falls short of its requirement."""
+    short = []
+    if target in up_need and up < up_need[target] - _TOL:
+        short.append(("up", up_need))
+    if target in down_need and down_need[target] > 0 and down < down_need[target] - _TOL:
+        short.append(("down", down_need))
+    return short
+
+
+def _cut_is_hopeless(cut_cells, coef, hideable, free, need) -> bool:
+    """Whether even hiding every hideable cell cannot satisfy this cut."""
+    reach = coef[(hideable[cut_cells] | free[cut_cells]) & (coef > 0)].sum()
+    return reach < need - _TOL
+
+
+def _achievable(system, attacker, cells, hideable, free, target, direction) -> float:
+    """The protection of ``target`` with every hideable cell of its part hidden."""
+    everything = np.zeros(len(system), dtype=bool)
+    everything[cells] = hideable[cells] | free[cells]
+    everything[target] = True
+    for component in attacker.components(everything):
+        if target in set(component.tolist()):
+            up, down, _, _ = attacker.bounds(component, np.array([target]))[target]
+            return up if direction == "up" else down
+    return 0.0
+
+
+def _movable(system, attacker, cell, hidden) -> bool:
+    mask = hidden.copy()
+    mask[cell] = True
+    for component in attacker.components(mask):
+        if cell in set(component.tolist()):
+            up, down, _, _ = attacker.bounds(component, np.array([cell]))[cell]
+            return up + down >= 1 - _TOL
+    return False
+
+
+def _fallback(system, attacker, cells, variable, hidden, free, targets, up_need, down_need,
+              result) -> None:
+    """Cut loop stalled: hide every cell sharing a relation with a cell still exposed."""
+    matrix, columns = attacker.matrix, attacker.columns
+    for _ in range(5):
+        violated = _violations(system, attacker, hidden | free, targets, up_need, down_need)
+        if not violated:
+            break
+        for target, _, _ in violated:
+            rows = columns[:, [target]].indices
+            near = np.unique(matrix[rows].indices) if len(rows) else np.array([], dtype=int)
+            hidden[near[variable[near]]] = True
+    else:
+        result.exposed += [t for t, _, _ in violated if t not in result.exposed]
+    result.notes.append("secondary suppression: the optimisation did not settle in time, so "
+                        "cells around the remaining exposed counts were hidden as well")
+
+
+__all__ += ["costs", "sensitive_cells", "KNOWN", "LATENT", "STRUCTURAL"]

@@ -1,0 +1,164 @@
+"""Tables declare their structure: nothing is read from column names, nothing is left unlisted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from soteria_research import DisclosureError, ParameterError
+from soteria_research.reporting.disclosure import (
+    MARKER,
+    Count,
+    RunProtection,
+    TableSpec,
+    attack,
+    disclosures,
+    protect_table,
+    share_of,
+)
+
+OUTCOMES = ("charge", "victim_withdrawal", "evidential_difficulty", "no_suspect", "other")
+RELATIONSHIPS = ("partner", "acquaintance", "stranger", "family")
+
+
+def cross_table(values: np.ndarray) -> pd.DataFrame:
+    rows = [(r, o, int(values[i, j])) for i, r in enumerate(RELATIONSHIPS[:values.shape[0]])
+            for j, o in enumerate(OUTCOMES[:values.shape[1]])]
+    return pd.DataFrame(rows, columns=["relationship", "outcome_group", "n"])
+
+
+def cross_spec(values: np.ndarray, names=("relationship", "outcome_group", "n"), **extra):
+    key_a, key_b, count = names
+    return TableSpec(keys=(key_a, key_b), counts=(count,),
+                     dimensions={key_a: "relationship", key_b: "outcome_group"},
+                     categories={key_a: RELATIONSHIPS[:values.shape[0]],
+                                 key_b: OUTCOMES[:values.shape[1]]},
+                     totals=(key_a, key_b), **extra)
+
+
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_renaming_columns_changes_nothing_that_is_suppressed(profile):
+    values = np.array([[3, 50, 20, 0], [15, 12, 30, 7], [40, 60, 45, 22]])
+    frame = cross_table(values)
+    plain = protect_table(frame, cross_spec(values), profile=profile)
+    # names that the old engine read as a rate ("share"), a period ("year") and a label
+    renamed_names = ("share_year", "estimate_days", "charge_rate")
+    renamed = frame.set_axis(list(renamed_names), axis=1)
+    odd = protect_table(renamed, cross_spec(values, renamed_names), profile=profile)
+    assert (plain.mask.to_numpy() == odd.mask.to_numpy()).all()
+    assert np.array_equal(plain.frame["n"].to_numpy(), odd.frame["charge_rate"].to_numpy(),
+                          equal_nan=True)
+    assert plain.mask["n"].sum() >= 2  # something was hidden: the comparison means something
+
+
+def test_every_category_is_listed_and_a_missing_row_never_reads_as_a_zero():
+    frame = pd.DataFrame({"stage": ["recorded", "suspect_identified", "charged"],
+                          "n": [120, 80, 12]})
+    stages = ("recorded", "suspect_identified", "file_referred", "charged")
+    spec = TableSpec(keys=("stage",), counts=("n",), categories={"stage": stages})
+    shown = protect_table(frame, spec, profile="publication").display()
+    assert shown["stage"].tolist() == list(stages)
+    assert shown.loc[shown["stage"].eq("file_referred"), "n"].item() == MARKER
+
+
+def test_structural_zeros_are_shown_as_zero_and_protect_nothing():
+    # "no suspect identified" cannot happen among cases with a named suspect: a structural 0.
+    frame = pd.DataFrame({"suspect": ["named"] * 3 + ["none"] * 3 + ["several"] * 3,
+                          "outcome_group": ["charge", "no_suspect", "other"] * 3,
+                          "n": [7, 0, 60, 0, 40, 2, 25, 0, 31]})
+    spec = TableSpec(keys=("suspect", "outcome_group"), counts=("n",),
+                     categories={"suspect": ("named", "none", "several"),
+                                 "outcome_group": ("charge", "no_suspect", "other")},
+                     totals=("outcome_group",),  # each suspect row's total is published
+                     structural_zeros=({"suspect": "named", "outcome_group": "no_suspect"},
+                                       {"suspect": "several", "outcome_group": "no_suspect"},
+                                       {"suspect": "none", "outcome_group": "charge"}))
+    run = RunProtection("publication")
+    run.register("force", "outcomes_by_suspect", frame, spec)
+    protected = run.solve().table("force", "outcomes_by_suspect")
+    shown = protected.display()["n"].tolist()
+    assert shown[1] == shown[3] == shown[7] == 0  # structural zeros published, not [c]
+    assert shown[0] == MARKER and shown[5] == MARKER
+    found = attack(run)
+    assert disclosures(found).empty, found
+
+
+def test_a_small_count_that_declared_totals_give_away_is_reported():
+    # the charge total (7) is published elsewhere and the only other charge cell is a
+    # structural zero: no suppression can hide the 7, and the run says so.
+    frame = pd.DataFrame({"suspect": ["named", "named", "none", "none"],
+                          "outcome_group": ["charge", "other", "charge", "other"],
+                          "n": [7, 60, 0, 42]})
+    spec = TableSpec(keys=("suspect", "outcome_group"), counts=("n",),
+                     categories={"suspect": ("named", "none"),
+                                 "outcome_group": ("charge", "other")},
+                     totals=("suspect", "outcome_group"),
+                     structural_zeros=({"suspect": "none", "outcome_group": "charge"},))
+    run = RunProtection("partner")
+    run.register("force", "t", frame, spec)
+    run.solve()
+    assert len(run.suppression.exposed) == 1 and run.notes
+
+
+def test_a_structural_zero_must_hold_zero():
+    frame = pd.DataFrame({"outcome_group": ["charge", "no_suspect"], "n": [7, 3]})
+    spec = TableSpec(keys=("outcome_group",), counts=("n",),
+                     structural_zeros=({"outcome_group": "no_suspect"},))
+    with pytest.raises(DisclosureError, match="structural zero"):
+        protect_table(frame, spec, profile="publication")
+
+
+def test_undeclared_columns_and_unknown_categories_are_refused():
+    frame = pd.DataFrame({"outcome_group": ["charge", "oops"], "n": [7, 3], "extra": [1, 2]})
+    spec = TableSpec(keys=("outcome_group",), counts=("n",))
+    with pytest.raises(ParameterError, match="not declared"):
+        RunProtection("publication").register("r", "t", frame, spec)
+    listed = TableSpec(keys=("outcome_group",), counts=("n",),
+                       categories={"outcome_group": ("charge", "other")})
+    with pytest.raises(ParameterError, match="oops"):
+        RunProtection("publication").register("r", "t", frame.drop(columns="extra"), listed)
+
+
+def test_one_quantity_is_one_number_wherever_it_is_published():
+    run = RunProtection("partner")
+    spec = TableSpec(keys=("outcome_group",), counts=("n",), where={"force": "durham"})
+    run.register("durham", "a", pd.DataFrame({"outcome_group": ["charge"], "n": [40]}), spec)
+    run.register("durham", "b", pd.DataFrame({"outcome_group": ["charge"], "n": [41]}), spec)
+    with pytest.raises(DisclosureError, match="one quantity must be one number"):
+        run.solve()
+
+
+def test_tables_registered_after_solving_are_refused():
+    run = RunProtection("partner")
+    spec = TableSpec(keys=("outcome_group",), counts=("n",))
+    run.register("r", "a", pd.DataFrame({"outcome_group": ["charge"], "n": [40]}), spec)
+    run.solve()
+    with pytest.raises(DisclosureError, match="after the run was solved"):
+        run.register("r", "b", pd.DataFrame({"outcome_group": ["charge"], "n": [40]}), spec)
+
+
+def test_rates_on_zero_or_hidden_denominators_are_hidden_never_blank():
+    frame = pd.DataFrame({"stage": ["a", "b", "c"], "n": [0, 30, 44], "n_previous": [0, 60, 80]})
+    frame["conversion"] = frame["n"] / frame["n_previous"].where(frame["n_previous"] > 0)
+    spec = TableSpec(keys=("stage",), counts={"n": Count(), "n_previous": Count(
+        where={"previous": "yes"})}, rates={"conversion": share_of("n", "n_previous")["estimate"]})
+    shown = protect_table(frame, spec, profile="partner").display()
+    assert shown.loc[0, "conversion"] == MARKER  # 0 of 0: [c], not blank
+    assert shown.loc[0, "n"] == 0  # partner publishes the zero itself
+
+
+def test_shares_are_computed_from_the_published_counts():
+    frame = pd.DataFrame({"measure": ["charge", "withdrawal"], "count": [47, 183],
+                          "n": [353, 353]})
+    frame = frame.assign(estimate=frame["count"] / frame["n"], ci_low=0.0, ci_high=1.0)
+    spec = TableSpec(keys=("measure",), counts={"count": Count(), "n": Count(keys=())},
+                     rates=share_of("count", "n"))
+    protected = protect_table(frame, spec, profile="publication").frame
+    assert protected["n"].tolist() == [355, 355]
+    assert protected["estimate"].tolist() == [round(45 / 355, 3), round(185 / 355, 3)]
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(45, 355, alpha=0.05, method="wilson")
+    assert protected.loc[0, "ci_low"] == round(low, 3)
+    assert protected.loc[0, "ci_high"] == round(high, 3)
