@@ -49,15 +49,16 @@ def test_funnel_counts_stages_cumulatively(cases):
     assert table["share_of_recorded"].tolist() == pytest.approx([1, 6 / 8, 4 / 8, 3 / 8, 3 / 8,
                                                                  1 / 8])
     assert table["n_previous"].iloc[1:].tolist() == [8, 6, 4, 3, 3]
-    assert pd.isna(table["n_previous"].iloc[0]) and np.isnan(table["conversion"].iloc[0])
+    assert pd.isna(table["n_previous"].iloc[0]) and np.isnan(table["share_of_previous"].iloc[0])
 
 
-def test_funnel_intervals_are_statsmodels_wilson(cases):
-    table = funnel(cases, by="force").dropna(subset=["conversion"])
-    low, high = proportion_confint(table["n"].to_numpy(), table["n_previous"].to_numpy(dtype=float),
-                                   method="wilson")
-    assert np.allclose(table["ci_low"], low) and np.allclose(table["ci_high"], high)
-    assert np.allclose(table["conversion"], table["n"] / table["n_previous"].astype(float))
+def test_funnel_is_a_snapshot_without_intervals(cases):
+    # A share of the previous stage at the extract date is not a conversion rate: it has no
+    # interval, and the frame says what it is.
+    table = funnel(cases, by="force").dropna(subset=["share_of_previous"])
+    assert not {"ci_low", "ci_high", "conversion"} & set(table.columns)
+    assert np.allclose(table["share_of_previous"], table["n"] / table["n_previous"].astype(float))
+    assert "extract date" in table.attrs["estimand"]
 
 
 def test_funnel_by_groups_add_up_and_keep_missing_values(cases):
@@ -93,7 +94,7 @@ def test_funnel_counts_never_rise(rows):
     steps = table.groupby("relationship")["n"].diff().dropna()
     assert (steps <= 0).all()
     assert table.loc[table["stage"] == "recorded", "n"].sum() == len(rows)
-    assert table["conversion"].dropna().between(0, 1).all()
+    assert table["share_of_previous"].dropna().between(0, 1).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def test_outcome_mix_by_code_counts_every_case_with_open_its_own_row(cases):
 
 
 def test_outcome_mix_by_group_lists_every_group_for_every_force(cases):
-    mix = outcome_mix(cases, by="force", level="group")
+    mix = outcome_mix(cases, by="force", detail="group")
     groups = ["charge", "victim_withdrawal", "evidential_difficulty", "no_suspect",
               "out_of_court", "prevented_or_npi", "transferred", "open"]
     for _, part in mix.groupby("force"):
@@ -195,11 +196,13 @@ def test_models_refuse_outcomes_nobody_had(cases):
                                within_days=30)
 
 
-def test_default_formula_names_dictionary_covariates():
-    formula = attrition.default_formula("charged")
-    assert formula.startswith("charged ~ relationship + offence_group")
-    for term in ["non_recent", "device_requested", "victim_under_18", "domestic_abuse"]:
+def test_default_formula_names_covariates_known_at_recording():
+    formula = attrition.default_formula("charge")
+    assert formula.startswith("charge ~ relationship + offence_group")
+    for term in ["non_recent", "victim_under_18", "domestic_abuse"]:
         assert term in formula
+    # Dated after recording: a window model from recording must not use it.
+    assert "device" not in formula
 
 
 def test_predictive_benchmark_docstring_warns_against_scoring_cases():

@@ -41,7 +41,7 @@ def test_withdrawal_timing_counts_from_the_report(cases):
     assert (table["n_withdrawals"] == 5).all()
     low, high = proportion_confint(table["n"], table["n_withdrawals"], method="wilson")
     assert np.allclose(table["ci_low"], low) and np.allclose(table["ci_high"], high)
-    by_force = pillars.withdrawal_timing(cases, by="force", within=(30,))
+    by_force = pillars.withdrawal_timing(cases, by="force", within_days=(30,))
     assert by_force.set_index("force")["n_withdrawals"].to_dict() == {
         "avon_and_somerset": 4, "durham": 1}
 
@@ -105,14 +105,18 @@ def test_device_requests(cases):
     cases["device_returned_date"] = pd.to_datetime(
         ["2022-01-12", "2022-01-22", "2022-02-01", None, None, None, None])
     table = pillars.device_requests(cases).set_index("measure")
+    # Every case has a year of follow-up (extract 2024-01-01); three had a request within it.
     assert table.loc["request_share", "n_events"] == 3 and table.loc["request_share", "n"] == 7
     # Every device came back: the Kaplan-Meier median is the plain median (20 days).
     assert table.loc["median_days_held", "estimate"] == 20
-    # Full follow-up (extract 2024-01-01); withdrawals within a year: 3 of 3 with a request.
-    assert table.loc["withdrawal_share_with_request", "n_events"] == 3
-    assert table.loc["withdrawal_share_with_request", "n"] == 3
-    assert table.loc["withdrawal_share_without_request", "n"] == 4
-    assert table.loc["withdrawal_share_without_request", "n_events"] == 2
+    # The window starts at the request, and only requests made while the case was open count:
+    # case 0 had already ended (withdrawal on the recorded day) when its request came.
+    assert table.loc["withdrawal_share_after_request", "n"] == 2
+    assert table.loc["withdrawal_share_after_request", "n_events"] == 2
+    # The hazard ratio rests on every case and every withdrawal (outcomes 14 and 16).
+    assert table.loc["withdrawal_hazard_ratio", "n"] == 7
+    assert table.loc["withdrawal_hazard_ratio", "n_events"] == 5
+    assert "withdrawal_share_with_request" not in table.index
 
 
 def test_device_hold_median_counts_devices_not_yet_returned():
