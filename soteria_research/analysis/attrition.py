@@ -1070,5 +1070,11 @@ def withdrawal_model(
                               cluster=cluster, extract_date=extract_date, reference=reference)
 
 
-# The predictive benchmark lives in its own module and is offered here as before.
-from .prediction import PredictiveBenchmark, predictive_benchmark  # noqa: E402
+def __getattr__(name: str):
+    # The predictive benchmark lives in analysis.prediction (which builds on this module) and
+    # is offered here as before, loaded on first use.
+    if name in ("PredictiveBenchmark", "predictive_benchmark"):
+        from . import prediction
+
+        return getattr(prediction, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

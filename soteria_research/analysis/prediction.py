@@ -19,11 +19,13 @@ from .outcomes import check_outcome
 
 __all__ = ["PREDICTORS", "PredictiveBenchmark", "delong", "predictive_benchmark"]
 
-#: Features of the benchmark, all known when the crime is recorded. ``relationship`` is used
-#: with "unknown" merged into "stranger" (as ``stranger_or_unknown``): in police records "not
-#: known" is mostly filled in when no suspect was ever identified, which is an outcome, not
-#: something known at recording. Nothing dated after recording is a feature (no device
-#: request, arrest, referral or stage date).
+#: Features of the benchmark, all known when the crime is recorded. In ``relationship`` the
+#: level "unknown" (or missing) is replaced by a random draw from the relationships recorded
+#: in the training cohorts (seeded), so it carries no information: in police records "not
+#: known" is mostly what is left when no suspect was ever identified, which is an outcome, not
+#: something known at recording.
+#: Nothing dated after recording is a feature (no device request, arrest, referral or stage
+#: date).
 PREDICTORS = ("relationship", "offence_group", "victim_sex", "victim_ethnicity",
               *FLAG_COVARIATES, *NUMERIC_COVARIATES)
 
@@ -184,7 +186,8 @@ def predictive_benchmark(
     outcome is the outcome within the window. The features (:data:`PREDICTORS`) are all
     known at recording. A logistic regression (one-hot categories, standardised numbers,
     median-imputed ages) and a scikit-learn ``HistGradientBoostingClassifier`` (native
-    categories and missing values) are compared on the test cohorts: AUC with its DeLong
+    categories and missing numbers; a missing category takes the most common one) are
+    compared on the test cohorts: AUC with its DeLong
     interval and the paired DeLong interval of the difference, Brier score, observed over
     expected, calibration intercept and slope, a calibration table, and permutation
     importance (AUC drop, ``n_repeats`` shuffles, on at most ``importance_rows`` test rows).
@@ -201,7 +204,8 @@ def predictive_benchmark(
         Financial years to test on (default: the latest one with full follow-up); the model
         trains on every fully followed year before them.
     seed : int
-        Seeds the boosting, the importance rows and the permutations; same seed, same numbers.
+        Seeds the boosting, the draws that blank out "unknown" relationships, the importance
+        rows and the permutations; same seed, same numbers.
     n_repeats, importance_rows : int
         Shuffles per feature; test rows used for importance.
     level : float
@@ -249,9 +253,14 @@ def predictive_benchmark(
                              f"{events} of {int(part.sum())} cases with it; each needs both "
                              "outcomes.")
 
-    relationship = frame["relationship"].astype(object).replace(
-        {"unknown": "stranger_or_unknown", "stranger": "stranger_or_unknown"})
+    rng = np.random.default_rng(seed)
     features = frame[list(PREDICTORS)].copy()
+    relationship = features["relationship"].astype(object).to_numpy()
+    unknown = pd.isna(relationship) | (relationship == "unknown")
+    levels, counts = np.unique(relationship[train & ~unknown].astype(str), return_counts=True)
+    if len(levels):
+        relationship[unknown] = rng.choice(levels, size=int(unknown.sum()),
+                                           p=counts / counts.sum())
     features["relationship"] = relationship
     categorical = [c for c in ("relationship", "offence_group", "victim_sex", "victim_ethnicity")
                    if features.loc[train, c].dropna().nunique() > 1]
@@ -263,7 +272,9 @@ def predictive_benchmark(
 
     logistic = make_pipeline(
         ColumnTransformer([
-            ("categories", OneHotEncoder(handle_unknown="ignore", drop="first"), categorical),
+            ("categories", make_pipeline(SimpleImputer(strategy="most_frequent"),
+                                         OneHotEncoder(handle_unknown="ignore", drop="first")),
+             categorical),
             ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
              numeric),
         ]),
@@ -271,8 +282,9 @@ def predictive_benchmark(
     )
     boosting = make_pipeline(
         ColumnTransformer(
-            [("categories", OrdinalEncoder(handle_unknown="use_encoded_value",
-                                           unknown_value=np.nan, encoded_missing_value=np.nan),
+            [("categories", make_pipeline(
+                SimpleImputer(strategy="most_frequent"),
+                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan)),
               categorical),
              ("numbers", "passthrough", numeric)],
         ),
@@ -281,7 +293,6 @@ def predictive_benchmark(
         ),
     )
     models = {"logistic": logistic, "gradient_boosting": boosting}
-    rng = np.random.default_rng(seed)
     test_rows = np.flatnonzero(test)
     shown = test_rows if len(test_rows) <= importance_rows else np.sort(
         rng.choice(test_rows, importance_rows, replace=False))
