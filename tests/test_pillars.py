@@ -10,6 +10,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from soteria_research.analysis import pillars
 from soteria_research.data.synthetic import generate_cases
+from soteria_research.errors import ParameterError
 
 
 def _withdrawn(days: int, **extra) -> dict:
@@ -155,3 +156,28 @@ def test_pillars_run_on_synthetic_data_without_identifiers():
         assert not values & identifiers
     shares = pillars.withdrawal_timing(cases)["estimate"]
     assert shares.is_monotonic_increasing
+
+
+def test_withdrawal_timing_leaves_out_cases_not_followed_to_the_horizon(cases):
+    # Reported 2023-06-01, withdrawn two days later: counting it (as every withdrawal "seen so
+    # far" would) tilts the shares towards early withdrawal; it has 214 days of follow-up.
+    recent = make_cases([_withdrawn(2, report_date="2023-06-01", recorded_date="2023-06-01",
+                                    offence_start_date="2023-05-01")
+                         | {"outcome_date": "2023-06-03"}])
+    both = pd.concat([cases, recent], ignore_index=True)
+    table = pillars.withdrawal_timing(both, horizon_days=730)
+    assert table["n"].tolist() == [2, 3, 4] and (table["n_withdrawals"] == 5).all()
+    assert table["cohorts"].eq("2021/22").all()
+    shorter = pillars.withdrawal_timing(both, within_days=(7,), horizon_days=200)
+    assert shorter["n"].tolist() == [3] and shorter["n_withdrawals"].tolist() == [5]
+    with pytest.raises(ParameterError, match="horizon_days"):
+        pillars.withdrawal_timing(both, within_days=(7, 800), horizon_days=730)
+
+
+def test_earlier_allegations_are_judged_within_the_same_window(suspects):
+    # Within 60 days of recording: s1's earlier allegations ended in 31 and 92 days; s3's in 31.
+    table = pillars.earlier_allegation_outcomes(suspects, within_days=60)
+    earlier = table[table["allegation"] == "earlier"].set_index("outcome_group")
+    assert earlier.loc["victim_withdrawal", "n"] == 2
+    assert earlier.loc["evidential_difficulty", "n"] == 0 and earlier.loc["open", "n"] == 1
+    assert earlier["n_total"].eq(3).all() and table["within_days"].eq(60).all()
