@@ -25,7 +25,6 @@ from .timeline import financial_year, financial_year_bounds, time_to_outcome
 __all__ = [
     "STAGES",
     "OutcomeModelResults",
-    "PredictiveBenchmark",
     "charge_model",
     "cohort_rates",
     "default_formula",
@@ -33,7 +32,6 @@ __all__ = [
     "model_frame",
     "outcome_mix",
     "outcome_model",
-    "predictive_benchmark",
     "stage_conversion",
     "stage_dates",
     "stage_reached",
@@ -289,25 +287,31 @@ def stage_dates(cases: pd.DataFrame, *, extract_date: object = None) -> pd.DataF
     if extract_date is not None:
         as_of = pd.Timestamp(extract_date).normalize()
         own = own.where(own.le(as_of))
-    # Earliest of own and every later stage's date: a reverse running minimum (NaT ignored).
-    values = own.to_numpy().astype("datetime64[ns]").view(np.int64).astype(float)
-    values[own.isna().to_numpy()] = np.nan
-    earliest = np.fmin.accumulate(values[:, ::-1], axis=1)[:, ::-1]
-    dated = pd.DataFrame(earliest, index=cases.index, columns=own.columns)
-    return dated.apply(lambda column: pd.to_datetime(column, unit="ns"))
+    # Earliest of own and every later stage's date: a reverse running minimum over whole days
+    # (exact as floats, unlike nanoseconds), missing dates ignored.
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    missing = own.isna().to_numpy()
+    days = (own.to_numpy(dtype="datetime64[ns]").view(np.int64) // day).astype(float)
+    days[missing] = np.nan
+    earliest = np.fmin.accumulate(days[:, ::-1], axis=1)[:, ::-1]
+    gone = np.isnan(earliest)
+    stamps = np.where(gone, 0, earliest).astype(np.int64) * day
+    stamps = stamps.view("datetime64[ns]")
+    stamps[gone] = np.datetime64("NaT")
+    return pd.DataFrame(stamps, index=cases.index, columns=own.columns)
 
 
-def _ended_without(cases: pd.DataFrame, stage: str, as_of: pd.Series) -> tuple[pd.Series,
-                                                                                  pd.Series]:
-    """When a case stopped being able to reach ``stage`` (NaT if it still can), and whether
-    its follow-up was cut there instead (transferred)."""
-    if stage == "convicted":
-        ended = cases["court_outcome"].isin(["acquitted", "discontinued"])
-        date = cases["court_outcome_date"].where(ended & cases["court_outcome_date"].le(as_of))
-        return date, pd.Series(False, index=cases.index)
-    closed = ~cases["outcome_group"].isin(["open", "charge"]) & cases["outcome_date"].le(as_of)
-    date = cases["outcome_date"].where(closed)
-    return date, cases["outcome_group"].eq("transferred") & closed
+def _endings(cases: pd.DataFrame, as_of: pd.Series) -> dict[bool, tuple[pd.Series, pd.Series]]:
+    """When a case stopped being able to reach a stage (NaT if it still can), and whether its
+    follow-up was cut there instead (transferred): for investigation stages (False) and for
+    conviction (True)."""
+    group = cases["outcome_group"]
+    closed = ~group.isin(["open", "charge"]) & cases["outcome_date"].le(as_of)
+    investigation = (cases["outcome_date"].where(closed), group.eq("transferred") & closed)
+    verdict = cases["court_outcome"].isin(["acquitted", "discontinued"]) \
+        & cases["court_outcome_date"].le(as_of)
+    court = (cases["court_outcome_date"].where(verdict), pd.Series(False, index=cases.index))
+    return {False: investigation, True: court}
 
 
 def stage_conversion(
@@ -378,13 +382,14 @@ def stage_conversion(
     by = _by_columns(cases, by)
     as_of = _extract_dates(cases, extract_date)
     dates = stage_dates(cases, extract_date=extract_date)
+    endings = _endings(cases, as_of)
     stages = list(STAGES)
     rows = []
     for previous, stage in zip(stages[:-1], stages[1:], strict=True):  # five transitions
         start = dates[previous]
         at_stage = start.notna()
         reached = dates[stage]
-        ended, transferred = _ended_without(cases, stage, as_of)
+        ended, transferred = endings[stage == "convicted"]
         stop = reached.where(reached.notna(), ended).where(lambda d: d.notna(), as_of)
         days = (stop - start).dt.days.clip(lower=0).astype(float)
         status = np.where(reached.notna(), "reached",
