@@ -18,6 +18,7 @@ __all__ = [
     "cohort_incidence",
     "cohort_table",
     "describe_cohorts",
+    "followed_cohorts",
     "latest_cohorts",
 ]
 
@@ -81,6 +82,28 @@ def latest_cohorts(cases: pd.DataFrame, *, horizon_days: int, n: int = 1,
     table = cohort_table(cases, extract_date=extract_date)
     followed = table.loc[table["follow_up_days"] >= horizon_days, "cohort"].tolist()
     return followed[-n:] if n > 0 else []
+
+
+def followed_cohorts(cases: pd.DataFrame, *, days: int, extract_date: object = None
+                     ) -> tuple[pd.Series, list[str]]:
+    """The cases of every financial-year cohort in which each case has been followed for at
+    least ``days`` from recording, and those cohorts.
+
+    Keeping whole cohorts (rather than each case recorded ``days`` before the extract) makes
+    the estimand a set of named financial years, with no part-year at the end.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> keep, cohorts = followed_cohorts(cases, days=365)
+    >>> cohorts, bool(keep.sum() < len(cases))
+    (['2019/20', '2020/21', '2021/22', '2022/23'], True)
+    """
+    table = cohort_table(cases, extract_date=extract_date)
+    chosen = table.loc[table["follow_up_days"] >= days, "cohort"].tolist()
+    keep = financial_year(cases["recorded_date"]).isin(chosen)
+    return keep, chosen
 
 
 def describe_cohorts(cohorts: Sequence[str]) -> str:

@@ -24,8 +24,7 @@ from .attrition import (
     outcome_mix,
     stage_reached,
 )
-from .cohorts import describe_cohorts
-from .timeline import financial_year
+from .cohorts import describe_cohorts, followed_cohorts
 
 __all__ = [
     "device_requests",
@@ -75,7 +74,8 @@ def withdrawal_timing(
 
     Counting only the withdrawals seen so far would overstate early ones: recent cases have
     had time only for their early withdrawals. So the estimand is fixed by cohort with full
-    follow-up: among cases reported at least ``horizon_days`` before the extract date, of
+    follow-up: among cases of the financial years of recording in which every case has been
+    followed for ``horizon_days`` (from recording, so at least as long from the report), of
     those whose victim withdrew within ``horizon_days`` of the report, the share who withdrew
     within N days. Withdrawals later than the horizon are rare, so this is close to the share
     of *eventual* withdrawals. docs/domain.md section 3: in one large force about 2 in 5
@@ -112,8 +112,8 @@ def withdrawal_timing(
     >>> timing = withdrawal_timing(cases)
     >>> timing["within_days"].tolist(), bool(timing["estimate"].is_monotonic_increasing)
     ([7, 30, 90], True)
-    >>> timing["cohorts"].iloc[0]
-    '2019/20 to 2022/23'
+    >>> timing["cohorts"].iloc[0]  # the years followed for 730 days by the extract date
+    '2019/20 to 2021/22'
     """
     by = _by_columns(cases, by)
     horizon_days = _check_window(horizon_days, "horizon_days")
@@ -122,7 +122,7 @@ def withdrawal_timing(
         raise ParameterError(f"within_days={list(within_days)!r} must be positive days, none "
                              f"beyond horizon_days={horizon_days}.")
     as_of = _extract_dates(cases, extract_date)
-    followed = (as_of - cases["report_date"]).dt.days.ge(horizon_days)
+    followed, cohorts = followed_cohorts(cases, days=horizon_days, extract_date=extract_date)
     days = (cases["outcome_date"] - cases["report_date"]).dt.days
     withdrawn = (followed & cases["outcome_group"].eq("victim_withdrawal")
                  & cases["outcome_date"].le(as_of) & days.le(horizon_days))
@@ -141,8 +141,7 @@ def withdrawal_timing(
     frame["estimate"], frame["ci_low"], frame["ci_high"] = _wilson(frame["n"],
                                                                    frame["n_withdrawals"], level)
     frame["horizon_days"] = horizon_days
-    frame["cohorts"] = describe_cohorts(
-        pd.unique(financial_year(cases.loc[followed, "recorded_date"])).tolist())
+    frame["cohorts"] = describe_cohorts(cohorts)
     return frame
 
 
@@ -256,8 +255,8 @@ def earlier_allegation_outcomes(
     An allegation is *earlier* when the same suspect is named in a case recorded after it (any
     force in the data). Earlier allegations are older on average, so comparing outcomes as at
     the extract date would give them more time to be charged. Here every allegation is judged
-    on the same window from its own recording, and only allegations followed for the whole
-    window count. (If outcomes change over recording time, the two groups' mix of years still
+    on the same window from its own recording, and only allegations of the financial years in
+    which every case has been followed for the whole window count. (If outcomes change over recording time, the two groups' mix of years still
     differs; the ``cohorts`` column names the years counted.)
 
     Parameters
@@ -295,15 +294,15 @@ def earlier_allegation_outcomes(
     known = cases["recorded_date"].le(as_of)
     named = cases.loc[cases["suspect_id"].notna() & known].copy()
     named["allegation"] = np.where(earlier_allegations(named), "earlier", "other")
-    followed = (as_of[named.index] - named["recorded_date"]).dt.days.ge(within_days)
-    named = named.loc[followed]
+    followed, cohorts = followed_cohorts(cases, days=within_days, extract_date=extract_date)
+    named = named.loc[followed[named.index]]
     seen = (named["outcome_date"] - named["recorded_date"]).dt.days.le(within_days) \
         & named["outcome_date"].le(as_of[named.index])
     named["outcome_group"] = named["outcome_group"].where(seen, "open")
     mix = outcome_mix(named, by=[*by, "allegation"], detail="group", level=level)
     mix = mix.rename(columns={"share": "estimate"})
     mix["within_days"] = within_days
-    mix["cohorts"] = describe_cohorts(pd.unique(financial_year(named["recorded_date"])).tolist())
+    mix["cohorts"] = describe_cohorts(cohorts)
     return mix[[*by, "allegation", "outcome_group", "n", "n_total", "estimate", "ci_low",
                 "ci_high", "within_days", "cohorts"]]
 

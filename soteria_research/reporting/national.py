@@ -405,6 +405,8 @@ class ReportContext:
         view = shown.copy()
         if "caseload" in view.columns:
             view["caseload"] = view["caseload"].replace(CASELOADS)
+        if "model" in view.columns:
+            view["model"] = view["model"].replace(MODELS)
         for column in CODE_COLUMNS.intersection(view.columns):
             view[column] = view[column].map(lambda v: label(v) if isinstance(v, str) else v)
         if "term" in view.columns:
@@ -514,18 +516,24 @@ class ReportContext:
             "Shares with 95% intervals. " + self.headline_cohorts()))
 
     def headline_cohorts(self) -> str:
-        """Which cases the headline shares count, in a sentence (financial years and window)."""
-        from ..analysis.cohorts import describe_cohorts
-        from ..analysis.timeline import financial_year
+        """Which cases the headline shares count, in a sentence (dates, financial years and
+        window)."""
+        from ..analysis.cohorts import describe_cohorts, followed_cohorts
+        from ..analysis.timeline import financial_year_bounds
 
         extract = self.extract_date
         if extract is None or self.cases.empty:
             return ""
-        followed = self.cases["recorded_date"].le(extract - pd.Timedelta(days=WITHIN_DAYS))
-        years = pd.unique(financial_year(self.cases.loc[followed, "recorded_date"])).tolist()
-        return (f"Outcome shares: cases recorded in {describe_cohorts(years)} (financial "
-                f"years; to {_day(extract - pd.Timedelta(days=WITHIN_DAYS))}), each followed "
-                f"for {WITHIN_DAYS} days from recording.")
+        last = extract - pd.Timedelta(days=WITHIN_DAYS)
+        first = self.cases["recorded_date"].min()
+        _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
+                                    extract_date=self.params.extract_date)
+        years = ""
+        if whole:
+            partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
+            years = f" (financial years {describe_cohorts(whole)}{partly})"
+        return (f"Outcome shares count cases recorded from {_day(first)} to {_day(last)}"
+                f"{years}, each followed for {WITHIN_DAYS} days from recording.")
 
     def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
         """Cumulative incidence at a few days, one row per outcome (protected, then pivoted)."""
@@ -735,6 +743,8 @@ class ReportContext:
 #: Columns holding codes that a reader should see as labels.
 CODE_COLUMNS = frozenset({"stage", "outcome_group", "outcome", "measure", "allegation"})
 CASELOADS = {"all": "All cases in the period", "open": "Cases open at the extract date"}
+MODELS = {"cause_specific": "Rate (cause-specific hazard ratio)",
+          "fine_gray": "Probability (subdistribution hazard ratio)"}
 #: Plain headings for the columns analysis functions return (tables not given ``columns=``).
 HEADINGS = {
     "n": "Cases", "n_total": "Out of", "estimate": "Estimate", "ci_low": "95% interval from",
