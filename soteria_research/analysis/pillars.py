@@ -145,8 +145,8 @@ def withdrawal_timing(
     return frame
 
 
-def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None
-                     ) -> pd.DataFrame:
+def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None,
+                     level: float = 0.95) -> pd.DataFrame:
     """At which investigation stage victims withdrew, and how long after the report.
 
     The stage is the furthest funnel stage the case had reached (see
@@ -177,7 +177,7 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
     table["n_withdrawals"] = (table.groupby(by, dropna=False)["n"].transform("sum") if by
                               else table["n"].sum())
     table["estimate"], table["ci_low"], table["ci_high"] = _wilson(table["n"],
-                                                                   table["n_withdrawals"])
+                                                                   table["n_withdrawals"], level)
     order = table["stage"].map({s: i for i, s in enumerate(STAGES)})
     table = table.assign(_order=order).sort_values([*by, "_order"]).drop(columns="_order")
     return table[[*by, "stage", "n", "n_withdrawals", "estimate", "ci_low", "ci_high",
@@ -187,8 +187,8 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
 # --------------------------------------------------------------------------------------------
 # Pillar 2: repeat suspects
 # --------------------------------------------------------------------------------------------
-def repeat_suspects(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None
-                    ) -> pd.DataFrame:
+def repeat_suspects(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None,
+                    level: float = 0.95) -> pd.DataFrame:
     """Share of identified suspects named in more than one case.
 
     A suspect counts in every group where they have a case; with ``by="force"`` a suspect is
@@ -221,7 +221,7 @@ def repeat_suspects(cases: pd.DataFrame, *, by: str | Sequence[str] | None = Non
         n_cases_repeat=("repeat_cases", "sum"))
     table = table.reset_index() if by else table.reset_index(drop=True)
     table["estimate"], table["ci_low"], table["ci_high"] = _wilson(table["n"],
-                                                                   table["n_suspects"])
+                                                                   table["n_suspects"], level)
     return table[[*by, "n", "n_suspects", "estimate", "ci_low", "ci_high", "n_cases",
                   "n_cases_repeat"]]
 

@@ -217,10 +217,11 @@ def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcomes within a year by recording year (``attrition.cohort_rates``), as linked."""
+    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``),
+    as linked."""
     from ..analysis import attrition
 
-    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="Y", by=by)
+    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="FY", by=by)
     # The cohort label is the key; its start and end dates only repeat it.
     return rates.drop(columns=["cohort_start", "cohort_end"])
 
