@@ -114,9 +114,11 @@ def split_episodes(
     splits.sort(axis=1)
     if k > 1:
         repeat = np.zeros_like(inside)
-        repeat[:, 1:] = splits[:, 1:] == splits[:, :-1]
-        splits[repeat & np.isfinite(splits)] = np.inf
-        splits.sort(axis=1)
+        repeat[:, 1:] = (splits[:, 1:] == splits[:, :-1]) & np.isfinite(splits[:, 1:])
+        rows_repeated = np.flatnonzero(repeat.any(axis=1))
+        if len(rows_repeated):  # few cases: re-sort only theirs
+            splits[repeat] = np.inf
+            splits[rows_repeated] = np.sort(splits[rows_repeated], axis=1)
     n_splits = np.isfinite(splits).sum(axis=1)
     per_case = n_splits + 1
     row = np.repeat(np.arange(n), per_case)
@@ -138,7 +140,7 @@ def split_episodes(
     event = out["event"].to_numpy()
     out["event"] = np.where(last, event, 0).astype(event.dtype)
     if "outcome" in out.columns:
-        out["outcome"] = out["outcome"].where(last, CENSORED)
+        out["outcome"] = np.where(last, out["outcome"].to_numpy(), CENSORED)
     for j, name in enumerate(event_days.columns):
         out[name] = (days[row, j] <= start).astype(np.int8)
     out.attrs = {**tte.attrs, "time_varying": list(event_days.columns)}
