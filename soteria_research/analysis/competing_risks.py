@@ -212,7 +212,8 @@ def _jackknife_variance(counts, has_event, d_k, d, n, surv_before, cif) -> np.nd
 
 def _log_log_interval(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """cif ** exp(±z se / (cif log cif)): inside (0, 1), as cmprsk-based tools report."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # cif near 0 or 1 makes k huge; the limits then go to 0 or 1, which is the right answer.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         k = z * se / (cif * np.log(cif))
         low = cif ** np.exp(-k)
         high = cif ** np.exp(k)
@@ -779,6 +780,7 @@ def fit_fine_gray(
         pd.Series(beta, index=names),
         pd.DataFrame(robust, index=names, columns=names),
         loglik=loglik, loglik_null=null_loglik, n=len(rows), n_events=n_events,
+        references=references,
         diagnostics=diagnostics, model=model, robust=True,
         cov_params_naive=pd.DataFrame(naive, index=names, columns=names),
-        score_test=float(null_score @ _solve(null_info, null_score)), references=references)
+        score_test=float(null_score @ _solve(null_info, null_score)))

@@ -405,8 +405,11 @@ def device_requests(
         in_window = followed[part.index]
         rows.append({**group, "measure": "request_share", "n": int(in_window.sum()),
                      "n_events": int((early_request[part.index] & in_window).sum())})
+        returned = part["device_returned_date"].where(
+            part["device_returned_date"].le(as_of[part.index]))
         median, low, high, n_devices = _median_days_held(part.assign(
-            device_requested_date=requested[part.index], extract_date=as_of[part.index]))
+            device_requested_date=requested[part.index], device_returned_date=returned,
+            extract_date=as_of[part.index]))
         rows.append({**group, "measure": "median_days_held", "estimate": median, "ci_low": low,
                      "ci_high": high, "n": n_devices, "n_events": pd.NA})
         window = after.loc[after.index.intersection(part.index)]
