@@ -1,5 +1,6 @@
 """Attrition on 1,000,000 synthetic cases: funnel, outcome mix and the charge model, each against
-the bare pandas group-by or statsmodels call it rests on, plus cohort rates and peak memory.
+the bare pandas group-by or statsmodels call it rests on, plus cohort rates, stage conversion
+(beside the snapshot funnel) and peak memory.
 
 Usage: python benchmarks/bench_attrition.py [--quick] [--rows N]
 The peers compute the same numbers with nothing around them (no cumulative stages, no Wilson
@@ -72,12 +73,21 @@ def main(argv: list[str]) -> None:
     ours = best_of(lambda: attrition.cohort_rates(cases, by="force"), repeat)
     report("attrition.cohort_rates", f"by force and quarter, {label}", ours)
 
+    # Conversion from full-follow-up cohorts beside the snapshot funnel it replaces as the
+    # estimand of "reached it from the previous stage".
+    snapshot = best_of(lambda: attrition.funnel(cases, by="force"), repeat)
+    for method in ("cohort", "incidence"):
+        ours = best_of(lambda m=method: attrition.stage_conversion(cases, by="force", method=m),
+                       repeat)
+        report("attrition.stage_conversion", f"{method}, by force, {label}", ours,
+               peer="attrition.funnel (snapshot)", peer_s=snapshot)
+
     import statsmodels.formula.api as smf
 
     start = time.perf_counter()
     frame = attrition.model_frame(cases)
     frame_s = time.perf_counter() - start
-    formula = attrition.default_formula("charged", frame)
+    formula = attrition.default_formula("charge", frame)
 
     def bare_logit():
         model = smf.logit(formula, data=frame, missing="drop")

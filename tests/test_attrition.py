@@ -49,15 +49,16 @@ def test_funnel_counts_stages_cumulatively(cases):
     assert table["share_of_recorded"].tolist() == pytest.approx([1, 6 / 8, 4 / 8, 3 / 8, 3 / 8,
                                                                  1 / 8])
     assert table["n_previous"].iloc[1:].tolist() == [8, 6, 4, 3, 3]
-    assert pd.isna(table["n_previous"].iloc[0]) and np.isnan(table["conversion"].iloc[0])
+    assert pd.isna(table["n_previous"].iloc[0]) and np.isnan(table["share_of_previous"].iloc[0])
 
 
-def test_funnel_intervals_are_statsmodels_wilson(cases):
-    table = funnel(cases, by="force").dropna(subset=["conversion"])
-    low, high = proportion_confint(table["n"].to_numpy(), table["n_previous"].to_numpy(dtype=float),
-                                   method="wilson")
-    assert np.allclose(table["ci_low"], low) and np.allclose(table["ci_high"], high)
-    assert np.allclose(table["conversion"], table["n"] / table["n_previous"].astype(float))
+def test_funnel_is_a_snapshot_without_intervals(cases):
+    # A share of the previous stage at the extract date is not a conversion rate: it has no
+    # interval, and the frame says what it is.
+    table = funnel(cases, by="force").dropna(subset=["share_of_previous"])
+    assert not {"ci_low", "ci_high", "conversion"} & set(table.columns)
+    assert np.allclose(table["share_of_previous"], table["n"] / table["n_previous"].astype(float))
+    assert "extract date" in table.attrs["estimand"]
 
 
 def test_funnel_by_groups_add_up_and_keep_missing_values(cases):
@@ -93,7 +94,7 @@ def test_funnel_counts_never_rise(rows):
     steps = table.groupby("relationship")["n"].diff().dropna()
     assert (steps <= 0).all()
     assert table.loc[table["stage"] == "recorded", "n"].sum() == len(rows)
-    assert table["conversion"].dropna().between(0, 1).all()
+    assert table["share_of_previous"].dropna().between(0, 1).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ def test_outcome_mix_by_code_counts_every_case_with_open_its_own_row(cases):
 
 
 def test_outcome_mix_by_group_lists_every_group_for_every_force(cases):
-    mix = outcome_mix(cases, by="force", level="group")
+    mix = outcome_mix(cases, by="force", detail="group")
     groups = ["charge", "victim_withdrawal", "evidential_difficulty", "no_suspect",
               "out_of_court", "prevented_or_npi", "transferred", "open"]
     for _, part in mix.groupby("force"):
@@ -195,11 +196,13 @@ def test_models_refuse_outcomes_nobody_had(cases):
                                within_days=30)
 
 
-def test_default_formula_names_dictionary_covariates():
-    formula = attrition.default_formula("charged")
-    assert formula.startswith("charged ~ relationship + offence_group")
-    for term in ["non_recent", "device_requested", "victim_under_18", "domestic_abuse"]:
+def test_default_formula_names_covariates_known_at_recording():
+    formula = attrition.default_formula("charge")
+    assert formula.startswith("charge ~ relationship + offence_group")
+    for term in ["non_recent", "victim_under_18", "domestic_abuse"]:
         assert term in formula
+    # Dated after recording: a window model from recording must not use it.
+    assert "device" not in formula
 
 
 def test_predictive_benchmark_docstring_warns_against_scoring_cases():
@@ -207,7 +210,9 @@ def test_predictive_benchmark_docstring_warns_against_scoring_cases():
     assert "never a tool to score individual cases" in doc
 
 
-@pytest.mark.parametrize("module", ["timeline", "attrition", "pillars"])
+@pytest.mark.parametrize("module", ["timeline", "attrition", "pillars", "cohorts", "episodes",
+                                    "drivers", "outcomes", "covariates", "prediction", "cox",
+                                    "competing_risks", "kaplan_meier", "model_results"])
 def test_docstring_examples_run(module):
     import doctest
     import importlib
@@ -215,3 +220,84 @@ def test_docstring_examples_run(module):
     target = importlib.import_module(f"soteria_research.analysis.{module}")
     result = doctest.testmod(target, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+# --------------------------------------------------------------------------------------------
+# stage conversion (the funnel's estimand with a window; hand counts from the fixture)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["cohort", "incidence"])
+def test_stage_conversion_by_hand(cases, method):
+    table = attrition.stage_conversion(cases, within_days=365, method=method)
+    assert table["stage"].tolist() == list(STAGES)[1:]
+    assert table["from_stage"].tolist() == list(STAGES)[:-1]
+    # Everything was recorded on 2022-01-01 and is followed to 2024-01-01: no case is cut
+    # short, so both methods count the same cases. The charge with no arrest or referral date
+    # (case 5) reached both on its charge date. Case 3 was convicted 365 days after its charge
+    # (inside the window); case 4 acquitted; case 5 is still waiting: not converted.
+    assert table["n"].tolist() == [6, 4, 3, 3, 1]
+    assert table["n_from"].tolist() == [8, 6, 4, 3, 3]
+    assert np.allclose(table["estimate"], table["n"] / table["n_from"])
+    if method == "cohort":
+        low, high = proportion_confint(table["n"], table["n_from"], method="wilson")
+        assert np.allclose(table["ci_low"], low) and np.allclose(table["ci_high"], high)
+
+
+def test_stage_conversion_waits_for_the_window(cases):
+    # Seen on 2022-12-31, charges (2022-05/06) have not had 365 days to reach a verdict: the
+    # cohort method has nobody to judge and says nothing rather than "0% convicted".
+    table = attrition.stage_conversion(cases, within_days=365, extract_date="2022-12-31")
+    convicted = table.set_index("stage").loc["convicted"]
+    assert convicted["n_from"] == 0 and np.isnan(convicted["estimate"])
+    by_force = attrition.stage_conversion(cases, within_days=365, by="force")
+    assert set(by_force["force"]) == {"avon_and_somerset", "durham"}
+    with pytest.raises(ParameterError, match="method"):
+        attrition.stage_conversion(cases, method="snapshot")
+
+
+def test_stage_dates_fill_undated_stages_from_later_ones(cases):
+    dates = attrition.stage_dates(cases)
+    charged_only = dates.iloc[5]  # charged 2022-05-01 with no arrest or referral keyed in
+    assert charged_only["arrested_or_interviewed"] == pd.Timestamp("2022-05-01")
+    assert charged_only["referred_to_cps"] == pd.Timestamp("2022-05-01")
+    assert dates.iloc[3]["convicted"] == pd.Timestamp("2023-06-01")
+    assert pd.isna(dates.iloc[4]["convicted"])  # acquitted
+    reached = attrition.funnel(cases).set_index("stage")["n"]
+    assert (dates.notna().sum() == reached).all()
+
+
+def test_cohort_rates_by_financial_year(cohorts):
+    rates = cohort_rates(cohorts, within_days=365, freq="FY")
+    # 2022/23 runs to 2023-03-31: not followed for a year by 2024-01-01; 2022-10..12 are in it.
+    assert rates.empty and rates.attrs["excluded_cohorts"] == ["2022/23", "2023/24"]
+    rates = cohort_rates(cohorts, within_days=90, freq="FY")
+    assert rates["cohort"].unique().tolist() == ["2022/23"]
+    assert rates["cohort_start"].iloc[0] == pd.Timestamp("2022-04-01")
+    assert rates["cohort_end"].iloc[0] == pd.Timestamp("2023-03-31")
+
+
+def test_outcome_mix_old_level_spelling_still_works_with_a_warning(cases):
+    with pytest.warns(FutureWarning, match="detail"):
+        old = outcome_mix(cases, level="group")
+    pd.testing.assert_frame_equal(old, outcome_mix(cases, detail="group"))
+    narrow = outcome_mix(cases, detail="group", level=0.5)
+    assert (narrow["ci_high"] - narrow["ci_low"] < old["ci_high"] - old["ci_low"] + 1e-12).all()
+
+
+def test_model_frame_window_from_a_later_event():
+    frame_cases = make_cases([
+        # request on day 31, withdrawal 30 days later: in the window from the request
+        {"device_requested_date": "2022-02-01", "outcome_code": "16", "suspect_id": "s1",
+         "suspect_identified_date": "2022-01-02", "outcome_date": "2022-03-03"},
+        # request after the case had ended: not a request made while open
+        {"device_requested_date": "2022-05-01", "outcome_code": "16", "suspect_id": "s2",
+         "suspect_identified_date": "2022-01-02", "outcome_date": "2022-03-03"},
+        # request too recent for a year of follow-up from it (extract 2024-01-01)
+        {"device_requested_date": "2023-06-01"},
+        {},  # no request
+    ])
+    frame = attrition.model_frame(frame_cases, within_days=365, start="device_requested_date")
+    assert frame.index.tolist() == [0]
+    assert frame["victim_withdrawal"].tolist() == [1] and frame["withdrawn"].tolist() == [1]
+    assert frame.attrs["n_without_event"] == 2 and frame.attrs["n_short_follow_up"] == 1
+    with pytest.raises(ParameterError, match="start="):
+        attrition.model_frame(frame_cases, start="not_a_column")

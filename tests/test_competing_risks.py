@@ -422,3 +422,29 @@ def test_censoring_variance_counts_rows_left_out_for_missing_covariates(mgus2):
     np.testing.assert_array_equal(full.params.to_numpy(), robust.params.to_numpy())
     np.testing.assert_allclose(full.bse.to_numpy(), robust.bse.to_numpy(), rtol=0.02)
     assert not np.allclose(full.bse.to_numpy(), robust.bse.to_numpy(), rtol=1e-9, atol=0)
+
+
+def test_a_misspelt_cause_is_an_error_not_a_fit_of_nothing(ties):
+    # It used to return all-NaN estimates; an outcome simply absent stays a diagnostic (above).
+    tte = ties
+    assert "victim_withdrawal" in set(tte["outcome"])
+    with pytest.raises(ParameterError, match="Did you mean victim_withdrawal"):
+        fit_fine_gray(tte, cause="withdrawal", covariates=["x1"], event="outcome")
+    fit = fit_fine_gray(tte, cause="victim_withdrawal", covariates=["x1"], event="outcome")
+    assert fit.diagnostics.converged
+    assert fit.n_events == int(tte["outcome"].eq("victim_withdrawal").sum())
+
+
+def test_fine_gray_levels_are_compared_with_the_project_reference():
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({
+        "days": rng.exponential(100, n).round() + 1, "event": rng.integers(0, 3, n),
+        "victim_ethnicity": rng.choice(["asian", "black", "white"], n)})
+    table = fit_fine_gray(frame, cause=1, covariates=["victim_ethnicity"],
+                          event="event").hazard_ratios().set_index("term")
+    assert list(table.index) == ["victim_ethnicity[T.asian]", "victim_ethnicity[T.black]"]
+    assert table["reference"].eq("against white").all()
+    other = fit_fine_gray(frame, cause=1, covariates=["victim_ethnicity"], event="event",
+                          reference={"victim_ethnicity": "asian"}).hazard_ratios()
+    assert other["reference"].eq("against asian or Asian British").all()

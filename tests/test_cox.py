@@ -277,8 +277,10 @@ def test_non_convergence_is_reported():
 
 def test_hazard_ratio_table_is_tidy(fitted):
     table = fitted["lung_efron"].hazard_ratios()
-    assert list(table.columns) == ["term", "estimate", "ci_low", "ci_high", "log_hr", "se", "z",
-                                   "p", "n", "n_events"]
+    assert list(table.columns) == ["term", "reference", "estimate", "ci_low", "ci_high",
+                                   "log_hr", "se", "z", "p", "n", "n_events"]
+    assert table.set_index("term")["reference"].to_dict() == {
+        "age": "per one unit more", "sex": "per one unit more", "ph.ecog": "per one unit more"}
     assert (table["ci_low"] < table["estimate"]).all()
     assert (table["estimate"] < table["ci_high"]).all()
     np.testing.assert_allclose(np.log(table["estimate"]), table["log_hr"])

@@ -10,6 +10,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from soteria_research.analysis import pillars
 from soteria_research.data.synthetic import generate_cases
+from soteria_research.errors import ParameterError
 
 
 def _withdrawn(days: int, **extra) -> dict:
@@ -41,7 +42,7 @@ def test_withdrawal_timing_counts_from_the_report(cases):
     assert (table["n_withdrawals"] == 5).all()
     low, high = proportion_confint(table["n"], table["n_withdrawals"], method="wilson")
     assert np.allclose(table["ci_low"], low) and np.allclose(table["ci_high"], high)
-    by_force = pillars.withdrawal_timing(cases, by="force", within=(30,))
+    by_force = pillars.withdrawal_timing(cases, by="force", within_days=(30,))
     assert by_force.set_index("force")["n_withdrawals"].to_dict() == {
         "avon_and_somerset": 4, "durham": 1}
 
@@ -105,14 +106,18 @@ def test_device_requests(cases):
     cases["device_returned_date"] = pd.to_datetime(
         ["2022-01-12", "2022-01-22", "2022-02-01", None, None, None, None])
     table = pillars.device_requests(cases).set_index("measure")
+    # Every case has a year of follow-up (extract 2024-01-01); three had a request within it.
     assert table.loc["request_share", "n_events"] == 3 and table.loc["request_share", "n"] == 7
     # Every device came back: the Kaplan-Meier median is the plain median (20 days).
     assert table.loc["median_days_held", "estimate"] == 20
-    # Full follow-up (extract 2024-01-01); withdrawals within a year: 3 of 3 with a request.
-    assert table.loc["withdrawal_share_with_request", "n_events"] == 3
-    assert table.loc["withdrawal_share_with_request", "n"] == 3
-    assert table.loc["withdrawal_share_without_request", "n"] == 4
-    assert table.loc["withdrawal_share_without_request", "n_events"] == 2
+    # The window starts at the request, and only requests made while the case was open count:
+    # case 0 had already ended (withdrawal on the recorded day) when its request came.
+    assert table.loc["withdrawal_share_after_request", "n"] == 2
+    assert table.loc["withdrawal_share_after_request", "n_events"] == 2
+    # The hazard ratio rests on every case and every withdrawal (outcomes 14 and 16).
+    assert table.loc["withdrawal_hazard_ratio", "n"] == 7
+    assert table.loc["withdrawal_hazard_ratio", "n_events"] == 5
+    assert "withdrawal_share_with_request" not in table.index
 
 
 def test_device_hold_median_counts_devices_not_yet_returned():
@@ -151,3 +156,28 @@ def test_pillars_run_on_synthetic_data_without_identifiers():
         assert not values & identifiers
     shares = pillars.withdrawal_timing(cases)["estimate"]
     assert shares.is_monotonic_increasing
+
+
+def test_withdrawal_timing_leaves_out_cases_not_followed_to_the_horizon(cases):
+    # Reported 2023-06-01, withdrawn two days later: counting it (as every withdrawal "seen so
+    # far" would) tilts the shares towards early withdrawal; it has 214 days of follow-up.
+    recent = make_cases([_withdrawn(2, report_date="2023-06-01", recorded_date="2023-06-01",
+                                    offence_start_date="2023-05-01")
+                         | {"outcome_date": "2023-06-03"}])
+    both = pd.concat([cases, recent], ignore_index=True)
+    table = pillars.withdrawal_timing(both, horizon_days=730)
+    assert table["n"].tolist() == [2, 3, 4] and (table["n_withdrawals"] == 5).all()
+    assert table["cohorts"].eq("2021/22").all()
+    shorter = pillars.withdrawal_timing(both, within_days=(7,), horizon_days=200)
+    assert shorter["n"].tolist() == [3] and shorter["n_withdrawals"].tolist() == [5]
+    with pytest.raises(ParameterError, match="horizon_days"):
+        pillars.withdrawal_timing(both, within_days=(7, 800), horizon_days=730)
+
+
+def test_earlier_allegations_are_judged_within_the_same_window(suspects):
+    # Within 60 days of recording: s1's earlier allegations ended in 31 and 92 days; s3's in 31.
+    table = pillars.earlier_allegation_outcomes(suspects, within_days=60)
+    earlier = table[table["allegation"] == "earlier"].set_index("outcome_group")
+    assert earlier.loc["victim_withdrawal", "n"] == 2
+    assert earlier.loc["evidential_difficulty", "n"] == 0 and earlier.loc["open", "n"] == 1
+    assert earlier["n_total"].eq(3).all() and table["within_days"].eq(60).all()

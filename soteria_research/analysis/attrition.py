@@ -1,13 +1,14 @@
-"""Attrition: where cases are lost — stage funnel, outcome mix, cohort rates and outcome models.
+"""Attrition: where cases are lost — stage funnel and conversion, outcome mix, cohort rates and
+outcome models.
 
-Open cases are handled honestly: cohort rates and models use only cases with full follow-up.
+Open cases are handled honestly: rates, conversions and models use cohorts with full follow-up
+(or cumulative incidence); the funnel is a snapshot at the extract date and says so.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -15,19 +16,24 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ..data.dictionary import load_dictionary
 from ..errors import DataValidationError, ModelError, ParameterError
-from .timeline import time_to_outcome
+from .covariates import REFERENCE_LEVELS as _PROJECT_REFERENCE_LEVELS
+from .covariates import term_references, with_reference_levels
+from .model_results import _check_level
+from .outcomes import check_outcome, competing_risks
+from .timeline import financial_year, financial_year_bounds, time_to_outcome
 
 __all__ = [
     "STAGES",
     "OutcomeModelResults",
-    "PredictiveBenchmark",
     "charge_model",
     "cohort_rates",
     "default_formula",
     "funnel",
     "model_frame",
     "outcome_mix",
-    "predictive_benchmark",
+    "outcome_model",
+    "stage_conversion",
+    "stage_dates",
     "stage_reached",
     "withdrawal_model",
 ]
@@ -45,20 +51,19 @@ STAGES = {
 #: Fewer clusters than this and cluster-robust standard errors are not trustworthy.
 MIN_CLUSTERS = 10
 
-#: Reference levels of the default model: the largest or most neutral group of each.
-REFERENCE_LEVELS = {
-    "relationship": "acquaintance_friend",
-    "offence_group": "rape",
-    "victim_sex": "female",
-    "victim_ethnicity": "white",
-}
+#: Categorical covariates of the model frame, each with its reference level (the project's one
+#: list, ``covariates.REFERENCE_LEVELS``).
+CATEGORICAL_COVARIATES = ("relationship", "offence_group", "victim_sex", "victim_ethnicity")
+REFERENCE_LEVELS = {c: _PROJECT_REFERENCE_LEVELS[c] for c in CATEGORICAL_COVARIATES}
 #: Numeric covariates the model frame offers (not in the default formula, which uses the flags).
 NUMERIC_COVARIATES = (
     "victim_age_decades",
     "report_delay_years",
 )
-#: 0/1 covariates of the default formula. ``victim_under_18`` is missing when the age is;
-#: ``non_recent`` means reported a year or more after the offence (DOMAIN.md section 1).
+#: 0/1 covariates of the default formula, all known when the crime is recorded.
+#: ``victim_under_18`` is missing when the age is; ``non_recent`` means reported a year or more
+#: after the offence (docs/domain.md section 1). Nothing dated after recording (a device
+#: request, an arrest) is here: a model of the outcome from recording cannot use it.
 FLAG_COVARIATES = (
     "victim_under_18",
     "non_recent",
@@ -67,8 +72,10 @@ FLAG_COVARIATES = (
     "victim_substance_use",
     "domestic_abuse",
     "third_party_report",
-    "device_requested",
 )
+#: Window-outcome columns of the model frame under older names, kept while callers move to
+#: the registry's names (``charge``, ``victim_withdrawal``).
+_OUTCOME_ALIASES = {"charged": "charge", "withdrawn": "victim_withdrawal"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,14 +92,15 @@ def _by_columns(cases: pd.DataFrame, by: str | Sequence[str] | None) -> list[str
     return columns
 
 
-def _wilson(count: np.ndarray, nobs: np.ndarray, alpha: float = 0.05) -> tuple[np.ndarray, ...]:
+def _wilson(count: np.ndarray, nobs: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, ...]:
     """Proportion and Wilson interval, NaN where there is no denominator."""
     count = np.asarray(count, dtype=float)
     nobs = np.asarray(nobs, dtype=float)
     has = nobs > 0
     safe_nobs = np.where(has, nobs, 1.0)
     count = np.where(has, count, 0.0)
-    low, high = proportion_confint(count, safe_nobs, alpha=alpha, method="wilson")
+    low, high = proportion_confint(count, safe_nobs, alpha=1 - _check_level(level),
+                                   method="wilson")
     share = count / safe_nobs
     return tuple(np.where(has, values, np.nan) for values in (share, low, high))
 
@@ -117,18 +125,18 @@ def _extract_dates(cases: pd.DataFrame, extract_date: object) -> pd.Series:
     return cases["extract_date"]
 
 
-def _check_window(within_days: object) -> int:
+def _check_window(within_days: object, name: str = "within_days") -> int:
     if isinstance(within_days, bool) or not isinstance(within_days, (int, np.integer)) or (
         within_days <= 0
     ):
         raise ParameterError(
-            f"within_days={within_days!r} must be a positive whole number of days, such as 365."
+            f"{name}={within_days!r} must be a positive whole number of days, such as 365."
         )
     return int(within_days)
 
 
 # --------------------------------------------------------------------------------------------
-# Funnel
+# Funnel: the state at the extract date
 # --------------------------------------------------------------------------------------------
 def _stages_reached(cases: pd.DataFrame) -> pd.DataFrame:
     own = np.column_stack(
@@ -170,15 +178,19 @@ def stage_reached(cases: pd.DataFrame) -> pd.Series:
 
 
 def funnel(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Count the cases reaching each investigation stage, with conversion between stages.
+    """The state at the extract date: how many cases have reached each investigation stage so far.
 
     Stages, in order: recorded, suspect identified, suspect arrested or interviewed, file
     referred to the prosecution service, charged (a charge date or a charge outcome, 1/1A),
     convicted (court outcome ``convicted``). Stages are cumulative: a case that reached a stage
     counts as having reached every earlier one, even when an earlier date is missing (say, a
     charge with no file-to-CPS date keyed in). So counts never rise from one stage to the next.
-    Cases still open are counted at the stage they have reached by the extract date; the funnel
-    is a snapshot, so recent cases look less advanced than they will be.
+
+    This is a **snapshot**, not a conversion rate: cases still under investigation or at court
+    are counted at the stage they have reached by the extract date, so recent cases look less
+    advanced than they will be and ``share_of_previous`` understates how many cases go on to
+    the next stage. It has no interval, because it estimates nothing beyond this date. For the
+    chance that a case at one stage reaches the next, use :func:`stage_conversion`.
 
     Parameters
     ----------
@@ -191,11 +203,11 @@ def funnel(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> pd.
     Returns
     -------
     DataFrame
-        One row per group and stage: the ``by`` columns, ``stage``, ``n`` (cases reaching it),
-        ``share_of_recorded``, ``conversion`` (share of the previous stage's cases that reached
-        this one), ``ci_low``/``ci_high`` (Wilson 95% interval of the conversion) and
-        ``n_previous`` (the previous stage's count). The recorded stage has no previous stage:
-        its conversion, interval and ``n_previous`` are missing.
+        One row per group and stage: the ``by`` columns, ``stage``, ``n`` (cases that have
+        reached it by the extract date), ``share_of_recorded``, ``share_of_previous`` (of the
+        previous stage's cases, at the extract date) and ``n_previous``. The recorded stage has
+        no previous stage: its ``share_of_previous`` and ``n_previous`` are missing.
+        ``attrs["estimand"]`` says what the numbers are.
 
     Examples
     --------
@@ -214,30 +226,227 @@ def funnel(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> pd.
     n = counts.to_numpy(dtype=np.int64)
     n_groups, n_stages = n.shape
     previous = np.column_stack([np.zeros(n_groups), n[:, :-1]]).astype(float)
-    conversion, ci_low, ci_high = _wilson(n, previous)
-    share_of_recorded = _wilson(n, n[:, [0]] * np.ones((1, n_stages)))[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_of_previous = np.where(previous > 0, n / np.where(previous > 0, previous, 1),
+                                     np.nan)
+        share_of_recorded = np.where(n[:, [0]] > 0, n / np.maximum(n[:, [0]], 1), np.nan)
 
     groups = _group_frame(counts.index, by)
     frame = groups.loc[groups.index.repeat(n_stages)].reset_index(drop=True)
     frame["stage"] = np.tile(list(STAGES), n_groups)
     frame["n"] = n.ravel()
     frame["share_of_recorded"] = share_of_recorded.ravel()
-    frame["conversion"] = conversion.ravel()
-    frame["ci_low"] = ci_low.ravel()
-    frame["ci_high"] = ci_high.ravel()
+    frame["share_of_previous"] = share_of_previous.ravel()
     n_previous = pd.array(previous.ravel().astype(np.int64), dtype="Int64")
     n_previous[frame["stage"].eq("recorded").to_numpy()] = pd.NA
     frame["n_previous"] = n_previous
+    frame.attrs["estimand"] = (
+        "State at the extract date: cases that have reached each stage so far. Cases still "
+        "open or at court count at the stage reached by then, so this is not a conversion "
+        "rate (see stage_conversion).")
     return frame
+
+
+# --------------------------------------------------------------------------------------------
+# Stage conversion: from cohorts with full follow-up, or cumulative incidence
+# --------------------------------------------------------------------------------------------
+def _stage_own_dates(cases: pd.DataFrame) -> pd.DataFrame:
+    charged_on = cases["charge_date"].where(cases["charge_date"].notna(),
+                                            cases["outcome_date"].where(
+                                                cases["outcome_group"].eq("charge")))
+    arrested = cases[["arrest_date", "interview_date"]].min(axis=1)
+    convicted = cases["court_outcome_date"].where(cases["court_outcome"].eq("convicted"))
+    return pd.DataFrame({
+        "recorded": cases["recorded_date"],
+        "suspect_identified": cases["suspect_identified_date"],
+        "arrested_or_interviewed": arrested,
+        "referred_to_cps": cases["file_to_cps_date"],
+        "charged": charged_on,
+        "convicted": convicted,
+    }, index=cases.index).astype("datetime64[ns]")
+
+
+def stage_dates(cases: pd.DataFrame, *, extract_date: object = None) -> pd.DataFrame:
+    """The date each case reached each funnel stage (``NaT``: not reached by the extract date).
+
+    A stage's own date is used (arrested or interviewed: the earlier of the two; charged: the
+    charge date, else the date of a charge outcome; convicted: the court outcome date). A stage
+    implied by a later one but never dated takes the earliest later date (the case must have
+    passed it by then), and no stage is dated after a later one. With ``extract_date``, stages
+    after that date have not happened yet.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> dates = stage_dates(cases)
+    >>> list(dates.columns) == list(STAGES)
+    True
+    """
+    own = _stage_own_dates(cases)
+    if extract_date is not None:
+        as_of = pd.Timestamp(extract_date).normalize()
+        own = own.where(own.le(as_of))
+    # Earliest of own and every later stage's date: a reverse running minimum over whole days
+    # (exact as floats, unlike nanoseconds), missing dates ignored.
+    day = np.timedelta64(1, "D").astype("timedelta64[ns]").astype(np.int64)
+    missing = own.isna().to_numpy()
+    days = (own.to_numpy(dtype="datetime64[ns]").view(np.int64) // day).astype(float)
+    days[missing] = np.nan
+    earliest = np.fmin.accumulate(days[:, ::-1], axis=1)[:, ::-1]
+    gone = np.isnan(earliest)
+    stamps = np.where(gone, 0, earliest).astype(np.int64) * day
+    stamps = stamps.view("datetime64[ns]")
+    stamps[gone] = np.datetime64("NaT")
+    return pd.DataFrame(stamps, index=cases.index, columns=own.columns)
+
+
+def _endings(cases: pd.DataFrame, as_of: pd.Series) -> dict[bool, tuple[pd.Series, pd.Series]]:
+    """When a case stopped being able to reach a stage (NaT if it still can), and whether its
+    follow-up was cut there instead (transferred): for investigation stages (False) and for
+    conviction (True)."""
+    group = cases["outcome_group"]
+    closed = ~group.isin(["open", "charge"]) & cases["outcome_date"].le(as_of)
+    investigation = (cases["outcome_date"].where(closed), group.eq("transferred") & closed)
+    verdict = cases["court_outcome"].isin(["acquitted", "discontinued"]) \
+        & cases["court_outcome_date"].le(as_of)
+    court = (cases["court_outcome_date"].where(verdict), pd.Series(False, index=cases.index))
+    return {False: investigation, True: court}
+
+
+def stage_conversion(
+    cases: pd.DataFrame,
+    *,
+    within_days: int = 365,
+    method: str = "cohort",
+    by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+    extract_date: object = None,
+) -> pd.DataFrame:
+    """The chance that a case at one funnel stage reaches the next within ``within_days`` of
+    reaching it: charged from referred, convicted from charged, and so on.
+
+    Unlike the snapshot of :func:`funnel`, a case still on its way (under investigation, or
+    waiting for its trial) never counts as failing to convert:
+
+    - ``method="cohort"``: only cases that reached the stage at least ``within_days`` before
+      the extract date, so every one has had the whole window; the estimate is the share that
+      reached the next stage within it, with a Wilson interval. Cases transferred to another
+      body within the window are left out (their outcome is unknown).
+    - ``method="incidence"``: every case that reached the stage, on a clock that starts on the
+      stage's own date: the Aalen–Johansen cumulative incidence of reaching the next stage by
+      ``within_days``, with ending without it (a non-charge outcome; for conviction an
+      acquittal or discontinuance) competing and open cases censored, and its log-log interval.
+
+    Stage dates are those of :func:`stage_dates`.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The canonical, validated ``cases`` frame.
+    within_days : int
+        The window after reaching a stage. Court cases take long: for conviction from charge,
+        two or three years (730, 1095) give most of the eventual conversion.
+    method : {"cohort", "incidence"}
+        Full-follow-up cohorts, or cumulative incidence from the stage's own date.
+    by : str or list of str, optional
+        Column(s) of ``cases`` to break the conversion down by.
+    level : float
+        Confidence level of the intervals.
+    extract_date : date-like, optional
+        View the data as they stood on this date.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and stage after the first: the ``by`` columns, ``stage`` (reached),
+        ``from_stage``, ``within_days``, ``method``, ``n`` (cases that reached ``stage`` within
+        the window; for ``incidence``, those seen to), ``n_from`` (cases at ``from_stage`` the
+        estimate rests on), ``estimate``, ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.2, seed=1)
+    >>> table = stage_conversion(cases, within_days=365)
+    >>> table["stage"].tolist()[-2:], table["from_stage"].tolist()[-1]
+    (['charged', 'convicted'], 'charged')
+    """
+    from .competing_risks import cumulative_incidence
+
+    within_days = _check_window(within_days)
+    if method not in ("cohort", "incidence"):
+        raise ParameterError(f"method={method!r} must be 'cohort' (cases with full follow-up) "
+                             "or 'incidence' (cumulative incidence from the stage's date).")
+    level = _check_level(level)
+    by = _by_columns(cases, by)
+    as_of = _extract_dates(cases, extract_date)
+    dates = stage_dates(cases, extract_date=extract_date)
+    endings = _endings(cases, as_of)
+    stages = list(STAGES)
+    rows = []
+    for previous, stage in zip(stages[:-1], stages[1:], strict=True):  # five transitions
+        start = dates[previous]
+        at_stage = start.notna()
+        reached = dates[stage]
+        ended, transferred = endings[stage == "convicted"]
+        stop = reached.where(reached.notna(), ended).where(lambda d: d.notna(), as_of)
+        days = (stop - start).dt.days.clip(lower=0).astype(float)
+        status = np.where(reached.notna(), "reached",
+                          np.where(ended.notna() & ~transferred, "ended", "censored"))
+        frame = pd.DataFrame({"days": days, "outcome": status}, index=cases.index)[at_stage]
+        for column in by:
+            frame[column] = cases.loc[at_stage, column]
+        if method == "cohort":
+            followed = (as_of - start).dt.days.ge(within_days)[at_stage]
+            cut_short = frame["outcome"].eq("censored") & frame["days"].lt(within_days)
+            kept = frame[followed & ~cut_short]
+            success = (kept["outcome"].eq("reached") & kept["days"].le(within_days)).astype(int)
+            if by:
+                grouped = success.groupby([kept[c] for c in by], dropna=False, observed=True)
+                counts = grouped.agg(["sum", "size"]).reset_index()
+            else:
+                counts = pd.DataFrame({"sum": [int(success.sum())], "size": [len(success)]})
+            estimate, low, high = _wilson(counts["sum"], counts["size"], level)
+            part = counts[by].copy() if by else pd.DataFrame(index=counts.index)
+            part["n"], part["n_from"] = counts["sum"].astype(np.int64), counts["size"].astype(
+                np.int64)
+            part["estimate"], part["ci_low"], part["ci_high"] = estimate, low, high
+        else:
+            curve = cumulative_incidence(frame, by=by or None, times=[within_days],
+                                         level=level, censored="censored")
+            curve = curve[curve["outcome"].eq("reached")]
+            sizes = (frame.groupby(by, dropna=False, observed=True).size().rename("n_from")
+                     .reset_index() if by else pd.DataFrame({"n_from": [len(frame)]}))
+            part = curve[[*by, "n_events", "cif", "ci_low", "ci_high"]].rename(
+                columns={"n_events": "n", "cif": "estimate"})
+            part = part.merge(sizes, on=by, how="left") if by else part.assign(
+                n_from=sizes["n_from"].iloc[0] if len(sizes) else 0)
+        part.insert(len(by), "stage", stage)
+        part.insert(len(by) + 1, "from_stage", previous)
+        rows.append(part)
+    table = pd.concat(rows, ignore_index=True)
+    table["within_days"] = within_days
+    table["method"] = method
+    table["n"] = table["n"].astype(np.int64)
+    table["n_from"] = table["n_from"].astype(np.int64)
+    order = [*by, "stage", "from_stage", "within_days", "method", "n", "n_from", "estimate",
+             "ci_low", "ci_high"]
+    if by:
+        table = table.sort_values(by, kind="stable")
+    return table[order].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
 # Outcome mix
 # --------------------------------------------------------------------------------------------
 def outcome_mix(
-    cases: pd.DataFrame, *, by: str | Sequence[str] | None = None, level: str = "code"
+    cases: pd.DataFrame, *, by: str | Sequence[str] | None = None, detail: str = "code",
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Counts and shares of cases by outcome code (or outcome group), open cases included.
+
+    A snapshot at the extract date: recent cases are more often still open.
 
     Parameters
     ----------
@@ -245,37 +454,43 @@ def outcome_mix(
         The canonical, validated ``cases`` frame.
     by : str or list of str, optional
         Column(s) to break the mix down by; shares are within each group.
-    level : {"code", "group"}
+    detail : {"code", "group"}
         ``"code"``: one row per Home Office outcome code present, with its analytic group
         (open cases are one row, group ``open`` with an empty code). ``"group"``: one row per
         analytic outcome group, every group listed (zero counts included) so groups line up
         across forces.
+    level : float
+        Confidence level of the Wilson intervals.
 
     Returns
     -------
     DataFrame
-        The ``by`` columns, ``outcome_group``, (``outcome_code``, when ``level="code"``),
+        The ``by`` columns, ``outcome_group``, (``outcome_code``, when ``detail="code"``),
         ``label``, ``n``, ``share`` (of all cases in the group, open ones included),
-        ``ci_low``/``ci_high`` (Wilson 95%) and ``n_total``, ordered as the dictionary's code
+        ``ci_low``/``ci_high`` (Wilson) and ``n_total``, ordered as the dictionary's code
         lists.
 
     Examples
     --------
     >>> from soteria_research.data.synthetic import generate_cases
     >>> cases = generate_cases(forces=["durham"], scale=0.2, seed=1)
-    >>> mix = outcome_mix(cases, level="group")
+    >>> mix = outcome_mix(cases, detail="group")
     >>> bool(mix["n"].sum() == len(cases)), mix["outcome_group"].iloc[-1]
     (True, 'open')
     """
-    if level not in ("code", "group"):
-        raise ParameterError(f"level={level!r} must be 'code' or 'group'.")
+    if isinstance(level, str):  # the old spelling of ``detail``, before ``level`` meant confidence
+        warnings.warn("outcome_mix(level='code'|'group') is now detail=; level= is the "
+                      "confidence level.", FutureWarning, stacklevel=2)
+        detail, level = level, 0.95
+    if detail not in ("code", "group"):
+        raise ParameterError(f"detail={detail!r} must be 'code' or 'group'.")
     by = _by_columns(cases, by)
     dictionary = load_dictionary()
     groups = dictionary.codelists["outcome_groups"]
     groups = groups[groups["competing_risk"].notna()]
     group_order = groups["code"].tolist()
     keys = [cases[c] for c in by]
-    if level == "group":
+    if detail == "group":
         counts = cases.groupby([*keys, cases["outcome_group"]], dropna=False, observed=True).size()
         if by:
             by_groups = counts.index.droplevel(-1).unique()
@@ -311,20 +526,42 @@ def outcome_mix(
         if by
         else frame["n"].sum()
     ).astype(np.int64)
-    frame["share"], frame["ci_low"], frame["ci_high"] = _wilson(frame["n"], frame["n_total"])
-    id_columns = [*by, "outcome_group", *(["outcome_code"] if level == "code" else []), "label"]
+    frame["share"], frame["ci_low"], frame["ci_high"] = _wilson(frame["n"], frame["n_total"],
+                                                                level)
+    id_columns = [*by, "outcome_group", *(["outcome_code"] if detail == "code" else []), "label"]
     return frame[[*id_columns, "n", "share", "ci_low", "ci_high", "n_total"]]
 
 
 # --------------------------------------------------------------------------------------------
 # Cohort rates
 # --------------------------------------------------------------------------------------------
-def _window_outcome(tte: pd.DataFrame, within_days: int) -> pd.Series:
-    """The outcome each case had within the window: a competing risk, transferred, or open."""
-    within = tte["days"].le(within_days)
+def _window_outcome(tte: pd.DataFrame, within_days: int,
+                    start_day: pd.Series | None = None) -> pd.Series:
+    """The outcome each case had within the window (from ``start_day``, default day 0): a
+    competing risk, transferred, or open."""
+    days = tte["days"] if start_day is None else tte["days"] - start_day
+    within = days.le(within_days)
     outcome = pd.Series("open", index=tte.index, dtype=object)
     outcome = outcome.mask(within & tte["event"].gt(0), tte["outcome"])
     return outcome.mask(within & tte["outcome_group"].eq("transferred"), "transferred")
+
+
+def _cohorts(recorded: pd.Series, freq: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each case's cohort label, and the first and last day of its cohort."""
+    if freq == "FY":
+        label = financial_year(recorded)
+        bounds = {y: financial_year_bounds(y) for y in pd.unique(label.dropna())}
+        return (label, label.map(lambda y: bounds[y][0]).astype("datetime64[ns]"),
+                label.map(lambda y: bounds[y][1]).astype("datetime64[ns]"))
+    try:
+        period = recorded.dt.to_period(freq)
+    except (ValueError, TypeError) as exc:
+        raise ParameterError(
+            f"freq={freq!r} is not a cohort length. Use 'FY' (financial years, April to "
+            "March), 'Q', 'M' or 'Y'."
+        ) from exc
+    return (period.astype(str), period.dt.start_time.astype("datetime64[ns]"),
+            period.dt.end_time.dt.normalize().astype("datetime64[ns]"))
 
 
 def cohort_rates(
@@ -333,6 +570,7 @@ def cohort_rates(
     within_days: int = 365,
     freq: str = "Q",
     by: str | Sequence[str] | None = None,
+    level: float = 0.95,
     extract_date: object = None,
 ) -> pd.DataFrame:
     """Share of each recording cohort with each outcome within a fixed window of recording.
@@ -351,10 +589,12 @@ def cohort_rates(
     within_days : int
         The window after the recorded date in which an outcome counts.
     freq : str
-        Cohort length as a pandas period alias: ``"Q"`` quarters, ``"M"`` months, ``"Y"``
-        years.
+        Cohort length: ``"FY"`` financial years (April to March, labelled ``"2022/23"``), or a
+        pandas period alias: ``"Q"`` quarters, ``"M"`` months, ``"Y"`` calendar years.
     by : str or list of str, optional
         Column(s) to break the rates down by.
+    level : float
+        Confidence level of the Wilson intervals.
     extract_date : date-like, optional
         View the data as they stood on this date (see ``timeline.time_to_outcome``).
 
@@ -362,10 +602,10 @@ def cohort_rates(
     -------
     DataFrame
         One row per group, cohort and outcome: the ``by`` columns, ``cohort`` (period label
-        such as ``"2022Q1"``), ``cohort_start``, ``cohort_end``, ``outcome`` (charge,
-        victim_withdrawal, evidential_difficulty, no_suspect, other, transferred, or open when
-        no outcome came within the window), ``n``, ``n_cohort``, ``estimate`` (``n /
-        n_cohort``) and its Wilson 95% ``ci_low``/``ci_high``. ``attrs`` holds
+        such as ``"2022Q1"`` or ``"2022/23"``), ``cohort_start``, ``cohort_end``, ``outcome``
+        (charge, victim_withdrawal, evidential_difficulty, no_suspect, other, transferred, or
+        open when no outcome came within the window), ``n``, ``n_cohort``, ``estimate`` (``n /
+        n_cohort``) and its Wilson ``ci_low``/``ci_high``. ``attrs`` holds
         ``excluded_cohorts``, ``within_days``, ``extract_date`` and ``note``.
 
     Examples
@@ -375,25 +615,21 @@ def cohort_rates(
     >>> rates = cohort_rates(cases, within_days=365)
     >>> rates.attrs["excluded_cohorts"]
     ['2023Q2', '2023Q3', '2023Q4', '2024Q1']
+    >>> cohort_rates(cases, within_days=365, freq="FY")["cohort"].unique().tolist()
+    ['2019/20', '2020/21', '2021/22', '2022/23']
     """
     within_days = _check_window(within_days)
     by = _by_columns(cases, by)
-    try:
-        cohort = cases["recorded_date"].dt.to_period(freq)
-    except (ValueError, TypeError) as exc:
-        raise ParameterError(
-            f"freq={freq!r} is not a period length pandas knows. Use 'Q', 'M' or 'Y'."
-        ) from exc
+    cohort, cohort_start, cohort_end = _cohorts(cases["recorded_date"], freq)
     tte = time_to_outcome(cases, extract_date=extract_date)
     extract = _extract_dates(cases, extract_date)
     outcome = _window_outcome(tte, within_days)
 
-    cohort_end = cohort.dt.end_time.dt.normalize()
     last_extract = extract.groupby(cohort).transform("min")
     complete = (cohort_end + pd.Timedelta(days=within_days)).le(last_extract)
     excluded = sorted(str(p) for p in cohort[~complete].unique())
 
-    categories = [*load_dictionary().competing_risks, "transferred", "open"]
+    categories = [*competing_risks(), "transferred", "open"]
     keys = [cases.loc[complete, c] for c in by] + [cohort[complete].rename("cohort")]
     counts = (
         outcome[complete].rename("outcome")
@@ -405,13 +641,15 @@ def cohort_rates(
     n_cohort = counts.sum(axis=1).to_numpy()
     long = counts.stack().rename("n").reset_index()
     long["n_cohort"] = np.repeat(n_cohort, len(categories))
-    periods = pd.PeriodIndex(long["cohort"], freq=cohort.dt.freq)
-    long["cohort_start"] = periods.start_time
-    long["cohort_end"] = periods.end_time.normalize()
+    starts = cohort_start.groupby(cohort).first()
+    ends = cohort_end.groupby(cohort).first()
+    long["cohort_start"] = long["cohort"].map(starts).astype("datetime64[ns]")
+    long["cohort_end"] = long["cohort"].map(ends).astype("datetime64[ns]")
     long["cohort"] = long["cohort"].astype(str)
     long["n"] = long["n"].astype(np.int64)
     long["n_cohort"] = long["n_cohort"].astype(np.int64)
-    long["estimate"], long["ci_low"], long["ci_high"] = _wilson(long["n"], long["n_cohort"])
+    long["estimate"], long["ci_low"], long["ci_high"] = _wilson(long["n"], long["n_cohort"],
+                                                                level)
     frame = long[[*by, "cohort", "cohort_start", "cohort_end", "outcome", "n", "n_cohort",
                   "estimate", "ci_low", "ci_high"]]
     frame.attrs.update(
@@ -434,33 +672,66 @@ def cohort_rates(
 # Outcome models
 # --------------------------------------------------------------------------------------------
 def model_frame(
-    cases: pd.DataFrame, *, within_days: int = 365, extract_date: object = None
+    cases: pd.DataFrame,
+    *,
+    within_days: int = 365,
+    start: str | None = None,
+    reference: Mapping[str, object] | None = None,
+    extract_date: object = None,
 ) -> pd.DataFrame:
     """Cases with full follow-up, their window outcomes and model-ready covariates.
 
-    Keeps cases recorded at least ``within_days`` before the extract date, minus those
-    transferred to another body within the window (their outcome is unknown). Adds 0/1
-    columns ``charged``, ``withdrawn`` (victim withdrawal), ``evidential_difficulty``,
-    ``no_suspect`` and ``other``, each meaning "this outcome within the window";
-    ``victim_age_decades``; ``report_delay_years``; the flags of :data:`FLAG_COVARIATES` as
-    0/1 (``victim_under_18`` is a float, missing when the age is); and the categorical
-    covariates as pandas categoricals whose first level is the reference
-    (:data:`REFERENCE_LEVELS`). ``attrs["n_transferred"]`` and ``attrs["n_short_follow_up"]``
-    count the cases left out.
+    By default the window starts at recording: cases recorded at least ``within_days`` before
+    the extract date, minus those transferred to another body within the window (their outcome
+    is unknown). With ``start`` (a date column of ``cases``, such as
+    ``"device_requested_date"``) the window starts at that event instead: only cases that had
+    it while still open (no outcome on or before that day), at least ``within_days`` before the
+    extract date, so a later event is never used as if it were known at recording.
+
+    Adds 0/1 columns named by the outcome registry, each meaning "this outcome within the
+    window": ``charge``, ``victim_withdrawal``, ``evidential_difficulty``, ``no_suspect`` and
+    ``other`` (``charged`` and ``withdrawn`` repeat the first two under older names, for
+    callers not yet moved); ``victim_age_decades``; ``report_delay_years``; the flags of
+    :data:`FLAG_COVARIATES` as 0/1 (``victim_under_18`` is a float, missing when the age is);
+    ``financial_year`` of recording; and the categorical covariates as pandas categoricals
+    whose first level is the reference (``covariates.REFERENCE_LEVELS``, or ``reference``).
+    ``attrs["n_transferred"]``, ``attrs["n_short_follow_up"]`` (and, with ``start``,
+    ``attrs["n_without_event"]``) count the cases left out.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.2, seed=1)
+    >>> frame = model_frame(cases, within_days=365)
+    >>> int(frame["charge"].sum()) == int(frame["charged"].sum())
+    True
     """
     within_days = _check_window(within_days)
     tte = time_to_outcome(cases, extract_date=extract_date)
     extract = _extract_dates(cases, extract_date)
-    followed = (extract - cases["recorded_date"]).dt.days.ge(within_days)
-    outcome = _window_outcome(tte, within_days)
+    if start is None:
+        start_date, start_day = cases["recorded_date"], None
+        has_event = pd.Series(True, index=cases.index)
+    else:
+        if start not in cases.columns:
+            raise ParameterError(f"start={start!r} is not a date column of the cases frame; "
+                                 "give one such as 'device_requested_date' or 'arrest_date'.")
+        start_date = pd.to_datetime(cases[start]).dt.normalize()
+        start_day = (start_date - cases["recorded_date"]).dt.days.clip(lower=0).astype(float)
+        # The event must come while the case is open: after its start, before any outcome.
+        has_event = start_date.notna() & start_date.le(extract) & (
+            tte["event"].eq(0) & tte["outcome_group"].ne("transferred")
+            | tte["days"].gt(start_day))
+    followed = has_event & (extract - start_date).dt.days.ge(within_days)
+    outcome = _window_outcome(tte, within_days, start_day)
     transferred = outcome.eq("transferred")
     keep = followed & ~transferred
     frame = tte.loc[keep].copy()
     outcome = outcome[keep]
-    for column, risk in [("charged", "charge"), ("withdrawn", "victim_withdrawal"),
-                         ("evidential_difficulty", "evidential_difficulty"),
-                         ("no_suspect", "no_suspect"), ("other", "other")]:
-        frame[column] = outcome.eq(risk).astype(np.int64)
+    for risk in competing_risks():
+        frame[risk] = outcome.eq(risk).astype(np.int64)
+    for alias, risk in _OUTCOME_ALIASES.items():
+        frame[alias] = frame[risk]
     frame["victim_age_decades"] = frame["victim_age"].astype("Float64").astype(float) / 10
     frame["report_delay_years"] = frame["report_delay_days"] / 365.25
     frame["victim_under_18"] = (frame["victim_age_decades"] < 1.8).astype(float).where(
@@ -469,34 +740,33 @@ def model_frame(
     for column in FLAG_COVARIATES:
         if column != "victim_under_18":
             frame[column] = frame[column].astype(np.int64)
-    for column, reference in REFERENCE_LEVELS.items():
-        present = pd.unique(frame[column].dropna())
-        levels = [reference] * (reference in present) + sorted(v for v in present if v != reference)
-        frame[column] = pd.Categorical(frame[column], categories=levels)
+    frame = with_reference_levels(frame, CATEGORICAL_COVARIATES, reference)
     frame.attrs.update(
         {
             "within_days": within_days,
-            "n_short_follow_up": int((~followed).sum()),
+            "start": start or "recorded_date",
+            "n_short_follow_up": int((has_event & ~followed).sum()),
             "n_transferred": int((followed & transferred).sum()),
+            **({"n_without_event": int((~has_event).sum())} if start else {}),
         }
     )
     return frame
 
 
-def default_formula(outcome: str = "charged", frame: pd.DataFrame | None = None) -> str:
-    """The default model formula: every case-level covariate of the dictionary.
+def default_formula(outcome: str = "charge", frame: pd.DataFrame | None = None) -> str:
+    """The default model formula: every case-level covariate known at recording.
 
     Categorical covariates whose reference level is the only one present in ``frame`` (say,
     a single force with no male victims) are left out, since they cannot be estimated.
 
     Examples
     --------
-    >>> default_formula("withdrawn").split(" ~ ")[0]
-    'withdrawn'
+    >>> default_formula("victim_withdrawal").split(" ~ ")[0]
+    'victim_withdrawal'
     """
     terms = [
         column
-        for column in REFERENCE_LEVELS
+        for column in CATEGORICAL_COVARIATES
         if frame is None or frame[column].dropna().nunique() > 1
     ]
     terms += [
@@ -527,10 +797,13 @@ class OutcomeModelResults:
         Rows used and cases with the outcome among them.
     notes : list of str
         What was left out, fallbacks taken and fitting warnings, in plain words.
+    references : dict
+        What each term is compared against, in words ("against acquaintance or friend").
     """
 
     def __init__(self, result, *, formula: str, outcome: str, within_days: int,
-                 cluster: str | None, cov_type: str, n_clusters: int, notes: list[str]):
+                 cluster: str | None, cov_type: str, n_clusters: int, notes: list[str],
+                 references: dict[str, str] | None = None):
         self.result_ = result
         self.formula = formula
         self.outcome = outcome
@@ -541,6 +814,7 @@ class OutcomeModelResults:
         self.nobs = int(result.nobs)
         self.n_events = int(np.asarray(result.model.endog).sum())
         self.notes = notes
+        self.references = dict(references or {})
 
     @property
     def params(self) -> pd.Series:
@@ -558,7 +832,8 @@ class OutcomeModelResults:
         return self.result_.pvalues
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Wald confidence intervals of ``params`` (log-odds scale), columns 0 and 1."""
+        """Wald confidence intervals of ``params`` (log-odds scale), columns 0 and 1
+        (statsmodels' accessor, with its ``alpha``; tidy tables take ``level``)."""
         return self.result_.conf_int(alpha)
 
     def summary(self):
@@ -568,16 +843,18 @@ class OutcomeModelResults:
             summary.add_extra_txt(self.notes)
         return summary
 
-    def odds_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
+    def odds_ratios(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy odds ratios, one row per term (the intercept left out).
 
-        Columns ``term, estimate, ci_low, ci_high, p, n``; ``n`` is the rows used.
+        Columns ``term, reference, estimate, ci_low, ci_high, p, n``: ``reference`` says what
+        the term is compared against, the interval is at ``level``, ``n`` is the rows used.
         """
-        ci = self.conf_int(alpha)
+        ci = self.conf_int(1 - _check_level(level))
         terms = [t for t in self.params.index if t != "Intercept"]
         return pd.DataFrame(
             {
                 "term": terms,
+                "reference": [self.references.get(t, "") for t in terms],
                 "estimate": np.exp(self.params[terms].to_numpy()),
                 "ci_low": np.exp(ci.loc[terms, 0].to_numpy()),
                 "ci_high": np.exp(ci.loc[terms, 1].to_numpy()),
@@ -592,11 +869,13 @@ class OutcomeModelResults:
 
 
 def _fit_outcome_model(cases: pd.DataFrame, outcome: str, formula: str | None, *,
-                       within_days: int, cluster: str | None,
-                       extract_date: object = None) -> OutcomeModelResults:
+                       within_days: int, cluster: str | None, extract_date: object = None,
+                       reference: Mapping[str, object] | None = None) -> OutcomeModelResults:
     import statsmodels.formula.api as smf
 
-    frame = model_frame(cases, within_days=within_days, extract_date=extract_date)
+    outcome = check_outcome(outcome)
+    frame = model_frame(cases, within_days=within_days, extract_date=extract_date,
+                        reference=reference)
     notes = []
     if frame.attrs["n_short_follow_up"]:
         notes.append(f"{frame.attrs['n_short_follow_up']} cases recorded less than "
@@ -622,7 +901,7 @@ def _fit_outcome_model(cases: pd.DataFrame, outcome: str, formula: str | None, *
     except Exception as exc:  # patsy/formulaic raise many types for a bad formula
         raise ModelError(
             f"The formula {formula!r} cannot be used: {exc}. Name columns of the model frame "
-            "(see attrition.model_frame), such as 'charged ~ relationship + victim_age_decades'."
+            "(see attrition.model_frame), such as 'charge ~ relationship + victim_age_decades'."
         ) from exc
     rows = model.data.row_labels
     if len(rows) < len(frame):
@@ -653,9 +932,67 @@ def _fit_outcome_model(cases: pd.DataFrame, outcome: str, formula: str | None, *
               if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
     if not result.mle_retvals.get("converged", True):
         notes.append("The fit did not converge; estimates may be unreliable.")
+    terms = [t for t in result.params.index if t != "Intercept"]
     return OutcomeModelResults(result, formula=formula, outcome=outcome, within_days=within_days,
                                cluster=cluster, cov_type=cov_type, n_clusters=n_clusters,
-                               notes=notes)
+                               notes=notes, references=term_references(frame, terms))
+
+
+def outcome_model(
+    cases: pd.DataFrame,
+    formula: str | None = None,
+    *,
+    outcome: str = "charge",
+    within_days: int = 365,
+    cluster: str | None = "force",
+    reference: Mapping[str, object] | None = None,
+    extract_date: object = None,
+) -> OutcomeModelResults:
+    """Logistic regression of one outcome within ``within_days`` of recording.
+
+    Its odds ratios compare the *probability* of the outcome within the window (a cumulative
+    incidence: competing outcomes take cases out of reach of it). Only cases with full
+    follow-up are used (recorded at least ``within_days`` before the extract date), so
+    still-open recent cases do not count as failures; cases transferred within the window are
+    left out. Covariates are those known at recording. Standard errors are cluster-robust by
+    ``cluster`` (force); with fewer than about 10 clusters (a single force) they fall back to
+    HC1 and ``notes`` says so.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The canonical, validated ``cases`` frame.
+    formula : str, optional
+        A statsmodels (patsy) formula over the columns of :func:`model_frame`, for example
+        ``"charge ~ relationship + offence_group + report_delay_years"``. Defaults to
+        :func:`default_formula` (every case-level covariate known at recording).
+    outcome : str
+        An outcome of the registry: ``charge``, ``victim_withdrawal``,
+        ``evidential_difficulty``, ``no_suspect`` or ``other``.
+    within_days : int
+        The window after the recorded date.
+    cluster : str or None
+        Column whose values form the clusters; None for HC1 standard errors.
+    reference : mapping, optional
+        Reference level per categorical covariate, over ``covariates.REFERENCE_LEVELS``.
+    extract_date : date-like, optional
+        View the data as they stood on this date.
+
+    Returns
+    -------
+    OutcomeModelResults
+        ``params``, ``bse``, ``conf_int()``, ``summary()``, ``odds_ratios()``, ``notes``.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(scale=0.02, seed=1)  # all 43 forces, about 19,000 cases
+    >>> fit = outcome_model(cases, "no_suspect ~ relationship", outcome="no_suspect")
+    >>> fit.odds_ratios()["reference"].unique().tolist()
+    ['against acquaintance or friend']
+    """
+    return _fit_outcome_model(cases, outcome, formula, within_days=within_days,
+                              cluster=cluster, extract_date=extract_date, reference=reference)
 
 
 def charge_model(
@@ -664,9 +1001,11 @@ def charge_model(
     *,
     within_days: int = 365,
     cluster: str | None = "force",
+    reference: Mapping[str, object] | None = None,
     extract_date: object = None,
 ) -> OutcomeModelResults:
-    """Logistic regression of charge within ``within_days`` of recording.
+    """Logistic regression of charge within ``within_days`` of recording
+    (:func:`outcome_model` with ``outcome="charge"``).
 
     Only cases with full follow-up are used (recorded at least ``within_days`` before the
     extract date), so still-open recent cases do not count as failures; cases transferred
@@ -680,13 +1019,15 @@ def charge_model(
         The canonical, validated ``cases`` frame.
     formula : str, optional
         A statsmodels (patsy) formula over the columns of :func:`model_frame`, for example
-        ``"charged ~ relationship + offence_group + report_delay_years"``. Defaults to
-        :func:`default_formula` (every case-level covariate; reference levels in
-        :data:`REFERENCE_LEVELS`).
+        ``"charge ~ relationship + offence_group + report_delay_years"``. Defaults to
+        :func:`default_formula` (every case-level covariate known at recording; reference
+        levels in ``covariates.REFERENCE_LEVELS``).
     within_days : int
         The window after the recorded date.
     cluster : str or None
         Column whose values form the clusters; None for HC1 standard errors.
+    reference : mapping, optional
+        Reference level per categorical covariate.
     extract_date : date-like, optional
         View the data as they stood on this date.
 
@@ -703,10 +1044,10 @@ def charge_model(
     >>> fit.cov_type, fit.n_clusters
     ('cluster', 43)
     >>> fit.odds_ratios().columns.tolist()
-    ['term', 'estimate', 'ci_low', 'ci_high', 'p', 'n']
+    ['term', 'reference', 'estimate', 'ci_low', 'ci_high', 'p', 'n']
     """
-    return _fit_outcome_model(cases, "charged", formula, within_days=within_days,
-                              cluster=cluster, extract_date=extract_date)
+    return _fit_outcome_model(cases, "charge", formula, within_days=within_days,
+                              cluster=cluster, extract_date=extract_date, reference=reference)
 
 
 def withdrawal_model(
@@ -715,216 +1056,30 @@ def withdrawal_model(
     *,
     within_days: int = 365,
     cluster: str | None = "force",
+    reference: Mapping[str, object] | None = None,
     extract_date: object = None,
 ) -> OutcomeModelResults:
     """Logistic regression of victim withdrawal (outcomes 14 and 16) within the window.
 
-    Same design as :func:`charge_model`; the modelled column is ``withdrawn``.
+    Same design as :func:`charge_model`; the modelled column is ``victim_withdrawal``.
 
     Examples
     --------
     >>> from soteria_research.data.synthetic import generate_cases
     >>> cases = generate_cases(scale=0.02, seed=1)  # all 43 forces, about 19,000 cases
-    >>> fit = withdrawal_model(cases, "withdrawn ~ relationship + third_party_report")
+    >>> fit = withdrawal_model(cases, "victim_withdrawal ~ relationship + third_party_report")
     >>> bool(fit.odds_ratios().set_index("term").loc["third_party_report", "estimate"] > 1)
     True
     """
-    return _fit_outcome_model(cases, "withdrawn", formula, within_days=within_days,
-                              cluster=cluster, extract_date=extract_date)
+    return _fit_outcome_model(cases, "victim_withdrawal", formula, within_days=within_days,
+                              cluster=cluster, extract_date=extract_date, reference=reference)
 
 
-# --------------------------------------------------------------------------------------------
-# Predictive benchmark
-# --------------------------------------------------------------------------------------------
-@dataclass
-class PredictiveBenchmark:
-    """Cross-validated comparison of the logistic model with gradient boosting.
+def __getattr__(name: str):
+    # The predictive benchmark lives in analysis.prediction (which builds on this module) and
+    # is offered here as before, loaded on first use.
+    if name in ("PredictiveBenchmark", "predictive_benchmark"):
+        from . import prediction
 
-    Attributes
-    ----------
-    metrics : DataFrame
-        ``model, metric, estimate, fold_sd, ci_low, ci_high, n``: out-of-fold AUC and Brier
-        score; the interval is the normal approximation over folds.
-    calibration : DataFrame
-        ``model, bin, mean_predicted, observed, ci_low, ci_high, n``: out-of-fold predictions
-        in (up to) ten equal-size bins, with the observed share and its Wilson interval.
-    importance : DataFrame
-        ``model, feature, estimate, sd``: permutation importance (drop in AUC when a feature
-        is shuffled), averaged over folds.
-    outcome : str
-    n, n_events : int
-    notes : list of str
-    """
-
-    metrics: pd.DataFrame
-    calibration: pd.DataFrame
-    importance: pd.DataFrame
-    outcome: str
-    n: int
-    n_events: int
-    notes: list[str] = field(default_factory=list)
-
-
-_OUTCOME_COLUMNS = {"charge": "charged", "charged": "charged",
-                    "victim_withdrawal": "withdrawn", "withdrawal": "withdrawn",
-                    "withdrawn": "withdrawn"}
-
-
-def predictive_benchmark(
-    cases: pd.DataFrame,
-    *,
-    outcome: str = "charge",
-    within_days: int = 365,
-    seed: int = 0,
-    n_splits: int = 5,
-    n_repeats: int = 5,
-    importance_rows: int = 20_000,
-    n_threads: int | None = None,
-) -> PredictiveBenchmark:
-    """Research check: how much does a flexible model predict that the logistic model misses?
-
-    This is a research check on the interpretable model, **never a tool to score individual
-    cases**: a prediction about one victim's case must not steer how it is investigated, and
-    nothing here is validated for that. Both models see the same covariates (those of
-    :func:`default_formula`, plus victim age and report delay as numbers, where non-linear
-    effects would hide) among cases with full follow-up (:func:`model_frame`): a
-    logistic regression (one-hot categories, standardised numbers, median-imputed ages) and a
-    scikit-learn ``HistGradientBoostingClassifier`` (native categories and missing values).
-    Stratified ``n_splits``-fold cross-validation gives out-of-fold AUC, Brier score and a
-    calibration table; permutation importance (AUC drop, ``n_repeats`` shuffles) is measured
-    on each held-out fold (at most ``importance_rows`` of its rows) and averaged. A large AUC
-    gap says the logistic model misses interactions or non-linearity worth modelling.
-
-    Parameters
-    ----------
-    cases : DataFrame
-        The canonical, validated ``cases`` frame.
-    outcome : {"charge", "victim_withdrawal"}
-        The outcome within the window.
-    within_days : int
-        The follow-up window.
-    seed : int
-        Seeds the folds, the boosting and the permutations; same seed, same numbers.
-    n_splits, n_repeats, importance_rows : int
-        Folds; shuffles per feature; held-out rows per fold used for importance.
-    n_threads : int, optional
-        Cap on OpenMP/BLAS threads inside the models (None: the libraries' default). On a
-        busy shared machine, 1 can be several times faster than oversubscribed threads.
-
-    Returns
-    -------
-    PredictiveBenchmark
-        ``metrics``, ``calibration`` and ``importance`` frames.
-
-    Examples
-    --------
-    >>> from soteria_research.data.synthetic import generate_cases
-    >>> cases = generate_cases(forces=["durham"], scale=0.5, seed=1)
-    >>> check = predictive_benchmark(cases, outcome="victim_withdrawal", n_splits=3,
-    ...                              n_repeats=1, importance_rows=500, n_threads=1)
-    >>> check.metrics["metric"].unique().tolist()
-    ['auc', 'brier']
-    """
-    from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.impute import SimpleImputer
-    from sklearn.inspection import permutation_importance
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import brier_score_loss, roc_auc_score
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
-    from threadpoolctl import threadpool_limits
-
-    if outcome not in _OUTCOME_COLUMNS:
-        raise ParameterError(f"outcome={outcome!r} must be 'charge' or 'victim_withdrawal'.")
-    target = _OUTCOME_COLUMNS[outcome]
-    frame = model_frame(cases, within_days=within_days)
-    y = frame[target].to_numpy()
-    n_events = int(y.sum())
-    if min(n_events, len(y) - n_events) < n_splits:
-        raise ModelError(
-            f"Too few cases to cross-validate {outcome!r}: {n_events} of {len(y)} cases with full "
-            f"follow-up have it. Each of the {n_splits} folds needs both outcomes."
-        )
-    categorical = [c for c in REFERENCE_LEVELS if frame[c].dropna().nunique() > 1]
-    numeric = [c for c in (*FLAG_COVARIATES, *NUMERIC_COVARIATES)
-               if frame[c].dropna().nunique() > 1]
-    features = frame[categorical + numeric].copy()
-    for column in categorical:
-        features[column] = features[column].astype(object)
-
-    logistic = make_pipeline(
-        ColumnTransformer([
-            ("categories", OneHotEncoder(handle_unknown="ignore", drop="first"), categorical),
-            ("numbers", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-             numeric),
-        ]),
-        LogisticRegression(max_iter=1000),
-    )
-    boosting = make_pipeline(
-        ColumnTransformer(
-            [("categories", OrdinalEncoder(handle_unknown="use_encoded_value",
-                                           unknown_value=np.nan, encoded_missing_value=np.nan),
-              categorical),
-             ("numbers", "passthrough", numeric)],
-        ),
-        HistGradientBoostingClassifier(
-            categorical_features=list(range(len(categorical))), random_state=seed
-        ),
-    )
-    models = {"logistic": logistic, "gradient_boosting": boosting}
-    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    predicted = {name: np.empty(len(y)) for name in models}
-    fold_scores, importances = [], []
-    rng = np.random.default_rng(seed)
-    with threadpool_limits(limits=n_threads):
-        for fold, (train, test) in enumerate(folds.split(features, y)):
-            shown = test if len(test) <= importance_rows else rng.choice(
-                test, importance_rows, replace=False)
-            for name, model in models.items():
-                model.fit(features.iloc[train], y[train])
-                p = model.predict_proba(features.iloc[test])[:, 1]
-                predicted[name][test] = p
-                fold_scores += [(name, "auc", fold, roc_auc_score(y[test], p)),
-                                (name, "brier", fold, brier_score_loss(y[test], p))]
-                result = permutation_importance(
-                    model, features.iloc[shown], y[shown], scoring="roc_auc",
-                    n_repeats=n_repeats, random_state=seed + fold)
-                importances.append(pd.DataFrame({"model": name, "feature": features.columns,
-                                                 "fold": fold,
-                                                 "importance": result.importances_mean}))
-    scores = pd.DataFrame(fold_scores, columns=["model", "metric", "fold", "value"])
-    metric_rows = []
-    for name in models:
-        for metric, pooled in [("auc", roc_auc_score(y, predicted[name])),
-                               ("brier", brier_score_loss(y, predicted[name]))]:
-            values = scores.loc[scores["model"].eq(name) & scores["metric"].eq(metric), "value"]
-            half = 1.96 * values.std(ddof=1) / np.sqrt(len(values))
-            metric_rows.append((name, metric, pooled, values.std(ddof=1), pooled - half,
-                                pooled + half, len(y)))
-    metrics = pd.DataFrame(metric_rows, columns=["model", "metric", "estimate", "fold_sd",
-                                                 "ci_low", "ci_high", "n"])
-    calibration = pd.concat(
-        [_calibration_table(name, p, y) for name, p in predicted.items()], ignore_index=True)
-    importance = (pd.concat(importances).groupby(["model", "feature"], sort=False)["importance"]
-                  .agg(estimate="mean", sd="std").reset_index()
-                  .sort_values(["model", "estimate"], ascending=[True, False], kind="stable")
-                  .reset_index(drop=True))
-    notes = [f"{frame.attrs['n_short_follow_up']} cases without {within_days} days of "
-             "follow-up left out.",
-             "A research check on the logistic model; never a tool to score individual cases."]
-    return PredictiveBenchmark(metrics=metrics, calibration=calibration, importance=importance,
-                               outcome=outcome, n=len(y), n_events=n_events, notes=notes)
-
-
-def _calibration_table(name: str, predicted: np.ndarray, observed: np.ndarray,
-                       bins: int = 10) -> pd.DataFrame:
-    ranks = pd.Series(predicted).rank(method="first")
-    bin_of = pd.qcut(ranks, q=min(bins, len(predicted)), labels=False)
-    table = pd.DataFrame({"bin": bin_of, "p": predicted, "y": observed}).groupby("bin").agg(
-        mean_predicted=("p", "mean"), events=("y", "sum"), n=("y", "size")).reset_index()
-    table["observed"], table["ci_low"], table["ci_high"] = _wilson(table["events"], table["n"])
-    table.insert(0, "model", name)
-    table["bin"] = table["bin"].astype(np.int64) + 1
-    return table[["model", "bin", "mean_predicted", "observed", "ci_low", "ci_high", "n"]]
+        return getattr(prediction, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,14 +6,16 @@ Both take the time-to-event frame of :func:`~soteria_research.analysis.timeline.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, sparse, stats
 
 from ..errors import DataValidationError, ModelError, ParameterError
+from .covariates import reference_levels, term_references, with_reference_levels
 from .model_results import FitDiagnostics, HazardModelResults
+from .outcomes import did_you_mean
 
 __all__ = ["cumulative_incidence", "fit_fine_gray"]
 
@@ -210,7 +212,8 @@ def _jackknife_variance(counts, has_event, d_k, d, n, surv_before, cif) -> np.nd
 
 def _log_log_interval(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
     """cif ** exp(±z se / (cif log cif)): inside (0, 1), as cmprsk-based tools report."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # cif near 0 or 1 makes k huge; the limits then go to 0 or 1, which is the right answer.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         k = z * se / (cif * np.log(cif))
         low = cif ** np.exp(-k)
         high = cif ** np.exp(k)
@@ -356,8 +359,10 @@ def cumulative_incidence(
 # --- Fine–Gray -----------------------------------------------------------------------------
 
 def _design_matrix(tte: pd.DataFrame, covariates: Sequence[str] | str | None,
-                   formula: str | None) -> pd.DataFrame:
-    """Numeric design matrix (no intercept) of the complete rows; dummies for categories."""
+                   formula: str | None, reference: Mapping[str, object] | None = None
+                   ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Numeric design matrix (no intercept) of the complete rows, dummies for categories
+    against each covariate's reference level, and what each column compares against."""
     if (covariates is None) == (formula is None):
         raise ParameterError("give exactly one of covariates= (a list of columns) or "
                              "formula= (such as '~ relationship + victim_age')")
@@ -372,7 +377,8 @@ def _design_matrix(tte: pd.DataFrame, covariates: Sequence[str] | str | None,
     rhs = formula.split("~", 1)[-1].strip()
     from formulaic import model_matrix  # imported here: only model fits need formulae
 
-    frame = tte.reset_index(drop=True)
+    known = [c for c in reference_levels(reference) if c in tte.columns]
+    frame = with_reference_levels(tte, known, reference).reset_index(drop=True)
     try:
         design = model_matrix(f"~ {rhs}", frame, na_action="drop")
     except Exception as error:  # formulaic raises many types for a bad formula
@@ -380,7 +386,7 @@ def _design_matrix(tte: pd.DataFrame, covariates: Sequence[str] | str | None,
     design = pd.DataFrame(design).drop(columns="Intercept", errors="ignore").astype(float)
     if design.shape[1] == 0:
         raise ModelError(f"no covariates in {formula!r}: Fine–Gray needs at least one")
-    return design
+    return design, term_references(frame, list(design.columns))
 
 
 def _independent_columns(x: np.ndarray, tol: float = 1e-7) -> np.ndarray:
@@ -635,6 +641,7 @@ def fit_fine_gray(
     censoring: str = "finegray",
     variance: str = "robust",
     max_iter: int = 30,
+    reference: Mapping[str, object] | None = None,
 ) -> HazardModelResults:
     """Fine–Gray regression: subdistribution hazard ratios of one outcome, others competing.
 
@@ -655,10 +662,12 @@ def fit_fine_gray(
         One row per case, such as the frame of
         :func:`~soteria_research.analysis.timeline.time_to_outcome`.
     cause : str or int
-        The outcome modelled (a value of the outcome column, such as ``"charge"``).
+        The outcome modelled (a value of the outcome column, such as ``"charge"``). A value
+        the column does not hold raises :class:`ParameterError` with the closest one.
     covariates : list of str, optional
         Covariate columns; text and category columns become indicator variables against
-        their first level. Give this or ``formula``.
+        their reference level (``reference``, else the project's
+        ``covariates.REFERENCE_LEVELS``, else the first level). Give this or ``formula``.
     formula : str, optional
         Right-hand side of a formula, such as ``"~ C(relationship) + victim_age"``.
     duration, event, censored
@@ -677,6 +686,8 @@ def fit_fine_gray(
         larger or smaller.
     max_iter : int, default 30
         Newton–Raphson iteration limit.
+    reference : mapping, optional
+        Reference level per categorical covariate, over the project's defaults.
 
     Returns
     -------
@@ -705,7 +716,17 @@ def fit_fine_gray(
     if variance not in ("robust", "fine_gray"):
         raise ParameterError(f"variance={variance!r} must be 'robust' or 'fine_gray'")
     time, code, labels = _outcome_arrays(tte, duration, event, censored)
-    design = _design_matrix(tte, covariates, formula)
+    from .outcomes import competing_risks
+
+    # A misspelt outcome is a mistake; an outcome (or code) that simply has no cases here is a
+    # diagnostic of the fit, below.
+    if isinstance(cause, str) and cause not in labels and cause not in competing_risks():
+        choices = [str(v) for v in labels]
+        raise ParameterError(
+            f"cause={cause!r} is not an outcome of this frame."
+            f"{did_you_mean(cause, choices + competing_risks())} It holds {choices} "
+            "(besides censored rows).")
+    design, references = _design_matrix(tte, covariates, formula, reference)
     names = list(design.columns)
     model = f"Fine-Gray (cause {cause}, {ties} ties)"
     rows = design.index.to_numpy()
@@ -759,6 +780,7 @@ def fit_fine_gray(
         pd.Series(beta, index=names),
         pd.DataFrame(robust, index=names, columns=names),
         loglik=loglik, loglik_null=null_loglik, n=len(rows), n_events=n_events,
+        references=references,
         diagnostics=diagnostics, model=model, robust=True,
         cov_params_naive=pd.DataFrame(naive, index=names, columns=names),
         score_test=float(null_score @ _solve(null_info, null_score)))

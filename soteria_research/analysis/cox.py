@@ -5,14 +5,20 @@ Efron/Breslow ties, strata, case weights, delayed entry, robust errors, cox.zph,
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
 
+from soteria_research.analysis.covariates import (
+    reference_levels,
+    term_references,
+    with_reference_levels,
+)
 from soteria_research.analysis.model_results import FitDiagnostics, HazardModelResults
+from soteria_research.analysis.outcomes import did_you_mean
 from soteria_research.errors import ModelError, ParameterError
 
 __all__ = ["CoxResults", "cause_specific", "fit_cox"]
@@ -589,21 +595,24 @@ def _numeric(series: pd.Series, name: str) -> np.ndarray:
                              f"covariate); it has dtype {series.dtype}.") from exc
 
 
-def _design(data: pd.DataFrame, covariates: Sequence[str] | None, formula: str | None):
-    """Model matrix as a float array (no intercept, treatment contrasts), its column names,
-    the columns of each term, and a mask of the rows it could code (no missing value)."""
+def _design(data: pd.DataFrame, covariates: Sequence[str] | None, formula: str | None,
+            reference: Mapping[str, object] | None = None):
+    """Model matrix as a float array (no intercept, treatment contrasts against each covariate's
+    reference level), its column names, the columns of each term, a mask of the rows it could
+    code (no missing value), and what each column compares against."""
     if formula is not None and covariates is not None:
         raise ParameterError("Give either covariates= or formula=, not both.")
     if formula is not None:
-        return _formula_design(data, formula)
+        return _formula_design(data, formula, reference)
     covariates = _as_list(covariates)
     missing = [c for c in covariates if c not in data.columns]
     if missing:
         raise ParameterError(f"Covariate column(s) {missing} are not in the data; available "
                              f"columns: {list(data.columns)}.")
+    coded = with_reference_levels(data[covariates], covariates, reference)
     columns, names, terms = [], [], {}
     for col in covariates:
-        s = data[col]
+        s = coded[col]
         if _is_categorical(s):
             levels = (list(s.cat.categories) if isinstance(s.dtype, pd.CategoricalDtype)
                       else sorted(s.dropna().unique()))
@@ -622,13 +631,15 @@ def _design(data: pd.DataFrame, covariates: Sequence[str] | None, formula: str |
     X = np.empty((len(data), len(columns)))
     for j, column in enumerate(columns):
         X[:, j] = column
-    return X, names, terms, ~np.isnan(X).any(axis=1)
+    return X, names, terms, ~np.isnan(X).any(axis=1), term_references(coded, names)
 
 
-def _formula_design(data: pd.DataFrame, formula: str):
+def _formula_design(data: pd.DataFrame, formula: str,
+                    reference: Mapping[str, object] | None = None):
     from formulaic import model_matrix
     rhs = formula.split("~", 1)[1] if "~" in formula else formula
-    positional = data.reset_index(drop=True)
+    known = [c for c in reference_levels(reference) if c in data.columns]
+    positional = with_reference_levels(data, known, reference).reset_index(drop=True)
     try:
         # Build with an intercept so factors get full-rank treatment contrasts, as coxph
         # does, then drop it: the baseline hazard plays its part.
@@ -644,7 +655,8 @@ def _formula_design(data: pd.DataFrame, formula: str):
     complete[design.index.to_numpy()] = True  # formulaic drops rows with missing values
     X = np.full((len(data), design.shape[1]), np.nan)
     X[design.index.to_numpy()] = design.to_numpy(float)
-    return X, list(design.columns), terms, complete
+    names = list(design.columns)
+    return X, names, terms, complete, term_references(positional, names)
 
 
 def _event_indicator(values: pd.Series, event: str, cause) -> tuple[np.ndarray, np.ndarray]:
@@ -667,7 +679,8 @@ def fit_cox(data: pd.DataFrame, *, duration: str, event: str,
             covariates: Sequence[str] | None = None, formula: str | None = None,
             strata: str | Sequence[str] | None = None, weights: str | None = None,
             entry: str | None = None, ties: str = "efron", cluster: str | None = None,
-            robust: bool | None = None, cause=None, max_iter: int = _MAX_ITER) -> CoxResults:
+            robust: bool | None = None, cause=None, max_iter: int = _MAX_ITER,
+            reference: Mapping[str, object] | None = None) -> CoxResults:
     """Fit a Cox proportional-hazards model, agreeing with R's ``survival::coxph``.
 
     Parameters
@@ -680,7 +693,9 @@ def fit_cox(data: pd.DataFrame, *, duration: str, event: str,
         Column of event indicators (0/1 or bool), or of causes together with ``cause=``.
     covariates : list of str, optional
         Columns used as covariates; text and categorical columns get treatment contrasts
-        against their first level (named ``col[T.level]``).
+        (named ``col[T.level]``) against their reference level: ``reference`` when given, else
+        the project's (``covariates.REFERENCE_LEVELS``: acquaintance or friend, rape, female,
+        white...), else the first level (categorical order, or alphabetical as R).
     formula : str, optional
         Right-hand side in Wilkinson notation, built with formulaic, e.g.
         ``"C(relationship) + victim_age"``. Use instead of ``covariates``.
@@ -704,12 +719,16 @@ def fit_cox(data: pd.DataFrame, *, duration: str, event: str,
         When ``event`` holds causes, the value that counts as the event; others are censored.
     max_iter : int
         Newton–Raphson iterations allowed (R's ``iter.max``, 20).
+    reference : mapping, optional
+        Reference level per categorical covariate, such as ``{"relationship": "stranger"}``,
+        over the project's defaults. Applies to ``formula`` terms too.
 
     Returns
     -------
     CoxResults
-        ``params``, ``bse``, ``conf_int()``, ``hazard_ratios()``, ``concordance``, ``loglik``,
-        ``diagnostics``, ``summary()`` and ``check_proportional_hazards()``.
+        ``params``, ``bse``, ``conf_int()``, ``hazard_ratios()`` (with what each term is
+        compared against), ``concordance``, ``loglik``, ``diagnostics``, ``summary()`` and
+        ``check_proportional_hazards()``.
 
     Examples
     --------
@@ -729,18 +748,18 @@ def fit_cox(data: pd.DataFrame, *, duration: str, event: str,
         return _fit_cox(data, duration=duration, event=event, covariates=covariates,
                         formula=formula, strata=strata, weights=weights, entry=entry,
                         ties=ties, cluster=cluster, robust=robust, cause=cause,
-                        max_iter=max_iter)
+                        max_iter=max_iter, reference=reference)
 
 
 def _fit_cox(data, *, duration, event, covariates, formula, strata, weights, entry, ties,
-             cluster, robust, cause, max_iter) -> CoxResults:
+             cluster, robust, cause, max_iter, reference) -> CoxResults:
     strata_cols = _as_list(strata)
     needed = [duration, event] + strata_cols + [c for c in (weights, entry, cluster) if c]
     missing = [c for c in needed if c not in data.columns]
     if missing:
         raise ParameterError(f"Column(s) {missing} are not in the data; available columns: "
                              f"{list(data.columns)}.")
-    X, names, terms, complete = _design(data, covariates, formula)
+    X, names, terms, complete, references = _design(data, covariates, formula, reference)
     ev, known = _event_indicator(data[event], event, cause)
     stop = _numeric(data[duration], duration)
     start = _numeric(data[entry], entry) if entry else None
@@ -825,7 +844,7 @@ def _fit_cox(data, *, duration, event, covariates, formula, strata, weights, ent
         robust=robust, cov_params_naive=as_frame(cov_naive), score_test=score_test,
         risk_sets=rs, terms={t: [c for c in cols if c in names] or cols
                              for t, cols in terms.items()},
-        ties=ties, final_pass=final,
+        ties=ties, final_pass=final, references={n: references.get(n, "") for n in names},
     )
 
 
@@ -841,21 +860,33 @@ def _check_inputs(stop, start, w, duration, entry, weights) -> None:
         raise ParameterError(f"Case weights in {weights!r} must be finite and > 0.")
 
 
-def cause_specific(tte: pd.DataFrame, cause, *, duration: str = "days",
+def cause_specific(tte: pd.DataFrame, cause, *, duration: str | None = None,
                    covariates: Sequence[str] | None = None, formula: str | None = None,
                    strata: str | Sequence[str] | None = None, weights: str | None = None,
                    entry: str | None = None, ties: str = "efron",
-                   cluster: str | None = None) -> CoxResults:
+                   cluster: str | None = None,
+                   reference: Mapping[str, object] | None = None) -> CoxResults:
     """Cause-specific Cox model: this outcome is the event, the competing ones censor.
+
+    Its hazard ratios compare *rates*: how fast open cases reach this outcome, among cases
+    still open. They do not say whether more cases end that way (a covariate that speeds up
+    a competing outcome lowers this one's cumulative incidence at any hazard ratio); for that
+    use ``fit_fine_gray``.
 
     Parameters
     ----------
     tte : pandas.DataFrame
-        The time-to-event frame (``days``, ``outcome``, ``event`` and covariates).
+        The time-to-event frame (``days``, ``outcome``, ``event`` and covariates), or the
+        episode frame of :mod:`~soteria_research.analysis.episodes` (``start``, ``stop``),
+        whose time-varying covariates count only from their day.
     cause : str or int
         An outcome name in ``outcome`` (``"charge"``, ``"victim_withdrawal"``...) or its
-        integer code in ``event``.
-    duration, covariates, formula, strata, weights, entry, ties, cluster
+        integer code in ``event``. A name not there raises :class:`ParameterError` with the
+        closest one ("did you mean victim_withdrawal?").
+    duration : str, optional
+        Column of follow-up times: ``days``, or ``stop`` on an episode frame (then ``entry``
+        defaults to ``start``).
+    covariates, formula, strata, weights, entry, ties, cluster, reference
         As :func:`fit_cox`.
 
     Examples
@@ -867,15 +898,28 @@ def cause_specific(tte: pd.DataFrame, cause, *, duration: str = "days",
     ...                     "age": [20, 35, 41, 28, 50, 33, 22, 45]})
     >>> cause_specific(tte, "charge", covariates=["age"]).n_events
     4
+    >>> cause_specific(tte, "withdrawal", covariates=["age"])
+    Traceback (most recent call last):
+    ...
+    soteria_research.errors.ParameterError: Cause 'withdrawal' does not occur in column 'outcome'. Did you mean victim_withdrawal? It holds ['censored', 'charge', 'victim_withdrawal'].
     """
+    if duration is None:
+        episodes = "days" not in tte.columns and {"start", "stop"} <= set(tte.columns)
+        duration = "stop" if episodes else "days"
+        if episodes and entry is None:
+            entry = "start"
     column = "outcome" if isinstance(cause, str) else "event"
     if column not in tte.columns:
         raise ParameterError(f"The time-to-event frame has no {column!r} column to find "
                              f"cause {cause!r} in.")
     known = set(pd.unique(tte[column].dropna()))
     if cause not in known:
-        raise ParameterError(f"Cause {cause!r} does not occur in column {column!r}; it holds "
-                             f"{sorted(map(str, known))}.")
+        from soteria_research.analysis.outcomes import competing_risks
+
+        choices = sorted(map(str, known))
+        raise ParameterError(f"Cause {cause!r} does not occur in column {column!r}."
+                             f"{did_you_mean(cause, choices + competing_risks())} "
+                             f"It holds {choices}.")
     return fit_cox(tte, duration=duration, event=column, cause=cause, covariates=covariates,
                    formula=formula, strata=strata, weights=weights, entry=entry, ties=ties,
-                   cluster=cluster)
+                   cluster=cluster, reference=reference)

@@ -27,7 +27,7 @@ def _group_columns(by) -> list[str]:
 
 
 def kaplan_meier(data: pd.DataFrame, *, duration: str, event: str,
-                 by: str | Sequence[str] | None = None, alpha: float = 0.05) -> pd.DataFrame:
+                 by: str | Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
     """Kaplan–Meier estimate with Greenwood log-transformed intervals (survfit's default).
 
     Parameters
@@ -40,8 +40,8 @@ def kaplan_meier(data: pd.DataFrame, *, duration: str, event: str,
         Column of event indicators (1/True = the event happened, 0/False = censored).
     by : str or list of str, optional
         Columns to estimate a separate curve for each group of.
-    alpha : float
-        1 - confidence level of the pointwise intervals.
+    level : float
+        Confidence level of the pointwise intervals (0.95).
 
     Returns
     -------
@@ -98,7 +98,10 @@ def kaplan_meier(data: pd.DataFrame, *, duration: str, event: str,
     cum_log = pd.Series(step_log).groupby(per_group, sort=False).cumsum().to_numpy()
     cum_var = pd.Series(greenwood_step).groupby(per_group, sort=False).cumsum().to_numpy()
     survival = np.exp(cum_log)
-    z = stats.norm.ppf(1 - alpha / 2)
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ParameterError(f"level={level!r} must be a confidence level between 0 and 1, "
+                             "such as 0.95.")
+    z = stats.norm.ppf(0.5 + level / 2)
     se = np.sqrt(cum_var)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_s = np.where(survival > 0, np.log(np.where(survival > 0, survival, 1.0)), np.nan)

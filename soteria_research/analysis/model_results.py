@@ -14,6 +14,16 @@ from scipy import stats
 __all__ = ["FitDiagnostics", "HazardModelResults", "HazardModelSummary"]
 
 
+def _check_level(level: float) -> float:
+    """A confidence level strictly between 0 and 1, or a clear error."""
+    from soteria_research.errors import ParameterError
+
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+        raise ParameterError(f"level={level!r} must be a confidence level between 0 and 1, "
+                             "such as 0.95.")
+    return float(level)
+
+
 @dataclass
 class FitDiagnostics:
     """What happened while fitting, as data rather than warnings that scroll past.
@@ -131,6 +141,9 @@ class HazardModelResults:
         The model-based (inverse information) covariance when ``cov_params`` is robust.
     score_test : float, optional
         The score (log-rank) test statistic of all coefficients 0.
+    references : dict, optional
+        What each term is compared against, in words ("against acquaintance or friend",
+        "against cases without it", "per one unit more"); shown in :meth:`hazard_ratios`.
 
     Examples
     --------
@@ -145,7 +158,7 @@ class HazardModelResults:
                  loglik_null: float, n: int, n_events: int, concordance: float = np.nan,
                  diagnostics: FitDiagnostics | None = None, model: str = "Cox",
                  robust: bool = False, cov_params_naive: pd.DataFrame | None = None,
-                 score_test: float = np.nan):
+                 score_test: float = np.nan, references: dict[str, str] | None = None):
         self.params = params.astype(float)
         self.params.name = "log_hr"
         self.cov_params_ = cov_params
@@ -159,6 +172,7 @@ class HazardModelResults:
         self.model = model
         self.robust = robust
         self.score_test = float(score_test)
+        self.references = {str(t): (references or {}).get(str(t), "") for t in params.index}
 
     # statsmodels-style accessors -------------------------------------------------------
     def cov_params(self) -> pd.DataFrame:
@@ -182,24 +196,30 @@ class HazardModelResults:
         return pd.Series(2 * stats.norm.sf(np.abs(self.tvalues)), self.params.index, name="p")
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Wald confidence intervals of the log hazard ratios: columns ``lower, upper``."""
+        """Wald confidence intervals of the log hazard ratios: columns ``lower, upper``.
+
+        ``alpha`` (1 - confidence) is statsmodels' spelling, kept for this accessor; every
+        tidy table of the package takes ``level`` (0.95) instead.
+        """
         z = stats.norm.ppf(1 - alpha / 2)
         return pd.DataFrame({"lower": self.params - z * self.bse,
                              "upper": self.params + z * self.bse})
 
-    def hazard_ratios(self, alpha: float = 0.05) -> pd.DataFrame:
+    def hazard_ratios(self, level: float = 0.95) -> pd.DataFrame:
         """Tidy table, one row per term: hazard ratio with its interval and the Wald test.
 
-        Columns ``term, estimate, ci_low, ci_high, log_hr, se, z, p, n, n_events``;
-        ``estimate`` and the interval are on the hazard-ratio scale.
+        Columns ``term, reference, estimate, ci_low, ci_high, log_hr, se, z, p, n,
+        n_events``; ``reference`` says what the term is compared against, ``estimate`` and
+        the ``level`` interval are on the hazard-ratio scale.
         """
-        ci = self.conf_int(alpha)
+        ci = self.conf_int(1 - _check_level(level))
         with np.errstate(over="ignore"):  # a separated covariate's ratio is honestly inf
             return self._hazard_ratio_frame(ci)
 
     def _hazard_ratio_frame(self, ci: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
             "term": self.params.index.astype(str),
+            "reference": [self.references.get(str(t), "") for t in self.params.index],
             "estimate": np.exp(self.params.to_numpy()),
             "ci_low": np.exp(ci["lower"].to_numpy()),
             "ci_high": np.exp(ci["upper"].to_numpy()),
@@ -230,7 +250,7 @@ class HazardModelResults:
         stat = float(b @ np.linalg.solve(self.cov_params_.to_numpy(), b)) if len(b) else 0.0
         return stat, float(stats.chi2.sf(stat, self.df_model))
 
-    def summary(self, alpha: float = 0.05) -> HazardModelSummary:
+    def summary(self, level: float = 0.95) -> HazardModelSummary:
         """A printable (and notebook-displayable) summary of the fit."""
         lr, lr_p = self.likelihood_ratio_test
         info = {
@@ -242,7 +262,7 @@ class HazardModelResults:
             "concordance": f"{self.concordance:.4f}",
             "standard errors": "robust (sandwich)" if self.robust else "model-based",
         }
-        return HazardModelSummary(self.model, info, self.hazard_ratios(alpha), self.diagnostics)
+        return HazardModelSummary(self.model, info, self.hazard_ratios(level), self.diagnostics)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {self.model}, n={self.n}, events={self.n_events}>"

@@ -1,6 +1,8 @@
 """Descriptive measures for the Soteria pillars, as tidy frames for the force report.
 
-Victim engagement, repeat suspects, digital forensics and investigator caseload (DOMAIN.md §6).
+Victim engagement, repeat suspects, digital forensics and investigator caseload
+(docs/domain.md section 6), each with a named estimand: windows of equal follow-up, and a
+device request analysed from the day it happened.
 """
 
 from __future__ import annotations
@@ -11,7 +13,18 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
-from .attrition import STAGES, _by_columns, _wilson, model_frame, stage_reached
+from ..errors import ParameterError, SoteriaError
+from .attrition import (
+    STAGES,
+    _by_columns,
+    _check_window,
+    _extract_dates,
+    _wilson,
+    model_frame,
+    outcome_mix,
+    stage_reached,
+)
+from .cohorts import describe_cohorts, followed_cohorts
 
 __all__ = [
     "device_requests",
@@ -50,29 +63,47 @@ def _withdrawals(cases: pd.DataFrame) -> pd.DataFrame:
 def withdrawal_timing(
     cases: pd.DataFrame,
     *,
-    within: Sequence[int] = (7, 30, 90),
+    within_days: Sequence[int] = (7, 30, 90),
+    horizon_days: int = 730,
     by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+    extract_date: object = None,
 ) -> pd.DataFrame:
-    """Share of victim withdrawals (outcomes 14 and 16) that came within N days of the report.
+    """How early victims withdraw: the share of withdrawals (outcomes 14 and 16) that came
+    within N days of the report, among cases followed long enough to see their withdrawal.
 
-    Counts only withdrawals recorded by the extract date, so the shares describe how early
-    withdrawals happen, not how many cases end in withdrawal. DOMAIN.md section 3: in one large
-    force about 2 in 5 withdrawals came within 7 days and 2 in 3 within 30.
+    Counting only the withdrawals seen so far would overstate early ones: recent cases have
+    had time only for their early withdrawals. So the estimand is fixed by cohort with full
+    follow-up: among cases of the financial years of recording in which every case has been
+    followed for ``horizon_days`` (from recording, so at least as long from the report), of
+    those whose victim withdrew within ``horizon_days`` of the report, the share who withdrew
+    within N days. Withdrawals later than the horizon are rare, so this is close to the share
+    of *eventual* withdrawals. docs/domain.md section 3: in one large force about 2 in 5
+    withdrawals came within 7 days and 2 in 3 within 30.
 
     Parameters
     ----------
     cases : DataFrame
         The canonical, validated ``cases`` frame.
-    within : sequence of int
-        Day thresholds, counted from the report date.
+    within_days : sequence of int
+        Day thresholds, counted from the report date (each at most ``horizon_days``).
+    horizon_days : int
+        Follow-up every case counted has had, from its report; withdrawals within it form the
+        denominator.
     by : str or list of str, optional
         Column(s) to break the shares down by.
+    level : float
+        Confidence level of the Wilson intervals.
+    extract_date : date-like, optional
+        View the data as they stood on this date.
 
     Returns
     -------
     DataFrame
         The ``by`` columns, ``within_days``, ``n`` (withdrawals within the threshold),
-        ``n_withdrawals``, ``estimate`` and its Wilson 95% ``ci_low``/``ci_high``.
+        ``n_withdrawals`` (within the horizon), ``estimate`` and its Wilson ``ci_low`` /
+        ``ci_high``, ``horizon_days`` and ``cohorts`` (financial years of recording of the
+        cases counted).
 
     Examples
     --------
@@ -81,13 +112,24 @@ def withdrawal_timing(
     >>> timing = withdrawal_timing(cases)
     >>> timing["within_days"].tolist(), bool(timing["estimate"].is_monotonic_increasing)
     ([7, 30, 90], True)
+    >>> timing["cohorts"].iloc[0]  # the years followed for 730 days by the extract date
+    '2019/20 to 2021/22'
     """
     by = _by_columns(cases, by)
-    withdrawals = _withdrawals(cases)
-    thresholds = np.asarray(sorted(within), dtype=np.int64)
-    early = withdrawals["days_from_report"].to_numpy()[:, None] <= thresholds[None, :]
-    flags = pd.DataFrame(early, columns=thresholds, index=withdrawals.index)
-    counts = flags.groupby([withdrawals[c] for c in by] or np.zeros(len(flags), dtype=np.int8),
+    horizon_days = _check_window(horizon_days, "horizon_days")
+    thresholds = np.asarray(sorted(within_days), dtype=np.int64)
+    if len(thresholds) == 0 or thresholds.min() <= 0 or thresholds.max() > horizon_days:
+        raise ParameterError(f"within_days={list(within_days)!r} must be positive days, none "
+                             f"beyond horizon_days={horizon_days}.")
+    as_of = _extract_dates(cases, extract_date)
+    followed, cohorts = followed_cohorts(cases, days=horizon_days, extract_date=extract_date)
+    days = (cases["outcome_date"] - cases["report_date"]).dt.days
+    withdrawn = (followed & cases["outcome_group"].eq("victim_withdrawal")
+                 & cases["outcome_date"].le(as_of) & days.le(horizon_days))
+    counted = cases.loc[withdrawn]
+    early = days[withdrawn].to_numpy()[:, None] <= thresholds[None, :]
+    flags = pd.DataFrame(early, columns=thresholds, index=counted.index)
+    counts = flags.groupby([counted[c] for c in by] or np.zeros(len(flags), dtype=np.int8),
                            dropna=False, observed=True).agg(["sum", "size"])
     rows = []
     for key, row in counts.iterrows():  # one row per group: a handful, not per case
@@ -97,12 +139,14 @@ def withdrawal_timing(
                          "n_withdrawals": int(row[(threshold, "size")])})
     frame = pd.DataFrame(rows, columns=[*by, "within_days", "n", "n_withdrawals"])
     frame["estimate"], frame["ci_low"], frame["ci_high"] = _wilson(frame["n"],
-                                                                   frame["n_withdrawals"])
+                                                                   frame["n_withdrawals"], level)
+    frame["horizon_days"] = horizon_days
+    frame["cohorts"] = describe_cohorts(cohorts)
     return frame
 
 
-def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None
-                     ) -> pd.DataFrame:
+def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None,
+                     level: float = 0.95) -> pd.DataFrame:
     """At which investigation stage victims withdrew, and how long after the report.
 
     The stage is the furthest funnel stage the case had reached (see
@@ -133,7 +177,7 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
     table["n_withdrawals"] = (table.groupby(by, dropna=False)["n"].transform("sum") if by
                               else table["n"].sum())
     table["estimate"], table["ci_low"], table["ci_high"] = _wilson(table["n"],
-                                                                   table["n_withdrawals"])
+                                                                   table["n_withdrawals"], level)
     order = table["stage"].map({s: i for i, s in enumerate(STAGES)})
     table = table.assign(_order=order).sort_values([*by, "_order"]).drop(columns="_order")
     return table[[*by, "stage", "n", "n_withdrawals", "estimate", "ci_low", "ci_high",
@@ -143,8 +187,8 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
 # --------------------------------------------------------------------------------------------
 # Pillar 2: repeat suspects
 # --------------------------------------------------------------------------------------------
-def repeat_suspects(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None
-                    ) -> pd.DataFrame:
+def repeat_suspects(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None,
+                    level: float = 0.95) -> pd.DataFrame:
     """Share of identified suspects named in more than one case.
 
     A suspect counts in every group where they have a case; with ``by="force"`` a suspect is
@@ -177,7 +221,7 @@ def repeat_suspects(cases: pd.DataFrame, *, by: str | Sequence[str] | None = Non
         n_cases_repeat=("repeat_cases", "sum"))
     table = table.reset_index() if by else table.reset_index(drop=True)
     table["estimate"], table["ci_low"], table["ci_high"] = _wilson(table["n"],
-                                                                   table["n_suspects"])
+                                                                   table["n_suspects"], level)
     return table[[*by, "n", "n_suspects", "estimate", "ci_low", "ci_high", "n_cases",
                   "n_cases_repeat"]]
 
@@ -197,20 +241,44 @@ def earlier_allegations(cases: pd.DataFrame) -> pd.Series:
         "earlier_allegation")
 
 
-def earlier_allegation_outcomes(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None
-                                ) -> pd.DataFrame:
-    """Outcome mix of allegations whose suspect was later accused again, against the rest.
+def earlier_allegation_outcomes(
+    cases: pd.DataFrame,
+    *,
+    within_days: int = 365,
+    by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+    extract_date: object = None,
+) -> pd.DataFrame:
+    """Outcomes within ``within_days`` of recording of allegations whose suspect was later
+    accused again, against the other allegations with a named suspect.
 
-    An allegation is *earlier* when the same suspect is named in a case recorded after it
-    (any force in the data). Outcomes are as at the extract date, not as they stood when the
-    later allegation was made.
+    An allegation is *earlier* when the same suspect is named in a case recorded after it (any
+    force in the data). Earlier allegations are older on average, so comparing outcomes as at
+    the extract date would give them more time to be charged. Here every allegation is judged
+    on the same window from its own recording, and only allegations of the financial years in
+    which every case has been followed for the whole window count. (If outcomes change over recording time, the two groups' mix of years still
+    differs; the ``cohorts`` column names the years counted.)
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The canonical, validated ``cases`` frame.
+    within_days : int
+        The window after recording in which an outcome counts.
+    by : str or list of str, optional
+        Column(s) to break the table down by.
+    level : float
+        Confidence level of the Wilson intervals.
+    extract_date : date-like, optional
+        View the data as they stood on this date.
 
     Returns
     -------
     DataFrame
         The ``by`` columns, ``allegation`` (``earlier`` or ``other``: cases with a named
-        suspect and no later allegation), ``outcome_group``, ``n``, ``n_total``, ``estimate``
-        (share) with Wilson 95% ``ci_low``/``ci_high``. Every outcome group is listed.
+        suspect and no later allegation), ``outcome_group`` (the outcome within the window;
+        ``open`` when none came), ``n``, ``n_total``, ``estimate`` (share) with Wilson
+        ``ci_low``/``ci_high``, ``within_days`` and ``cohorts``. Every outcome group is listed.
 
     Examples
     --------
@@ -220,15 +288,23 @@ def earlier_allegation_outcomes(cases: pd.DataFrame, *, by: str | Sequence[str] 
     >>> sorted(table["allegation"].unique())
     ['earlier', 'other']
     """
-    from .attrition import outcome_mix
-
     by = _by_columns(cases, by)
-    named = cases.loc[cases["suspect_id"].notna()].copy()
+    within_days = _check_window(within_days)
+    as_of = _extract_dates(cases, extract_date)
+    known = cases["recorded_date"].le(as_of)
+    named = cases.loc[cases["suspect_id"].notna() & known].copy()
     named["allegation"] = np.where(earlier_allegations(named), "earlier", "other")
-    mix = outcome_mix(named, by=[*by, "allegation"], level="group")
+    followed, cohorts = followed_cohorts(cases, days=within_days, extract_date=extract_date)
+    named = named.loc[followed[named.index]]
+    seen = (named["outcome_date"] - named["recorded_date"]).dt.days.le(within_days) \
+        & named["outcome_date"].le(as_of[named.index])
+    named["outcome_group"] = named["outcome_group"].where(seen, "open")
+    mix = outcome_mix(named, by=[*by, "allegation"], detail="group", level=level)
     mix = mix.rename(columns={"share": "estimate"})
+    mix["within_days"] = within_days
+    mix["cohorts"] = describe_cohorts(cohorts)
     return mix[[*by, "allegation", "outcome_group", "n", "n_total", "estimate", "ci_low",
-                "ci_high"]]
+                "ci_high", "within_days", "cohorts"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,58 +329,105 @@ def _median_days_held(part: pd.DataFrame) -> tuple[float, float, float, int]:
             float(high) if high is not None else np.nan, len(requested))
 
 
+def _withdrawal_hazard_ratio(split: pd.DataFrame, level: float) -> tuple[float, ...]:
+    """Cause-specific hazard ratio of withdrawal for a device request (time-varying)."""
+    from .cox import fit_cox
+
+    try:
+        fit = fit_cox(split, duration="stop", entry="start", event="outcome",
+                      cause="victim_withdrawal", covariates=["device_requested"])
+    except SoteriaError:
+        return np.nan, np.nan, np.nan
+    if not fit.diagnostics.ok or "device_requested" not in fit.params.index:
+        return np.nan, np.nan, np.nan
+    row = fit.hazard_ratios(level).iloc[0]
+    return float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+
+
 def device_requests(
-    cases: pd.DataFrame, *, by: str | Sequence[str] | None = None, within_days: int = 365
+    cases: pd.DataFrame,
+    *,
+    by: str | Sequence[str] | None = None,
+    within_days: int = 365,
+    level: float = 0.95,
+    extract_date: object = None,
 ) -> pd.DataFrame:
-    """Victim device requests: how often, how long devices are held, and withdrawal with/without.
+    """Victim device requests: how often, how long devices are held, and withdrawal after one.
 
-    Measures (one row each, per group):
+    A request happens while the case is open, so a case with a request has, by then, not
+    ended: comparing withdrawal "with and without a request" as if the request were known at
+    recording credits the request with that outcome-free time (immortal-time bias) and makes
+    it look protective even when it changes nothing. The measures here avoid that:
 
-    - ``request_share``: share of cases with a victim device request.
+    - ``request_share``: share of cases, followed for ``within_days`` from recording, with a
+      victim device request within ``within_days`` of recording.
     - ``median_days_held``: median days from request to return, Kaplan-Meier (statsmodels
       ``SurvfuncRight``) with devices not yet returned censored at the extract date, so long
       holds are not hidden; interval from ``quantile_ci``; ``n`` is the devices requested.
-    - ``withdrawal_share_with_request`` / ``withdrawal_share_without_request``: share of
-      cases with full ``within_days`` follow-up that ended in victim withdrawal within the
-      window (see ``attrition.model_frame``). Descriptive only: it says nothing about cause.
+    - ``withdrawal_share_after_request``: of requests made while the case was open and at
+      least ``within_days`` before the extract date, the share whose victim withdrew within
+      ``within_days`` of the request (the window starts at the request).
+    - ``withdrawal_hazard_ratio``: the cause-specific hazard ratio of victim withdrawal after a
+      request against before or without one, the request a time-varying covariate (0 until
+      its day, 1 from it: :mod:`~soteria_research.analysis.episodes`): a rate ratio among
+      open cases. Descriptive: requests are not made at random.
 
     Returns
     -------
     DataFrame
         The ``by`` columns, ``measure``, ``estimate``, ``ci_low``, ``ci_high``, ``n`` (cases
-        the estimate rests on), ``n_events`` (cases counted in the numerator, where a share).
+        or devices the estimate rests on), ``n_events`` (cases counted in the numerator, for
+        a share; withdrawals, for the hazard ratio).
 
     Examples
     --------
     >>> from soteria_research.data.synthetic import generate_cases
     >>> cases = generate_cases(forces=["durham"], scale=0.2, seed=1)
     >>> device_requests(cases)["measure"].tolist()  # doctest: +NORMALIZE_WHITESPACE
-    ['request_share', 'median_days_held', 'withdrawal_share_with_request',
-     'withdrawal_share_without_request']
+    ['request_share', 'median_days_held', 'withdrawal_share_after_request',
+     'withdrawal_hazard_ratio']
     """
+    from .episodes import episodes
+
     by = _by_columns(cases, by)
-    followed = model_frame(cases, within_days=within_days)
+    within_days = _check_window(within_days)
+    as_of = _extract_dates(cases, extract_date)
+    requested = cases["device_requested_date"].where(cases["device_requested_date"].le(as_of))
+    followed = (as_of - cases["recorded_date"]).dt.days.ge(within_days)
+    early_request = (requested - cases["recorded_date"]).dt.days.le(within_days)
+    after = model_frame(cases, within_days=within_days, start="device_requested_date",
+                        extract_date=extract_date)
+    split = episodes(cases, events={"device_requested": "device_requested_date"},
+                     extract_date=extract_date)
     rows = []
     for key, part in _grouped(cases, by):  # one iteration per group (a force, a relationship)
         group = _group_columns(key, by)
-        requested = int(part["device_requested_date"].notna().sum())
-        rows.append({**group, "measure": "request_share", "n": len(part), "n_events": requested})
-        median, low, high, n_devices = _median_days_held(part)
+        in_window = followed[part.index]
+        rows.append({**group, "measure": "request_share", "n": int(in_window.sum()),
+                     "n_events": int((early_request[part.index] & in_window).sum())})
+        returned = part["device_returned_date"].where(
+            part["device_returned_date"].le(as_of[part.index]))
+        median, low, high, n_devices = _median_days_held(part.assign(
+            device_requested_date=requested[part.index], device_returned_date=returned,
+            extract_date=as_of[part.index]))
         rows.append({**group, "measure": "median_days_held", "estimate": median, "ci_low": low,
                      "ci_high": high, "n": n_devices, "n_events": pd.NA})
-        window = followed.loc[followed.index.intersection(part.index)]
-        for label, mask in [("with", window["device_requested"].eq(1)),
-                            ("without", window["device_requested"].eq(0))]:
-            rows.append({**group, "measure": f"withdrawal_share_{label}_request",
-                         "n": int(mask.sum()), "n_events": int(window.loc[mask, "withdrawn"].sum())})
+        window = after.loc[after.index.intersection(part.index)]
+        rows.append({**group, "measure": "withdrawal_share_after_request", "n": len(window),
+                     "n_events": int(window["victim_withdrawal"].sum())})
+        mine = split[split["case"].isin(part.index)]
+        estimate, low, high = _withdrawal_hazard_ratio(mine, level)
+        rows.append({**group, "measure": "withdrawal_hazard_ratio", "estimate": estimate,
+                     "ci_low": low, "ci_high": high, "n": len(part),
+                     "n_events": int(mine["outcome"].eq("victim_withdrawal").sum())})
     frame = pd.DataFrame(rows, columns=[*by, "measure", "estimate", "ci_low", "ci_high", "n",
                                         "n_events"])
-    shares = frame["measure"].ne("median_days_held")
+    shares = frame["measure"].isin(["request_share", "withdrawal_share_after_request"])
     estimate, low, high = _wilson(frame.loc[shares, "n_events"].astype(float),
-                                  frame.loc[shares, "n"].astype(float))
-    frame.loc[shares, ["estimate", "ci_low", "ci_high"]] = np.column_stack([estimate, low, high])
+                                  frame.loc[shares, "n"].astype(float), level)
     frame[["estimate", "ci_low", "ci_high"]] = frame[["estimate", "ci_low", "ci_high"]].astype(
         float)
+    frame.loc[shares, ["estimate", "ci_low", "ci_high"]] = np.column_stack([estimate, low, high])
     frame["n"] = frame["n"].astype(np.int64)
     frame["n_events"] = frame["n_events"].astype("Int64")
     return frame

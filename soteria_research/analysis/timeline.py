@@ -12,11 +12,24 @@ from ..data.dictionary import load_dictionary
 from ..errors import DataValidationError, ParameterError
 
 #: Where the clock starts: Home Office time to outcome runs from the recorded date; the report
-#: and offence clocks serve prosecution-style timings and non-recent reports.
+#: clock serves "within N days of the report" timings (a report is recorded within days).
 ORIGINS = {
     "recorded": "recorded_date",
     "report": "report_date",
-    "offence": "offence_start_date",
+}
+#: Clocks refused, with the reason (see :func:`time_to_outcome`).
+REFUSED_ORIGINS = {
+    "offence": (
+        "origin='offence' is refused: no curve from these data estimates the chance of an "
+        "outcome within t days of the offence. A case is only seen from its recording, often "
+        "years after the offence for a non-recent report, and its outcome comes on a clock "
+        "that runs from the recording. Counting the case at risk from the offence (what this "
+        "option used to do) treats the recording delay as outcome-free follow-up and is biased "
+        "low; delayed entry at the recording date assumes the chance of an outcome at a given "
+        "time since the offence is the same for cases recorded earlier and later, which is "
+        "false here, and is biased high. Use origin='recorded' and compare by report delay "
+        "(the report_delay_days column, or covariates.delay_band) instead."
+    ),
 }
 
 #: Case columns carried into the time-to-event frame unchanged, for models and breakdowns.
@@ -42,7 +55,6 @@ _NEEDED = (
     "offence_start_date",
     "outcome_group",
     "outcome_date",
-    "device_requested_date",
     *COVARIATES,
 )
 
@@ -58,6 +70,39 @@ def event_codes() -> dict[str, int]:
     """
     risks = load_dictionary().competing_risks
     return {CENSORED: 0, **{risk: code for code, risk in enumerate(risks, start=1)}}
+
+
+def financial_year(dates: pd.Series) -> pd.Series:
+    """The financial year (April to March) of each date, labelled ``"2022/23"``.
+
+    Crime statistics for England and Wales are published by financial year, so cohorts of
+    recording are too.
+
+    Examples
+    --------
+    >>> financial_year(pd.Series(pd.to_datetime(["2022-03-31", "2022-04-01"]))).tolist()
+    ['2021/22', '2022/23']
+    """
+    stamps = pd.to_datetime(dates)
+    start_year = stamps.dt.year - (stamps.dt.month < 4).astype(int)
+    years = pd.unique(start_year.dropna())
+    labels = {int(y): f"{int(y)}/{(int(y) + 1) % 100:02d}" for y in years}
+    return start_year.map(labels).astype(object).rename("financial_year")
+
+
+def financial_year_bounds(label: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of a financial year given as ``"2022/23"``.
+
+    Examples
+    --------
+    >>> [d.date().isoformat() for d in financial_year_bounds("2022/23")]
+    ['2022-04-01', '2023-03-31']
+    """
+    try:
+        year = int(str(label).split("/", 1)[0])
+    except ValueError as exc:
+        raise ParameterError(f"{label!r} is not a financial year such as '2022/23'.") from exc
+    return pd.Timestamp(year, 4, 1), pd.Timestamp(year + 1, 3, 31)
 
 
 def _as_timestamp(extract_date: object) -> pd.Timestamp:
@@ -91,12 +136,14 @@ def time_to_outcome(
     ----------
     cases : DataFrame
         The canonical, validated ``cases`` frame (see ``data.ingest.validate_cases``).
-    origin : {"recorded", "report", "offence"}
-        Where the clock starts: ``recorded_date`` (Home Office time to outcome, the default),
-        ``report_date`` or ``offence_start_date``.
+    origin : {"recorded", "report"}
+        Where the clock starts: ``recorded_date`` (Home Office time to outcome, the default)
+        or ``report_date``. ``"offence"`` is refused with the reason: a case is seen only from
+        its recording, so no curve from these data estimates time from the offence (see
+        :data:`REFUSED_ORIGINS`).
     extract_date : date-like, optional
         Censoring date. Defaults to each row's ``extract_date`` column. Giving an earlier date
-        views the data as they stood then: outcomes (and device requests) after it are treated
+        views the data as they stood then: outcomes after it are treated
         as not yet happened, so those cases are open and censored at that date. Every case must
         have been recorded by then (filter cases on ``recorded_date`` first), and the date may
         not be after the data's own extract date.
@@ -111,8 +158,11 @@ def time_to_outcome(
         evidential_difficulty, no_suspect, other), then the covariates ``force``,
         ``offence_group``, victim age, sex, ethnicity and vulnerability flags,
         ``relationship``, ``domestic_abuse``, ``third_party_report``, ``report_delay_days``
-        (offence start to report, in days), ``device_requested`` (bool) and ``recorded_date``.
-        ``attrs`` records ``origin`` and ``event_codes``.
+        (offence start to report, in days), ``recorded_date`` and ``financial_year`` (of
+        recording, ``"2022/23"``). ``attrs`` records ``origin`` and ``event_codes``.
+        Nothing dated after recording (device request, arrest, referral) is here: such events
+        are time-varying covariates (see :mod:`soteria_research.analysis.episodes`), never
+        baseline ones.
 
     Examples
     --------
@@ -122,10 +172,12 @@ def time_to_outcome(
     >>> len(tte) == len(cases), sorted(tte["event"].unique().tolist())
     (True, [0, 1, 2, 3, 4, 5])
     """
+    if origin in REFUSED_ORIGINS:
+        raise ParameterError(REFUSED_ORIGINS[origin])
     if origin not in ORIGINS:
         raise ParameterError(
             f"origin={origin!r} is not known. Use one of {sorted(ORIGINS)}: 'recorded' for Home "
-            "Office time to outcome, 'report' or 'offence' for the other clocks."
+            "Office time to outcome, 'report' for time from the report."
         )
     missing = [c for c in _NEEDED if c not in cases.columns]
     if extract_date is None and "extract_date" not in cases.columns:
@@ -190,9 +242,7 @@ def time_to_outcome(
     frame["report_delay_days"] = (
         (cases["report_date"] - cases["offence_start_date"]).dt.days.astype(float)
     )
-    frame["device_requested"] = (
-        cases["device_requested_date"].notna() & (cases["device_requested_date"] <= censor_at)
-    ).astype(bool)
     frame["recorded_date"] = cases["recorded_date"]
+    frame["financial_year"] = financial_year(cases["recorded_date"])
     frame.attrs.update({"origin": origin, "event_codes": codes})
     return frame

@@ -21,6 +21,8 @@ from .parameters import NATIONAL, ReportParameters
 
 #: Follow-up window of the headline outcome shares, in days.
 WITHIN_DAYS = 365
+#: Time-to-outcome curves show the latest financial-year cohort followed this long.
+CURVE_DAYS = 730
 #: Peers shown beside a force.
 N_PEERS = 5
 #: Outcomes whose case-mix-adjusted force effects are computed nationally.
@@ -201,11 +203,12 @@ def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFra
     """Outcome groups (``attrition.outcome_mix``, group level), as the linked table holds them."""
     from ..analysis import attrition
 
-    return attrition.outcome_mix(cases, by=by, level="group")
+    return attrition.outcome_mix(cases, by=by, detail="group")
 
 
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """The stage funnel as reports publish it: counts, share of recorded, conversion.
+    """The stage funnel as reports publish it: counts, share of recorded and share of the
+    previous stage, all as they stand at the extract date (a snapshot, without intervals).
 
     ``n_previous`` is left out: it repeats the previous stage's count, which disclosure control
     may hide in its own row.
@@ -216,10 +219,11 @@ def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcomes within a year by recording year (``attrition.cohort_rates``), as linked."""
+    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``),
+    as linked."""
     from ..analysis import attrition
 
-    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="Y", by=by)
+    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="FY", by=by)
     # The cohort label is the key; its start and end dates only repeat it.
     return rates.drop(columns=["cohort_start", "cohort_end"])
 
@@ -484,7 +488,7 @@ class ReportContext:
         """Outcome groups by force: the linked table every force report shares."""
         from ..analysis import attrition
 
-        return attrition.outcome_mix(self.national_cases, by="force", level="group")
+        return attrition.outcome_mix(self.national_cases, by="force", detail="group")
 
     # -- showing tables to readers ------------------------------------------------------------
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
@@ -513,6 +517,8 @@ class ReportContext:
         view = shown.copy()
         if "caseload" in view.columns:
             view["caseload"] = view["caseload"].replace(CASELOADS)
+        if "model" in view.columns:
+            view["model"] = view["model"].replace(MODELS)
         for column in CODE_COLUMNS.intersection(view.columns):
             view[column] = view[column].map(lambda v: label(v) if isinstance(v, str) else v)
         if "term" in view.columns:
@@ -618,7 +624,28 @@ class ReportContext:
         view = pd.DataFrame(columns)
         view.index = [labels.get(m, m) for m in view.index]
         view.index.name = "Measure"
-        return self._styled(view.reset_index(), caption="Shares with 95% intervals.")
+        return self._styled(view.reset_index(), caption=(
+            "Shares with 95% intervals. " + self.headline_cohorts()))
+
+    def headline_cohorts(self) -> str:
+        """Which cases the headline shares count, in a sentence (dates, financial years and
+        window)."""
+        from ..analysis.cohorts import describe_cohorts, followed_cohorts
+        from ..analysis.timeline import financial_year_bounds
+
+        extract = self.extract_date
+        if extract is None or self.cases.empty:
+            return ""
+        last = extract - pd.Timedelta(days=WITHIN_DAYS)
+        first = self.cases["recorded_date"].min()
+        _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
+                                    extract_date=self.params.extract_date)
+        years = ""
+        if whole:
+            partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
+            years = f" (financial years {describe_cohorts(whole)}{partly})"
+        return (f"Outcome shares count cases recorded from {_day(first)} to {_day(last)}"
+                f"{years}, each followed for {WITHIN_DAYS} days from recording.")
 
     def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
         """Cumulative incidence at a few days, one row per outcome (protected, then pivoted)."""
@@ -651,46 +678,46 @@ class ReportContext:
         return self._tte
 
     def incidence(self, times=None) -> pd.DataFrame:
-        """Aalen–Johansen cumulative incidence of each competing outcome (all times, or ``times``)."""
-        cumulative_incidence = _survival("cumulative_incidence")
-        tte = self.time_to_outcome()
-        if tte.empty:
-            return pd.DataFrame(columns=["outcome", "time", "cif", "ci_low", "ci_high",
-                                         "n_at_risk"])
-        return cumulative_incidence(tte, times=times)
+        """Aalen–Johansen cumulative incidence of each competing outcome (all times, or
+        ``times``) for the latest financial-year cohort of recording followed for
+        :data:`CURVE_DAYS` days (``cohorts.cohort_incidence``); the earliest cohort when none
+        has been followed that long. ``attrs["note"]`` names the cohort."""
+        from ..analysis.cohorts import cohort_incidence, cohort_table, latest_cohorts
+
+        columns = ["cohort", "outcome", "time", "cif", "ci_low", "ci_high", "n_at_risk"]
+        if self.cases.empty:
+            return pd.DataFrame(columns=columns)
+        extract = self.params.extract_date
+        chosen = latest_cohorts(self.cases, horizon_days=CURVE_DAYS, extract_date=extract)
+        if not chosen:
+            chosen = cohort_table(self.cases, extract_date=extract)["cohort"].head(1).tolist()
+        return cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract)
+
+    def incidence_note(self) -> str:
+        """Which cases the time-to-outcome curve describes, in a sentence."""
+        frame = self.incidence(times=[0])
+        return frame.attrs.get("note", "")
 
     def drivers(self) -> tuple[pd.DataFrame, str]:
-        """Cause-specific hazard ratios of charge and of victim withdrawal, with counts per term.
+        """Driver models of charge and of victim withdrawal (``analysis.drivers.drivers``):
+        cause-specific hazard ratios (a rate; device request time-varying) beside Fine–Gray
+        subdistribution hazard ratios (a probability), with counts per term.
 
-        Returns the tidy frame (``outcome, term, estimate, ci_low, ci_high, p, n, n_events``,
-        where ``n``/``n_events`` count the cases and events in the term's category, which
-        disclosure control needs) and a plain note of what could not be fitted.
+        Returns the tidy frame (``outcome, model, term, reference, estimate, ci_low, ci_high,
+        p, n, n_events``, where ``n``/``n_events`` count the cases and events in the term's
+        category, which disclosure control needs) and a note: what each ratio means, the
+        proportional-hazards test, and what could not be fitted.
         """
-        from ..errors import SoteriaError
+        from ..analysis.drivers import drivers
 
-        cause_specific = _survival("cause_specific")
-        tte = _driver_frame(self.time_to_outcome())
-        parts, notes = [], []
-        for outcome in ("charge", "victim_withdrawal"):
-            covariates = [c for c in DRIVER_COVARIATES if tte[c].nunique(dropna=True) > 1]
-            try:
-                fitted = cause_specific(tte, outcome, covariates=covariates)
-                table = fitted.hazard_ratios()
-            except (SoteriaError, ValueError, ArithmeticError) as error:
-                notes.append(f"{_plain(outcome)}: too few cases or events to estimate the "
-                             f"model reliably here, so it is left out (the model said: {error})")
-                continue
-            table = table[["term", "estimate", "ci_low", "ci_high", "p"]].copy()
-            counts = _term_counts(tte, table["term"], tte["outcome"].eq(outcome))
-            table = table.join(counts, on="term")
-            table.insert(0, "outcome", outcome)
-            table.attrs["df_resid"] = int(fitted.n_events) - len(table)
-            parts.append(table)
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-            columns=["outcome", "term", "estimate", "ci_low", "ci_high", "p", "n", "n_events"])
-        frame.attrs["df_resid"] = min((p.attrs["df_resid"] for p in parts), default=0)
-        note = ("; ".join(notes) + ".") if notes else ""
-        return frame, note
+        result = drivers(self.cases, extract_date=self.params.extract_date)
+        frame = result.table.copy()
+        frame.attrs["df_resid"] = result.table.attrs.get("df_resid", 0)
+        words = [f"**{'Rate' if model == 'cause_specific' else 'Probability'}.** {text}"
+                 for model, text in result.meaning.items()]
+        words.append(result.ph_summary())
+        words += result.notes
+        return frame, "\n\n".join(words)
 
     # -- words --------------------------------------------------------------------------------
     def title(self):
@@ -770,8 +797,12 @@ class ReportContext:
             "before the extract date, so open cases never count as failures. Time to outcome is "
             "the Aalen–Johansen cumulative incidence of each competing outcome (charge, victim "
             "withdrawal, evidential difficulty, no suspect, other), with open and transferred "
-            "cases censored. Drivers are cause-specific hazard ratios (Cox models) and odds "
-            "ratios (logistic models); they describe associations, not causes. Force effects are "
+            "cases censored, for the latest financial year of recording followed for "
+            f"{CURVE_DAYS} days, so it never mixes early and recent years. The stage funnel is "
+            "the state at the extract date. Drivers are cause-specific hazard ratios (a rate "
+            "among open cases; a device request counts from its day) beside Fine–Gray "
+            "subdistribution hazard ratios (a probability), each against a named comparison "
+            "group; they describe associations, not causes. Force effects are "
             "observed against expected from a national case-mix model; their funnel limits "
             "are exact binomial limits for chance alone or, when forces differ by more than "
             "chance (Spiegelhalter's over-dispersion test), random-effects limits that add the "
@@ -809,6 +840,7 @@ class ReportContext:
             "name": self.name,
             "disclosure_profile": self.params.disclosure,
             "within_days": WITHIN_DAYS,
+            "cohorts": self.headline_cohorts(),
             "period_start": _day(self.params.period_start),
             "period_end": _day(self.params.period_end),
             "extract_date": _day(self.extract_date),
@@ -825,60 +857,11 @@ class ReportContext:
         return written
 
 
-#: Case-level covariates of the driver models (cause-specific Cox), as columns of the frame
-#: :func:`_driver_frame` builds; the first category of each is the reference.
-DRIVER_COVARIATES = ("relationship", "offence_group", "domestic_abuse", "victim_mental_health",
-                     "third_party_report", "device_requested", "report_delay_years",
-                     "victim_age_decades")
-
-
-def _survival(name: str):
-    from ..analysis import survival
-
-    return getattr(survival, name)
-
-
-def _driver_frame(tte: pd.DataFrame) -> pd.DataFrame:
-    from ..analysis.attrition import REFERENCE_LEVELS
-
-    frame = tte.copy()
-    frame["victim_age_decades"] = frame["victim_age"].astype("Float64").astype(float) / 10
-    frame["report_delay_years"] = frame["report_delay_days"].astype(float) / 365.25
-    for column in ("domestic_abuse", "victim_mental_health", "third_party_report",
-                   "device_requested"):
-        frame[column] = frame[column].astype(bool).astype(int)
-    for column in ("relationship", "offence_group"):
-        reference = REFERENCE_LEVELS[column]
-        present = sorted(v for v in pd.unique(frame[column].dropna()) if v != reference)
-        frame[column] = pd.Categorical(frame[column], categories=[reference, *present])
-    frame = frame.dropna(subset=list(DRIVER_COVARIATES))
-    # Day-0 outcomes stay at 0 in the timeline; a Cox fit needs positive times.
-    frame["days"] = frame["days"].clip(lower=0.5)
-    return frame
-
-
-def _term_counts(tte: pd.DataFrame, terms: pd.Series, is_event: pd.Series) -> pd.DataFrame:
-    """Cases and events behind each model term: its category for a level, everyone otherwise."""
-    rows = {}
-    for term in terms:  # one per model term (a dozen), not per case
-        if "[T." in term:
-            column, level = term.split("[T.", 1)
-            members = tte[column].astype(str).eq(level.rstrip("]"))
-        elif term in tte and set(pd.unique(tte[term].dropna())) <= {0, 1}:
-            members = tte[term].eq(1)
-        else:
-            members = pd.Series(True, index=tte.index)
-        rows[term] = (int(members.sum()), int((members & is_event).sum()))
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["n", "n_events"])
-
-
-def _plain(code: str) -> str:
-    return {"charge": "Charge", "victim_withdrawal": "Victim withdrawal"}.get(code, code)
-
-
 #: Columns holding codes that a reader should see as labels.
 CODE_COLUMNS = frozenset({"stage", "outcome_group", "outcome", "measure", "allegation"})
 CASELOADS = {"all": "All cases in the period", "open": "Cases open at the extract date"}
+MODELS = {"cause_specific": "Rate (cause-specific hazard ratio)",
+          "fine_gray": "Probability (subdistribution hazard ratio)"}
 #: Plain headings for the columns analysis functions return (tables not given ``columns=``).
 HEADINGS = {
     "n": "Cases", "n_total": "Out of", "estimate": "Estimate", "ci_low": "95% interval from",

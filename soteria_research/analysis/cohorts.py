@@ -1,0 +1,223 @@
+"""Cohorts of recording: which financial years have been followed long enough, and time to
+outcome estimated per cohort, so a curve never mixes early, fully followed cases with recent,
+cut-short ones when outcomes change over time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataValidationError, ParameterError
+from .competing_risks import cumulative_incidence
+from .timeline import financial_year, time_to_outcome
+
+__all__ = [
+    "cohort_incidence",
+    "cohort_table",
+    "describe_cohorts",
+    "followed_cohorts",
+    "latest_cohorts",
+]
+
+
+def _extract(cases: pd.DataFrame, extract_date: object) -> pd.Series:
+    if extract_date is not None:
+        return pd.Series(pd.Timestamp(extract_date).normalize(), index=cases.index)
+    if "extract_date" not in cases.columns:
+        raise DataValidationError("The cases frame lacks the extract_date column. Pass the "
+                                  "canonical frame from read_cases/validate_cases, or give "
+                                  "extract_date=.")
+    return cases["extract_date"]
+
+
+def cohort_table(cases: pd.DataFrame, *, extract_date: object = None) -> pd.DataFrame:
+    """One row per financial-year cohort of recording, with how long it has been followed.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (``"2022/23"``), ``n`` (cases), ``first_recorded``, ``last_recorded`` and
+        ``follow_up_days``: days from the cohort's last recorded case to the extract date, the
+        follow-up every case in the cohort has had.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> print(cohort_table(cases)[["cohort", "follow_up_days"]].tail(2).to_string(index=False))
+     cohort  follow_up_days
+    2022/23             366
+    2023/24               1
+    """
+    extract = _extract(cases, extract_date)
+    cohort = financial_year(cases["recorded_date"])
+    grouped = pd.DataFrame({"cohort": cohort, "recorded": cases["recorded_date"],
+                            "extract": extract}).groupby("cohort", sort=True)
+    table = grouped.agg(n=("recorded", "size"), first_recorded=("recorded", "min"),
+                        last_recorded=("recorded", "max"), extract=("extract", "min"))
+    table["follow_up_days"] = (table["extract"] - table["last_recorded"]).dt.days.astype(
+        np.int64)
+    return table.drop(columns="extract").reset_index()
+
+
+def latest_cohorts(cases: pd.DataFrame, *, horizon_days: int, n: int = 1,
+                   extract_date: object = None) -> list[str]:
+    """The ``n`` latest financial-year cohorts in which every case has been followed for at
+    least ``horizon_days`` (oldest first; fewer when fewer qualify).
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> latest_cohorts(cases, horizon_days=730, n=2)
+    ['2020/21', '2021/22']
+    """
+    if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer)) \
+            or horizon_days < 0:
+        raise ParameterError(f"horizon_days={horizon_days!r} must be a whole number of days "
+                             ">= 0, such as 730.")
+    table = cohort_table(cases, extract_date=extract_date)
+    followed = table.loc[table["follow_up_days"] >= horizon_days, "cohort"].tolist()
+    return followed[-n:] if n > 0 else []
+
+
+def followed_cohorts(cases: pd.DataFrame, *, days: int, extract_date: object = None
+                     ) -> tuple[pd.Series, list[str]]:
+    """The cases of every financial-year cohort in which each case has been followed for at
+    least ``days`` from recording, and those cohorts.
+
+    Keeping whole cohorts (rather than each case recorded ``days`` before the extract) makes
+    the estimand a set of named financial years, with no part-year at the end.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> keep, cohorts = followed_cohorts(cases, days=365)
+    >>> cohorts, bool(keep.sum() < len(cases))
+    (['2019/20', '2020/21', '2021/22', '2022/23'], True)
+    """
+    table = cohort_table(cases, extract_date=extract_date)
+    chosen = table.loc[table["follow_up_days"] >= days, "cohort"].tolist()
+    keep = financial_year(cases["recorded_date"]).isin(chosen)
+    return keep, chosen
+
+
+def describe_cohorts(cohorts: Sequence[str]) -> str:
+    """Cohort labels in words: ``"2019/20 to 2021/22"``, or the one year.
+
+    Examples
+    --------
+    >>> describe_cohorts(["2019/20", "2020/21", "2021/22"]), describe_cohorts(["2021/22"])
+    ('2019/20 to 2021/22', '2021/22')
+    """
+    cohorts = sorted(cohorts)
+    if not cohorts:
+        return "no cohort"
+    if len(cohorts) == 1:
+        return cohorts[0]
+    years = [int(c.split("/")[0]) for c in cohorts]
+    span = f"{cohorts[0]} to {cohorts[-1]}"
+    return span if years == list(range(years[0], years[-1] + 1)) else ", ".join(cohorts)
+
+
+def cohort_incidence(
+    cases: pd.DataFrame,
+    *,
+    times: Sequence[float] | None = None,
+    cohorts: Sequence[str] | None = None,
+    pooled: bool = False,
+    by: str | Sequence[str] | None = None,
+    level: float = 0.95,
+    variance: str = "gray",
+    extract_date: object = None,
+) -> pd.DataFrame:
+    """Time to outcome for cases recorded in each financial year: cumulative incidence of each
+    competing outcome by day t after recording, one set of curves per cohort.
+
+    When outcomes change over recording time, a curve pooled over every case is biased: its
+    early days rest on every cohort and its late days only on the early cohorts, which have had
+    the time to get there. Estimated per cohort, each curve describes one cohort of crimes
+    (Aalen–Johansen within the cohort, open and transferred cases censored). With ``pooled``,
+    the chosen cohorts form one curve: the estimand is then the probability for a case recorded
+    in that period, which is unbiased where every chosen cohort is followed beyond ``t`` (see
+    the ``complete`` column); choose them with :func:`latest_cohorts`.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        The canonical, validated ``cases`` frame.
+    times : sequence of float, optional
+        Days at which to report; default every event time.
+    cohorts : sequence of str, optional
+        Financial years (``"2021/22"``) to estimate; default every cohort in the data.
+    pooled : bool
+        One curve over the chosen cohorts together instead of one each.
+    by : str or list of str, optional
+        Further columns (of the time-to-event frame) to estimate within, such as ``"force"``.
+    level, variance
+        As :func:`~soteria_research.analysis.competing_risks.cumulative_incidence`.
+    extract_date : date-like, optional
+        View the data as they stood on this date.
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, ``cohort`` (a financial year, or the span when pooled), then the
+        columns of ``cumulative_incidence`` (``outcome, time, cif, se, ci_low, ci_high,
+        n_at_risk, n_events``), ``n_cohort`` (cases in the cohort), ``follow_up_days`` (the
+        follow-up every case in the cohort has had) and ``complete`` (``time <=
+        follow_up_days``: the estimate there rests on every case of the cohort). ``attrs``
+        holds ``cohorts`` and ``note`` (the estimand in words).
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.2, seed=1)
+    >>> chosen = latest_cohorts(cases, horizon_days=730)
+    >>> curve = cohort_incidence(cases, times=[365, 730], cohorts=chosen)
+    >>> curve["cohort"].unique().tolist(), bool(curve["complete"].all())
+    (['2021/22'], True)
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    tte = time_to_outcome(cases, extract_date=extract_date)
+    missing = [c for c in by if c not in tte.columns]
+    if missing:
+        raise ParameterError(f"by={by!r} names column(s) {missing} that the time-to-event "
+                             f"frame does not have; use some of {list(tte.columns)}.")
+    table = cohort_table(cases, extract_date=extract_date).set_index("cohort")
+    chosen = list(table.index) if cohorts is None else list(cohorts)
+    unknown = [c for c in chosen if c not in table.index]
+    if unknown:
+        raise ParameterError(f"cohorts {unknown} are not financial years of these cases; they "
+                             f"hold {list(table.index)} (labels such as '2021/22').")
+    if not chosen:
+        raise ParameterError("cohorts= is empty: no cohort to estimate. latest_cohorts() "
+                             "returns none when no cohort has been followed long enough; "
+                             "give a shorter horizon_days.")
+    tte = tte[tte["financial_year"].isin(chosen)]
+    label = describe_cohorts(chosen)
+    if pooled:
+        tte = tte.assign(cohort=label)
+        sizes = pd.Series({label: int(table.loc[chosen, "n"].sum())})
+        follow_up = pd.Series({label: int(table.loc[chosen, "follow_up_days"].min())})
+    else:
+        tte = tte.assign(cohort=tte["financial_year"])
+        sizes, follow_up = table["n"], table["follow_up_days"]
+    curve = cumulative_incidence(tte, by=[*by, "cohort"], times=times, level=level,
+                                 variance=variance)
+    curve["n_cohort"] = curve["cohort"].map(sizes).astype(np.int64)
+    curve["follow_up_days"] = curve["cohort"].map(follow_up).astype(np.int64)
+    curve["complete"] = curve["time"].to_numpy(float) <= curve["follow_up_days"].to_numpy(float)
+    curve.attrs.update({
+        "cohorts": sorted(chosen),
+        "note": (f"Cases recorded in {label}"
+                 + (" (pooled)" if pooled and len(chosen) > 1 else "")
+                 + f", followed for at least {int(follow_up.loc[curve['cohort'].unique()].min())}"
+                 " days after recording; time counts from the recorded date."
+                 if len(curve) else f"No cases recorded in {label}."),
+    })
+    return curve
