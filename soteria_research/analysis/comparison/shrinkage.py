@@ -98,7 +98,7 @@ def shrunken_rates(
         tail = (1 - level) / 2
         ci_low, ci_high = stats.beta.ppf([[tail], [1 - tail]], post_a, post_b)
         shrinkage = (a + b) / (a + b + sizes)
-        raw, raw_low, raw_high = _wilson(counts, sizes, alpha=1 - level)
+        raw, raw_low, raw_high = _wilson(counts, sizes, level)
         rng = np.random.default_rng(seed)
         simulated = rng.beta(post_a, post_b, size=(draws, len(counts)))
         base = {count: counts.astype(np.int64), n: sizes.astype(np.int64)}

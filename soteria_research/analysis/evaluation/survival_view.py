@@ -156,7 +156,7 @@ def programme_hazards(
     for outcome in outcomes:
         fit = fit_cox(rows, duration="stop", entry="start", event="outcome", cause=outcome,
                       covariates=terms, strata="force", cluster="force")
-        tables.append(fit.hazard_ratios(alpha=1 - level).assign(outcome=outcome))
+        tables.append(fit.hazard_ratios(level=level).assign(outcome=outcome))
     table = pd.concat(tables, ignore_index=True)
     table = table[["outcome", *[c for c in table.columns if c != "outcome"]]]
     notes = [
