@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -225,8 +226,11 @@ def detect_date_format(values, *, sample: int = 300, minimum_share: float = 0.9)
     if objects.all():
         return DateFormatGuess(formats=[], share=1.0, evidence="the cells hold dates (a spreadsheet)")
     text = distinct[~objects]
+    shapes = {_shape(v) for v in text}
     reads = {}
     for fmt in CANDIDATE_FORMATS:
+        if not _format_shapes(fmt) & shapes:
+            continue  # cannot read any value: skip the parse
         _, bad = to_uk_dates(text, fmt)
         if (~bad).any():
             reads[fmt] = ~bad
@@ -252,6 +256,19 @@ def detect_date_format(values, *, sample: int = 300, minimum_share: float = 0.9)
     return DateFormatGuess(formats=formats, share=share, evidence=evidence, ambiguous=ambiguous)
 
 
+def _shape(value) -> str:
+    """A value's outline: runs of digits as 9, runs of letters as A (``12/03/2023`` -> ``9/9/9``)."""
+    return re.sub(r"\d+", "9", re.sub(r"[A-Za-z]+", "A", str(value).strip()))
+
+
+@cache
+def _format_shapes(fmt: str) -> frozenset[str]:
+    sample = dt.datetime(2023, 11, 27, 13, 45, 30, 120000)
+    written = {sample.strftime(fmt.replace("%z", zone).replace("%Z", zone))
+               for zone in ("Z", "+0000", "+00:00", "+01:00")}
+    return frozenset(_shape(w) for w in written)
+
+
 def _date_part(fmt: str) -> str:
     return re.split(r"[ T]%[HI]", fmt)[0]
 
@@ -262,8 +279,12 @@ def _day_month_evidence(text: np.ndarray, formats: list[str]) -> tuple[str, bool
     numbers = pd.Series(text).astype(str).str.extract(r"^\s*(\d{1,2})[/-](\d{1,2})[/-]").dropna().astype(int)
     first_big, second_big = int((numbers[0] > 12).sum()), int((numbers[1] > 12).sum())
     if first_big and not second_big:
-        return f"{first_big} values have a first number above 12, so the day comes first", False
+        return f"{_values(first_big)} a first number above 12, so the day comes first", False
     if second_big and not first_big:
-        return f"{second_big} values have a second number above 12, so the month comes first", False
+        return f"{_values(second_big)} a second number above 12, so the month comes first", False
     return ("no value has a number above 12 in either place, so day-first (UK) is assumed: check "
             "a date you know"), True
+
+
+def _values(n: int) -> str:
+    return "1 value has" if n == 1 else f"{n:,} values have"

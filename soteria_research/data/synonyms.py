@@ -24,7 +24,7 @@ SYNONYMS_FILE = DICTIONARY_DIR / "synonyms.yaml"
 class Synonyms:
     """The vocabulary of ``synonyms.yaml``, with header phrases already split into words."""
 
-    columns: dict[str, tuple[tuple[str, ...], ...]]
+    columns: dict[str, tuple[tuple[tuple[str, ...], str], ...]]
     values: dict[str, dict[str, str]]
     open_outcomes: frozenset[str]
     true_words: frozenset[str]
@@ -49,8 +49,11 @@ def load_synonyms() -> Synonyms:
     columns = {}
     for name in load_dictionary().field_names:
         phrases = [name.replace("_", " "), *raw["columns"].get(name, [])]
-        columns[name] = tuple(dict.fromkeys(_words(p, abbreviations) for p in phrases))
-    values = {codelist: {_fold(label): code for code, labels in table.items()
+        words = {}
+        for phrase in phrases:
+            words.setdefault(_words(phrase, abbreviations), str(phrase))
+        columns[name] = tuple(words.items())
+    values = {codelist: {label_key(label): code for code, labels in table.items()
                          for label in [code, *labels]}
               for codelist, table in raw["values"].items()}
     return Synonyms(
@@ -79,6 +82,17 @@ def fold(text: object) -> str:
     return _fold(text)
 
 
+def label_key(text: object) -> str:
+    """How a code label is compared: ignoring case, punctuation and spacing.
+
+    Examples
+    --------
+    >>> label_key("Partner / ex-partner") == label_key("partner/ex partner")
+    True
+    """
+    return " ".join(re.split(r"[^0-9a-z]+", str(text).casefold())).strip()
+
+
 def _stem(word: str) -> str:
     # Crude suffix stripping, applied to both sides alike: "reported", "reports" -> "report".
     for suffix in ("ing", "ed", "es", "s", "e"):
@@ -92,7 +106,7 @@ def _words(text: str, abbreviations: dict[str, str]) -> tuple[str, ...]:
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
     words = []
     for word in re.split(r"[^a-z0-9]+", text.lower()):
-        if word in ("", "of", "the", "a", "an", "at", "on", "by"):
+        if word in ("", "of", "the", "a", "an", "at", "on", "by", "is", "has", "was"):
             continue
         words.extend(abbreviations.get(word, word).split())
     return tuple(sorted({_stem(w) for w in words}))
@@ -114,6 +128,7 @@ def header_words(header: object) -> tuple[str, ...]:
     return _words(str(header), load_synonyms().abbreviations)
 
 
+@lru_cache(maxsize=65536)
 def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     """Dice overlap of two word sets, a near-identical spelling counting as most of a match."""
     if not a or not b:
@@ -127,27 +142,35 @@ def _similarity(a: tuple[str, ...], b: tuple[str, ...]) -> float:
             matched += 1
             rest.remove(word)
             continue
-        close = difflib.get_close_matches(word, rest, n=1, cutoff=0.8)
+        close = next((other for other in rest if _near(word, other)), None)
         if close:
             matched += 0.8
-            rest.remove(close[0])
+            rest.remove(close)
     return 2 * matched / (len(a) + len(b))
 
 
+@lru_cache(maxsize=65536)
+def _near(a: str, b: str) -> bool:
+    """Two spellings of one word (``offense``/``offence``): same start, similar letters."""
+    if a[0] != b[0] or abs(len(a) - len(b)) > 2 or min(len(a), len(b)) < 4:
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
+
+
+@lru_cache(maxsize=4096)
 def header_scores(header: object) -> dict[str, tuple[float, str]]:
     """How well ``header`` names each field: ``{field: (score 0-1, the phrase it matched)}``.
 
     Examples
     --------
-    >>> score, phrase = header_scores("Date Recorded")["recorded_date"]
-    >>> score, phrase
-    (1.0, 'date record')
+    >>> header_scores("Date Recorded")["recorded_date"]
+    (1.0, 'recorded date')
     """
     words = header_words(header)
     out = {}
     for name, phrases in load_synonyms().columns.items():
-        best = max(phrases, key=lambda p: _similarity(words, p))
-        out[name] = (_similarity(words, best), " ".join(best))
+        best_words, best_phrase = max(phrases, key=lambda p: _similarity(words, p[0]))
+        out[name] = (_similarity(words, best_words), best_phrase)
     return out
 
 
@@ -169,6 +192,7 @@ def closest_fields(name: object, candidates=None, *, n: int = 1, cutoff: float =
     return list(dict.fromkeys(meant[:n] + spelled))[:n]
 
 
+@lru_cache(maxsize=4096)
 def force_code(name: object) -> str | None:
     """The force code for a force's name as an export writes it, or None.
 
