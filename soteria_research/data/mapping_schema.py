@@ -75,7 +75,7 @@ def mapping_schema() -> dict:
             "column holds which field, how dates, yes/no flags and 'not known' are written, "
             "which codes mean what, and what to leave out. Read by `soteria validate --mapping`, "
             "`soteria report --mapping`, `soteria pseudonymise --mapping` and `read_cases("
-            "mapping=...)`. Generated from the data dictionary v" + dictionary.version + "."),
+            "mapping=...)`. Field names are the data dictionary's (data_dictionaries/README.md)."),
         "type": "object",
         "additionalProperties": False,
         "properties": {
@@ -118,13 +118,14 @@ def mapping_schema() -> dict:
             "missing_values": {
                 **words,
                 "description": "Values that mean 'not known' in every column, besides the "
-                               "dictionary's own (" + ", ".join(repr(v) for v in dictionary.missing_values) +
-                               "). Compared ignoring case and surrounding spaces.",
+                               "dictionary's own missing values (data_dictionaries/README.md). "
+                               "Compared ignoring case and surrounding spaces.",
                 "examples": [["N/K", "-", "Unknown"]]},
             "date_format": {
                 "$ref": "#/$defs/date_format",
                 "description": "The format of every date column unless a column or field says "
-                               "otherwise; default ISO (%Y-%m-%d)."},
+                               "otherwise; default ISO (%Y-%m-%d).",
+                "examples": ["%d/%m/%Y"]},
             "date_formats": {
                 "type": "object",
                 "description": "The format of particular date fields (by field name), overriding "

@@ -351,7 +351,7 @@ def export_mapping(style: str | ExportStyle = "rms-export", cases: pd.DataFrame 
         values[name] = {label: code for code, label in table.items()}
     mapping: dict[str, object] = {
         "mapping_version": 2,
-        "name": f"synthetic {style.name} export",
+        "name": f"synthetic {style.name} file",
         "description": f"Maps soteria generate --style {style.name} files to the canonical case record.",
         "columns": columns,
     }
