@@ -450,7 +450,8 @@ def _read_dates(mapped: np.ndarray, codes: np.ndarray, settings: FieldSettings, 
     if rows_unreadable and rows_unreadable == rows_present and rows_present >= 3:
         advice = date_format_advice(mapped[unreadable], settings.formats)
         if advice:
-            where = (spec.where("columns", settings.column, "date_format") if settings.column
+            _, entry = _column_entry(spec, name)
+            where = (spec.where("columns", settings.column, "date_format") if "date_format" in entry
                      else spec.where("date_formats", name) if name in (spec.get("date_formats") or {})
                      else spec.where("date_format"))
             column = f"column {settings.column!r} ({name})" if settings.column else f"column '{name}'"

@@ -737,7 +737,8 @@ def check_mapping(export: str | os.PathLike, mapping: str | os.PathLike | dict, 
     cases, report = read_cases(export, mapping=spec, extract_date=extract_date)
     raw = read_table(export)
     head = raw.head(rows)
-    mapped = apply_mapping(head, spec, source=str(export))
+    # The whole export, then its first rows: a format is judged on every value, not a few.
+    mapped = apply_mapping(raw, spec, source=str(export)).head(rows)
     sources = _field_sources(spec, head.columns)
     preview = []
     for i in range(len(head)):
@@ -784,11 +785,11 @@ def _advice(raw: pd.DataFrame, spec: dict, report, source: str) -> list[str]:
         if column not in raw.columns:
             continue
         bad = quarantine.loc[quarantine["reasons"].str.contains(f"bad_date({name})", regex=False), name]
-        guess = detect_date_format(bad.to_numpy(dtype=object))
+        guess = detect_date_format(bad.to_numpy(dtype=object), minimum_share=0.5)
         if guess.formats:
-            out.append(f"{column} ({name}): {len(bad)} unreadable value(s) look like "
-                       f"{' or '.join(guess.formats)}: add it to the column's date_format "
-                       f"(a list is tried in order)")
+            out.append(f"{column} ({name}): {guess.share:.0%} of its {len(bad)} unreadable value(s) "
+                       f"read as {' or '.join(guess.formats)}: if they are right, add it to the "
+                       "column's date_format (a list of formats is tried in order)")
     known = set(load_dictionary().field_names)
     mapped = set(spec.get("columns") or {})
     dropped = set(spec.get("drop") or [])

@@ -325,8 +325,8 @@ def export_mapping(style: str | ExportStyle = "rms-export", cases: pd.DataFrame 
     Examples
     --------
     >>> from soteria_research.data.mapping import load_mapping
-    >>> sorted(load_mapping(export_mapping("warehouse")))[:3]
-    ['columns', 'date_format', 'drop']
+    >>> load_mapping(export_mapping("warehouse"))["columns"]["recordedTimestamp"]
+    {'field': 'recorded_date', 'date_format': '%Y-%m-%dT%H:%M:%S%z'}
     """
     style = export_style(style) if isinstance(style, str) else style
     dictionary = load_dictionary()
@@ -448,7 +448,7 @@ def to_export(cases: pd.DataFrame, style: str | ExportStyle = "rms-export", *, s
     >>> from soteria_research.data.synthetic import generate_cases, to_export
     >>> cases = generate_cases(forces=["durham"], start="2023-01-01", end="2023-03-31", seed=1)
     >>> export = to_export(cases, "case-file", seed=1)
-    >>> export.frame["RECORDED_DTTM"].str.match(r"\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d$").all()
+    >>> bool(export.frame["RECORDED_DTTM"].str.match(r"\\d\\d/\\d\\d/\\d{4} \\d\\d:\\d\\d$").all())
     True
     """
     style = export_style(style) if isinstance(style, str) else style
