@@ -353,6 +353,15 @@ def test_a_case_with_a_blank_required_flag_still_needs_the_mapping_to_say_blank_
     assert report.n_quarantined == 1
 
 
+def test_the_example_mapping_in_the_guide_loads(tmp_path):
+    guide = (SYNTHETIC_DIR.parent / "docs" / "bringing_your_own_data.md").read_text(encoding="utf-8")
+    example = guide.split("## 2. The mapping format, by example")[1].split("```yaml\n")[1].split("```")[0]
+    spec = load_mapping(_write(tmp_path, "example.yaml", example))
+    assert spec["constants"] == {"force": "cumbria", "extract_date": "2024-03-31"}
+    assert spec["columns"]["DOMESTIC_FLAG"]["false_values"] == [""]
+    assert spec["values"]["victim_sex"]["Unknown"] == "not_stated" and "Unknown" in spec["missing_values"]
+
+
 @pytest.mark.parametrize("module", ["date_formats", "synonyms", "mapping", "mapping_schema",
                                     "mapping_assistant", "canonical", "synthetic.export_styles"])
 def test_docstring_examples_run(module):

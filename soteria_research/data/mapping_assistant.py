@@ -607,7 +607,7 @@ def _render_yaml(s: MappingSuggestion) -> str:
            "# fill in what is listed at the end, then see what the mapping does with",
            f"#   soteria mapping check {Path(s.source).name} THIS_FILE",
            f"mapping_version: {MAPPING_VERSION}",
-           f"name: {_scalar(Path(s.source).stem + ' export')}",
+           f"name: {_scalar('mapping for ' + Path(s.source).name)}",
            "columns:"]
     mapped = [g for g in s.columns if g.field]
     if not mapped:
@@ -729,13 +729,13 @@ def check_mapping(export: str | os.PathLike, mapping: str | os.PathLike | dict, 
     >>> check.report.n_input == check.report.n_valid + check.report.n_quarantined
     True
     """
-    from .ingest import READERS, read_cases, read_table
+    from .ingest import read_cases
 
     spec = load_mapping(mapping)
     export = Path(export)
-    header_rows = 0 if READERS.get(export.suffix.lower()) == "parquet" else 1
+    header_rows = 0 if export.suffix.lower() in (".parquet", ".pq") else 1
     cases, report = read_cases(export, mapping=spec, extract_date=extract_date)
-    raw = read_table(export)
+    raw = _read_export(export, spec.get("sheet"))
     head = raw.head(rows)
     # The whole export, then its first rows: a format is judged on every value, not a few.
     mapped = apply_mapping(raw, spec, source=str(export)).head(rows)
