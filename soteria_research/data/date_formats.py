@@ -142,8 +142,13 @@ def to_uk_dates(values, formats: str | list[str] | tuple[str, ...]) -> tuple[np.
     formats = [formats] if isinstance(formats, str) else list(formats)
     values = np.asarray(values, dtype=object)
     out = np.full(len(values), None, dtype=object)
-    present = np.array([_present(v) for v in values], dtype=bool)
-    is_object = np.array([hasattr(v, "year") for v in values], dtype=bool)
+    if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):  # text only: vectorised
+        text = pd.Series(values, dtype=object)
+        present = (text.notna() & (text.str.strip() != "")).to_numpy(dtype=bool)
+        is_object = np.zeros(len(values), dtype=bool)
+    else:
+        present = np.array([_present(v) for v in values], dtype=bool)
+        is_object = np.array([hasattr(v, "year") for v in values], dtype=bool)
     for i in np.flatnonzero(is_object):
         out[i] = _object_date(values[i])
     todo = present & ~is_object

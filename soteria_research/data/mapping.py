@@ -395,10 +395,30 @@ def _mapped_values(values: pd.Series, kind: str, settings: FieldSettings, spec: 
         if quick is not None:
             return quick
     codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    mapped = np.array([_mapped_value(v, settings) for v in distinct], dtype=object)
+    mapped = _mapped_distinct(np.asarray(distinct, dtype=object), settings)
     if dates:
         mapped = _read_dates(mapped, codes, settings, spec, source, values.name)
     return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _mapped_distinct(distinct: np.ndarray, settings: FieldSettings) -> np.ndarray:
+    """Each distinct value mapped: vectorised for text, value by value for mixed cells (Excel)."""
+    if pd.api.types.infer_dtype(distinct, skipna=True) not in ("string", "empty"):
+        return np.array([_mapped_value(v, settings) for v in distinct], dtype=object)
+    text = pd.Series(distinct, dtype=object).fillna("").str.strip()
+    folded = text.str.casefold()
+    spaced = folded.str.contains(r"\s\s|[\t\n\r]", regex=True)
+    if spaced.any():  # rare: collapse runs of spaces only where there are some
+        folded[spaced] = folded[spaced].str.split().str.join(" ")
+    result = text.astype(object)
+    hit_folded = folded.isin(settings.folded.keys())
+    result[hit_folded] = folded[hit_folded].map(settings.folded)
+    hit_exact = text.isin(settings.exact.keys())
+    result[hit_exact] = text[hit_exact].map(settings.exact)
+    out = result.to_numpy(dtype=object)
+    missing = np.array([v is _MISSING for v in out], dtype=bool) | (out == "")
+    out[missing] = np.nan
+    return out
 
 
 def _mapped_value(value, settings: FieldSettings):
@@ -445,7 +465,7 @@ def _blank_tokens(values: pd.Series, folded: dict) -> pd.Series | None:
 def _read_dates(mapped: np.ndarray, codes: np.ndarray, settings: FieldSettings, spec: MappingSpec,
                 source: str, name: str) -> np.ndarray:
     dates, unreadable = to_uk_dates(mapped, settings.formats)
-    present = np.array([_is_present(v) for v in mapped], dtype=bool)
+    present = ~pd.isna(mapped)
     rows_present, rows_unreadable = int(present[codes].sum()), int(unreadable[codes].sum())
     if rows_unreadable and rows_unreadable == rows_present and rows_present >= 3:
         advice = date_format_advice(mapped[unreadable], settings.formats)
