@@ -209,3 +209,14 @@ def test_validate_with_a_broken_mapping_is_a_one_line_error_naming_the_line(tmp_
 def test_mapping_yaml_of_a_one_force_style_names_the_force_and_extract_date(cases):
     text = export_mapping_yaml("case-file", cases)
     assert "force: cumbria" in text and "extract_date: '2024-03-31'" in text
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_identifier_columns_of_each_style_come_from_its_mapping(style, written):
+    from soteria_research.data.mapping import identifier_columns
+
+    path, mapping, _ = written[style]
+    headers = pd.read_csv(path, nrows=0).columns
+    found = identifier_columns(mapping, headers)
+    assert sorted(found.values()) == ["crime_ref", "officer_id", "suspect_id", "victim_id"]
+    assert all(EXPORT_STYLES[style].columns[h] == f for h, f in found.items())

@@ -31,7 +31,8 @@ from .mapping_schema import MAPPING_VERSION, MappingText, mapping_problems, pars
 from .synonyms import fold
 
 __all__ = ["MAPPING_VERSION", "MappingSpec", "apply_mapping", "date_format_advice",
-           "date_formats_for", "flag_words_for", "load_mapping", "mapping_fingerprint"]
+           "date_formats_for", "flag_words_for", "identifier_columns", "load_mapping",
+           "mapped_columns", "mapping_fingerprint"]
 
 _MISSING = object()  # a value that means "not known"
 _WORD_KEYS = ("missing_values", "true_values", "false_values")
@@ -373,6 +374,47 @@ def _renamed(raw: pd.DataFrame, spec: MappingSpec, source: str) -> pd.DataFrame:
             )
     frame = frame.drop(columns=dropped) if dropped else frame
     return frame.rename(columns=renames) if renames else frame.copy()
+
+
+def mapped_columns(spec: dict, headers) -> dict[str, str]:
+    """Each export header that becomes a field under ``spec``: ``{header: field}``.
+
+    Matched as :func:`apply_mapping` matches them (exactly, else ignoring case and spaces);
+    headers already named as a field count as that field unless dropped or renamed over.
+
+    Examples
+    --------
+    >>> mapped_columns({"columns": {"Crime No": "crime_ref"}}, ["crime no", "victim_id", "Notes"])
+    {'crime no': 'crime_ref', 'victim_id': 'victim_id'}
+    """
+    spec = load_mapping(spec)
+    headers = [str(h) for h in headers]
+    out = {}
+    for column, entry in (spec.get("columns") or {}).items():
+        actual = _find_header(column, headers)
+        if actual is not None:
+            out[actual] = entry if isinstance(entry, str) else entry["field"]
+    dropped = {h for name in spec.get("drop") or [] if (h := _find_header(name, headers))}
+    fields = set(load_dictionary().field_names)
+    for header in headers:
+        if header in fields and header not in out and header not in dropped and header not in out.values():
+            out[header] = header
+    return out
+
+
+def identifier_columns(spec: dict, headers) -> dict[str, str]:
+    """The export headers that hold identifiers (crime, victim, suspect, officer) under ``spec``.
+
+    For pseudonymising an export in its own columns: ``{header: field}``.
+
+    Examples
+    --------
+    >>> identifier_columns({"columns": {"Crime No": "crime_ref", "Age": "victim_age",
+    ...                                 "OIC Ref": "officer_id"}}, ["Crime No", "Age", "OIC Ref"])
+    {'Crime No': 'crime_ref', 'OIC Ref': 'officer_id'}
+    """
+    identifiers = set(load_dictionary().identifier_fields)
+    return {h: f for h, f in mapped_columns(spec, headers).items() if f in identifiers}
 
 
 def _find_header(name: str, headers: list[str]) -> str | None:
