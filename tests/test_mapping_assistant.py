@@ -190,3 +190,18 @@ def test_cli_check_exit_codes_follow_the_quarantine(exports, cases, tmp_path):
 def test_cli_mapping_schema_check_passes_on_the_committed_files():
     result = CliRunner().invoke(app, ["mapping", "schema", "--check"])
     assert result.exit_code == 0, result.output
+
+
+def test_an_excel_export_with_date_cells_on_a_named_sheet(cases, tmp_path):
+    export = to_export(cases, "rms-export", seed=8).frame
+    for column in [c for c in export.columns if "Date" in c]:
+        export[column] = pd.to_datetime(export[column], format="%d/%m/%Y", errors="coerce")
+    path = tmp_path / "export.xlsx"
+    with pd.ExcelWriter(path) as workbook:
+        pd.DataFrame({"note": ["read me"]}).to_excel(workbook, sheet_name="Notes", index=False)
+        export.to_excel(workbook, sheet_name="RASSO", index=False)
+    suggestion = suggest_mapping(path, sheet="RASSO")
+    assert suggestion.mapped["Date Recorded"] == "recorded_date"
+    assert "the cells hold dates" in " ".join(next(g for g in suggestion.columns
+                                                   if g.column == "Date Recorded").evidence)
+    assert suggestion.mapping()["sheet"] == "RASSO"

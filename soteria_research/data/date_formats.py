@@ -148,7 +148,7 @@ def to_uk_dates(values, formats: str | list[str] | tuple[str, ...]) -> tuple[np.
         is_object = np.zeros(len(values), dtype=bool)
     else:
         present = np.array([_present(v) for v in values], dtype=bool)
-        is_object = np.array([hasattr(v, "year") for v in values], dtype=bool)
+        is_object = np.array([_is_date_object(v) for v in values], dtype=bool)
     for i in np.flatnonzero(is_object):
         out[i] = _object_date(values[i])
     todo = present & ~is_object
@@ -169,9 +169,15 @@ def to_uk_dates(values, formats: str | list[str] | tuple[str, ...]) -> tuple[np.
     return out, unreadable
 
 
+def _is_date_object(value) -> bool:
+    return hasattr(value, "year") or isinstance(value, np.datetime64)
+
+
 def _present(value) -> bool:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return False
+    if isinstance(value, np.datetime64):
+        return not np.isnat(value)
     return not (isinstance(value, str) and not value.strip())
 
 
@@ -223,11 +229,11 @@ def detect_date_format(values, *, sample: int = 300, minimum_share: float = 0.9)
     >>> detect_date_format(["2023-07-01T23:30:00Z"]).formats
     ['%Y-%m-%dT%H:%M:%S%z']
     """
-    distinct = pd.unique(pd.Series(np.asarray(values, dtype=object)))
+    distinct = pd.unique(np.asarray(values, dtype=object))  # objects stay objects (Excel dates)
     distinct = np.array([v for v in distinct if _present(v)], dtype=object)[:sample]
     if not len(distinct):
         return DateFormatGuess(evidence="no values")
-    objects = np.array([hasattr(v, "year") for v in distinct], dtype=bool)
+    objects = np.array([_is_date_object(v) for v in distinct], dtype=bool)
     if objects.all():
         return DateFormatGuess(formats=[], share=1.0, evidence="the cells hold dates (a spreadsheet)")
     text = distinct[~objects]

@@ -94,6 +94,7 @@ class MappingSuggestion:
     missing_values: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
     to_fill: list[str] = field(default_factory=list)
+    sheet: str | int | None = None
 
     @property
     def mapped(self) -> dict[str, str]:
@@ -166,7 +167,7 @@ def suggest_mapping(export: str | os.PathLike | pd.DataFrame, *, sheet: str | in
     sample = raw.iloc[np.linspace(0, len(raw) - 1, min(len(raw), SAMPLE_ROWS)).astype(int)] if len(raw) else raw
     profiles = [_profile(str(c), sample[c], raw[c]) for c in raw.columns]
     guesses = _assign(profiles)
-    suggestion = MappingSuggestion(source=source, n_rows=len(raw), columns=guesses)
+    suggestion = MappingSuggestion(source=source, n_rows=len(raw), columns=guesses, sheet=sheet)
     _settle_values(suggestion, profiles)
     _settle_dates(suggestion, profiles)
     _settle_flags(suggestion, profiles)
@@ -383,7 +384,7 @@ def _assign(profiles: list[_Profile]) -> list[ColumnGuess]:
         if guess is None:
             best = max(p.header.items(), key=lambda kv: kv[1][0])
             why = (f"the nearest field, {best[0]}, is taken or does not fit ({best[1][0]:.2f})"
-                   if best[1][0] >= 0.5 else "no field has a name like it")
+                   if best[1][0] >= 0.6 else "no field has a name like it")
             guess = ColumnGuess(p.column, None, 0.0, [f"not a dictionary field: {why}"])
         out.append(guess)
     return out
@@ -607,8 +608,10 @@ def _render_yaml(s: MappingSuggestion) -> str:
            "# fill in what is listed at the end, then see what the mapping does with",
            f"#   soteria mapping check {Path(s.source).name} THIS_FILE",
            f"mapping_version: {MAPPING_VERSION}",
-           f"name: {_scalar('mapping for ' + Path(s.source).name)}",
-           "columns:"]
+           f"name: {_scalar('mapping for ' + Path(s.source).name)}"]
+    if s.sheet is not None:
+        out.append(f"sheet: {s.sheet if isinstance(s.sheet, int) else json.dumps(s.sheet)}")
+    out.append("columns:")
     mapped = [g for g in s.columns if g.field]
     if not mapped:
         out[-1] = "columns: {}"

@@ -461,6 +461,8 @@ def to_export(cases: pd.DataFrame, style: str | ExportStyle = "rms-export", *, s
         _single(cases, "extract_date", style)
     moments = {name: _moments(cases[name], name in style.datetime_formats, rng, whole_day=style.utc)
                for name in dictionary.date_fields if name in style.columns.values()}
+    _in_order(moments, "report_date", "recorded_date")
+    _in_order(moments, "recorded_date", "outcome_date")
     out = {}
     for their, name in style.columns.items():
         out[their] = _written(cases[name], name, style, moments.get(name), rng)
@@ -488,6 +490,15 @@ def _moments(dates: pd.Series, with_time: bool, rng: np.random.Generator, *,
         minutes = np.where((minutes >= 60) & (minutes < 120), minutes + 60, minutes)
         moments = moments + minutes.astype("timedelta64[m]")
     return moments
+
+
+def _in_order(moments: dict, earlier: str, later: str) -> None:
+    """On a day when both happened, the earlier event gets the earlier time of the two."""
+    if earlier not in moments or later not in moments:
+        return
+    first, second = moments[earlier], moments[later]
+    swap = (first > second) & (first.astype("datetime64[D]") == second.astype("datetime64[D]"))
+    moments[earlier], moments[later] = np.where(swap, second, first), np.where(swap, first, second)
 
 
 def _written(values: pd.Series, name: str, style: ExportStyle, moments, rng) -> np.ndarray:
