@@ -245,7 +245,8 @@ def test_a_utc_date_time_becomes_its_uk_calendar_date():
     spec = load_mapping({"columns": {"recorded": {"field": "recorded_date",
                                                   "date_format": "%Y-%m-%dT%H:%M:%S%z"}}})
     mapped = apply_mapping(raw, spec, "export.csv")
-    assert mapped["recorded_date"].tolist() == [dt.date(2023, 7, 1), dt.date(2023, 12, 31), dt.date(2023, 7, 1)]
+    assert mapped["recorded_date"].tolist() == ["2023-07-01", "2023-12-31", "2023-07-01"]
+    assert date_formats_for(spec, ["recorded_date"], default="") == {"recorded_date": "%Y-%m-%d"}
 
 
 def test_a_list_of_formats_reads_a_column_of_dates_and_date_times():
@@ -284,17 +285,31 @@ def test_headers_match_ignoring_case_and_spaces_and_a_clash_is_an_error():
         apply_mapping(raw, load_mapping({"columns": {"Force Name": "force"}}), "export.csv")
 
 
-def test_a_constant_for_a_column_the_export_has_is_an_error():
-    raw = pd.DataFrame({"force": ["durham"]})
+def test_a_constant_for_a_column_the_export_has_is_an_error_unless_it_holds_the_constant():
+    spec = load_mapping({"constants": {"force": "durham"}})
     with pytest.raises(MappingError, match="remove the constant or drop the column"):
-        apply_mapping(raw, load_mapping({"constants": {"force": "durham"}}), "export.csv")
+        apply_mapping(pd.DataFrame({"force": ["durham", "cumbria"]}), spec, "export.csv")
+    assert apply_mapping(pd.DataFrame({"force": ["durham", ""]}), spec, "x.csv")["force"].tolist() == ["durham", ""]
+
+
+def test_a_file_already_mapped_reads_again_with_its_mapping(tmp_path):
+    # A pseudonymised export is in the dictionary's columns with the export's formats.
+    _one_force_export().to_csv(tmp_path / "export.csv", index=False)
+    spec = {**ONE_FORCE_MAPPING, "columns": {**ONE_FORCE_MAPPING["columns"], "Crime No": "crime_ref"}}
+    frame = pd.read_csv(tmp_path / "export.csv", dtype=str, keep_default_na=False)
+    mapped = apply_mapping(frame.rename(columns={"crime_ref": "Crime No"}), load_mapping(spec), "export.csv")
+    mapped.to_csv(tmp_path / "mapped.csv", index=False)
+    cases, report = read_cases(tmp_path / "mapped.csv", mapping=spec)
+    expected, _ = validate_cases(valid_cases())
+    assert report.ok, report.summary()
+    pd.testing.assert_frame_equal(cases, expected)
 
 
 def test_date_formats_for_follow_column_then_field_then_file_then_default():
     spec = load_mapping({"date_format": "%d/%m/%Y", "date_formats": {"report_date": "%Y%m%d"},
                          "columns": {"Rec": {"field": "recorded_date", "date_format": ["%d/%m/%Y %H:%M", "%d/%m/%Y"]}}})
     formats = date_formats_for(spec, ["recorded_date", "report_date", "charge_date"], default="%Y-%m-%d")
-    assert formats == {"recorded_date": "%d/%m/%Y %H:%M", "report_date": "%Y%m%d", "charge_date": "%d/%m/%Y"}
+    assert formats == {"recorded_date": "%d/%m/%Y", "report_date": "%Y%m%d", "charge_date": "%d/%m/%Y"}
     assert date_formats_for({}, ["charge_date"], default="%Y-%m-%d") == {"charge_date": "%Y-%m-%d"}
 
 

@@ -47,6 +47,20 @@ def has_time(fmt: str) -> bool:
     return bool(_TIME_DIRECTIVES.search(fmt))
 
 
+def date_part(fmt: str) -> str:
+    """The date alone of a date-time format (how a mapped date-time column is written).
+
+    ISO when the format has no usable date part before its time.
+
+    Examples
+    --------
+    >>> date_part("%d/%m/%Y %H:%M"), date_part("%Y-%m-%dT%H:%M:%S%z"), date_part("%d/%m/%Y")
+    ('%d/%m/%Y', '%Y-%m-%d', '%d/%m/%Y')
+    """
+    head = re.split(r"[ T]?%[HIMSfpzZXcT]", fmt)[0].rstrip(" T,")
+    return head if format_problem(head) is None else ISO_DATE
+
+
 def translate_pattern(text: str) -> str | None:
     """The ``strptime`` format for a spreadsheet-style pattern such as ``dd/mm/yyyy``.
 

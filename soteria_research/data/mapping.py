@@ -25,7 +25,7 @@ import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 from ..errors import MappingError
-from .date_formats import detect_date_format, to_uk_dates
+from .date_formats import date_part, detect_date_format, has_time, to_uk_dates
 from .dictionary import load_dictionary
 from .mapping_schema import MAPPING_VERSION, MappingText, mapping_problems, parse_mapping_yaml
 from .synonyms import fold
@@ -35,6 +35,7 @@ __all__ = ["MAPPING_VERSION", "MappingSpec", "apply_mapping", "date_format_advic
            "mapped_columns", "mapping_fingerprint"]
 
 _MISSING = object()  # a value that means "not known"
+ISO_DATE = "%Y-%m-%d"
 _WORD_KEYS = ("missing_values", "true_values", "false_values")
 
 
@@ -205,6 +206,18 @@ class FieldSettings:
     def recodes_or_words(self) -> bool:
         return bool(self.exact or self.folded)
 
+    @property
+    def converts_dates(self) -> bool:
+        """Whether the values are rewritten as dates (several formats, or times of day)."""
+        return len(self.formats) > 1 or any(has_time(f) for f in self.formats)
+
+    @property
+    def written_format(self) -> str | None:
+        """The format of the field's values after mapping (the date part of a date-time)."""
+        if not self.formats:
+            return None
+        return date_part(self.formats[0]) if self.converts_dates else self.formats[0]
+
 
 def _column_entry(spec: dict, name: str) -> tuple[str | None, dict]:
     for column, entry in (spec.get("columns") or {}).items():
@@ -261,20 +274,23 @@ def field_settings(spec: dict, name: str) -> FieldSettings:
 
 
 def date_formats_for(spec: dict, date_fields, *, default: str) -> dict[str, str]:
-    """The ``strptime`` format of each canonical date field under ``spec`` (the first, if a list).
+    """The ``strptime`` format of each canonical date field's values after :func:`apply_mapping`.
+
+    The mapping's format for the field; for a date-time format (or a list of formats), the
+    date part, since the mapped values are then UK calendar dates written that way.
 
     Examples
     --------
-    >>> spec = load_mapping({"date_format": "%d/%m/%Y", "date_formats": {"extract_date": "%Y-%m-%d"}})
-    >>> date_formats_for(spec, ["report_date", "extract_date"], default="%Y-%m-%d")
-    {'report_date': '%d/%m/%Y', 'extract_date': '%Y-%m-%d'}
+    >>> spec = load_mapping({"date_format": "%d/%m/%Y", "date_formats": {"recorded_date": "%d/%m/%Y %H:%M"}})
+    >>> date_formats_for(spec, ["report_date", "recorded_date", "charge_date"], default="%Y-%m-%d")
+    {'report_date': '%d/%m/%Y', 'recorded_date': '%d/%m/%Y', 'charge_date': '%d/%m/%Y'}
     """
     out = {}
     for name in date_fields:
         _, entry = _column_entry(spec, name)
         formats = (_formats(entry.get("date_format")) or _formats((spec.get("date_formats") or {}).get(name))
-                   or _formats(spec.get("date_format")) or [default])
-        out[name] = formats[0]
+                   or _formats(spec.get("date_format")))
+        out[name] = FieldSettings(formats=formats).written_format or default
     return out
 
 
@@ -301,9 +317,12 @@ def apply_mapping(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
     """Turn a raw export into the dictionary's columns and values, ready for validation.
 
     Drops the ``drop`` columns, renames, adds ``constants``, then per field: recodes, flag
-    words (to ``true``/``false``), missing tokens (to blank) and dates (to UK calendar dates,
-    as ``datetime.date``). A value the mapping cannot read is left as it is, for the validator
-    to quarantine with its row. Rows keep their number and order.
+    words (to ``true``/``false``), missing tokens (to blank) and date-times (to their UK
+    calendar date, written in the date part of the format: see :func:`date_formats_for`).
+    A value the mapping cannot read is left as it is, for the validator to quarantine with its
+    row. Rows keep their number and order. A file already in the dictionary's columns (a
+    pseudonymised export) reads with its export's mapping: a mapped column is not needed when
+    its field is there.
 
     Raises :class:`MappingError` when a mapped column is not in the export (with the closest
     headers), when two columns would become one field, or when no value of a date column
@@ -318,7 +337,7 @@ def apply_mapping(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
     ...     "DA": {"field": "domestic_abuse", "true_values": ["Y"], "false_values": [""]}},
     ...     "missing_values": ["N/K"], "drop": ["Name"], "constants": {"force": "cumbria"}})
     >>> apply_mapping(raw, spec, "export.csv").to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
-    {'crime_ref': ['A1', 'A2'], 'recorded_date': [datetime.date(2023, 2, 1), nan],
+    {'crime_ref': ['A1', 'A2'], 'recorded_date': ['01/02/2023', nan],
      'domestic_abuse': ['true', 'false'], 'force': ['cumbria', 'cumbria']}
     """
     spec = load_mapping(spec)
@@ -326,13 +345,18 @@ def apply_mapping(raw: pd.DataFrame, spec: dict, source: str) -> pd.DataFrame:
         return raw
     dictionary = load_dictionary()
     frame = _renamed(raw, spec, source)
+    written = date_formats_for(spec, dictionary.date_fields, default=ISO_DATE)
     for name, value in (spec.get("constants") or {}).items():
+        constant = (dt.date.fromisoformat(value).strftime(written[name])
+                    if dictionary[name].type == "date" else value)
         if name in frame.columns:
+            given = frame[name].astype(str).str.strip()
+            if given.isin([constant, value, "", "nan", "None"]).all():
+                continue  # a file already mapped (a pseudonymised export) holds the constant
             raise MappingError(
                 f"{source}: the mapping gives {name} as a constant ({spec.where('constants', name)}) "
                 f"but the export has a '{name}' column; remove the constant or drop the column."
             )
-        constant = dt.date.fromisoformat(value) if dictionary[name].type == "date" else value
         frame[name] = pd.Series([constant] * len(frame), index=frame.index, dtype=object)
     constants = set(spec.get("constants") or {})
     for f in dictionary.input_fields:
@@ -348,12 +372,14 @@ def _renamed(raw: pd.DataFrame, spec: MappingSpec, source: str) -> pd.DataFrame:
     renames: dict[str, str] = {}
     for column, entry in (spec.get("columns") or {}).items():
         actual = _find_header(column, headers)
+        target = entry if isinstance(entry, str) else entry["field"]
+        if actual is None and target in headers:
+            continue  # already named as the field: the file was mapped before
         if actual is None:
             close = difflib.get_close_matches(fold(column), [fold(h) for h in headers], n=3, cutoff=0.5)
             shown = [h for h in headers if fold(h) in close]
             hint = (f"closest headers: {', '.join(repr(h) for h in shown)}" if shown
                     else "no similar header")
-            target = entry if isinstance(entry, str) else entry["field"]
             extra = (" For a one-force file with no force column, use `constants: {force: CODE}`."
                      if target == "force" else "")
             raise MappingError(
@@ -429,7 +455,7 @@ def _mapped_values(values: pd.Series, kind: str, settings: FieldSettings, spec: 
                    source: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values.dtype) or values.dtype == bool:
         return values  # already typed (Parquet, Excel): nothing to read
-    dates = kind == "date" and settings.formats
+    dates = kind == "date" and bool(settings.formats)
     if not settings.recodes_or_words and not dates:
         return values
     if not dates and not settings.exact and "" not in settings.folded:
@@ -506,9 +532,15 @@ def _blank_tokens(values: pd.Series, folded: dict) -> pd.Series | None:
 
 def _read_dates(mapped: np.ndarray, codes: np.ndarray, settings: FieldSettings, spec: MappingSpec,
                 source: str, name: str) -> np.ndarray:
-    dates, unreadable = to_uk_dates(mapped, settings.formats)
+    formats = list(settings.formats)
+    if settings.converts_dates and settings.written_format not in formats:
+        # A date-time column also reads its date alone: what it becomes once mapped (and what a
+        # pseudonymised copy of the export holds).
+        formats.append(settings.written_format)
+    dates, unreadable = to_uk_dates(mapped, formats)
     present = ~pd.isna(mapped)
     rows_present, rows_unreadable = int(present[codes].sum()), int(unreadable[codes].sum())
+    objects = np.array([hasattr(v, "year") for v in mapped], dtype=bool) if mapped.dtype == object else present
     if rows_unreadable and rows_unreadable == rows_present and rows_present >= 3:
         advice = date_format_advice(mapped[unreadable], settings.formats)
         if advice:
@@ -521,7 +553,14 @@ def _read_dates(mapped: np.ndarray, codes: np.ndarray, settings: FieldSettings, 
                 f"{source}: {column}: no value could be read with the date format "
                 f"{_show_formats(settings.formats)} ({where}); {advice}"
             )
-    return np.where(unreadable | ~present, mapped, dates)
+    if not settings.converts_dates and not objects.any():
+        return mapped  # read later with the mapping's own format, as written
+    read = present & ~unreadable
+    out = mapped.copy()
+    if read.any():
+        out[read] = pd.to_datetime(pd.Series(dates[read], dtype=object)).dt.strftime(
+            settings.written_format).to_numpy(dtype=object)
+    return out
 
 
 def _is_present(value) -> bool:
