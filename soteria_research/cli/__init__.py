@@ -1,4 +1,4 @@
-"""The `soteria` command line: generate, validate, pseudonymise, report, dictionary.
+"""The `soteria` command line: generate, validate, pseudonymise, report, dictionary, mapping.
 
 Typer, because its commands are plain typed functions (the same style as the package's API),
 help text comes from the signatures, and it is a small, well-kept dependency. Each command
@@ -11,6 +11,7 @@ import typer
 
 from .dictionary import dictionary
 from .generate import generate
+from .mapping import app as mapping_app
 from .pseudonymise import pseudonymise
 from .report import report
 from .validate import validate
@@ -24,5 +25,6 @@ app = typer.Typer(
 
 for command in (generate, validate, pseudonymise, report, dictionary):
     app.command()(command)
+app.add_typer(mapping_app, name="mapping")
 
 __all__ = ["app"]
