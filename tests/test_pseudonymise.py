@@ -165,19 +165,23 @@ def test_week_and_month_coarsening_floor_dates_and_keep_their_order():
     assert (weekly["extract_date"] == cases["extract_date"]).all()
 
 
-def test_coarsened_export_dates_stay_in_the_mapping_format(tmp_path):
-    """So the pseudonymised file still reads with the export's own mapping."""
+def test_coarsened_export_dates_are_written_as_iso_dates(tmp_path):
+    """The pseudonymised file has the dictionary's names and ISO dates: it reads without a
+    mapping."""
     out = tmp_path / "out.csv"
     pseudonymise_file(EXPORT, out, key=VECTOR_KEY, mapping=MAPPING, coarsen_dates="month")
     written = pd.read_csv(out, dtype=str, keep_default_na=False)
     raw = pd.read_csv(EXPORT, dtype=str, keep_default_na=False)
     recorded = written["recorded_date"][written["recorded_date"] != ""]
-    assert recorded.str.fullmatch(r"01/\d\d/20\d\d").all()
+    assert recorded.str.fullmatch(r"20\d\d-\d\d-01").all()
     # every readable raw date floors to the first of its month (checked by hand-written slicing)
     readable = pd.to_datetime(raw["Date Recorded"], format="%d/%m/%Y", errors="coerce").notna()
+    day_month_year = raw.loc[readable, "Date Recorded"].str.split("/")
     assert (written.loc[readable, "recorded_date"]
-            == "01/" + raw.loc[readable, "Date Recorded"].str[3:]).all()
-    assert written["extract_date"].tolist() == raw["Extract Date"].tolist()
+            == day_month_year.str[2] + "-" + day_month_year.str[1] + "-01").all()
+    extract = raw["Extract Date"].str.split("/")
+    assert written["extract_date"].tolist() == (
+        extract.str[2] + "-" + extract.str[1] + "-" + extract.str[0]).tolist()
 
 
 def test_age_bands_replace_exact_ages():

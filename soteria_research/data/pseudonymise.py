@@ -189,7 +189,7 @@ def age_band(ages: pd.Series) -> pd.Series:
 
 def _coarsen(dates: pd.Series, unit: str) -> pd.Series:
     # Flooring is monotone, so date order (report <= recorded <= outcome...) still holds.
-    period = {"week": "W-SUN", "month": "M"}[unit]
+    period = {"day": "D", "week": "W-SUN", "month": "M"}[unit]
     return dates.dt.to_period(period).dt.start_time.where(dates.notna())
 
 
@@ -202,18 +202,20 @@ def _date_formats(spec: dict, date_fields: list[str]) -> dict[str, str | None]:
 
 
 def _coarsen_column(values: pd.Series, unit: str, date_format: str | None) -> tuple[pd.Series, int]:
-    """Floor a date column to ``unit``, written back as it was (typed, or text in its format).
+    """Floor a date column to ``unit`` (``day`` keeps the date, dropping any time of day),
+    written as ISO dates (YYYY-MM-DD), so the pseudonymised file reads without a mapping.
 
     Text that is not a date in the column's format is blanked (and counted): it cannot be
     coarsened, and a date written any other way would stay exact.
     """
+
     dates = _as_dates(values, date_format)
     floored = _coarsen(dates, unit)
     if pd.api.types.is_datetime64_any_dtype(values):
         return floored, 0
     given = values.astype("string").str.strip().fillna("") != ""
     unreadable = int((given & dates.isna()).sum())
-    text = floored.dt.strftime(date_format or "%Y-%m-%d")
+    text = floored.dt.strftime("%Y-%m-%d")
     return text.where(floored.notna(), "").astype(object), unreadable
 
 
@@ -282,10 +284,13 @@ def _transform(raw: pd.DataFrame, *, key: bytes | None, mapping, identifiers, no
         frame[column] = (_hmac_column(*id_codes[column], key, namespace, frame.index)
                          if key is not None else pd.Series(None, index=frame.index, dtype=object))
     coarsened, unreadable = [], {}
-    if coarsen_dates:
-        for column in [c for c in dictionary.date_fields if c in frame and c != "extract_date"]:
-            frame[column], unreadable[column] = _coarsen_column(
-                frame[column], coarsen_dates, formats.get(column))
+    # Every date is rewritten as a date (a time of day dropped, unreadable text blanked and
+    # counted), coarsened further when asked: raw date text never passes through.
+    for column in [c for c in dictionary.date_fields if c in frame]:
+        unit = "day" if column == "extract_date" else (coarsen_dates or "day")
+        frame[column], unreadable[column] = _coarsen_column(frame[column], unit,
+                                                            formats.get(column))
+        if unit != "day":
             coarsened.append(column)
     banded = [c for c in AGE_FIELDS if c in frame] if age_bands else []
     for column in banded:
