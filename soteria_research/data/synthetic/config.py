@@ -100,13 +100,13 @@ _STAGE_LOG_HR = {
 # a transition that needs one, just reached). Tuned by hand until every calibration target holds.
 _KNOTS = [0, 7, 30, 90, 180, 365, 730, 1460]
 _BASELINE = {
-    "charge": [0.0016, 0.0016, 0.0016, 0.0016, 0.0016, 0.0016, 0.0015, 0.0013],
+    "charge": [0.00144, 0.00144, 0.00144, 0.00144, 0.00144, 0.00144, 0.00135, 0.00117],
     "victim_withdrawal": [0.022, 0.0045, 0.0015, 0.00066, 0.00039, 0.000165, 0.00011, 0.00011],
     "evidential_difficulty": [0.000036, 0.000072, 0.00027, 0.0008, 0.0009, 0.00036, 0.00023, 0.00023],
     "no_suspect": [0.00035, 0.0007, 0.002, 0.0034, 0.0027, 0.001, 0.0008, 0.0008],
     "other": [0.000034, 0.00013, 0.00026, 0.00051, 0.00038, 0.00017, 0.0001, 0.0001],
     "interview": [0.012, 0.015, 0.012, 0.008, 0.005, 0.003, 0.002, 0.002],
-    "referral": [0.000042, 0.0001, 0.00037, 0.00108, 0.0017, 0.00158, 0.0009, 0.00067],
+    "referral": [0.000034, 0.00008, 0.00029, 0.00087, 0.00138, 0.00127, 0.00073, 0.00054],
     "device_request": [0.09, 0.012, 0.003, 0.001, 0.0005, 0.0002, 0.0001, 0.0001],
 }
 
@@ -166,13 +166,13 @@ class SyntheticConfig:
     force_rate_sd: float = _setting(
         0.30, "SD of the log force recording-rate multiplier (volumes vary more than population).")
     force_growth_sd: float = _setting(
-        0.05, "SD between forces of the yearly growth of their log volume (national totals "
+        0.06, "SD between forces of the yearly growth of their log volume (national totals "
         "still follow `recorded_per_year`).")
     force_effect_sd: dict = _setting(
         dict(charge=0.25, victim_withdrawal=0.15, evidential_difficulty=0.15, no_suspect=0.15, other=0.20),
         "SD of the force log hazard ratio per outcome (known random effects, drawn from force_seed).")
     force_case_mix_sd: dict = _setting(
-        dict(rape_share=0.15, child_victim=0.25, partner=0.30, domestic_abuse=0.35, non_recent=0.30),
+        dict(rape_share=0.25, child_victim=0.25, partner=0.30, domestic_abuse=0.35, non_recent=0.30),
         "SD between forces of the log-odds shift of each case-mix item: the rape share of "
         "crimes, victims under 18, partner/ex-partner suspects, the domestic-abuse flag given "
         "the relationship (a recording practice), and non-recent reports.")
@@ -304,15 +304,16 @@ class SyntheticConfig:
     soteria_start: dict = _setting(
         {}, "Overrides of forces.csv soteria_start: force code -> ISO date, or null for never.")
     suspect_frailty: dict = _setting(
-        dict(charge=0.50, victim_withdrawal=0.0, evidential_difficulty=-0.20, no_suspect=0.0, other=0.0,
-             interview=0.0, referral=0.40, device_request=0.0),
+        dict(charge=0.60, victim_withdrawal=0.0, evidential_difficulty=-0.20, no_suspect=0.0, other=0.0,
+             interview=0.0, referral=0.60, device_request=0.0),
         "Loading of each transition's log hazard on a suspect's random effect z ~ N(0, 1), "
         "shared by all that suspect's cases (the SD of the suspect frailty on each hazard).")
     officer_effect: dict = _setting(
-        dict(charge=0.15, victim_withdrawal=0.15, evidential_difficulty=0.0, no_suspect=0.0, other=0.0,
-             interview=0.20, referral=0.20, device_request=0.20),
+        dict(charge=0.10, victim_withdrawal=-0.15, evidential_difficulty=0.0, no_suspect=0.0, other=0.0,
+             interview=0.20, referral=0.25, device_request=0.20),
         "Loading of each transition's log hazard on an officer's random effect z ~ N(0, 1), "
-        "shared by all that officer's cases.")
+        "shared by all that officer's cases (a higher z: faster to interview and refer, fewer "
+        "withdrawals).")
     transfer_rate: float = _setting(
         0.00003, "Per-day hazard of transfer to another body (outcome 20, independent censoring).")
 
@@ -427,7 +428,8 @@ class SyntheticConfig:
         if force_effects is False:
             changes["force_effect_mode"] = "none"
         elif force_effects == "national_mix":
-            changes["force_effect_mode"] = "national_mix"
+            # a mix of forces whose effects are all off is still no effect
+            changes["force_effect_mode"] = "none" if self.force_effect_mode == "none" else "national_mix"
         elif isinstance(force_effects, dict):
             merged = _copy(self.force_log_hr)
             merged.update(_copy(force_effects))

@@ -411,6 +411,9 @@ def ground_truth(config: SyntheticConfig | None = None, *, forces=None, start: s
     if int(n_sim) < 1 or not np.isfinite(scale) or scale <= 0:
         raise ParameterError("n_sim must be at least 1 and scale a positive number.")
     force_table = config.force_table(load_dictionary().forces)
+    if config.force_effect_mode == "none":
+        for cause in CAUSES:
+            force_table[f"log_hr_{cause}"] = 0.0
     programme = pd.DataFrame({"cause": list(TRANSITIONS),
                               "log_hr": [float(config.programme_effect.get(k, 0.0)) for k in TRANSITIONS]})
     programme["hazard_ratio"] = np.exp(programme["log_hr"])
