@@ -20,7 +20,8 @@ import numpy as np
 
 from .config import CAUSES, RELATIONSHIPS, TRANSITIONS, SyntheticConfig
 
-_CHUNK = 200_000  # cases per block of the (cases x segments) arrays: bounds memory
+_CHUNK = 200_000  # cases per block of the (segments x cases) arrays: bounds memory
+_NEVER = 1e12  # days: a change that never happens (finite, so no inf - inf arithmetic)
 _CHARGE, _WITHDRAWAL, _EVIDENTIAL, _NO_SUSPECT, _OTHER = range(len(CAUSES))
 
 
@@ -56,13 +57,13 @@ def baselines(config: SyntheticConfig) -> dict[str, Baseline]:
 class LatentDraws:
     """The random numbers behind each case's course, drawn once per case."""
 
-    targets: np.ndarray   # (n, transitions) unit-exponential cumulative-hazard targets
+    targets: np.ndarray   # (transitions, n) unit-exponential cumulative-hazard targets
     transfer: np.ndarray  # unit exponential of the transfer time
     naming: np.ndarray    # (n, 3) uniforms and exponential for the naming time
 
 
 def draw_latent(rng, n: int) -> LatentDraws:
-    targets = rng.exponential(size=(n, len(TRANSITIONS)))
+    targets = np.ascontiguousarray(rng.exponential(size=(n, len(TRANSITIONS))).T)
     transfer = rng.exponential(size=n)
     naming = np.column_stack([rng.random(n), rng.random(n), rng.random(n), rng.exponential(size=n)])
     return LatentDraws(targets=targets, transfer=transfer, naming=naming)
@@ -81,42 +82,53 @@ def _first_passage(target: np.ndarray, bounds: np.ndarray, baseline: Baseline, i
                    offset: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
     """First time the cumulative hazard reaches ``target`` (inf: never).
 
-    ``bounds`` (cases x segments, sorted, first column 0) start the segments on which the
-    hazard is ``baseline x multiplier[:, j]``; the last segment runs to infinity. ``index`` and
+    ``bounds`` (segments x cases, sorted down each column, first row 0, last row ``_NEVER``)
+    delimit the segments on which the hazard is ``baseline x multiplier[j]``. ``index`` and
     ``offset`` locate each bound among the baseline's knots (shared by all transitions).
+    Arrays are laid out segments x cases so that every step runs over contiguous cases.
     """
-    cumulative = baseline.at_knots[index] + baseline.rates[index] * offset
-    following = np.concatenate([cumulative[:, 1:], np.full((len(bounds), 1), np.inf)], axis=1)
-    with np.errstate(invalid="ignore"):
-        step = np.where(np.isinf(bounds), 0.0, following - cumulative)
-        increment = np.where(multiplier > 0, multiplier * step, 0.0)
-    total = np.cumsum(increment, axis=1)
-    before = np.concatenate([np.zeros((len(bounds), 1)), total[:, :-1]], axis=1)
-    hit = total >= target[:, None]
-    segment = hit.argmax(axis=1)
-    rows = np.arange(len(bounds))
-    found = hit[rows, segment]
+    cumulative = baseline.rates[index]
+    cumulative *= offset
+    cumulative += baseline.at_knots[index]
+    increment = cumulative[1:] - cumulative[:-1]
+    increment *= multiplier[:-1]
+    total = np.cumsum(increment, axis=0)
+    hit = total >= target
+    segment = hit.argmax(axis=0)
+    cases = np.arange(target.size)
+    found = hit[segment, cases]
+    before = np.where(segment > 0, total[np.maximum(segment - 1, 0), cases], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        level = cumulative[rows, segment] + (target - before[rows, segment]) / multiplier[rows, segment]
-    return np.where(found, baseline.inverse(np.where(found, level, 0.0)), np.inf)
+        level = cumulative[segment, cases] + (target - before) / multiplier[segment, cases]
+    time = baseline.inverse(np.where(found, level, 0.0))
+    return np.where(found & (time < _NEVER), time, np.inf)
 
 
 def _locate(bounds: np.ndarray, knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    index = np.clip(np.searchsorted(knots, bounds, side="right") - 1, 0, len(knots) - 1)
+    index = np.searchsorted(knots, bounds, side="right") - 1
     return index, bounds - knots[index]
 
 
-def _bounds(*columns: np.ndarray) -> np.ndarray:
-    """Segment starts: 0, then the given change times (negative ones clipped to 0), sorted."""
-    stacked = np.column_stack([np.zeros(len(columns[0]))] + [np.maximum(c, 0.0) for c in columns])
-    return np.sort(stacked, axis=1)
+def _bounds(*rows: np.ndarray) -> np.ndarray:
+    """Segment bounds (segments x cases): 0, the change times sorted, then ``_NEVER``.
+
+    A change at or before 0 starts at 0; one that never happens sits at ``_NEVER``.
+    """
+    stacked = np.empty((len(rows) + 2, len(rows[0])))
+    stacked[0] = 0.0
+    stacked[-1] = _NEVER
+    for j, row in enumerate(rows, start=1):  # a loop over a handful of change times
+        np.clip(row, 0.0, _NEVER, out=stacked[j])
+    stacked.sort(axis=0)
+    return stacked
 
 
 def _fraction(steps: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Share of the programme's effect in force at each ``at`` (cases x segments)."""
-    if steps.shape[1] == 0:
-        return np.zeros_like(at)
-    return (steps[:, None, :] <= at[:, :, None]).sum(axis=2) / steps.shape[1]
+    """Share of the programme's effect in force at each bound ``at`` (segments x cases)."""
+    fraction = np.zeros_like(at)
+    for step in steps:  # a loop over the ramp's few steps
+        fraction += step <= at
+    return fraction / max(len(steps), 1)
 
 
 def simulate_course(config: SyntheticConfig, draws: LatentDraws, named: np.ndarray,
@@ -126,94 +138,95 @@ def simulate_course(config: SyntheticConfig, draws: LatentDraws, named: np.ndarr
     Parameters
     ----------
     named : days until a suspect is named (inf: never).
-    linear : (n, transitions) baseline linear predictor of each transition (covariates, force
+    linear : (transitions, n) baseline linear predictor of each transition (covariates, force
         effect, suspect and officer effects).
-    steps : (n, ramp steps) days since recording at which the programme reaches each ramp step
-        (negative: before recording; inf: never).
+    steps : (ramp steps, n) days since recording at which the programme reaches each ramp
+        step (negative: before recording; inf: never).
 
     Returns
     -------
     dict
         ``interview``, ``referral``, ``device`` (latent: they happen only if before ``time``),
-        ``cause_times`` (n, causes), ``cause`` (index into CAUSES), ``time``, ``transfer``.
+        ``cause_times`` (causes, n), ``cause`` (index into CAUSES), ``time``, ``transfer``.
     """
     n = len(named)
-    out = {name: np.empty(n) for name in ("interview", "referral", "device", "time")}
-    out["cause_times"] = np.empty((n, len(CAUSES)))
+    out = {name: np.empty(n) for name in ("interview", "referral", "device")}
+    out["cause_times"] = np.empty((len(CAUSES), n))
     base = baselines(config)
     knots = np.asarray(config.baseline_knots, dtype=float)
     for first in range(0, n, _CHUNK):  # a loop over blocks of cases, to bound memory
         block = slice(first, min(first + _CHUNK, n))
-        result = _course_block(config, base, knots, draws.targets[block], named[block],
-                               linear[block], steps[block])
+        result = _course_block(config, base, knots, draws.targets[:, block], named[block],
+                               linear[:, block], steps[:, block])
         for name, values in result.items():
-            out[name][block] = values
-    out["cause"] = out["cause_times"].argmin(axis=1) if n else np.zeros(0, dtype=np.int64)
-    out["time"] = out["cause_times"].min(axis=1) if n else np.zeros(0)
+            out[name][..., block] = values
+    out["cause"] = out["cause_times"].argmin(axis=0) if n else np.zeros(0, dtype=np.int64)
+    out["time"] = out["cause_times"].min(axis=0) if n else np.zeros(0)
     out["transfer"] = draws.transfer / config.transfer_rate
     return out
 
 
 def _course_block(config, base, knots, targets, named, linear, steps) -> dict:
     n = len(named)
-    calendar = config.programme_rule == "calendar"
     effect = {k: float(config.programme_effect.get(k, 0.0)) for k in TRANSITIONS}
-    if calendar:
-        change = steps
-        constant = np.zeros(n)
+    if config.programme_rule == "calendar":
+        change, constant = steps, 0.0
     else:  # the share of the effect a case gets is fixed by its recording date
-        change = np.empty((n, 0))
-        constant = (steps <= 0).sum(axis=1) / max(steps.shape[1], 1)
-    column = {k: TRANSITIONS.index(k) for k in TRANSITIONS}
+        change, constant = steps[:0], (steps <= 0).mean(axis=0)
+    row = {k: TRANSITIONS.index(k) for k in TRANSITIONS}
 
     def stage(name: str, entry: np.ndarray) -> np.ndarray:
-        bounds = _bounds(entry, *change.T)
+        bounds = _bounds(entry, *change)
         index, offset = _locate(bounds, knots)
-        log_rate = linear[:, column[name], None] + effect[name] * (
-            _fraction(change, bounds) + constant[:, None])
-        multiplier = np.where(bounds >= entry[:, None], np.exp(log_rate), 0.0)
-        return _first_passage(targets[:, column[name]], bounds, base[name], index, offset, multiplier)
+        log_rate = linear[row[name]] + effect[name] * (_fraction(change, bounds) + constant)
+        multiplier = np.exp(log_rate)
+        multiplier *= bounds >= entry
+        return _first_passage(targets[row[name]], bounds, base[name], index, offset, multiplier)
 
     interview = stage("interview", named)
     referral = stage("referral", interview)
     device = stage("device_request", np.zeros(n))
 
-    bounds = _bounds(named, interview, referral, device, *change.T)
+    bounds = _bounds(named, interview, referral, device, *change)
     index, offset = _locate(bounds, knots)
-    is_named = bounds >= named[:, None]
-    interviewed = bounds >= interview[:, None]
-    referred = bounds >= referral[:, None]
-    requested = bounds >= device[:, None]
-    fraction = _fraction(change, bounds) + constant[:, None]
+    is_named = bounds >= named
+    interviewed = bounds >= interview
+    referred = bounds >= referral
+    requested = bounds >= device
+    fraction = _fraction(change, bounds) + constant
     at_risk = {"charge": referred, "victim_withdrawal": None, "evidential_difficulty": is_named,
                "no_suspect": ~is_named, "other": is_named}
-    times = np.empty((n, len(CAUSES)))
+    times = np.empty((len(CAUSES), n))
     for k, cause in enumerate(CAUSES):  # a loop over the five outcomes
-        log_rate = (linear[:, k, None] + effect[cause] * fraction
-                    + config.after_interview.get(cause, 0.0) * interviewed
-                    + (config.after_referral.get(cause, 0.0) * referred if cause != "charge" else 0.0)
-                    + config.device_effect.get(cause, 0.0) * requested)
+        log_rate = linear[k] + effect[cause] * fraction
+        for coefficient, state in ((config.after_interview.get(cause, 0.0), interviewed),
+                                   (0.0 if cause == "charge" else config.after_referral.get(cause, 0.0), referred),
+                                   (config.device_effect.get(cause, 0.0), requested)):
+            if coefficient:
+                log_rate += coefficient * state
         multiplier = np.exp(log_rate)
         if at_risk[cause] is not None:
-            multiplier = np.where(at_risk[cause], multiplier, 0.0)
-        times[:, k] = _first_passage(targets[:, k], bounds, base[cause], index, offset, multiplier)
+            multiplier *= at_risk[cause]
+        times[k] = _first_passage(targets[k], bounds, base[cause], index, offset, multiplier)
     return dict(interview=interview, referral=referral, device=device, cause_times=times)
 
 
 def linear_predictors(config: SyntheticConfig, design: np.ndarray, covariates: list[str],
                       force_effects: np.ndarray, z_suspect: np.ndarray, z_officer: np.ndarray) -> np.ndarray:
-    """Baseline linear predictor of every transition: (n, transitions)."""
-    beta = np.zeros((len(covariates), len(TRANSITIONS)))
+    """Baseline linear predictor of every transition: (transitions, n)."""
+    beta = np.zeros((len(TRANSITIONS), len(covariates)))
     for i, name in enumerate(covariates):
         for k, cause in enumerate(CAUSES):
-            beta[i, k] = config.log_hazard_ratios[name][cause]
+            beta[k, i] = config.log_hazard_ratios[name][cause]
         for stage_name, value in config.stage_log_hazard_ratios.get(name, {}).items():
-            beta[i, TRANSITIONS.index(stage_name)] = value
-    linear = design @ beta
-    linear[:, : len(CAUSES)] += force_effects
+            beta[TRANSITIONS.index(stage_name), i] = value
+    linear = beta @ design.T
+    linear[: len(CAUSES)] += force_effects.T
     suspect = np.array([config.suspect_frailty.get(k, 0.0) for k in TRANSITIONS])
     officer = np.array([config.officer_effect.get(k, 0.0) for k in TRANSITIONS])
-    return linear + np.outer(z_suspect, suspect) + np.outer(z_officer, officer)
+    linear += suspect[:, None] * z_suspect
+    linear += officer[:, None] * z_officer
+    return linear
 
 
 # ------------------------------------------------------------------------------------------

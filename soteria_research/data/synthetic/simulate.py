@@ -185,12 +185,15 @@ def draw_world(*, forces=None, start="2019-04-01", end="2024-03-31", extract_dat
                  z_officer=z_officer, draws=draws, named=named, mix_force=mix_force, seeds=seeds)
 
 
-def run_course(world: World, config: SyntheticConfig | None = None) -> dict:
+def run_course(world: World, config: SyntheticConfig | None = None, *,
+               design: pd.DataFrame | None = None, relationship: np.ndarray | None = None) -> dict:
     """Each case's course in ``world`` under the effects of ``config`` (default the world's).
 
     ``config`` may differ from the world's only in effects (programme, device, force effects,
-    start dates, stage effects, frailty loadings, log hazard ratios, baselines): the random
-    numbers are the world's, so two configurations give a paired, causal contrast.
+    start dates, stage effects, frailty loadings, log hazard ratios, baselines, suspect
+    identification): the random numbers are the world's, so two configurations give a paired,
+    causal contrast. ``design`` and ``relationship`` replace the cases' baseline covariates
+    (an intervention on them; the relationship also sets when a suspect can be named).
     """
     config = config or world.config
     config.check()
@@ -202,12 +205,16 @@ def run_course(world: World, config: SyntheticConfig | None = None) -> dict:
         force_effects = effects[world.mix_force]
     else:
         force_effects = effects[world.force_index]
-    linear = linear_predictors(config, world.design.to_numpy(), list(world.design.columns), force_effects,
+    design = world.design if design is None else design
+    relationship = world.crimes["relationship"] if relationship is None else relationship
+    named = naming_times(config, relationship, world.draws)
+    linear = linear_predictors(config, design.to_numpy(float), list(design.columns), force_effects,
                                world.z_suspect, world.z_officer)
-    steps = programme_steps(config, table, world.start)[world.force_index] - world.recorded[:, None]
-    course = simulate_course(config, world.draws, world.named, linear, steps)
+    steps = programme_steps(config, table, world.start)[world.force_index].T - world.recorded
+    course = simulate_course(config, world.draws, named, linear, steps)
+    course["named"] = named
     course["force_effects"] = force_effects
-    course["programme_start"] = steps[:, 0] if steps.shape[1] else np.full(world.n, np.inf)
+    course["programme_start"] = steps[0]
     course["force_table"] = table
     return course
 
@@ -339,7 +346,7 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> 
     n = world.n
     recorded = world.recorded
     details = outcome_details(np.random.default_rng(world.seeds["afterwards"]), config, course,
-                              world.named, world.people["suspect_age"])
+                              course["named"], world.people["suspect_age"])
     time, cause, transfer = course["time"], course["cause"], course["transfer"]
     if complete_follow_up:
         censor = np.full(n, np.inf)
@@ -390,7 +397,7 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> 
         "time": np.minimum(time, np.minimum(transfer, censor)),
         "event": event,
         "outcome": np.asarray(("censored",) + CAUSES, dtype=object)[event],
-        "named_time": world.named,
+        "named_time": course["named"],
         "interview_time": course["interview"],
         "referral_time": course["referral"],
         "device_time": course["device"],

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from ..dictionary import load_dictionary
-from .config import CASE_MIX, CAUSES, STAGES, TRANSITIONS, SyntheticConfig
+from .config import CASE_MIX, CAUSES, RELATIONSHIPS, STAGES, TRANSITIONS, SyntheticConfig
 from .course import Baseline, outcome_details
 from .simulate import World, draw_world, run_course
 from .world import expected_volumes, financial_year, financial_year_label
@@ -220,6 +220,54 @@ class GroundTruth:
         return table[["offence_group", "outcome", "within_days", "p_with_effect", "p_without_effect",
                       "difference", "mc_se", "ratio", "ratio_se", "n"]]
 
+    def covariate_effects(self, within_days: float = 365, covariates=None) -> pd.DataFrame:
+        """True effect of each baseline covariate on the probability of each outcome in a window.
+
+        Every case of the Monte Carlo world is set to the covariate's level (``p_level``) and
+        to its reference (``p_reference``: 0, or the reference category, which for the
+        relationship also sets how soon a suspect can be named), with the same random
+        numbers: a marginal (population-averaged) causal contrast, with ``log_odds_ratio``
+        its log odds ratio. A cause-specific hazard ratio can point the other way (strangers:
+        a higher charge hazard once referred, but few named, so fewer charges).
+
+        Parameters
+        ----------
+        within_days : float
+            The window (days since recording; ``inf``: eventually).
+        covariates : list of str, optional
+            Baseline covariates (names of ``model_covariates``); default every binary one.
+
+        Returns
+        -------
+        DataFrame
+            ``covariate, outcome, within_days, p_level, p_reference, difference, mc_se,
+            log_odds_ratio, n``.
+        """
+        names = [c for c in self.config.log_hazard_ratios if c != "recorded_years_since_2019"]
+        names = names if covariates is None else list(covariates)
+        cache = self.__dict__.setdefault("_covariate_cache", {})
+        frames = []
+        for name in names:
+            if name not in self.config.log_hazard_ratios or name == "recorded_years_since_2019":
+                raise ParameterError(f"{name!r} is not a binary baseline covariate of the generator.")
+            if name not in cache:
+                cache[name] = tuple(
+                    _stack([_followed(world, self.config, **_intervene(world, name, on)) for world in self._worlds])
+                    for on in (True, False))
+            level, reference = cache[name]
+            for outcome in CAUSES:
+                pair = pd.DataFrame({"t": _reached(level, outcome, within_days),
+                                     "u": _reached(reference, outcome, within_days)})
+                frames.append(_paired_by(pair, pair, []).assign(covariate=name, outcome=outcome))
+        table = pd.concat(frames, ignore_index=True).rename(
+            columns={"p_treated": "p_level", "p_untreated": "p_reference"})
+        table["within_days"] = float(within_days)
+        with np.errstate(divide="ignore"):
+            table["log_odds_ratio"] = (np.log(table["p_level"] / (1 - table["p_level"]))
+                                       - np.log(table["p_reference"] / (1 - table["p_reference"])))
+        return table[["covariate", "outcome", "within_days", "p_level", "p_reference", "difference", "mc_se",
+                      "log_odds_ratio", "n"]]
+
     @cached_property
     def case_mix(self) -> pd.DataFrame:
         frames = []
@@ -243,13 +291,30 @@ class GroundTruth:
         return share[["force", "item", "share", "mc_se", "n"]]
 
 
-def _followed(world: World, config: SyntheticConfig) -> dict:
+def _followed(world: World, config: SyntheticConfig, **intervention) -> dict:
     """Outcome and time of each case followed to its end, with the `other` outcome's group."""
-    course = run_course(world, config)
+    course = run_course(world, config, **intervention)
     details = outcome_details(np.random.default_rng(world.seeds["afterwards"]), config, course,
-                              world.named, world.people["suspect_age"])
+                              course["named"], world.people["suspect_age"])
     groups = pd.Series(details["code"], dtype=object).map(load_dictionary().outcome_group_map).to_numpy()
     return dict(cause=course["cause"], time=course["time"], group=groups)
+
+
+def _intervene(world: World, covariate: str, on: bool) -> dict:
+    """Every case set to ``covariate``'s level (on) or to its reference (off)."""
+    design = world.design.copy()
+    if "[" not in covariate:
+        design[covariate] = float(on)
+        return dict(design=design)
+    field_name, level = covariate[:-1].split("[", 1)
+    columns = [c for c in design.columns if c.startswith(field_name + "[")]
+    design[columns] = 0.0
+    design[covariate] = float(on)
+    if field_name != "relationship":
+        return dict(design=design)
+    reference = [r for r in RELATIONSHIPS if f"relationship[{r}]" not in design.columns][0]
+    relationship = np.full(world.n, RELATIONSHIPS.index(level if on else reference))
+    return dict(design=design, relationship=relationship)
 
 
 def _stack(runs: list[dict]) -> dict:
