@@ -252,6 +252,12 @@ def test_config_round_trips_through_yaml_and_documents_every_field(tmp_path):
         SyntheticConfig.from_yaml_text("no_such_field: 1")
 
 
+def test_readme_documents_every_setting():
+    readme = (SYNTHETIC_DIR / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in SyntheticConfig().describe()["name"] if f"`{name}`" not in readme]
+    assert not missing, f"synthetic_data/README.md does not document {missing}"
+
+
 def test_config_changes_the_data_it_says_it_changes():
     more = generate_cases(config=SyntheticConfig(repeat_suspect_share=0.5), seed=2, **SMALL)
     share = more["suspect_id"].value_counts().ge(2).mean()

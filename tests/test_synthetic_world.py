@@ -14,7 +14,6 @@ from soteria_research.data.dictionary import load_dictionary
 from soteria_research.data.synthetic import (
     CAUSES,
     SyntheticConfig,
-    generate_cases,
     ground_truth,
     simulate,
 )

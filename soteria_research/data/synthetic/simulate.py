@@ -13,7 +13,7 @@ import pandas as pd
 
 from ...errors import ParameterError
 from ..dictionary import load_dictionary
-from .config import CAUSES, OFFENCE_GROUPS, RELATIONSHIPS, TRANSITIONS, SyntheticConfig
+from .config import CAUSES, OFFENCE_GROUPS, RELATIONSHIPS, SyntheticConfig
 from .course import draw_latent, linear_predictors, naming_times, outcome_details, simulate_course
 from .crimes import draw_crimes
 from .people import ETHNICITIES, SEXES, officers, random_effects, suspects

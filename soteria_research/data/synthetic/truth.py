@@ -43,7 +43,7 @@ def baseline_cumulative_hazard(days, cause: str, config: SyntheticConfig | None 
     return Baseline(config.baseline_knots, config.baseline_hazard[cause]).cumulative(days)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class GroundTruth:
     """The truth of a synthetic world, as tidy frames.
 
@@ -94,6 +94,11 @@ class GroundTruth:
     programme_ramp: pd.DataFrame
     device: pd.DataFrame
     settings: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return (f"GroundTruth({len(self.hazard_ratios)} hazard ratios, {len(self.forces)} forces; Monte Carlo: "
+                f"{s.get('n_sim')} world(s) at scale {s.get('scale')}, {s.get('start')} to {s.get('end')})")
 
     # -- the Monte Carlo worlds --------------------------------------------------------------
     @cached_property
