@@ -231,6 +231,20 @@ def test_counterfactual_worlds_share_their_random_numbers():
     assert (base.latent["latent_cause"] == other.latent["latent_cause"]).mean() > 0.8
 
 
+def test_complete_follow_up_shows_every_case_to_its_end():
+    from soteria_research import validate_cases
+
+    sim = simulate(forces=["durham"], seed=6, complete_follow_up=True, **ONE_YEAR)
+    cases, latent = sim.cases, sim.latent
+    _, report = validate_cases(cases)
+    assert report.n_quarantined == 0, report.summary()
+    assert cases["outcome_code"].notna().all() and (latent["event"] > 0).mean() > 0.98
+    ended = latent["event"] > 0
+    days = (cases["outcome_date"] - cases["recorded_date"]).dt.days
+    assert (days[ended] == np.floor(latent.loc[ended, "latent_time"])).all()
+    assert cases["extract_date"].iloc[0] >= cases[load_dictionary().date_fields].max().max()
+
+
 # -- people -----------------------------------------------------------------------------------------------
 def _pairs(sim) -> pd.DataFrame:
     """The first two cases of each suspect with two or more: eventual charge of each."""

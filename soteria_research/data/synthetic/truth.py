@@ -127,10 +127,14 @@ class GroundTruth:
                 frames.append(pd.DataFrame({
                     "force": world.force_table["force"].to_numpy(dtype=object)[world.force_index],
                     "cohort": financial_year_label(financial_year(dates)),
-                    "period": pd.PeriodIndex(pd.DatetimeIndex(dates), freq="Q").astype(str),
+                    "quarter": _quarter(dates).astype(np.int64),
                     "offence_group": np.where(world.crimes["rape"], "rape", "other_sexual"),
                 }))
-            cache["_case_frame"] = pd.concat(frames, ignore_index=True)
+            frame = pd.concat(frames, ignore_index=True)
+            # Labels like 2022Q3 from the few distinct quarters, not one string per case.
+            labels = {q: f"{q // 4}Q{q % 4 + 1}" for q in np.unique(frame["quarter"])}
+            frame["period"] = frame["quarter"].map(labels)
+            cache["_case_frame"] = frame
         return cache["_case_frame"]
 
     # -- the frames ----------------------------------------------------------------------------
@@ -138,23 +142,27 @@ class GroundTruth:
     def outcome_probabilities(self) -> pd.DataFrame:
         cases = self._cases()
         followed = _stack(self._outcomes("base"))
-        windows = list(self.settings["windows"]) + [np.inf]
-        columns = {}
-        for w in windows:
-            for outcome in PROBABILITY_OUTCOMES:
-                columns[(outcome, w)] = _reached(followed, outcome, w)
-        indicators = pd.DataFrame({f"{o}|{w}": v for (o, w), v in columns.items()})
+        windows = [float(w) for w in self.settings["windows"]] + [np.inf]
+        reached = {(o, w): _reached(followed, o, w) for w in windows for o in PROBABILITY_OUTCOMES}
         frames = []
         for keys in (["force", "cohort", "offence_group"], ["force", "cohort"], ["force", "offence_group"],
                      ["force"], ["cohort", "offence_group"], ["cohort"], ["offence_group"], []):
-            frames.append(_mean_by(indicators, cases, keys))
-        wide = pd.concat(frames, ignore_index=True)
-        long = wide.melt(id_vars=["force", "cohort", "offence_group", "n"], var_name="what",
-                         value_name="probability")
-        long[["outcome", "within_days"]] = long["what"].str.split("|", expand=True)
-        long["within_days"] = long["within_days"].astype(float)
-        long["mc_se"] = np.sqrt(long["probability"] * (1 - long["probability"]) / long["n"])
-        return (long[["force", "cohort", "offence_group", "outcome", "within_days", "probability", "mc_se", "n"]]
+            if keys:
+                grouped = cases.groupby(keys, sort=True)
+                codes, groups = grouped.ngroup().to_numpy(), grouped.size().reset_index()[keys]
+            else:
+                codes, groups = np.zeros(len(cases), dtype=np.int64), pd.DataFrame(index=[0])
+            n = np.bincount(codes, minlength=len(groups)).astype(float)
+            for key in ("force", "cohort", "offence_group"):
+                if key not in keys:
+                    groups[key] = "all"
+            for (outcome, within), hit in reached.items():
+                frames.append(groups.assign(outcome=outcome, within_days=within, n=n,
+                                            probability=np.bincount(codes, weights=hit, minlength=len(groups)) / n))
+        table = pd.concat(frames, ignore_index=True)
+        table["mc_se"] = np.sqrt(table["probability"] * (1 - table["probability"]) / table["n"])
+        table["n"] = table["n"].astype(np.int64)
+        return (table[["force", "cohort", "offence_group", "outcome", "within_days", "probability", "mc_se", "n"]]
                 .sort_values(["force", "cohort", "offence_group", "outcome", "within_days"])
                 .reset_index(drop=True))
 
@@ -165,31 +173,26 @@ class GroundTruth:
         on, off = _stack(self._outcomes("base")), _stack(self._outcomes("programme_off"))
         starts = self.forces.set_index("force")["soteria_start"]
         waves = self.forces.set_index("force")["soteria_wave"]
-        period = pd.PeriodIndex(cases["period"], freq="Q")
-        start_period = pd.PeriodIndex(cases["force"].map(starts), freq="Q")
-        since = np.where(start_period.isna(), np.nan, (period.asi8 - start_period.asi8).astype(float))
-        period_end = period.end_time.normalize()
-        started = (cases["force"].map(starts) <= period_end).to_numpy()
+        start_quarter = pd.Series(_quarter(starts.to_numpy(dtype="datetime64[D]")), index=starts.index)
+        since = cases["quarter"] - cases["force"].map(start_quarter)  # NaN: never starts
+        started = (since >= 0).to_numpy()  # started by the end of the quarter of recording
+        base = cases.assign(wave="wave:" + cases["force"].map(waves),
+                            treated=np.where(started, "treated", None), after=np.where(since >= 0, "after_start", None))
+        groupings = {(level, key): _grouping(base, [level, key])
+                     for level in ("force", "wave", "treated") for key in ("period", "after")}
         frames = []
         for outcome in ("charge", "victim_withdrawal", "evidential_difficulty"):
-            pair = pd.DataFrame({"t": _reached(on, outcome, window), "u": _reached(off, outcome, window)})
-            base = cases.assign(since=since, wave="wave:" + cases["force"].map(waves),
-                                treated=np.where(started, "treated", None), after=np.where(since >= 0, "after_start", None))
-            for level in ("force", "wave", "treated"):
-                for period_key in ("period", "after"):
-                    frame = _paired_by(pair, base, [level, period_key])
-                    frame = frame.rename(columns={level: "force", period_key: "period"})
-                    frame["outcome"] = outcome
-                    frames.append(frame)
+            t, u = _reached(on, outcome, window), _reached(off, outcome, window)
+            for (level, key), grouping in groupings.items():
+                frame = _paired_by(t, u, grouping).rename(columns={level: "force", key: "period"})
+                frame["outcome"] = outcome
+                frames.append(frame)
         table = pd.concat(frames, ignore_index=True)
         table["window_days"] = window
-        wave_starts = self.forces.groupby("soteria_wave")["soteria_start"].min()
-        first = table["force"].map(starts).fillna(
-            table["force"].str.removeprefix("wave:").map(wave_starts))
-        quarters = pd.PeriodIndex(table["period"].where(table["period"] != "after_start"), freq="Q")
-        table["quarters_since_start"] = np.where(
-            first.notna() & table["period"].ne("after_start"),
-            (quarters.asi8 - pd.PeriodIndex(first, freq="Q").asi8).astype(float), np.nan)
+        wave_quarter = self.forces.assign(q=start_quarter.to_numpy()).groupby("soteria_wave")["q"].min()
+        first = table["force"].map(start_quarter).fillna(table["force"].str.removeprefix("wave:").map(wave_quarter))
+        quarter = cases.drop_duplicates("period").set_index("period")["quarter"]
+        table["quarters_since_start"] = (table["period"].map(quarter) - first).astype(float)
         columns = ["force", "period", "window_days", "outcome", "p_treated", "p_untreated", "difference",
                    "ratio", "mc_se", "ratio_se", "quarters_since_start", "n"]
         return table[columns].sort_values(["outcome", "force", "period"]).reset_index(drop=True)
@@ -199,11 +202,9 @@ class GroundTruth:
         window = float(self.settings["force_window"])
         cases = self._cases()
         own, mix = _stack(self._outcomes("base")), _stack(self._outcomes("national_mix"))
-        frames = []
-        for outcome in CAUSES:
-            pair = pd.DataFrame({"t": _reached(own, outcome, window), "u": _reached(mix, outcome, window)})
-            frame = _paired_by(pair, cases, ["force"]).assign(outcome=outcome)
-            frames.append(frame)
+        grouping = _grouping(cases, ["force"])
+        frames = [_paired_by(_reached(own, outcome, window), _reached(mix, outcome, window), grouping)
+                  .assign(outcome=outcome) for outcome in CAUSES]
         table = pd.concat(frames, ignore_index=True).rename(
             columns={"p_treated": "p_own", "p_untreated": "p_national_mix"})
         table["within_days"] = window
@@ -213,12 +214,13 @@ class GroundTruth:
     def device_effect(self) -> pd.DataFrame:
         cases = self._cases()
         on, off = _stack(self._outcomes("base")), _stack(self._outcomes("device_off"))
+        groupings = [_grouping(cases, ["offence_group"]), _grouping(cases, [])]
         frames = []
         for w in list(self.settings["windows"]) + [np.inf]:
             for outcome in CAUSES:
-                pair = pd.DataFrame({"t": _reached(on, outcome, w), "u": _reached(off, outcome, w)})
-                for keys in (["offence_group"], []):
-                    frames.append(_paired_by(pair, cases, keys).assign(outcome=outcome, within_days=float(w)))
+                t, u = _reached(on, outcome, w), _reached(off, outcome, w)
+                frames += [_paired_by(t, u, grouping).assign(outcome=outcome, within_days=float(w))
+                           for grouping in groupings]
         table = pd.concat(frames, ignore_index=True).rename(
             columns={"p_treated": "p_with_effect", "p_untreated": "p_without_effect"})
         table["offence_group"] = table["offence_group"].fillna("all")
@@ -260,10 +262,10 @@ class GroundTruth:
                     _stack([_followed(world, self.config, **_intervene(world, name, on)) for world in self._worlds])
                     for on in (True, False))
             level, reference = cache[name]
+            everyone = _grouping(pd.DataFrame(index=range(len(level["time"]))), [])
             for outcome in CAUSES:
-                pair = pd.DataFrame({"t": _reached(level, outcome, within_days),
-                                     "u": _reached(reference, outcome, within_days)})
-                frames.append(_paired_by(pair, pair, []).assign(covariate=name, outcome=outcome))
+                frames.append(_paired_by(_reached(level, outcome, within_days), _reached(reference, outcome, within_days),
+                                         everyone).assign(covariate=name, outcome=outcome))
         table = pd.concat(frames, ignore_index=True).rename(
             columns={"p_treated": "p_level", "p_untreated": "p_reference"})
         table["within_days"] = float(within_days)
@@ -294,6 +296,13 @@ class GroundTruth:
         share["n"] = share["force"].map(grouped.size())
         share["mc_se"] = np.sqrt(share["share"] * (1 - share["share"]) / share["n"])
         return share[["force", "item", "share", "mc_se", "n"]]
+
+
+def _quarter(dates: np.ndarray) -> np.ndarray:
+    """Quarters since year 0 (``year * 4 + quarter - 1``); NaN for a missing date."""
+    months = np.asarray(dates, dtype="datetime64[M]")
+    index = months.astype(np.int64) + 1970 * 12  # months since year 0 (NaT: a huge negative)
+    return np.where(np.isnat(months), np.nan, index // 3)
 
 
 def _followed(world: World, config: SyntheticConfig, **intervention) -> dict:
@@ -327,55 +336,52 @@ def _stack(runs: list[dict]) -> dict:
 
 
 def _reached(followed: dict, outcome: str, within: float) -> np.ndarray:
-    """1.0 when the case's outcome is ``outcome`` within ``within`` days (open: none by then)."""
+    """True when the case's outcome is ``outcome`` within ``within`` days (open: none by then)."""
     by_then = followed["time"] <= within
     if outcome == "open":
-        return (~by_then).astype(float)
+        return ~by_then
     if outcome in CAUSES:
-        return (by_then & (followed["cause"] == CAUSES.index(outcome))).astype(float)
-    return (by_then & (followed["group"] == outcome)).astype(float)
+        return by_then & (followed["cause"] == CAUSES.index(outcome))
+    return by_then & (followed["group"] == outcome)
 
 
-def _mean_by(indicators: pd.DataFrame, cases: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    if keys:
-        grouped = indicators.groupby([cases[k] for k in keys], sort=True)
-        means = grouped.mean().reset_index()
-        means["n"] = grouped.size().to_numpy()
-    else:
-        means = indicators.mean().to_frame().T
-        means["n"] = len(indicators)
-    for key in ("force", "cohort", "offence_group"):
-        if key not in keys:
-            means[key] = "all"
-    return means
+def _grouping(cases: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of each case by ``keys`` (-1: a key is missing), and the groups' keys."""
+    if not keys:
+        return np.zeros(len(cases), dtype=np.int64), pd.DataFrame(index=[0])
+    grouped = cases.groupby(keys, sort=True, dropna=True)
+    return grouped.ngroup().fillna(-1).to_numpy(np.int64), grouped.size().reset_index()[keys]
 
 
-def _paired_by(pair: pd.DataFrame, cases: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Means of paired indicators t, u by ``keys``, with the difference, ratio and their MC errors."""
-    data = pair.assign(tt=pair["t"] * pair["t"], uu=pair["u"] * pair["u"], tu=pair["t"] * pair["u"])
-    if keys:
-        by = [cases[k] for k in keys]
-        grouped = data.groupby(by, sort=True, dropna=True)
-        sums = grouped.sum().reset_index()
-        sums["n"] = grouped.size().to_numpy()
-    else:
-        sums = data.sum().to_frame().T
-        sums["n"] = len(data)
-    n = sums["n"].to_numpy(float)
-    t, u = sums["t"].to_numpy() / n, sums["u"].to_numpy() / n
-    var_t = np.maximum(sums["tt"].to_numpy() / n - t**2, 0) / n
-    var_u = np.maximum(sums["uu"].to_numpy() / n - u**2, 0) / n
-    cov = (sums["tu"].to_numpy() / n - t * u) / n
+def _paired_by(t: np.ndarray, u: np.ndarray, grouping: tuple[np.ndarray, pd.DataFrame]) -> pd.DataFrame:
+    """Shares of two paired 0/1 outcomes per group, their difference and ratio with MC errors.
+
+    ``t`` and ``u`` are the same cases in two worlds with common random numbers, so the
+    difference's error uses their covariance.
+    """
+    codes, groups = grouping
+    keep = codes >= 0
+    size = len(groups)
+
+    def count(values):
+        return np.bincount(codes[keep], weights=values[keep], minlength=size)
+
+    n = np.bincount(codes[keep], minlength=size).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = t / u
-        ratio_var = var_t / u**2 + t**2 * var_u / u**4 - 2 * t * cov / u**3
-    out = sums[keys].copy() if keys else pd.DataFrame(index=range(len(sums)))
-    out["p_treated"], out["p_untreated"] = t, u
-    out["difference"] = t - u
-    out["mc_se"] = np.sqrt(np.maximum(var_t + var_u - 2 * cov, 0))
+        p_t, p_u, both = count(t) / n, count(u) / n, count(t & u) / n
+        var_t, var_u, cov = p_t * (1 - p_t) / n, p_u * (1 - p_u) / n, (both - p_t * p_u) / n
+        ratio = p_t / p_u
+        ratio_var = var_t / p_u**2 + p_t**2 * var_u / p_u**4 - 2 * p_t * cov / p_u**3
+    out = groups.copy()
+    out["p_treated"], out["p_untreated"] = p_t, p_u
+    out["difference"] = p_t - p_u
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the squared difference of two 0/1 outcomes is 1 where they differ: exactly 0 if never
+        var_difference = (count(t != u) / n - (p_t - p_u) ** 2) / n
+    out["mc_se"] = np.sqrt(np.maximum(var_difference, 0))
     out["ratio"] = ratio
     out["ratio_se"] = np.sqrt(np.maximum(ratio_var, 0))
-    out["n"] = sums["n"].to_numpy()
+    out["n"] = n.astype(np.int64)
     return out
 
 
