@@ -91,7 +91,7 @@ _STAGE_LOG_HR = {
     "relationship[stranger]": _stage_effects(-0.30, 0.00, -0.20),
     "non_recent": _stage_effects(-0.20, -0.30, -0.40),
     "victim_under_18": _stage_effects(0.00, 0.20, 0.00),
-    "recorded_years_since_2019": _stage_effects(0.05, 0.06, 0.00),
+    "recorded_years_since_2019": _stage_effects(0.05, 0.07, 0.00),
 }
 
 # Piecewise-constant baseline hazards (per day, by days since recording) for the reference

@@ -63,7 +63,7 @@ class LatentDraws:
 
 
 def draw_latent(rng, n: int) -> LatentDraws:
-    targets = np.ascontiguousarray(rng.exponential(size=(n, len(TRANSITIONS))).T)
+    targets = rng.exponential(size=(len(TRANSITIONS), n))
     transfer = rng.exponential(size=n)
     naming = np.column_stack([rng.random(n), rng.random(n), rng.random(n), rng.exponential(size=n)])
     return LatentDraws(targets=targets, transfer=transfer, naming=naming)
@@ -90,13 +90,16 @@ def _first_passage(target: np.ndarray, bounds: np.ndarray, baseline: Baseline, i
     cumulative = baseline.rates[index]
     cumulative *= offset
     cumulative += baseline.at_knots[index]
-    increment = cumulative[1:] - cumulative[:-1]
-    increment *= multiplier[:-1]
-    total = np.cumsum(increment, axis=0)
-    hit = total >= target
-    segment = hit.argmax(axis=0)
+    total = cumulative[1:] - cumulative[:-1]
+    total *= multiplier[:-1]
+    for j in range(1, len(total)):  # a running sum down the few segments (cumsum down axis 0 is slow)
+        total[j] += total[j - 1]
+    # The cumulative hazard never falls, so the segment where it first reaches the target is
+    # the number of segments that end below it.
+    segment = (total < target).sum(axis=0)
+    found = segment < len(total)
     cases = np.arange(target.size)
-    found = hit[segment, cases]
+    segment = np.minimum(segment, len(total) - 1)
     before = np.where(segment > 0, total[np.maximum(segment - 1, 0), cases], 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         level = cumulative[segment, cases] + (target - before) / multiplier[segment, cases]
@@ -105,7 +108,10 @@ def _first_passage(target: np.ndarray, bounds: np.ndarray, baseline: Baseline, i
 
 
 def _locate(bounds: np.ndarray, knots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    index = np.searchsorted(knots, bounds, side="right") - 1
+    """The knot interval of each bound (>= 0) and how far into it the bound is."""
+    index = np.zeros(bounds.shape, dtype=np.int8)
+    for knot in knots[1:]:  # a handful of knots: comparisons beat a binary search
+        index += bounds >= knot
     return index, bounds - knots[index]
 
 
@@ -123,12 +129,12 @@ def _bounds(*rows: np.ndarray) -> np.ndarray:
     return stacked
 
 
-def _fraction(steps: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Share of the programme's effect in force at each bound ``at`` (segments x cases)."""
-    fraction = np.zeros_like(at)
+def _steps_reached(steps: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """How many of the programme's ramp steps have begun at each bound ``at`` (segments x cases)."""
+    reached = np.zeros(at.shape, dtype=np.int8)
     for step in steps:  # a loop over the ramp's few steps
-        fraction += step <= at
-    return fraction / max(len(steps), 1)
+        reached += step <= at
+    return reached
 
 
 def simulate_course(config: SyntheticConfig, draws: LatentDraws, named: np.ndarray,
@@ -167,20 +173,33 @@ def simulate_course(config: SyntheticConfig, draws: LatentDraws, named: np.ndarr
 
 
 def _course_block(config, base, knots, targets, named, linear, steps) -> dict:
+    """One block of cases: stage times, then the outcome times.
+
+    On each segment a hazard's multiplier is ``exp(linear) x factor[state]``, where the state
+    (programme steps begun; named, interviewed, referred, device requested) is coded as a small
+    integer and ``factor`` is a lookup table per transition holding the time-varying effects
+    and who is at risk: one gather per transition instead of an ``exp`` per segment.
+    """
     n = len(named)
+    m = steps.shape[0]
     effect = {k: float(config.programme_effect.get(k, 0.0)) for k in TRANSITIONS}
+    share = np.arange(m + 1) / max(m, 1)  # share of the effect after q steps
     if config.programme_rule == "calendar":
-        change, constant = steps, 0.0
-    else:  # the share of the effect a case gets is fixed by its recording date
-        change, constant = steps[:0], (steps <= 0).mean(axis=0)
+        change = steps
+    else:  # the share a case gets is fixed by its recording date: into the linear predictor
+        change = steps[:0]
+        fixed = (steps <= 0).sum(axis=0) / max(m, 1)
+        linear = linear + np.array([effect[k] for k in TRANSITIONS])[:, None] * fixed
+        effect = dict.fromkeys(TRANSITIONS, 0.0)
     row = {k: TRANSITIONS.index(k) for k in TRANSITIONS}
+    scale = np.exp(linear)
 
     def stage(name: str, entry: np.ndarray) -> np.ndarray:
         bounds = _bounds(entry, *change)
         index, offset = _locate(bounds, knots)
-        log_rate = linear[row[name]] + effect[name] * (_fraction(change, bounds) + constant)
-        multiplier = np.exp(log_rate)
-        multiplier *= bounds >= entry
+        code = _steps_reached(change, bounds) * 2 + (bounds >= entry)
+        factor = np.outer(np.exp(effect[name] * share), [0.0, 1.0]).ravel()
+        multiplier = factor[code] * scale[row[name]]
         return _first_passage(targets[row[name]], bounds, base[name], index, offset, multiplier)
 
     interview = stage("interview", named)
@@ -189,24 +208,20 @@ def _course_block(config, base, knots, targets, named, linear, steps) -> dict:
 
     bounds = _bounds(named, interview, referral, device, *change)
     index, offset = _locate(bounds, knots)
-    is_named = bounds >= named
-    interviewed = bounds >= interview
-    referred = bounds >= referral
-    requested = bounds >= device
-    fraction = _fraction(change, bounds) + constant
-    at_risk = {"charge": referred, "victim_withdrawal": None, "evidential_difficulty": is_named,
+    code = _steps_reached(change, bounds).astype(np.int16) * 16
+    for bit, when in ((1, named), (2, interview), (4, referral), (8, device)):
+        code += bit * (bounds >= when)
+    bits = np.arange(16)
+    is_named, interviewed, referred, requested = (bits & 1) > 0, (bits & 2) > 0, (bits & 4) > 0, (bits & 8) > 0
+    at_risk = {"charge": referred, "victim_withdrawal": np.ones(16, bool), "evidential_difficulty": is_named,
                "no_suspect": ~is_named, "other": is_named}
     times = np.empty((len(CAUSES), n))
     for k, cause in enumerate(CAUSES):  # a loop over the five outcomes
-        log_rate = linear[k] + effect[cause] * fraction
-        for coefficient, state in ((config.after_interview.get(cause, 0.0), interviewed),
-                                   (0.0 if cause == "charge" else config.after_referral.get(cause, 0.0), referred),
-                                   (config.device_effect.get(cause, 0.0), requested)):
-            if coefficient:
-                log_rate += coefficient * state
-        multiplier = np.exp(log_rate)
-        if at_risk[cause] is not None:
-            multiplier *= at_risk[cause]
+        log_factor = (config.after_interview.get(cause, 0.0) * interviewed
+                      + (0.0 if cause == "charge" else config.after_referral.get(cause, 0.0)) * referred
+                      + config.device_effect.get(cause, 0.0) * requested)
+        factor = (np.exp(effect[cause] * share)[:, None] * np.exp(log_factor) * at_risk[cause]).ravel()
+        multiplier = factor[code] * scale[k]
         times[k] = _first_passage(targets[k], bounds, base[cause], index, offset, multiplier)
     return dict(interview=interview, referral=referral, device=device, cause_times=times)
 
@@ -220,7 +235,8 @@ def linear_predictors(config: SyntheticConfig, design: np.ndarray, covariates: l
             beta[k, i] = config.log_hazard_ratios[name][cause]
         for stage_name, value in config.stage_log_hazard_ratios.get(name, {}).items():
             beta[TRANSITIONS.index(stage_name), i] = value
-    linear = beta @ design.T
+    # einsum rather than a BLAS product: BLAS threads fight over busy cores for a tiny gain.
+    linear = np.einsum("kc,nc->kn", beta, design)
     linear[: len(CAUSES)] += force_effects.T
     suspect = np.array([config.suspect_frailty.get(k, 0.0) for k in TRANSITIONS])
     officer = np.array([config.officer_effect.get(k, 0.0) for k in TRANSITIONS])
@@ -232,26 +248,41 @@ def linear_predictors(config: SyntheticConfig, design: np.ndarray, covariates: l
 # ------------------------------------------------------------------------------------------
 # what the course leaves in the records: outcome codes, prosecution, court, devices
 # ------------------------------------------------------------------------------------------
+#: Text of the integer codes ``outcome_details`` returns; index 0 is "none" (missing).
+DECISIONS = ("", "charge", "further_investigation", "out_of_court", "no_further_action")
+
+
+def code_labels(config: SyntheticConfig) -> tuple[str, ...]:
+    """Outcome codes by the integers ``outcome_details`` uses: 0 none (open), 1 transferred."""
+    fixed = ("", "20", "1", "1A", "14", "16", "15", "18", "10", "2", "3")
+    return fixed + tuple(c for c in config.other_outcome_codes if c not in fixed)
+
+
 def outcome_details(rng, config: SyntheticConfig, course: dict, named: np.ndarray,
                     suspect_age: np.ndarray) -> dict:
     """Outcome code, arrest, CPS decision, court and device return of each case's full course.
 
+    Codes come as integers: ``code`` indexes :func:`code_labels`, ``decision_result``
+    ``DECISIONS``, ``court_outcome`` ``("",) + court outcomes`` (text arrays are slow to build).
     Every draw is made for every case, so the numbers used do not depend on any effect size.
     """
     n = len(named)
     cause, time = course["cause"], course["time"]
     referred = course["referral"] < time
-    charge = np.where(rng.random(n) < config.charge_alternative_share, "1A", "1")
-    withdrawal = np.where(named < time, "16", "14")
-    other_codes = np.asarray(list(config.other_outcome_codes), dtype=object)
+    labels = code_labels(config)
+    at = {label: i for i, label in enumerate(labels)}
+    charge = np.where(rng.random(n) < config.charge_alternative_share, at["1A"], at["1"])
+    withdrawal = np.where(named < time, at["16"], at["14"])
+    other_codes = np.array([at[c] for c in config.other_outcome_codes])
     probs = np.asarray(list(config.other_outcome_codes.values()), dtype=float)
     other = other_codes[np.minimum(np.searchsorted(np.cumsum(probs / probs.sum()), rng.random(n),
                                                    side="right"), len(probs) - 1)]
-    other = np.where((other == "9") & ~referred, "10", other)
-    caution = np.isin(other, ["2", "3"])
-    other = np.where(caution, np.where((suspect_age >= 0) & (suspect_age < 18), "2", "3"), other)
+    if "9" in at:
+        other = np.where((other == at["9"]) & ~referred, at["10"], other)
+    caution = (other == at["2"]) | (other == at["3"])
+    other = np.where(caution, np.where((suspect_age >= 0) & (suspect_age < 18), at["2"], at["3"]), other)
     code = np.select([cause == _CHARGE, cause == _WITHDRAWAL, cause == _EVIDENTIAL, cause == _NO_SUSPECT],
-                     [charge, withdrawal, "15", "18"], other).astype(object)
+                     [charge, withdrawal, at["15"], at["18"]], other)
 
     arrested = rng.random(n) < config.arrest_share
     same_day = rng.random(n) < config.decision_to_charge_same_day_share
@@ -261,25 +292,27 @@ def outcome_details(rng, config: SyntheticConfig, course: dict, named: np.ndarra
     returned_for_more = rng.random(n) < config.further_investigation_share
     withdrawal_decided = rng.random(n) < config.referred_withdrawal_decision_share
     decided = referred & ((cause != _WITHDRAWAL) | withdrawal_decided)
-    out_of_court = np.isin(other, ["2", "3", "4", "8", "22"])
+    out_of_court = np.zeros(len(labels), dtype=bool)
+    out_of_court[[at[c] for c in ("2", "3", "4", "8", "22") if c in at]] = True
     result = np.select(
-        [cause == _CHARGE, (cause == _EVIDENTIAL) & returned_for_more, (cause == _OTHER) & out_of_court],
-        ["charge", "further_investigation", "out_of_court"], "no_further_action").astype(object)
+        [cause == _CHARGE, (cause == _EVIDENTIAL) & returned_for_more, (cause == _OTHER) & out_of_court[other]],
+        [DECISIONS.index("charge"), DECISIONS.index("further_investigation"), DECISIONS.index("out_of_court")],
+        DECISIONS.index("no_further_action"))
 
     shape = (config.charge_to_verdict_days_mean / config.charge_to_verdict_days_sd) ** 2
     verdict = time + rng.gamma(shape, config.charge_to_verdict_days_mean / shape, n)
-    courts = np.asarray(list(config.court_outcome), dtype=object)
     court_probs = np.asarray(list(config.court_outcome.values()), dtype=float)
-    court = courts[np.minimum(np.searchsorted(np.cumsum(court_probs / court_probs.sum()), rng.random(n),
-                                              side="right"), len(courts) - 1)]
+    court = 1 + np.minimum(np.searchsorted(np.cumsum(court_probs / court_probs.sum()), rng.random(n),
+                                           side="right"), len(court_probs) - 1)
     held = rng.lognormal(np.log(config.device_return_days_median), 0.8, n)
     returns = rng.random(n) < config.device_return_share
     device = course["device"]
     requested = device < time
+    interviewed = course["interview"] < time
     return dict(
         code=code,
-        arrest=np.where(arrested & (course["interview"] < time), course["interview"], np.inf),
-        interview=np.where(course["interview"] < time, course["interview"], np.inf),
+        arrest=np.where(arrested & interviewed, course["interview"], np.inf),
+        interview=np.where(interviewed, course["interview"], np.inf),
         referral=np.where(referred, course["referral"], np.inf),
         decision=np.where(decided, decision, np.inf),
         decision_result=result,
@@ -289,4 +322,3 @@ def outcome_details(rng, config: SyntheticConfig, course: dict, named: np.ndarra
         device_returned=np.where(requested & returns, device + held, np.inf),
         named=np.where(named < time, named, np.inf),
     )
-

@@ -120,20 +120,31 @@ def draw_crimes(rng, config: SyntheticConfig, force_table: pd.DataFrame, force_i
     )
 
 
+#: Offence codes the generator assigns, indexed by the integer codes ``offence_codes`` builds.
+_CODES = ("19C", "19D", "19E", "19F", "19G", "19H", "17A", "17B", "20A", "20B", "21", "22A", "22B",
+          "23", "70", "71", "73", "88A", "88E")
+
+
 def offence_codes(rng, config: SyntheticConfig, rape, sex, age_at_offence) -> np.ndarray:
     """Home Office offence code from the offence group, the victim's sex and age at the offence."""
+    c = {code: i for i, code in enumerate(_CODES)}
     male = sex == 1
     under13, under16, under18 = age_at_offence < 13, age_at_offence < 16, age_at_offence < 18
-    rape_code = np.where(male, np.select([under13, under16], ["19H", "19G"], "19F"),
-                         np.select([under13, under16], ["19E", "19D"], "19C"))
-    assault = np.where(male, np.where(under13, "17B", "17A"), np.where(under13, "20B", "20A"))
+    # Integer codes throughout (string arrays are slow); text only at the end.
+    rape_code = np.where(male, np.where(under13, c["19H"], np.where(under16, c["19G"], c["19F"])),
+                         np.where(under13, c["19E"], np.where(under16, c["19D"], c["19C"])))
+    assault = np.where(male, np.where(under13, c["17B"], c["17A"]), np.where(under13, c["20B"], c["20A"]))
     kinds = list(config.other_offence_types)
-    kind = np.asarray(kinds)[choice(rng, config.other_offence_types, rape.size)]
-    other = np.select(
-        [kind == "child_activity", kind == "causing", kind == "incest", kind == "mental_disorder",
-         kind == "exploitation", kind == "trust", kind == "grooming", kind == "exposure"],
-        [np.select([under13, under16], ["21", "22B"], assault), "22A", "23", "70",
-         np.where(under18, "71", "22A"), np.where(under18 & ~under13, "73", assault),
-         np.where(under16, "88A", "88E"), "88E"],
-        assault)
-    return np.where(rape, rape_code, other)
+    kind = choice(rng, config.other_offence_types, rape.size)
+    by_kind = {
+        "child_activity": np.where(under13, c["21"], np.where(under16, c["22B"], assault)),
+        "causing": c["22A"], "incest": c["23"], "mental_disorder": c["70"],
+        "exploitation": np.where(under18, c["71"], c["22A"]),
+        "trust": np.where(under18 & ~under13, c["73"], assault),
+        "grooming": np.where(under16, c["88A"], c["88E"]), "exposure": c["88E"],
+    }
+    other = assault
+    for i, name in enumerate(kinds):  # a loop over the kinds of offence, not cases
+        if name in by_kind:
+            other = np.where(kind == i, by_kind[name], other)
+    return np.asarray(_CODES, dtype=object)[np.where(rape, rape_code, other)]

@@ -14,7 +14,15 @@ import pandas as pd
 from ...errors import ParameterError
 from ..dictionary import load_dictionary
 from .config import CAUSES, OFFENCE_GROUPS, RELATIONSHIPS, SyntheticConfig
-from .course import draw_latent, linear_predictors, naming_times, outcome_details, simulate_course
+from .course import (
+    DECISIONS,
+    code_labels,
+    draw_latent,
+    linear_predictors,
+    naming_times,
+    outcome_details,
+    simulate_course,
+)
 from .crimes import draw_crimes
 from .people import ETHNICITIES, SEXES, officers, random_effects, suspects
 from .world import check_dates, expected_volumes, programme_steps, select_forces
@@ -93,18 +101,21 @@ def _design(crimes: dict, recorded_years: np.ndarray, config: SyntheticConfig) -
                  "victim_disability", "victim_substance_use"):
         values[name] = crimes[name]
     levels = {"relationship": RELATIONSHIPS, "victim_sex": SEXES, "victim_ethnicity": ETHNICITIES}
-    columns = {}
-    for name in config.log_hazard_ratios:
+    names = list(config.log_hazard_ratios)
+    # One float block filled column by column: a frame of separate columns would be copied
+    # into a block (consolidated) on first use, doubling the time.
+    matrix = np.empty((len(recorded_years), len(names)), order="F")  # columns contiguous
+    for j, name in enumerate(names):
+        field, _, level = name[:-1].partition("[") if "[" in name else (name, "", "")
         if name in values:
-            columns[name] = values[name]
-        elif "[" in name and name.split("[")[0] in levels and name[:-1].split("[", 1)[1] in levels[name.split("[")[0]]:
-            field, level = name[:-1].split("[", 1)
-            columns[name] = crimes[field] == levels[field].index(level)
+            matrix[:, j] = values[name]
+        elif field in levels and level in levels[field]:
+            matrix[:, j] = crimes[field] == levels[field].index(level)
         else:
             raise ParameterError(
                 f"log_hazard_ratios has covariate {name!r} that the generator cannot code; "
                 f"known: {sorted(values)} and relationship/victim_sex/victim_ethnicity[level].")
-    return pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in columns.items()})
+    return pd.DataFrame(matrix, columns=names, copy=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -299,8 +310,9 @@ def generate_cases(
     >>> bool(counts["durham"] > counts.get("city_of_london", 0))
     True
     """
-    return simulate(forces=forces, start=start, end=end, extract_date=extract_date, scale=scale,
-                    seed=seed, config=config).cases
+    world = draw_world(forces=forces, start=start, end=end, extract_date=extract_date, scale=scale,
+                       seed=seed, config=config)
+    return observe(world, run_course(world), latent=False).cases
 
 
 def simulate(
@@ -340,8 +352,11 @@ def simulate(
     return observe(world, run_course(world), complete_follow_up=complete_follow_up)
 
 
-def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> Simulation:
-    """What the records show of each case's course by the extract date (or at the end)."""
+def observe(world: World, course: dict, *, complete_follow_up: bool = False, latent: bool = True) -> Simulation:
+    """What the records show of each case's course by the extract date (or at the end).
+
+    With ``latent=False`` only ``cases`` is built (``latent`` and ``design`` are None).
+    """
     config = world.config
     n = world.n
     recorded = world.recorded
@@ -359,7 +374,7 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> 
 
     seen_outcome = time < horizon
     seen_transfer = (transfer < censor) & (transfer <= time)
-    code = np.where(seen_outcome, details["code"], np.where(seen_transfer, "20", ""))
+    code = np.where(seen_outcome, details["code"], np.where(seen_transfer, 1, 0))  # 1: "20", 0: open
     outcome_time = np.where(seen_outcome, time, np.where(seen_transfer, transfer, np.nan))
     charge_seen = seen_outcome & (cause == 0)
     requested = seen(details["device_requested"])
@@ -376,8 +391,8 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> 
         "outcome_date": outcome_time,
         "court_outcome_date": np.where(charge_seen & (details["verdict"] < censor), details["verdict"], np.nan),
     }
-    decision = np.where(np.isfinite(dates["cps_decision_date"]), details["decision_result"], "")
-    court = np.where(np.isfinite(dates["court_outcome_date"]), details["court_outcome"], "")
+    decision = np.where(np.isfinite(dates["cps_decision_date"]), details["decision_result"], 0)
+    court = np.where(np.isfinite(dates["court_outcome_date"]), details["court_outcome"], 0)
     extract = world.extract
     if complete_follow_up and n:
         latest = max(float(np.nanmax(np.where(np.isfinite(v), v + recorded, np.nan), initial=0.0))
@@ -387,8 +402,11 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> 
     frame = _assemble(world, extract, people, dates, code, decision, court,
                       np.random.default_rng(world.seeds["pseudonyms"]))
 
+    forces = course["force_table"].iloc[world.selected].reset_index(drop=True)
+    if not latent:
+        return Simulation(cases=frame, latent=None, design=None, forces=forces, config=config)
     event = np.where(time < np.minimum(transfer, censor), cause + 1, 0)
-    latent = pd.DataFrame({
+    latent_frame = pd.DataFrame({
         "crime_ref": frame["crime_ref"].to_numpy(),
         "latent_cause": np.asarray(CAUSES, dtype=object)[cause],
         "latent_time": time,
@@ -405,11 +423,9 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False) -> 
         "suspect_effect": world.z_suspect,
         "officer_effect": world.z_officer,
         **{f"force_{k}": course["force_effects"][:, i] for i, k in enumerate(CAUSES)},
-    })
-    design = world.design.copy()
-    design.index = frame.index
-    forces = course["force_table"].iloc[world.selected].reset_index(drop=True)
-    return Simulation(cases=frame, latent=latent, design=design, forces=forces, config=config)
+    }, copy=False)
+    design = pd.DataFrame(world.design.to_numpy(), columns=world.design.columns, index=frame.index, copy=True)
+    return Simulation(cases=frame, latent=latent_frame, design=design, forces=forces, config=config)
 
 
 def _pseudonyms(prefix: str, numbers: np.ndarray, rng, width: int = 9) -> np.ndarray:
@@ -460,8 +476,12 @@ def _assemble(world: World, extract_ts, people, dates, code, decision, court, rn
     relationships = np.asarray(RELATIONSHIPS, dtype=object)
     victim_age = pd.arrays.IntegerArray(crimes["victim_age"].astype(np.int64), crimes["victim_age_missing"].copy())
     suspect_age = pd.arrays.IntegerArray(np.maximum(people["suspect_age"], 0).astype(np.int64), ~has_suspect)
-    code_missing = code == ""
-    outcome_groups = pd.Series(code, dtype=object).map(dictionary.outcome_group_map).fillna("open")
+    labels = code_labels(world.config)
+    groups = dictionary.outcome_group_map
+    code_text = np.array([label or np.nan for label in labels], dtype=object)
+    group_text = np.array([groups.get(label, "open") for label in labels], dtype=object)
+    decisions = np.array([d or np.nan for d in DECISIONS], dtype=object)
+    courts = np.array([np.nan, *world.config.court_outcome], dtype=object)
 
     # Dates live relative to the recording day; shift to the calendar.
     rel = {name: values + recorded for name, values in dates.items()}
@@ -492,10 +512,10 @@ def _assemble(world: World, extract_ts, people, dates, code, decision, court, rn
     }
     for name, offsets in rel.items():
         columns[name] = day(offsets)
-    columns["cps_decision"] = text(decision, decision == "")
-    columns["outcome_code"] = text(code, code_missing)
-    columns["outcome_group"] = outcome_groups.to_numpy(dtype=object)
-    columns["court_outcome"] = text(court, court == "")
+    columns["cps_decision"] = decisions[decision]
+    columns["outcome_code"] = code_text[code]
+    columns["outcome_group"] = group_text[code]
+    columns["court_outcome"] = courts[court]
     columns["extract_date"] = np.full(n, np.datetime64(extract_ts.date(), "D")).astype("datetime64[ns]")
     # copy=False keeps one block per column: consolidating 40 columns would double the time.
     return pd.DataFrame({name: columns[name] for name in dictionary.field_names}, copy=False)

@@ -15,7 +15,7 @@ import pandas as pd
 from ...errors import ParameterError
 from ..dictionary import load_dictionary
 from .config import CASE_MIX, CAUSES, RELATIONSHIPS, STAGES, TRANSITIONS, SyntheticConfig
-from .course import Baseline, outcome_details
+from .course import Baseline, code_labels, outcome_details
 from .simulate import World, draw_world, run_course
 from .world import expected_volumes, financial_year, financial_year_label
 
@@ -310,7 +310,8 @@ def _followed(world: World, config: SyntheticConfig, **intervention) -> dict:
     course = run_course(world, config, **intervention)
     details = outcome_details(np.random.default_rng(world.seeds["afterwards"]), config, course,
                               course["named"], world.people["suspect_age"])
-    groups = pd.Series(details["code"], dtype=object).map(load_dictionary().outcome_group_map).to_numpy()
+    group_of = load_dictionary().outcome_group_map
+    groups = np.array([group_of.get(label, "open") for label in code_labels(config)], dtype=object)[details["code"]]
     return dict(cause=course["cause"], time=course["time"], group=groups)
 
 
