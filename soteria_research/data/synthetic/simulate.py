@@ -205,6 +205,15 @@ def run_course(world: World, config: SyntheticConfig | None = None, *,
     identification): the random numbers are the world's, so two configurations give a paired,
     causal contrast. ``design`` and ``relationship`` replace the cases' baseline covariates
     (an intervention on them; the relationship also sets when a suspect can be named).
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import SyntheticConfig, draw_world, run_course
+    >>> world = draw_world(forces=["durham"], start="2022-04-01", end="2022-06-30", seed=1)
+    >>> on = run_course(world)
+    >>> off = run_course(world, SyntheticConfig().counterfactual(device=False))
+    >>> bool((on["device"] == off["device"]).all())  # same requests, other outcomes
+    True
     """
     config = config or world.config
     config.check()
