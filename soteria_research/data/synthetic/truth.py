@@ -85,6 +85,9 @@ class GroundTruth:
     - ``device_effect``: by offence group, the probability of each outcome within each window
       with the device effect and without it (same random numbers).
     - ``case_mix``: per force the share of each case-mix item in the simulated cases.
+    - ``covariate_effects(within_days)``: each binary baseline covariate's marginal effect on
+      the probability of each outcome within the window (all cases set to the level vs the
+      reference, same random numbers).
     """
 
     config: SyntheticConfig
