@@ -1,8 +1,8 @@
-"""Benchmark: generate five national years of synthetic cases (about 1,000,000 rows).
+"""Benchmark: generate five national years of synthetic cases (about 900,000 rows).
 
 Prints rows per second and the ratio of generation time to writing the same frame to Parquet
 (the cheapest thing one can do with it), measured in the same run (issue 3). Usage:
-bench_generate.py [--quick] (--quick: scale 0.05, about 50,000 rows).
+bench_generate.py [--quick] (--quick: scale 0.05, about 45,000 rows).
 """
 
 from __future__ import annotations

@@ -125,7 +125,8 @@ class DataDictionary:
 
     @property
     def forces(self) -> pd.DataFrame:
-        """The 43 territorial forces: code, name, population_2011, soteria_wave."""
+        """The 43 territorial forces: code, name, population_2011, soteria_wave, soteria_start
+        (ISO date the force joined Operation Soteria) and soteria_start_basis (how it is known)."""
         return self.codelists["forces"]
 
     @property
