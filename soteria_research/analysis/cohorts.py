@@ -49,8 +49,8 @@ def cohort_table(cases: pd.DataFrame, *, extract_date: object = None) -> pd.Data
     >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
     >>> print(cohort_table(cases)[["cohort", "follow_up_days"]].tail(2).to_string(index=False))
      cohort  follow_up_days
-    2022/23             366
-    2023/24               1
+    2022/23             368
+    2023/24               0
     """
     extract = _extract(cases, extract_date)
     cohort = financial_year(cases["recorded_date"])
