@@ -14,71 +14,78 @@ import pytest
 from scipy import stats
 
 from soteria_research.analysis import comparison
-from soteria_research.analysis.attrition import model_frame
 from soteria_research.analysis.comparison.limits import _RealSizeBinomial
 from soteria_research.analysis.survival import gray_test
 from soteria_research.data.synthetic import SyntheticConfig, generate_cases, ground_truth, simulate
-from soteria_research.data.synthetic.config import CAUSES
+from soteria_research.data.synthetic.config import CAUSES, TRANSITIONS
 from soteria_research.errors import ParameterError
 
 REFERENCE = Path(__file__).parent / "reference" / "data"
 
 
 # --------------------------------------------------------------------------------------------
-# The generator's truth, in one place (repoint here when ground_truth() grows a .forces frame
-# with a true indirectly standardised ratio per force)
+# The generator's truth, in one place
 # --------------------------------------------------------------------------------------------
-def true_force_figures(sim, index: pd.Index, *, within_days: int = 365,
-                       cause: str = "charge") -> pd.DataFrame:
-    """Per force: the true share with ``cause`` within the window among the cases ``index``,
-    and the true indirectly standardised ratio.
+#: A cohort recorded over one financial year, followed for a year after its last case.
+ONE_COHORT = dict(start="2021-04-01", end="2022-03-31", extract_date="2023-03-31")
+#: Two cohorts, each case followed for at least a year.
+TWO_COHORTS = dict(start="2021-04-01", end="2023-03-31", extract_date="2024-03-31")
+#: Forces whose Monte Carlo truth needs a world of their own (about 25 crimes a year).
+TINY = ("city_of_london",)
 
-    Each case's probability comes from the generator's own hazards (piecewise-constant
-    baselines, true log hazard ratios, the force's true log hazard ratio from
-    ``ground_truth``): with every cause's hazard constant on an interval, the cumulative
-    incidence of ``cause`` grows by S * h_c / h * (1 - exp(-h * width)). The true ratio
-    compares a force's cases with the same cases without the force effect, divided by the
-    same comparison for the nation (the national case-mix model is fitted to all forces, whose
-    effects it averages).
+
+def true_force_figures(config: SyntheticConfig, *, start: str, end: str, scale: float = 1.0,
+                       within_days: int = 365, cause: str = "charge",
+                       shares: bool = False) -> pd.DataFrame:
+    """Per force, from ``ground_truth(config)`` for cases recorded from ``start`` to ``end``:
+
+    - ``true_ratio``, ``ratio_se``: the truth of the indirectly standardised ratio of ``cause``
+      within the window (``.force_effects``: the force's cases with its own effects against
+      the same cases with the effects of a force drawn by national volume) and its Monte Carlo
+      error;
+    - with ``shares``, ``true_share``, ``share_se``: the true probability of ``cause`` within
+      the window for the force's cases (``.outcome_probabilities``);
+    - ``log_hr_<outcome>``: the force's true log hazard ratios (``.forces``).
+
+    The Monte Carlo world is ``scale`` times national volume; the tiny forces get their own,
+    200 times larger, so that their truth is as precise as a small force's.
     """
-    config = sim.config
-    truth = ground_truth(config)
-    forces = truth[truth["kind"].eq("force")]
-    design = sim.design.loc[index]
-    force = sim.cases.loc[index, "force"].to_numpy()
-    beta = np.array([[config.log_hazard_ratios[v][k] for k in CAUSES] for v in design.columns])
-    linear = design.to_numpy() @ beta
-    effect = np.column_stack([
-        forces[forces["cause"].eq(k)].set_index("covariate")["log_hr"]
-        .reindex("force[" + force + "]").to_numpy() for k in CAUSES])
-    knots = np.asarray(config.baseline_knots, dtype=float)
-    edges = np.r_[knots[knots < within_days], within_days]
-
-    def incidence(eta: np.ndarray) -> np.ndarray:
-        alive, total = np.ones(len(eta)), np.zeros(len(eta))
-        for j in range(len(edges) - 1):  # the baseline's few intervals
-            hazard = np.column_stack([config.baseline_hazard[k][j] * np.exp(eta[:, i])
-                                      for i, k in enumerate(CAUSES)])
-            overall = hazard.sum(axis=1)
-            leaving = 1 - np.exp(-overall * (edges[j + 1] - edges[j]))
-            total += alive * hazard[:, CAUSES.index(cause)] / overall * leaving
-            alive *= 1 - leaving
-        return total
-
-    frame = pd.DataFrame({"force": force, "with": incidence(linear + effect),
-                          "without": incidence(linear)})
-    sums = frame.groupby("force")[["with", "without"]].sum()
-    national = frame["with"].sum() / frame["without"].sum()
-    return pd.DataFrame({"true_ratio": sums["with"] / sums["without"] / national,
-                         "true_share": sums["with"] / frame.groupby("force").size()})
+    parts = []
+    for forces, size in ((None, scale), (list(TINY), 200 * scale)):
+        truth = ground_truth(config, forces=forces, start=start, end=end, scale=size,
+                             force_window=within_days)
+        effects = truth.force_effects
+        part = (effects[effects["outcome"].eq(cause)].set_index("force")[["ratio", "ratio_se"]]
+                .rename(columns={"ratio": "true_ratio"}))
+        if shares:
+            p = truth.outcome_probabilities
+            share = p[p["cohort"].eq("all") & p["offence_group"].eq("all") & p["outcome"].eq(cause)
+                      & p["within_days"].eq(within_days)].set_index("force")
+            part["true_share"] = share["probability"]
+            part["share_se"] = share["mc_se"]
+        parts.append(part.drop(index=list(TINY)) if forces is None else part.loc[list(TINY)])
+    log_hr = truth.forces.set_index("force")[[f"log_hr_{k}" for k in CAUSES]]
+    return pd.concat(parts).join(log_hr)
 
 
 def _world(**settings) -> SyntheticConfig:
-    """A world whose forces differ only by their force effects (Soteria's effect switched off,
-    since its start differs between forces)."""
-    effects = {k: dict(v) for k, v in SyntheticConfig().log_hazard_ratios.items()}
-    effects["soteria_active"] = dict.fromkeys(CAUSES, 0.0)
-    return SyntheticConfig(log_hazard_ratios=effects, **settings)
+    """A world where forces differ only by their case mix and their force effects.
+
+    Two things that are not case mix are switched off, because the force-effect truth holds
+    them fixed while an observed/expected ratio counts them (``force_effects`` says so): the
+    programme, which starts on different dates in different forces (its own test below), and
+    the officers' random effects (each force has its own officers, so their average is a real
+    difference between forces). Suspects' random effects stay: a force's many suspects average
+    out like the rest of its cases.
+    """
+    config = SyntheticConfig(officer_effect=dict.fromkeys(TRANSITIONS, 0.0), **settings)
+    return config.counterfactual(programme=False)
+
+
+def _mean_squared_error(estimate: pd.Series, truth: pd.Series, truth_se: pd.Series) -> float:
+    """Mean squared error against the truth, less the truth's own Monte Carlo variance (which
+    the squared differences include, for raw and shrunken estimates alike)."""
+    return float(((estimate - truth) ** 2 - truth_se**2).mean())
 
 
 #: Four forces with strong true charge effects (two up, two down); every other force has none.
@@ -89,16 +96,32 @@ STRONG = {"west_yorkshire": 0.9, "merseyside": 0.9, "thames_valley": -0.9, "kent
 def sparse_world():
     config = _world(force_effect_sd=dict.fromkeys(CAUSES, 0.0),
                     force_log_hr={f: {"charge": v} for f, v in STRONG.items()})
-    sim = simulate(scale=0.2, start="2021-04-01", end="2023-03-31", seed=5, config=config)
-    return sim, comparison.force_effects(sim.cases)
+    sim = simulate(scale=0.2, seed=5, config=config, **TWO_COHORTS)
+    truth = true_force_figures(config, start=TWO_COHORTS["start"], end=TWO_COHORTS["end"],
+                               scale=0.25)
+    return comparison.force_effects(sim.cases), truth
 
 
 @pytest.fixture(scope="module")
 def varied_world():
-    """Every force with its own true effect (the default spread of force effects)."""
-    sim = simulate(scale=0.2, start="2021-04-01", end="2023-03-31", seed=6, config=_world())
-    truth = true_force_figures(sim, model_frame(sim.cases).index)
+    """Every force with its own case mix and true effects (the generator's default spreads)."""
+    config = _world()
+    sim = simulate(scale=0.2, seed=6, config=config, **ONE_COHORT)
+    truth = true_force_figures(config, start=ONE_COHORT["start"], end=ONE_COHORT["end"],
+                               shares=True)
     return sim, comparison.force_effects(sim.cases), truth
+
+
+@pytest.fixture(scope="module")
+def differing_world():
+    """Forces whose charge effects spread wider (SD 0.4 on the log hazard scale), at twice the
+    volume: over-dispersion beyond doubt."""
+    spread = {**SyntheticConfig().force_effect_sd, "charge": 0.4}
+    config = _world(force_effect_sd=spread)
+    sim = simulate(scale=0.4, seed=6, config=config, **ONE_COHORT)
+    truth = true_force_figures(config, start=ONE_COHORT["start"], end=ONE_COHORT["end"],
+                               scale=0.5)
+    return comparison.force_effects(sim.cases), truth
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,10 +261,13 @@ def test_funnel_returns_its_choice_and_counts_as_data():
 # --------------------------------------------------------------------------------------------
 # Against the generator's truth
 # --------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_forces_without_a_true_effect_are_flagged_at_about_the_nominal_rate(sparse_world):
-    _, effects = sparse_world
+    effects, truth = sparse_world
+    no_effect = truth.index[truth.filter(like="log_hr_").eq(0).all(axis=1)]
+    assert len(no_effect) == 39
     funnel = comparison.ratio_funnel(effects, limits="binomial")
-    null = funnel.points[~funnel.points["force"].isin(STRONG)]
+    null = funnel.points[funnel.points["force"].isin(no_effect)]
     outside_95 = null["beyond_level"].ge(0.95).mean()
     assert outside_95 <= 0.13  # nominal 5% of 39 forces: about 2
     assert null["beyond_level"].ge(0.998).sum() <= 1  # nominal 0.2%
@@ -249,50 +275,115 @@ def test_forces_without_a_true_effect_are_flagged_at_about_the_nominal_rate(spar
     assert 0.6 < float((null["z"] ** 2).mean()) < 1.6
 
 
+@pytest.mark.slow
 def test_forces_with_the_strongest_true_effects_are_flagged_in_their_direction(sparse_world):
-    _, effects = sparse_world
+    effects, truth = sparse_world
+    strongest = truth["log_hr_charge"].abs().nlargest(4).index
+    assert set(strongest) == set(STRONG)
     funnel = comparison.ratio_funnel(effects)
     # Four outliers among 43 are winsorised away: chance alone explains the rest.
     assert funnel.method == "binomial"
-    flagged = funnel.points.set_index("force").loc[list(STRONG)]
-    expected = pd.Series(STRONG).map(lambda v: "above" if v > 0 else "below")
-    assert (flagged["position"] == expected).all()
+    flagged = funnel.points.set_index("force").loc[strongest]
+    expected = np.where(truth.loc[strongest, "true_ratio"] > 1, "above", "below")
+    assert (flagged["position"].to_numpy() == expected).all()
 
 
-def test_a_world_where_every_force_differs_gets_random_effects_limits(varied_world):
-    _, effects, truth = varied_world
+@pytest.mark.slow
+def test_a_world_where_every_force_differs_gets_random_effects_limits(differing_world):
+    effects, truth = differing_world
     funnel = comparison.ratio_funnel(effects)
     assert funnel.method == "random_effects"
     chance = funnel.flagged.query("method == 'binomial' and level == 0.998")["n_outside"].item()
     chosen = funnel.flagged.query("chosen and level == 0.998")["n_outside"].item()
     assert chosen < chance
-    # Forces the random-effects limits flag are truly away from 1 in that direction.
+    # Forces outside the random-effects limits are truly away from 1 in that direction.
     points = funnel.points.set_index("force").join(truth)
+    outside = points[points["beyond_level"].ge(0.95)]
+    assert len(outside) >= 2
+    assert (np.sign(outside["estimate"] - 1) == np.sign(outside["true_ratio"] - 1)).all()
     above = points[points["position"].eq("above")]
     below = points[points["position"].eq("below")]
     assert (above["true_ratio"] > 1).all() and (below["true_ratio"] < 1).all()
 
 
+@pytest.mark.slow
 def test_shrunken_ratios_are_closer_to_the_truth_than_raw_ones(varied_world):
     _, effects, truth = varied_world
     table = comparison.shrunken_rates(effects, count="observed", expected="expected", seed=3)
     table = table.set_index("force").join(truth)
-    raw = ((table["raw"] - table["true_ratio"]) ** 2).mean()
-    shrunk = ((table["estimate"] - table["true_ratio"]) ** 2).mean()
+    raw = _mean_squared_error(table["raw"], table["true_ratio"], table["ratio_se"])
+    shrunk = _mean_squared_error(table["estimate"], table["true_ratio"], table["ratio_se"])
     assert shrunk < 0.7 * raw
-    without_tiny = table.drop(index="city_of_london")
-    assert ((without_tiny["estimate"] - without_tiny["true_ratio"]) ** 2).mean() < (
-        (without_tiny["raw"] - without_tiny["true_ratio"]) ** 2).mean()
+    without_tiny = table.drop(index=list(TINY))
+    assert _mean_squared_error(without_tiny["estimate"], without_tiny["true_ratio"],
+                               without_tiny["ratio_se"]) < _mean_squared_error(
+        without_tiny["raw"], without_tiny["true_ratio"], without_tiny["ratio_se"])
 
 
+@pytest.mark.slow
 def test_shrunken_proportions_are_closer_to_the_truth_than_raw_ones(varied_world):
     sim, _, truth = varied_world
     figures = comparison.headline_figures(sim.cases, by="force")
     charged = figures[figures["measure"].eq("charged_within")]
     table = comparison.shrunken_rates(charged, seed=3).set_index("force").join(truth)
-    raw = ((table["raw"] - table["true_share"]) ** 2).mean()
-    shrunk = ((table["estimate"] - table["true_share"]) ** 2).mean()
+    raw = _mean_squared_error(table["raw"], table["true_share"], table["share_se"])
+    shrunk = _mean_squared_error(table["estimate"], table["true_share"], table["share_se"])
     assert shrunk < 0.7 * raw
+
+
+@pytest.mark.slow
+def test_the_ratio_counts_when_a_force_joined_soteria_which_case_mix_does_not():
+    # Forces differ only by their programme start: the force-effect truth is exactly 1 for
+    # every force, yet a force that started earlier charges more than its case mix predicts,
+    # by the programme's true effect on its cases against the nation's.
+    config = SyntheticConfig(officer_effect=dict.fromkeys(TRANSITIONS, 0.0)).counterfactual(
+        force_effects=False)
+    truth = ground_truth(config, start=ONE_COHORT["start"], end=ONE_COHORT["end"], scale=0.5)
+    assert (truth.force_effects["p_own"] == truth.force_effects["p_national_mix"]).all()
+    programme = truth.programme_effect
+    programme = programme[programme["outcome"].eq("charge")
+                          & programme["force"].str.startswith("wave:")
+                          & programme["period"].str.contains("Q")]
+    cases = programme.assign(with_=programme["p_treated"] * programme["n"],
+                             without=programme["p_untreated"] * programme["n"])
+    per_wave = cases.groupby("force")[["with_", "without"]].sum()
+    true_ratio = (per_wave["with_"] / per_wave["without"]) / (
+        per_wave["with_"].sum() / per_wave["without"].sum())
+    sim = simulate(scale=0.2, seed=3, config=config, **ONE_COHORT)
+    effects = comparison.force_effects(sim.cases)
+    wave = "wave:" + effects["force"].map(truth.forces.set_index("force")["soteria_wave"])
+    pooled = effects.groupby(wave)[["observed", "expected", "expected_variance"]].sum()
+    estimate = pooled["observed"] / pooled["expected"]
+    se = np.sqrt(pooled["expected_variance"]) / pooled["expected"]  # of log(observed / expected)
+    z = (np.log(estimate) - np.log(true_ratio.reindex(estimate.index))) / se
+    assert (z.abs() < 3).all()
+    assert estimate["wave:pathfinder_2021"] > 1 and estimate["wave:national_2023"] < 1
+
+
+@pytest.mark.slow
+def test_a_force_recorded_only_recently_is_not_credited_with_the_national_trend():
+    # Charging rises steeply from year to year; half the forces have cases from the second
+    # year only (as if they joined the data late). No force differs, so every ratio's truth
+    # is 1: the case-mix model must compare each case with cases of its own year.
+    stages = {k: dict(v) for k, v in SyntheticConfig().stage_log_hazard_ratios.items()}
+    stages["recorded_years_since_2019"].update(interview=0.5, referral=0.5)
+    config = _world(stage_log_hazard_ratios=stages).counterfactual(force_effects=False)
+    sim = simulate(scale=0.2, seed=4, config=config, **TWO_COHORTS)
+    cases = sim.cases
+    late = sorted(cases["force"].unique())[1::2]
+    first_year = cases["recorded_date"].lt("2022-04-01")
+    cases = cases[~(cases["force"].isin(late) & first_year)].reset_index(drop=True)
+    adjusted = comparison.force_effects(cases)
+    assert "C(financial_year)" in adjusted.attrs["formula"]
+    z = (adjusted["observed"] - adjusted["expected"]) / np.sqrt(adjusted["expected_variance"])
+    assert (z.abs() < 3.5).all() and 0.5 < float((z**2).mean()) < 1.6
+    # Without the year the late forces would look better than their case mix predicts.
+    unadjusted = comparison.force_effects(
+        cases, formula=adjusted.attrs["formula"].replace(" + C(financial_year)", ""))
+    late_rows = unadjusted[unadjusted["force"].isin(late)]
+    pooled_z = ((late_rows["observed"].sum() - late_rows["expected"].sum())
+                / np.sqrt(late_rows["expected_variance"].sum()))
+    assert pooled_z > 3
 
 
 def test_rank_intervals_hold_the_rank_and_depend_only_on_the_seed():
@@ -318,43 +409,81 @@ def test_shrinkage_pools_fully_when_forces_do_not_differ():
 # --------------------------------------------------------------------------------------------
 # Peers
 # --------------------------------------------------------------------------------------------
+def _populations() -> pd.Series:
+    from soteria_research.data.dictionary import load_dictionary
+
+    return load_dictionary().forces.set_index("code")["population_2011"].astype(float)
+
+
 def test_peers_are_the_same_across_three_seeds():
-    tables = [comparison.most_similar(generate_cases(start="2023-04-01", scale=0.05, seed=s))
+    tables = [comparison.most_similar(generate_cases(start="2023-04-01", scale=0.2, seed=s))
               for s in (0, 1, 2)]
     agreement = comparison.peer_agreement(tables)
     assert len(agreement) == 43
     assert (agreement["n_common"] >= 4).all()
 
 
-def test_peers_follow_a_case_mix_on_which_forces_truly_differ():
+def test_peers_follow_a_case_mix_on_which_forces_truly_differ_when_asked():
     from soteria_research.data.dictionary import load_dictionary
 
     codes = sorted(load_dictionary().forces["code"])
     fewer, more = codes[0::2], codes[1::2]  # alphabetical: unrelated to size
-    cases = pd.concat([
-        generate_cases(forces=fewer, start="2023-04-01", scale=0.05, seed=1,
-                       config=SyntheticConfig(rape_share=0.25)),
-        generate_cases(forces=more, start="2023-04-01", scale=0.05, seed=2,
-                       config=SyntheticConfig(rape_share=0.5)),
-    ], ignore_index=True)
-    peers = comparison.most_similar(cases)
+    config = SyntheticConfig(force_case_mix={**{c: {"rape_share": -0.5} for c in fewer},
+                                             **{c: {"rape_share": 0.5} for c in more}})
+    truth = ground_truth(config).forces.set_index("force")["rape_share"]
+    assert truth[fewer].max() < truth[more].min()  # about a quarter against a half
+    cases = generate_cases(start="2023-04-01", scale=0.2, seed=1, config=config)
+    peers = comparison.most_similar(
+        cases, features=(*comparison.PEER_FEATURES, *comparison.CASE_MIX_FEATURES))
     same_half = peers["force"].isin(fewer) == peers["peer"].isin(fewer)
     assert same_half.mean() > 0.9
 
 
+def test_case_mix_peers_are_nearer_in_true_case_mix_and_size_peers_nearer_in_size():
+    # The generator's forces differ in case mix (their true log-odds shifts, ground_truth);
+    # peers matched on it are nearer in that truth than peers by size, which are nearer in
+    # size: the trade the default makes for stability (see most_similar).
+    truth = ground_truth().forces.set_index("force")
+    shifts = truth[["mix_rape_share", "mix_partner", "mix_child_victim", "mix_non_recent"]]
+    shifts = (shifts - shifts.mean()) / shifts.std()
+    size = np.log(truth["population_2011"])
+    cases = generate_cases(start="2023-04-01", scale=0.2, seed=3)
+
+    def apart(peers: pd.DataFrame) -> tuple[float, float]:
+        own, other = peers["force"].to_numpy(), peers["peer"].to_numpy()
+        mix = np.sqrt(((shifts.loc[own].to_numpy() - shifts.loc[other].to_numpy()) ** 2)
+                      .sum(axis=1)).mean()
+        return float(mix), float(np.abs(size[own].to_numpy() - size[other].to_numpy()).mean())
+
+    mix_by_size, size_by_size = apart(comparison.most_similar(cases))
+    mix_by_mix, size_by_mix = apart(comparison.most_similar(
+        cases, features=(*comparison.PEER_FEATURES, *comparison.CASE_MIX_FEATURES)))
+    assert mix_by_mix < 0.75 * mix_by_size
+    assert size_by_size < 0.5 * size_by_mix
+
+
 def test_peers_count_size_once_and_say_how_similar():
-    cases = generate_cases(start="2023-04-01", scale=0.05, seed=4)
-    profile = comparison.force_profile(cases)
-    # Volume and population carry the same size: only population is a peer feature.
-    assert profile[["log_recorded_per_year", "log_population"]].corr().iloc[0, 1] > 0.9
+    # Volume and population carry the same size (the generator's expected volumes against the
+    # dictionary's populations): only population is a peer feature.
+    forces = ground_truth().forces
+    assert np.corrcoef(np.log(forces["expected_per_year"]),
+                       np.log(forces["population_2011"]))[0, 1] > 0.9
     assert "log_recorded_per_year" not in comparison.PEER_FEATURES
+    cases = generate_cases(start="2023-04-01", scale=0.05, seed=4)
     peers = comparison.most_similar(cases, k=5)
     assert peers["similarity"].between(0, 1).all()
     assert (peers.groupby("force")["similarity"].diff().dropna() <= 0).all()
-    # The synthetic case mix is alike everywhere, so Durham's peers are the forces nearest in
-    # population (dictionary: Durham 618,806; Bedfordshire 615,061; Gloucestershire 596,984).
-    durham = comparison.most_similar(cases, force="durham", k=2)["peer"]
-    assert durham.tolist() == ["bedfordshire", "gloucestershire"]
+    # By hand from the dictionary's populations: the nearest forces in log population, and the
+    # share of all pairs of forces that are further apart than each force and its peer.
+    size = np.log(_populations()[sorted(cases["force"].unique())])
+    gaps = np.abs(size.to_numpy()[:, None] - size.to_numpy()[None, :])
+    pairs = gaps[np.triu_indices(len(size), 1)]
+    durham = (size - size["durham"]).abs().drop("durham").nsmallest(2).index.tolist()
+    assert durham == ["bedfordshire", "gloucestershire"]  # 618,806; 615,061; 596,984
+    assert comparison.most_similar(cases, force="durham", k=2)["peer"].tolist() == durham
+    gap = (size[peers["force"]].to_numpy() - size[peers["peer"]].to_numpy())
+    further = (pairs[None, :] > np.abs(gap)[:, None] + 1e-12).mean(axis=1)
+    np.testing.assert_allclose(peers["similarity"], further)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,10 +12,18 @@ from .effects import WINDOW_OUTCOMES, force_effects
 from .funnels import LIMIT_METHODS, Funnel, proportion_funnel, ratio_funnel
 from .headline import HEADLINE_MEASURES, headline_figures
 from .limits import LEVELS, dispersion, exact_limits, funnel_limits, random_effects_limits
-from .peers import FORCE_FEATURES, PEER_FEATURES, force_profile, most_similar, peer_agreement
+from .peers import (
+    CASE_MIX_FEATURES,
+    FORCE_FEATURES,
+    PEER_FEATURES,
+    force_profile,
+    most_similar,
+    peer_agreement,
+)
 from .shrinkage import shrunken_rates
 
 __all__ = [
+    "CASE_MIX_FEATURES",
     "COMPARATORS",
     "FORCE_FEATURES",
     "HEADLINE_MEASURES",

@@ -29,14 +29,31 @@ def force_effects(
 ) -> pd.DataFrame:
     """Case-mix-adjusted force effects: observed against expected outcomes, by force.
 
-    A national logistic model of the outcome within ``within_days`` (on case-level covariates,
-    without force) gives each case its expected probability p; a force's expected count is the
-    sum of p over its cases (indirect standardisation). ``estimate`` is observed / expected, the
-    indirectly standardised ratio: above 1 means more of the outcome than the force's case mix
-    predicts from the national pattern. The interval is the exact (Garwood) Poisson interval of
-    the observed count divided by the expected. ``expected_variance`` is the sum of p (1 - p),
-    the variance of the observed count if the force were like the nation: a count of binary
-    outcomes varies less than a Poisson count, which :func:`~.funnels.ratio_funnel` uses.
+    A national logistic model of the outcome within ``within_days`` (on case-level covariates
+    and the financial year of recording, without force) gives each case its expected
+    probability p; a force's expected count is the sum of p over its cases (indirect
+    standardisation). ``estimate`` is observed / expected, the indirectly standardised ratio:
+    above 1 means more of the outcome than the national pattern predicts for cases like the
+    force's, recorded in the same years. The interval is the exact (Garwood) Poisson interval
+    of the observed count divided by the expected. ``expected_variance`` is the sum of
+    p (1 - p), the variance of the observed count if the force were like the nation: a count
+    of binary outcomes varies less than a Poisson count, which :func:`~.funnels.ratio_funnel`
+    uses.
+
+    What the ratio measures: everything about the force that the model does not hold equal.
+    The model holds the recorded case mix (offence, relationship, victim, delay in reporting,
+    flags) and, when the cases span more than one financial year, the year of recording (a
+    national trend would otherwise favour forces whose volume grew). It does not hold, so the
+    ratio includes: the force's own practice; its officers (each force has its own, so their
+    average is a difference between forces); when the force joined Operation Soteria (a force
+    that started earlier is above 1 while the programme raises charging); and anything a
+    suspect or victim brings that is not recorded. Arrests, referrals and device requests
+    happen during the investigation, after recording, so they are part of how a force gets its
+    outcomes, never case mix. On synthetic data the generator's truth
+    (``ground_truth().force_effects``: the force's cases with its own effects against the same
+    cases with the effects of a force drawn by national volume) holds the force's officers and
+    programme start fixed, so it equals this ratio's target only in a world without officer
+    effects and without the programme (tested).
 
     Parameters
     ----------
@@ -47,7 +64,8 @@ def force_effects(
     within_days : int
         Follow-up window.
     formula : str, optional
-        Case-mix model (default: every case-level covariate, see ``attrition.default_formula``).
+        Case-mix model (default: every case-level covariate, see ``attrition.default_formula``,
+        plus ``C(financial_year)`` when the cases followed span more than one financial year).
     extract_date : date-like, optional
         View the data as they stood on this date.
     level : float
@@ -81,7 +99,7 @@ def force_effects(
     if events == 0 or events == len(frame):
         raise ModelError(f"Cannot adjust {outcome!r} for case mix: {events} of {len(frame)} cases "
                          "with full follow-up have it; the model needs both outcomes.")
-    formula = formula or default_formula(outcome, frame)
+    formula = formula or _case_mix_formula(outcome, frame)
     with warnings.catch_warnings(record=True) as caught:  # said in attrs, not scrolled past
         warnings.simplefilter("always")
         fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
@@ -121,3 +139,13 @@ def force_effects(
                          "within_days": within_days, "formula": formula,
                          "converged": converged, "notes": notes})
     return result
+
+
+def _case_mix_formula(outcome: str, frame: pd.DataFrame) -> str:
+    """Every case-level covariate, and the financial year of recording when there are several:
+    outcomes trend nationally (charging rose from 2019 to 2024) and forces' volumes grow at
+    different rates, so without the year a growing force would be compared with older cases."""
+    formula = default_formula(outcome, frame)
+    if frame["financial_year"].dropna().nunique() > 1:
+        formula += " + C(financial_year)"
+    return formula
