@@ -65,7 +65,8 @@ def force_effects(
         Follow-up window.
     formula : str, optional
         Case-mix model (default: every case-level covariate, see ``attrition.default_formula``,
-        plus ``C(financial_year)`` when the cases followed span more than one financial year).
+        plus ``C(financial_year)`` when the cases followed span more than one financial year,
+        each with and without the outcome; otherwise ``attrs["notes"]`` says why not).
     extract_date : date-like, optional
         View the data as they stood on this date.
     level : float
@@ -99,12 +100,14 @@ def force_effects(
     if events == 0 or events == len(frame):
         raise ModelError(f"Cannot adjust {outcome!r} for case mix: {events} of {len(frame)} cases "
                          "with full follow-up have it; the model needs both outcomes.")
-    formula = formula or _case_mix_formula(outcome, frame)
+    year_notes: list[str] = []
+    if formula is None:
+        formula, year_notes = _case_mix_formula(outcome, frame)
     with warnings.catch_warnings(record=True) as caught:  # said in attrs, not scrolled past
         warnings.simplefilter("always")
         fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
-    notes = [str(w.message) for w in caught
-             if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
+    notes = year_notes + [str(w.message) for w in caught
+                          if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
     converged = bool(fitted.mle_retvals.get("converged", True))
     if not converged:
         notes.append("The case-mix model did not converge (a covariate level may have no cases "
@@ -141,11 +144,20 @@ def force_effects(
     return result
 
 
-def _case_mix_formula(outcome: str, frame: pd.DataFrame) -> str:
-    """Every case-level covariate, and the financial year of recording when there are several:
-    outcomes trend nationally (charging rose from 2019 to 2024) and forces' volumes grow at
-    different rates, so without the year a growing force would be compared with older cases."""
+def _case_mix_formula(outcome: str, frame: pd.DataFrame) -> tuple[str, list[str]]:
+    """Every case-level covariate, and the financial year of recording when there are several.
+
+    Outcomes trend nationally (charging rose from 2019 to 2024) and forces' volumes grow at
+    different rates, so without the year a growing force's recent cases would be judged
+    against the older cases of the nation. A year in which no case (or every case) has the
+    outcome cannot be estimated; the year is then left out and a note says so.
+    """
     formula = default_formula(outcome, frame)
-    if frame["financial_year"].dropna().nunique() > 1:
-        formula += " + C(financial_year)"
-    return formula
+    by_year = frame.groupby("financial_year", observed=True)[outcome].agg(["sum", "size"])
+    if len(by_year) < 2:
+        return formula, []
+    degenerate = by_year.index[by_year["sum"].eq(0) | by_year["sum"].eq(by_year["size"])]
+    if len(degenerate):
+        return formula, [f"The year of recording is not adjusted for: in {', '.join(map(str, degenerate))} "
+                         f"no case, or every case, has {outcome!r} within the window."]
+    return formula + " + C(financial_year)", []
