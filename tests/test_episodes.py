@@ -164,3 +164,18 @@ def test_mistakes_say_what_to_do():
         split_episodes(tte, pd.DataFrame({"a": [1.0]}, index=[99]))
     with pytest.raises(ParameterError, match="clash"):
         split_episodes(tte, pd.DataFrame({"force": [1.0]}, index=tte.index))
+
+
+def test_cause_specific_on_episodes_counts_risk_from_each_start_whether_or_not_named():
+    """Naming duration="stop" must not silently drop the episodes' entry times."""
+    from soteria_research.analysis.episodes import episodes
+    from soteria_research.analysis.survival import cause_specific
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["durham"], start="2021-04-01", end="2022-03-31", scale=0.3,
+                           seed=4)
+    split = episodes(cases)
+    implicit = cause_specific(split, "victim_withdrawal", covariates=["device_requested"])
+    named = cause_specific(split, "victim_withdrawal", duration="stop",
+                           covariates=["device_requested"])
+    assert named.params.to_dict() == pytest.approx(implicit.params.to_dict(), rel=1e-12)

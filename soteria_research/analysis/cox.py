@@ -906,8 +906,8 @@ def cause_specific(tte: pd.DataFrame, cause, *, duration: str | None = None,
     if duration is None:
         episodes = "days" not in tte.columns and {"start", "stop"} <= set(tte.columns)
         duration = "stop" if episodes else "days"
-        if episodes and entry is None:
-            entry = "start"
+    if duration == "stop" and entry is None and "start" in tte.columns:
+        entry = "start"  # a (start, stop] episode is at risk only from its start, never before
     column = "outcome" if isinstance(cause, str) else "event"
     if column not in tte.columns:
         raise ParameterError(f"The time-to-event frame has no {column!r} column to find "
