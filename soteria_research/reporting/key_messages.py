@@ -109,7 +109,7 @@ def _comparison(report, measure_code: str, topic: str) -> str | None:
     rows = differences[differences["measure"].eq(labels[measure_code])].set_index("comparator")
     parts = []
     own = None
-    for comparator, words in ((_EAW, "the rest of England and Wales (this force left out)"),
+    for comparator, words in ((_EAW, "the rest of England and Wales without this force"),
                               (_PEERS, "its most similar forces together")):
         if comparator not in rows.index:
             continue
