@@ -177,18 +177,14 @@ class Takeaway:
         self.tables: dict[str, pd.DataFrame] = {}
         self.captions: dict[str, str] = {}
 
-    def _unique(self, name: str) -> str:
-        base = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "table"
-        candidate, n = base, 2
-        while candidate in self.tables:
-            candidate, n = f"{base}_{n}", n + 1
-        return candidate
-
     def add(self, name: str, text: pd.DataFrame, caption: str = "") -> str:
-        """Keep a displayed table; write its CSV now. Returns the name its file has."""
+        """Keep a displayed table; write its CSV now. Returns the name its file has.
+
+        A table shown again under the same name (a cell run twice) replaces the first.
+        """
         from ..data.spreadsheet_safe import write_csv
 
-        name = self._unique(name)
+        name = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "table"
         self.tables[name] = text
         self.captions[name] = caption
         if self.output is not None:
