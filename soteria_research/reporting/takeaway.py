@@ -213,7 +213,8 @@ class Takeaway:
                 "disclosure control and provenance.")
 
     def write_workbook(self, notes: pd.DataFrame) -> Path | None:
-        """Write ``tables.xlsx``: a Notes sheet, then one sheet per table (as displayed)."""
+        """Write ``tables.xlsx``: a Notes sheet, then one sheet per table (as displayed; counts,
+        ratios and single percentages as numbers, the percentages formatted as such)."""
         from openpyxl.styles import Font
 
         from ..data.spreadsheet_safe import neutralise_formulas
@@ -232,12 +233,29 @@ class Takeaway:
                 worksheet = writer.sheets[sheet]
                 for cell in worksheet[1]:
                     cell.font = Font(bold=True)
+                _percentages_as_numbers(worksheet)
                 for column in worksheet.columns:
                     width = max(len(str(c.value)) if c.value is not None else 0
                                 for c in column)
                     worksheet.column_dimensions[column[0].column_letter].width = \
                         min(max(10, width + 2), 80)
         return provenance.write_atomic(self.output / WORKBOOK, buffer.getvalue())
+
+
+_PERCENT = re.compile(rf"^([-{MINUS}]?\d+(?:\.\d+)?)%$")
+
+
+def _percentages_as_numbers(worksheet) -> None:
+    """A cell that is one percentage ("36.0%") becomes the number 0.36 shown as a percentage
+    with :data:`DISPLAY_DECIMALS` decimals, so a spreadsheet can calculate with it and still
+    shows what the report shows."""
+    style = "0." + "0" * DISPLAY_DECIMALS + "%" if DISPLAY_DECIMALS else "0%"
+    for row in worksheet.iter_rows(min_row=2):
+        for cell in row:
+            match = _PERCENT.match(cell.value) if isinstance(cell.value, str) else None
+            if match:
+                cell.value = float(match.group(1).replace(MINUS, "-")) / 100
+                cell.number_format = style
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -293,7 +311,9 @@ def workbook_notes(report, *, definitions: Mapping[str, str],
         shown = Path(str(value)).name if key == "data" and value else value
         rows.append(("Parameter", key, "" if shown is None else str(shown)))
     for sheet in sheets:
-        rows.append(("Table", sheet, captions.get(sheet) or ""))
+        caption = captions.get(sheet) or ""
+        rows.append(("Table", sheet, f"{TABLES_DIR}/{sheet}.csv" + (f": {caption}" if caption
+                                                                    else "")))
     return pd.DataFrame(rows, columns=["Section", "Item", "Note"])
 
 
