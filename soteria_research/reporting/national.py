@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import ParameterError, SoteriaError
 from . import provenance
 from .parameters import NATIONAL, ReportParameters
+from .takeaway import TABLES_DIR, Takeaway, format_share, share_mask
 
 #: Follow-up window of the headline outcome shares, in days.
 WITHIN_DAYS = 365
@@ -285,6 +286,7 @@ class ReportContext:
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
         )
+        self.takeaway = Takeaway(params.output)
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -325,13 +327,13 @@ class ReportContext:
         table = pd.DataFrame({
             "Most similar force": peer.map(self.force_names).to_numpy(),
             "Population (2011)": peer.map(profile["population"]).map("{:,.0f}".format).to_numpy(),
-            "Rape share": peer.map(profile["rape_share"]).map("{:.0%}".format).to_numpy(),
+            "Rape share": peer.map(profile["rape_share"]).map(format_share).to_numpy(),
             "Partner or ex-partner share": peer.map(profile["partner_share"])
-            .map("{:.0%}".format).to_numpy(),
+            .map(format_share).to_numpy(),
         })
         if "similarity" in mine.columns:
             table["More alike than this share of pairs of forces"] = (
-                mine["similarity"].map("{:.0%}".format).to_numpy())
+                mine["similarity"].map(format_share).to_numpy())
         return table
 
     def differences(self) -> pd.DataFrame:
@@ -451,7 +453,8 @@ class ReportContext:
         chance alone when not given), hidden figures as [c]."""
         frame = protected.frame
         if frame.empty:
-            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}))
+            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}),
+                                name=protected.record.name)
         if funnel is None:
             from ..analysis import comparison
 
@@ -482,7 +485,8 @@ class ReportContext:
                                      "forces (random effects).",
                    "binomial": "Limits for chance alone (exact binomial).",
                    "poisson": "Limits for chance alone (exact Poisson)."}[funnel.method]
-        return self._styled(view.drop(columns="_order"), caption=caption)
+        return self._styled(view.drop(columns="_order"), caption=caption,
+                            name=protected.record.name)
 
     def outcome_mix_by_force(self) -> pd.DataFrame:
         """Outcome groups by force: the linked table every force report shares."""
@@ -514,7 +518,9 @@ class ReportContext:
             shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
         else:
             shown = frame.display()
+            name = name or frame.record.name
         view = shown.copy()
+        shares = share_mask(view, percent)
         if "caseload" in view.columns:
             view["caseload"] = view["caseload"].replace(CASELOADS)
         if "model" in view.columns:
@@ -525,25 +531,21 @@ class ReportContext:
             view["term"] = view["term"].map(lambda v: term_label(v) if isinstance(v, str) else v)
         headings = dict(columns) if columns else {
             c: HEADINGS.get(c, c.replace("_", " ").capitalize()) for c in view.columns}
-        view = view[[c for c in headings if c in view.columns]].rename(columns=headings)
-        return self._styled(view, percent=[headings.get(c, c) for c in percent])
+        chosen = [c for c in headings if c in view.columns]
+        view = view[chosen].rename(columns=headings)
+        return self._styled(view, name=name, shares=shares[chosen].rename(columns=headings))
 
-    def _styled(self, view: pd.DataFrame, *, percent: Sequence[str] = (), caption: str = ""):
-        def number(value):
-            if isinstance(value, str) or value is None or pd.isna(value):
-                return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
-                    else value
-            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-
-        def share(value):
-            if isinstance(value, str) or value is None or pd.isna(value):
-                return number(value)
-            return f"{value:.1%}"
+    def _styled(self, view: pd.DataFrame, *, name: str, percent: Sequence[str] = (),
+                caption: str = "", shares: pd.DataFrame | None = None):
+        """Format a protected view the one way every table is formatted (``takeaway``), keep it
+        for the CSV and workbook, and return it with its download link; the disclosure rule
+        is stated once, in :meth:`title`, not under each table."""
+        from .takeaway import text_view
 
         view = view.reset_index(drop=True)
-        formats = {c: (share if c in percent else number) for c in view.columns}
-        caption = " ".join(t for t in (caption, self.disclosure.caption()) if t)
-        return view.style.format(formats).hide(axis="index").set_caption(caption)
+        if shares is None:
+            shares = share_mask(view, percent)
+        return self.takeaway.styled(text_view(view, shares), name=name, caption=caption)
 
     def protected_headline(self) -> pd.DataFrame:
         """This report's own headline figures after disclosure control (NaN where hidden).
@@ -624,7 +626,7 @@ class ReportContext:
         view = pd.DataFrame(columns)
         view.index = [labels.get(m, m) for m in view.index]
         view.index.name = "Measure"
-        return self._styled(view.reset_index(), caption=(
+        return self._styled(view.reset_index(), name="headline", caption=(
             "Shares with 95% intervals. " + self.headline_cohorts()))
 
     def headline_cohorts(self) -> str:
@@ -656,17 +658,17 @@ class ReportContext:
         frame = protected.frame
         if frame.empty:
             view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
-            return self.disclosure.show(view, name="time_to_outcome_view", counts=[])
+            return self._styled(view, name="time_to_outcome")
         frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"))
         view = frame.pivot_table(index="outcome", columns="column", values="cif",
                                  aggfunc="first", sort=False)
         view = view.reindex(columns=[f"by day {t:g}" for t in times if
                                      f"by day {t:g}" in view.columns])
-        view = view.apply(lambda col: col.map(lambda v: "[c]" if pd.isna(v) else f"{v:.1%}"))
+        view = view.apply(lambda col: col.map(format_share))
         view.index = [label(o) for o in view.index]
         view.index.name = "Outcome"
-        return self.disclosure.show(view.reset_index(), name="time_to_outcome_view", counts=[],
-                                    caption="Share of cases with each outcome by each day.")
+        return self._styled(view.reset_index(), name="time_to_outcome",
+                            caption="Share of cases with each outcome by each day.")
 
     # -- time to outcome and its drivers ------------------------------------------------------
     def time_to_outcome(self) -> pd.DataFrame:
@@ -724,6 +726,8 @@ class ReportContext:
         """The report's title block (Markdown): force, period, extract date, safety profile."""
         from IPython.display import Markdown
 
+        from .takeaway import disclosure_rule
+
         cases = self.cases
         first = cases["recorded_date"].min() if len(cases) else None
         last = cases["recorded_date"].max() if len(cases) else None
@@ -739,7 +743,17 @@ class ReportContext:
             "Rape and serious sexual offence (RASSO) investigations: where cases are lost, how "
             "long they take, and what makes a charge or a victim's withdrawal more likely. "
             "Figures for cases still under investigation are treated as open, not as failures."
+            f"\n\n{disclosure_rule(self.disclosure.profile)}\n\n{self.takeaway.links()}"
         )
+
+    def key_messages(self):
+        """Three to six plain findings written by code from this report's protected figures
+        (``reporting/key_messages.py``), for the top of the report."""
+        from IPython.display import Markdown
+
+        from .key_messages import key_messages_markdown
+
+        return Markdown(key_messages_markdown(self))
 
     def notice(self):
         """A plain warning when most of this report's tables will be suppressed."""
@@ -769,15 +783,28 @@ class ReportContext:
         rows = [
             ("Rows in the file (all forces)", v["n_input"]),
             ("Accepted (all forces)", v["n_valid"]),
-            ("Quarantined for breaking a data rule (all forces)", v["n_quarantined"]),
         ]
         if not self.is_national:
             rows += [
                 (f"Accepted for {self.name}", v["valid_by_force"].get(self.force, 0)),
-                (f"Quarantined for {self.name}", v["quarantined_by_force"].get(self.force, 0)),
                 (f"In this report's period for {self.name}", len(self.cases)),
             ]
         return pd.DataFrame(rows, columns=["rows", "n"])
+
+    def data_checks(self) -> pd.DataFrame:
+        """Rows set aside by the data checks: all forces, this force, and per rule broken.
+
+        These count rows of the input file that broke a data rule, not people, and the run's
+        ``run.json`` publishes them whole, so they are shown as they are: zero set aside is 0.
+        """
+        v = self.validation
+        rows = [("Set aside for breaking a data rule (all forces)", v["n_quarantined"])]
+        if not self.is_national:
+            rows.append((f"Set aside for {self.name}",
+                         v["quarantined_by_force"].get(self.force, 0)))
+        rows += [(f"Rule broken: {r['rule']} ({r['column']}), all forces", r["n_rows"])
+                 for r in v["rule_counts"]]
+        return pd.DataFrame(rows, columns=["check", "n"])
 
     def rule_counts(self) -> pd.DataFrame:
         """Rows breaking each validation rule, whole file."""
@@ -854,7 +881,41 @@ class ReportContext:
         out = Path(self.params.output)
         written = [provenance.write_json(out / "metrics.json", self.metrics())]
         written.append(Path(self.disclosure.write_log(out / "disclosure.json")))
+        written += [out / TABLES_DIR / f"{name}.csv" for name in self.takeaway.tables]
+        written.append(self.takeaway.write_workbook(self.workbook_notes()))
         return written
+
+    def workbook_notes(self) -> pd.DataFrame:
+        """The Notes sheet of ``tables.xlsx`` (``takeaway.workbook_notes``)."""
+        from .takeaway import workbook_notes
+
+        return workbook_notes(self, definitions=self.definitions(),
+                              captions=self.takeaway.captions, sheets=list(self.takeaway.tables))
+
+    def definitions(self) -> dict[str, str]:
+        """What the report's measures mean, in a line each (for the workbook's notes)."""
+        return {
+            "Outcome shares within a year": (
+                f"Outcomes within {WITHIN_DAYS} days of recording, among cases recorded at "
+                f"least {WITHIN_DAYS} days before the extract date (open cases never count as "
+                "failures); 95% Wilson intervals."),
+            "Still open": "Cases with no outcome at the extract date, out of all cases.",
+            "Stage funnel": "Cases that had reached each investigation stage by the extract "
+                            "date (a snapshot, not the chance of reaching the next stage).",
+            "Time to outcome": (
+                "Aalen–Johansen cumulative incidence of each competing outcome, open and "
+                "transferred cases censored, for the latest financial-year cohort followed for "
+                f"{CURVE_DAYS} days."),
+            "Trends": f"Outcomes within {WITHIN_DAYS} days by financial year of recording "
+                      "(April to March); years without a full year of follow-up left out.",
+            "Differences": "This force's share minus the comparator's, in percentage points, "
+                           "95% Newcombe interval.",
+            "Hazard ratios": "Cause-specific: a rate among open cases; Fine–Gray "
+                             "subdistribution: a probability. Associations, not causes.",
+            "Observed / expected": "A force's outcomes against those its case mix predicts "
+                                   "from the national model.",
+            "[c]": "Hidden by disclosure control (see Disclosure control below).",
+        }
 
 
 #: Columns holding codes that a reader should see as labels.
@@ -884,8 +945,8 @@ def _fmt_share(estimate, low, high) -> str:
     if estimate is None or pd.isna(estimate):
         return "[c]"
     if pd.isna(low) or pd.isna(high):
-        return f"{estimate:.1%}"
-    return f"{estimate:.1%} ({low:.1%} to {high:.1%})"
+        return format_share(estimate)
+    return f"{format_share(estimate)} ({format_share(low)} to {format_share(high)})"
 
 
 def _recorded_rows(headline: pd.DataFrame) -> pd.DataFrame:
