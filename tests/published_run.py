@@ -167,6 +167,7 @@ class Knowledge:
         self.rows: list[tuple[dict[int, float], float, float]] = []
         self.hidden: dict[str, list[str]] = {}  # quantity -> where it is shown as [c]
         self.shown: dict[str, list[str]] = {}  # quantity -> where a count is printed
+        self.zeros: set[str] = set()  # structural zeros: known to be 0 by definition
 
     def var(self, name: str) -> int:
         if name not in self.index:
@@ -186,6 +187,11 @@ class Knowledge:
 
     def constrain(self, expr, low: float, high: float) -> None:
         self.rows.append((self._expr(expr), low, high))
+
+    def structural(self, name: str) -> None:
+        """A quantity that is 0 by definition (any reader knows it)."""
+        self.constrain(name, 0.0, 0.0)
+        self.zeros.add(name)
 
     def count(self, name: str, text: str, where: str) -> None:
         """A printed count cell: [c], an integer (rounded to the base, or exact)."""
@@ -248,7 +254,8 @@ class Knowledge:
         a = sparse.csr_matrix((data, (rr, cc)), shape=(len(self.rows), n))
         lower, upper = np.array(self.lower), np.array(self.upper)
         if targets is None:
-            targets = [name for name in self.index if name not in self.shown]
+            targets = [name for name in self.index
+                       if name not in self.shown and name not in self.zeros]
         # Solve each linked part separately (fixed variables do not link).
         free = lower < upper
         link = a[:, free]
@@ -499,6 +506,9 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.share(name, total, row[h.index("Share")])
             if key.startswith("Furthest stage"):
                 know.total([f"{f}|withdrawals|{key}|{s}" for s in STAGES], total)
+                for s in STAGES[4:]:  # structural zeros for a withdrawal, unless listed
+                    if f"{f}|withdrawals|{key}|{s}" not in parts:
+                        know.structural(f"{f}|withdrawals|{key}|{s}")
             else:
                 for a, b in zip(parts, parts[1:]):
                     know.at_most(a, b)
@@ -514,6 +524,10 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.count(name, row[h.index("Cases")], where)
                 know.count(total, row[h.index("Out of")], where)
                 know.share(name, total, row[h.index("Estimate")])
+            # Item 6: an allegation against a named suspect cannot end "no suspect identified"
+            # (docs/domain.md: outcome 18 means no suspect was identified).
+            know.structural(f"{f}|allegations|Earlier allegation (suspect accused again)|"
+                            "No suspect identified")
             for total, parts in groups.items():
                 if {p.rsplit("|", 1)[1] for p in parts} >= set(OUTCOMES):
                     know.total(parts, total)
