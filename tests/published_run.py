@@ -168,6 +168,8 @@ class Knowledge:
         self.hidden: dict[str, list[str]] = {}  # quantity -> where it is shown as [c]
         self.shown: dict[str, list[str]] = {}  # quantity -> where a count is printed
         self.zeros: set[str] = set()  # structural zeros: known to be 0 by definition
+        self.values: dict[str, float] = {}  # quantity -> the count printed for it
+        self.shares: list[tuple] = []
 
     def var(self, name: str) -> int:
         if name not in self.index:
@@ -205,6 +207,7 @@ class Knowledge:
             return
         value = parsed[0]
         self.shown.setdefault(name, []).append(where)
+        self.values[name] = value
         if self.base and value > 0:
             low, high = math.ceil(value - self.base / 2), math.ceil(value + self.base / 2) - 1
         else:
@@ -213,12 +216,27 @@ class Knowledge:
         self.upper[j] = min(self.upper[j], high)
 
     def share(self, numerator, denominator, text: str, *, scale: float | None = None) -> None:
-        """A printed share (percent, or a proportion when ``scale`` is 1) of a denominator."""
+        """A printed share (percent, or a proportion when ``scale`` is 1) of a denominator.
+
+        Kept aside until :meth:`attack`: a share that is exactly the ratio of the *printed*
+        counts (computed from the rounded counts) says nothing more and is dropped then; any
+        other printed share was computed from the true counts and bounds them.
+        """
+        self.shares.append((numerator, denominator, text, scale))
+
+    def _share(self, numerator, denominator, text: str, scale: float | None) -> None:
         parsed = number(text)
         if parsed is None:
             return
         value, decimals, percent = parsed
         scale = scale or (100.0 if percent else 1.0)
+        numerator, denominator = (next(iter(e)) if isinstance(e, dict) and len(e) == 1
+                                  and next(iter(e.values())) == 1.0 else e
+                                  for e in (numerator, denominator))
+        if isinstance(numerator, str) and isinstance(denominator, str):
+            k, n = self.values.get(numerator), self.values.get(denominator)
+            if k is not None and n and round(k / n * scale, decimals) == value:
+                return  # from the printed counts: nothing new
         half = 0.5 * 10.0 ** (-decimals)
         low, high = (value - half) / scale, (value + half) / scale
         num, den = self._expr(numerator), self._expr(denominator)
@@ -241,6 +259,9 @@ class Knowledge:
     def attack(self, targets=None, time_limit: float = 10.0) -> dict[str, tuple[float, float]]:
         """``{quantity: (lowest, highest)}`` integer values consistent with everything printed,
         for each quantity never printed as a count (hidden, or only implied), or ``targets``."""
+        for share in self.shares:
+            self._share(*share)
+        self.shares = []
         n = len(self.lower)
         names = {j: name for name, j in self.index.items()}
         data, rr, cc, lo, hi = [], [], [], [], []
@@ -366,7 +387,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
             know.count(num, str(figure["count"]), rel)
             know.count(den, str(figure["n"]), rel)
             if isinstance(figure["value"], (int, float)):
-                know.share(num, den, f"{figure['value']:.4f}")
+                know.share(num, den, str(figure["value"]))  # as many decimals as printed
     # run.json: the validation summary
     record = run.json.get("run.json", {})
     validation = record.get("validation") or {}
@@ -546,7 +567,6 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.at_most(f"{f}|named cases", rec(f))
         elif h[:2] == ["Measure", "Estimate"] and "With the event" in h:
             f = owner
-            labels = [row[0] for row in t.rows]
             for row in t.rows:
                 name = f"{f}|forensics|{row[0]}"
                 know.count(name + "|cases", row[h.index("Cases")], where)
@@ -554,10 +574,6 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.at_most(name + "|events", name + "|cases")
                 if "(share)" in row[0] or "share" in row[0].lower():
                     know.share(name + "|events", name + "|cases", row[h.index("Estimate")])
-            share = next((x for x in labels if "device requested (share)" in x), None)
-            after = next((x for x in labels if x.startswith("Withdrawal share after")), None)
-            if share and after:
-                know.total([f"{f}|forensics|{share}|events"], f"{f}|forensics|{after}|cases")
         elif h[:1] == ["Caseload"] and "Cases" in h:
             f = owner
             for row in t.rows:

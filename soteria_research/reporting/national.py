@@ -36,7 +36,7 @@ LINKED_FILE = "linked_disclosure.json"
 # (8,) ...)": the shape is a count of cases.
 _ERROR_DETAIL = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?=\s*$)")
 
-__all__ = ["NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
+__all__ = ["FUNNEL_PROTECTION", "NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
 
 
 @dataclass
@@ -190,7 +190,7 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
         "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
                                              "rates": share_of("count", "n")}),
         "outcome_mix": (linked_outcome_mix(cases, by="force"), {}),
-        "funnel": (linked_funnel(cases, by="force"), {"counts": ["n"]}),
+        "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
         "cohort_trends": (linked_cohort_rates(cases, by="force"),
                           {"counts": ["n", "n_cohort"], "rates": share_of("n", "n_cohort")}),
     }
@@ -213,16 +213,24 @@ def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFra
     return attrition.outcome_mix(cases, by=by, detail="group")
 
 
+#: How the funnel is protected (``protect(..., **FUNNEL_PROTECTION)``): the share of the
+#: previous stage rests on the previous stage's count (``n_previous``, never shown), so it is
+#: hidden with it; printed beside a hidden previous count it gave that count back (issue 16).
+FUNNEL_PROTECTION = {"counts": ["n", "n_previous"],
+                     "rates": {"share_of_previous": ("n", "n_previous")}}
+
+
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """The stage funnel as reports publish it: counts, share of recorded and share of the
     previous stage, all as they stand at the extract date (a snapshot, without intervals).
 
-    ``n_previous`` is left out: it repeats the previous stage's count, which disclosure control
-    may hide in its own row.
+    ``n_previous`` (the previous stage's count, which reports do not show) stays in so that
+    disclosure control hides the share of the previous stage wherever that count is hidden:
+    protect it with :data:`FUNNEL_PROTECTION`.
     """
     from ..analysis import attrition
 
-    return attrition.funnel(cases, by=by).drop(columns=["n_previous"])
+    return attrition.funnel(cases, by=by)
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
