@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -17,6 +18,8 @@ import pandas as pd
 
 from ..errors import ParameterError, SoteriaError
 from . import provenance
+from .disclosure.profiles import MARKER
+from .disclosure.text import period_text, safe_text
 from .parameters import NATIONAL, ReportParameters
 from .takeaway import TABLES_DIR, Takeaway, format_share, share_mask
 
@@ -30,7 +33,11 @@ N_PEERS = 5
 EFFECT_OUTCOMES = ("charged", "withdrawn")
 LINKED_FILE = "linked_disclosure.json"
 
-__all__ = ["NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
+# A model message's error detail in parentheses, e.g. "(shape mismatch: value array of shape
+# (8,) ...)": the shape is a count of cases.
+_ERROR_DETAIL = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?=\s*$)")
+
+__all__ = ["FUNNEL_PROTECTION", "NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
 
 
 @dataclass
@@ -184,7 +191,7 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
         "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
                                              "rates": share_of("count", "n")}),
         "outcome_mix": (linked_outcome_mix(cases, by="force"), {}),
-        "funnel": (linked_funnel(cases, by="force"), {"counts": ["n"]}),
+        "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
         "cohort_trends": (linked_cohort_rates(cases, by="force"),
                           {"counts": ["n", "n_cohort"], "rates": share_of("n", "n_cohort")}),
     }
@@ -207,16 +214,24 @@ def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFra
     return attrition.outcome_mix(cases, by=by, detail="group")
 
 
+#: How the funnel is protected (``protect(..., **FUNNEL_PROTECTION)``): the share of the
+#: previous stage rests on the previous stage's count (``n_previous``, never shown), so it is
+#: hidden with it; printed beside a hidden previous count it gave that count back (issue 16).
+FUNNEL_PROTECTION = {"counts": ["n", "n_previous"],
+                     "rates": {"share_of_previous": ("n", "n_previous")}}
+
+
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """The stage funnel as reports publish it: counts, share of recorded and share of the
     previous stage, all as they stand at the extract date (a snapshot, without intervals).
 
-    ``n_previous`` is left out: it repeats the previous stage's count, which disclosure control
-    may hide in its own row.
+    ``n_previous`` (the previous stage's count, which reports do not show) stays in so that
+    disclosure control hides the share of the previous stage wherever that count is hidden:
+    protect it with :data:`FUNNEL_PROTECTION`.
     """
     from ..analysis import attrition
 
-    return attrition.funnel(cases, by=by).drop(columns=["n_previous"])
+    return attrition.funnel(cases, by=by)
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -331,6 +346,16 @@ class ReportContext:
             "Partner or ex-partner share": peer.map(profile["partner_share"])
             .map(format_share).to_numpy(),
         })
+        # A share of a force whose count of crimes is hidden gives its counts back (25% of 8
+        # is 2), and 0% or 100% is an exact zero count (issue 16, item 9): shown as [c].
+        linked = getattr(self.disclosure, "linked", None)
+        if self.disclosure.profile.suppress:
+            hidden = peer.map(lambda code: linked is None or "headline_recorded" not in
+                              linked.names or bool(linked.slice("headline_recorded", code)
+                                                   .mask["count"].any())).to_numpy()
+            for column in ("Rape share", "Partner or ex-partner share"):
+                extreme = table[column].isin(["0%", "100%"]).to_numpy()
+                table.loc[hidden | extreme, column] = MARKER
         if "similarity" in mine.columns:
             table["More alike than this share of pairs of forces"] = (
                 mine["similarity"].map(format_share).to_numpy())
@@ -516,6 +541,7 @@ class ReportContext:
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
             shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
+            shown = self._hidden_where_hidden_elsewhere(name, shown)
         else:
             shown = frame.display()
             name = name or frame.record.name
@@ -534,6 +560,41 @@ class ReportContext:
         chosen = [c for c in headings if c in view.columns]
         view = view[chosen].rename(columns=headings)
         return self._styled(view, name=name, shares=shares[chosen].rename(columns=headings))
+
+    def _linked_hidden(self, measure: str) -> bool:
+        """Whether the run's linked headline hides this force's ``measure`` count."""
+        linked = getattr(self.disclosure, "linked", None)
+        if self.is_national or linked is None or not self.disclosure.profile.suppress:
+            return False
+        if measure == "recorded":
+            if "headline_recorded" not in linked.names:
+                return False
+            return bool(linked.slice("headline_recorded", self.force).mask["count"].any())
+        if "headline" not in linked.names:
+            return False
+        part = linked.slice("headline", self.force)
+        return bool(part.mask["count"][part.frame["measure"].eq(measure).to_numpy()].any())
+
+    def _hidden_where_hidden_elsewhere(self, name: str, shown: pd.DataFrame) -> pd.DataFrame:
+        """One quantity, one decision (issue 16, item 7): a count that the run's linked tables
+        hide (this force's recorded crimes, its open cases; the file's row total beside a
+        hidden quarantine total, as the national overview hides it) is hidden here too, or
+        printing it elsewhere would undo the secondary suppression."""
+        if not self.disclosure.profile.suppress:
+            return shown
+        shown = shown.copy()
+        if name == "data_quality" and {"rows", "n"} <= set(shown.columns):
+            label = shown["rows"].astype(str)
+            if self._linked_hidden("recorded"):
+                shown.loc[label.str.endswith(f"for {self.name}"), "n"] = MARKER
+            quarantined = label.str.startswith("Quarantined for breaking")
+            if (shown.loc[quarantined, "n"] == MARKER).any():
+                shown.loc[label.eq("Rows in the file (all forces)"), "n"] = MARKER
+        if name == "officer_caseload" and {"caseload", "cases"} <= set(shown.columns):
+            for key, measure in (("all", "recorded"), ("open", "still_open")):
+                if self._linked_hidden(measure):
+                    shown.loc[shown["caseload"].eq(key), "cases"] = MARKER
+        return shown
 
     def _styled(self, view: pd.DataFrame, *, name: str, percent: Sequence[str] = (),
                 caption: str = "", shares: pd.DataFrame | None = None):
@@ -639,14 +700,16 @@ class ReportContext:
         if extract is None or self.cases.empty:
             return ""
         last = extract - pd.Timedelta(days=WITHIN_DAYS)
-        first = self.cases["recorded_date"].min()
         _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
                                     extract_date=self.params.extract_date)
         years = ""
         if whole:
             partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
             years = f" (financial years {describe_cohorts(whole)}{partly})"
-        return (f"Outcome shares count cases recorded from {_day(first)} to {_day(last)}"
+        # from the requested start, never the first case's date (issue 16, item 4)
+        start = _day(self.params.period_start)
+        span = f"from {start} to {_day(last)}" if start else f"up to {_day(last)}"
+        return (f"Outcome shares count cases recorded {span}"
                 f"{years}, each followed for {WITHIN_DAYS} days from recording.")
 
     def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
@@ -718,7 +781,10 @@ class ReportContext:
         words = [f"**{'Rate' if model == 'cause_specific' else 'Probability'}.** {text}"
                  for model, text in result.meaning.items()]
         words.append(result.ph_summary())
-        words += result.notes
+        # Model messages are free text under the same rules as tables (issue 16, item 4): no
+        # error detail (an array shape is the number of cases), no small count.
+        words += [safe_text(_ERROR_DETAIL.sub("", note), profile=self.params.disclosure)
+                  for note in result.notes]
         return frame, "\n\n".join(words)
 
     # -- words --------------------------------------------------------------------------------
@@ -728,11 +794,8 @@ class ReportContext:
 
         from .takeaway import disclosure_rule
 
-        cases = self.cases
-        first = cases["recorded_date"].min() if len(cases) else None
-        last = cases["recorded_date"].max() if len(cases) else None
-        period = (f"{_day(self.params.period_start or first)} to "
-                  f"{_day(self.params.period_end or last)}")
+        # The period asked for, never the dates of the first and last case (issue 16, item 4).
+        period = period_text(self.params.period_start, self.params.period_end)
         heading = ("RASSO national overview: England and Wales" if self.is_national
                    else f"{self.name}: RASSO investigations deep-dive")
         return Markdown(
@@ -858,9 +921,11 @@ class ReportContext:
                 "label": row.label,
                 "count": _published(row.count, 0),
                 "n": _published(row.n, 0),
-                "value": _published(row.estimate, 4),
-                "ci_low": _published(row.ci_low, 4),
-                "ci_high": _published(row.ci_high, 4),
+                # no more precision than the HTML's 0.1%: four decimals with rounded counts
+                # gave the exact counts back (issue 16, item 11)
+                "value": _published(row.estimate, 3),
+                "ci_low": _published(row.ci_low, 3),
+                "ci_high": _published(row.ci_high, 3),
             }
         return {
             "force": self.force,
