@@ -113,7 +113,7 @@ def test_event_study_rows_carry_the_joining_forces_cohort_counts(staggered_cases
         first = table[table["quarter"].eq(str(pd.Period(STARTS[force], "Q")))]
         n_cases, n_events = n_cases + len(first), n_events + int(first["charged"].sum())
     row = section.event_study.set_index("periods_since_joining").loc[0]
-    assert (row["n_cases"], row["n_events"]) == (n_cases, n_events)
+    assert (row["n"], row["n_events"]) == (n_cases, n_events)
     assert section.roles["cumbria"] == "comparison" and section.roles["kent"] == "estimated"
 
 
@@ -154,6 +154,39 @@ def test_the_national_estimate_is_computed_once_per_run_and_read_by_every_report
     assert ps.programme_for(report).event_study.equals(saved.event_study)
     again = ps.national_programme(report.national_cases, seed=4)
     np.testing.assert_allclose(again.effects["estimate"], saved.effects["estimate"])
+
+
+def test_event_study_rows_on_few_cases_are_hidden_and_counts_rounded(case_file, shared):
+    report = _report(case_file, shared, "national")
+    rows = dict(kind=["placebo", "effect", "effect"], estimate=[0.01, 0.20, 0.02],
+                se=[0.01] * 3, ci_low=[-0.01, 0.1, 0.0], ci_high=[0.03, 0.3, 0.04],
+                band_low=[-0.02, 0.0, -0.01], band_high=[0.04, 0.4, 0.05], n_forces=[3, 1, 3],
+                n_waves=[2, 1, 2])
+    event = pd.DataFrame({"periods_since_joining": [-1, 0, 1], **rows,
+                          "n": [400, 6, 402], "n_events": [30, 2, 31]})
+    effects = pd.DataFrame({"wave": ["all waves", "pilot_2021"], "first_period": ["", "2021Q3"],
+                            "estimate": [0.02, 0.2], "se": [0.01, 0.1], "ci_low": [0.0, 0.0],
+                            "ci_high": [0.04, 0.4], "n_forces": [3, 1], "n": [808, 7],
+                            "n_events": [61, 3]})
+    result = ps.NationalProgramme(event, effects, text="", df_resid=800)
+    event_shown, effects_shown = ps.protect_national(report, result)
+    frame = event_shown.frame
+    assert frame.loc[1, ["estimate", "ci_low", "ci_high", "n", "n_events"]].isna().all()
+    assert frame.loc[[0, 2], "n"].tolist() == [400, 400]  # rounded to base 5
+    assert frame["quarters_since_joining"].tolist() == ["-1", "0", "1"]  # never hidden
+    assert effects_shown.frame.loc[1, ["estimate", "n"]].isna().all()
+    assert effects_shown.frame.loc[0, "estimate"] == pytest.approx(0.02)
+
+
+@pytest.mark.parametrize("force", ["kent", "durham"])
+def test_a_hidden_quarter_cannot_be_recovered_from_its_year_or_phase(case_file, shared, force):
+    """The Trends section publishes financial-year cohorts and this section the pooled
+    before/after shares: within each, a quarter is never the only one hidden."""
+    frame = ps.force_section(_report(case_file, shared, force)).cohorts.frame
+    assert frame["n"].isna().any()  # small data: some quarters are hidden
+    for key in ("financial_year", "phase"):
+        hidden = frame["n"].isna().groupby(frame[key]).sum()
+        assert not hidden.eq(1).any(), (key, hidden)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,6 +255,7 @@ def test_section_renders_for_large_small_and_tiny_forces_and_nationally(case_fil
         assert "joined Operation Soteria on" in text
 
 
+@pytest.mark.slow
 def test_short_recent_period_renders_a_sentence_in_the_notebook(case_file, tmp_path):
     """A report period with no quarter followed for a year: the whole force notebook runs, and
     the section says why it has nothing to show (the national design cannot run either)."""

@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .figures import _ACCENT, _axes, _no_data
 
@@ -28,8 +28,17 @@ def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _joining_line(ax: Axes) -> None:
     ax.axvline(-0.5, color="#444444", linestyle="--", linewidth=1)
-    ax.annotate("joined", xy=(-0.45, 1.0), xycoords=("data", "axes fraction"), va="top",
-                fontsize=9, color="#444444")
+    ax.annotate("joined", xy=(-0.5, 1.0), xycoords=("data", "axes fraction"), va="top",
+                xytext=(3, 0), textcoords="offset points", fontsize=9, color="#444444")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _legend_below(ax: Axes, hidden: bool) -> None:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, fontsize=9)
+    if hidden:
+        # A reader must not mistake a hidden point for a missing quarter or a zero.
+        ax.annotate(_HIDDEN_NOTE, xy=(0, -0.46), xycoords="axes fraction", fontsize=9,
+                    color="#555555")
 
 
 def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
@@ -64,15 +73,12 @@ def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
                     fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2,
                     label=f"Recorded {phase}")
     _joining_line(ax)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
     ax.set_ylim(bottom=0)
     ax.set_xlabel("Quarters since joining (0 = the quarter holding the start date)")
     ax.set_ylabel("Charged within 365 days")
     ax.set_title(f"{name}: its own cohorts")
-    ax.legend(loc="upper left", fontsize=9)
-    if estimate.isna().any():
-        ax.annotate(_HIDDEN_NOTE, xy=(0, -0.22), xycoords="axes fraction", fontsize=9,
-                    color="#555555")
+    _legend_below(ax, bool(estimate.isna().any()))
     return ax
 
 
@@ -104,11 +110,11 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
     x = _numbers(frame, column)
     low, high = _numbers(frame, "ci_low"), _numbers(frame, "ci_high")
     after = frame["kind"].astype(str).str.startswith("effect").to_numpy()
-    if "band_low" in frame and _numbers(frame, "band_low").notna().any():
-        order = np.argsort(x.to_numpy())
-        ax.fill_between(x.to_numpy()[order], _numbers(frame, "band_low").to_numpy()[order],
-                        _numbers(frame, "band_high").to_numpy()[order], color=_ACCENT,
-                        alpha=0.10, linewidth=0, label="95% band over all quarters")
+    band_low, band_high = _numbers(frame, "band_low"), _numbers(frame, "band_high")
+    if band_low.notna().any():
+        shown = band_low.notna().to_numpy()
+        ax.vlines(x[shown], band_low[shown], band_high[shown], color=_ACCENT, alpha=0.15,
+                  linewidth=9, label="95% band over all quarters at once")
     for rows, colour, text in ((~after, _BEFORE, "Before joining (placebo)"),
                                (after, _ACCENT, "After joining")):
         rows = rows & estimate.notna().to_numpy()
@@ -119,14 +125,12 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
                     fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2, label=text)
     ax.axhline(0, color="#444444", linewidth=1)
     _joining_line(ax)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: "0" if abs(v) < 1e-12 else f"{100 * v:+.1f}"))
     ax.set_xlabel("Quarters since joining (0 = the quarter holding the start date)")
-    ax.set_ylabel("Change in share charged\nwithin 365 days (points)")
+    ax.set_ylabel("Difference in share charged\n(percentage points)")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=9)
-    if estimate.isna().any():
-        ax.annotate(_HIDDEN_NOTE, xy=(0, -0.22), xycoords="axes fraction", fontsize=9,
-                    color="#555555")
+    _legend_below(ax, bool(estimate.isna().any()))
     return ax
 
 

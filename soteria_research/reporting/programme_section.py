@@ -14,7 +14,7 @@ national cases it can read. Nothing here plots; figures are in ``figures_program
 
 Disclosure control (``reporting/disclosure/legacy.py``): the event-study and wave estimates
 are differences of shares, so each row carries the cases and charges of the cohorts it rests
-on (``n_cases``, ``n_events``) and is protected as a model output (``kind="model"``: a row
+on (``n``, ``n_events``) and is protected as a model output (``kind="model"``: a row
 resting on fewer cases or charges than the threshold is hidden, counts rounded). A force's
 quarterly cohorts are protected as rates (``n`` charged of ``n_cohort``) with its financial
 year and before/after phase as parent keys, so a hidden quarter cannot be recovered from the
@@ -56,10 +56,10 @@ WAVE_LABELS = {"pilot_2021": "pilot (2021)", "pathfinder_2021": "pathfinder (202
 EFFECT_COLUMNS = {"wave": "Wave", "first_period": "Joined (quarter)",
                   "estimate": "Change in share charged within 365 days",
                   "ci_low": "95% interval from", "ci_high": "to", "n_forces": "Forces",
-                  "n_cases": "Cases after joining", "n_events": "Charged within 365 days"}
+                  "n": "Cases after joining", "n_events": "Charged within 365 days"}
 EVENT_COLUMNS = {"quarters_since_joining": "Quarters since joining", "kind": "Estimate of",
                  "estimate": "Difference in share charged", "ci_low": "95% interval from",
-                 "ci_high": "to", "n_forces": "Forces", "n_cases": "Cases",
+                 "ci_high": "to", "n_forces": "Forces", "n": "Cases",
                  "n_events": "Charged within 365 days"}
 COHORT_COLUMNS = {"phase": "Cohorts recorded", "n_cohort": "Cases",
                   "n": "Charged within 365 days", "estimate": "Share charged",
@@ -71,6 +71,10 @@ _NO_CASES_WORDS = "too few cases to publish"
 def wave_label(wave: str) -> str:
     """Plain label of a wave code (or of several joined by " + ")."""
     return " + ".join(WAVE_LABELS.get(w, w.replace("_", " ")) for w in str(wave).split(" + "))
+
+
+def _forces(k) -> str:
+    return "" if pd.isna(k) else f"{int(k)} force{'' if int(k) == 1 else 's'}"
 
 
 def _points(value: float) -> str:
@@ -107,12 +111,12 @@ class NationalProgramme:
     ----------
     event_study : DataFrame
         ``staggered_did(...).event_study`` (``periods_since_joining, kind, estimate, se,
-        ci_low, ci_high, band_low, band_high, n_forces, n_waves``) plus ``n_cases`` and
+        ci_low, ci_high, band_low, band_high, n_forces, n_waves``) plus ``n`` and
         ``n_events``: the cases and charges of the joining forces' cohorts at that many
         quarters since joining (what each estimate rests on, for disclosure control).
     effects : DataFrame
         ``wave`` ("all waves" first, then each wave as ``by_wave``), ``first_period,
-        estimate, se, ci_low, ci_high, n_forces, n_cases, n_events`` (the wave's cohorts
+        estimate, se, ci_low, ci_high, n_forces, n, n_events`` (the wave's cohorts
         after joining that entered the comparison).
     text : str
         The result's own paragraph (``ProgrammeEffects.text``), or why there is none.
@@ -147,9 +151,9 @@ class NationalProgramme:
 def _empty_national(error: str) -> NationalProgramme:
     event = pd.DataFrame(columns=["periods_since_joining", "kind", "estimate", "se", "ci_low",
                                   "ci_high", "band_low", "band_high", "n_forces", "n_waves",
-                                  "n_cases", "n_events"])
+                                  "n", "n_events"])
     effects = pd.DataFrame(columns=["wave", "first_period", "estimate", "se", "ci_low",
-                                    "ci_high", "n_forces", "n_cases", "n_events"])
+                                    "ci_high", "n_forces", "n", "n_events"])
     return NationalProgramme(event, effects, text=error, error=error)
 
 
@@ -194,20 +198,20 @@ def national_programme(cases: pd.DataFrame, *, seed: int = 0, extract_date=None,
         groups = set(gt.loc[gt["periods_since_joining"].eq(e), "first_period"])
         counts.append(rests_on(cohorts[cohorts["joined"].isin(groups)
                                        & cohorts["periods_since_joining"].eq(e)]))
-    event["n_cases"], event["n_events"] = zip(*counts) if counts else ((), ())
+    event["n"], event["n_events"] = zip(*counts) if counts else ((), ())
     by_wave = result.by_wave.copy()
     counts = []
     for first in by_wave["first_period"]:
         periods = set(effect_cells.loc[effect_cells["first_period"].eq(first), "period"])
         counts.append(rests_on(cohorts[cohorts["joined"].eq(first)
                                        & cohorts["cohort"].isin(periods)]))
-    by_wave["n_cases"], by_wave["n_events"] = zip(*counts)
+    by_wave["n"], by_wave["n_events"] = zip(*counts)
     head = result.overall[result.overall["aggregation"].eq("group")].iloc[[0]]
     head = head.assign(wave="all waves", first_period="",
-                       n_cases=int(by_wave["n_cases"].sum()),
+                       n=int(by_wave["n"].sum()),
                        n_events=int(by_wave["n_events"].sum()))
     columns = ["wave", "first_period", "estimate", "se", "ci_low", "ci_high", "n_forces",
-               "n_cases", "n_events"]
+               "n", "n_events"]
     effects = pd.concat([head[columns], by_wave[columns]], ignore_index=True)
     treated_groups = set(by_wave["first_period"])
     roles = {}
@@ -301,8 +305,11 @@ def protect_national(report, result: NationalProgramme):
                                        "effect": "effect (after joining)"}).fillna(event["kind"])
     effects = result.effects.copy()
     effects["wave"] = effects["wave"].map(wave_label)
-    options = dict(kind="model", counts=["n_cases", "n_events"], df_resid=result.df_resid,
-                   decimals=4)
+    for table in (event, effects):  # how many forces is public: words, never a count cell
+        table["n_forces"] = table["n_forces"].map(_forces)
+    # ``n`` and ``n_events`` are protect_model's default per-row counts (``counts=`` would be
+    # taken by DisclosureControl.protect itself and not reach it).
+    options = dict(kind="model", df_resid=result.df_resid, decimals=4)
     return (report.protect(event, name="programme_event_study", **options),
             report.protect(effects, name="programme_effects", **options))
 
