@@ -52,15 +52,16 @@ INFO_FILE = "programme.json"
 
 WAVE_LABELS = {"pilot_2021": "pilot (2021)", "pathfinder_2021": "pathfinder (2021-22)",
                "expansion_2022": "expansion (2022)", "national_2023": "national roll-out (2023)"}
-#: Display columns of the tables the notebooks show (``report.show(..., columns=...)``).
+#: Display columns of the tables the notebooks show (``report.show(..., columns=...)``). The
+#: national tables leave out the cases and charges each estimate rests on (they are checked,
+#: not shown): for a wave of one force they would repeat that force's own quarterly counts,
+#: which its report may hide.
 EFFECT_COLUMNS = {"wave": "Wave", "first_period": "Joined (quarter)",
                   "estimate": "Change in share charged within 365 days",
-                  "ci_low": "95% interval from", "ci_high": "to", "n_forces": "Forces",
-                  "n": "Cases after joining", "n_events": "Charged within 365 days"}
+                  "ci_low": "95% interval from", "ci_high": "to", "n_forces": "Forces"}
 EVENT_COLUMNS = {"quarters_since_joining": "Quarters since joining", "kind": "Estimate of",
                  "estimate": "Difference in share charged", "ci_low": "95% interval from",
-                 "ci_high": "to", "n_forces": "Forces", "n": "Cases",
-                 "n_events": "Charged within 365 days"}
+                 "ci_high": "to", "n_forces": "Forces"}
 COHORT_COLUMNS = {"phase": "Cohorts recorded", "n_cohort": "Cases",
                   "n": "Charged within 365 days", "estimate": "Share charged",
                   "ci_low": "95% interval from", "ci_high": "to"}
@@ -577,9 +578,11 @@ def national_section(report) -> NationalSection:
     national = programme_for(report)
     event_study, effects = protect_national(report, national)
     threshold = report.disclosure_threshold
-    caution = (" Each estimate is a difference of shares; the cases and charges it rests on are "
-               "protected like any count, and a row resting on fewer than "
-               f"{threshold} of either is hidden." if threshold else "")
+    caution = (" Each estimate is a difference of shares: the cases and charges of the cohorts "
+               "it rests on are checked like any count, and an estimate resting on fewer than "
+               f"{threshold} of either is hidden; the counts themselves are not shown, since for "
+               "a wave of one force they would repeat that force's own figures."
+               if threshold else "")
     if not national.ok:
         text = ("The staggered comparison could not be estimated from these data: "
                 f"{national.error}")
