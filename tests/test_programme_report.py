@@ -288,3 +288,14 @@ def test_one_force_export_renders_a_sentence(tmp_path):
     text = _render(report)
     assert "could not be estimated from these data" in text
     assert "Durham joined Operation Soteria on 1 January 2022" in text
+
+
+def test_paragraph_passes_on_a_failed_national_placebo_check():
+    national = ps.NationalProgramme(
+        pd.DataFrame(), pd.DataFrame({"wave": ["all waves"], "estimate": [0.01],
+                                      "ci_low": [-0.01], "ci_high": [0.03]}),
+        text="", roles={"kent": "estimated"}, placebo_p=0.004)
+    words = ps._national_words("Kent", "kent", "expansion_2022", national, national.effects)
+    assert "+1.0 percentage points (-1.0 to +3.0)" in words
+    assert "p = 0.004" in words and "not reliable" in words
+    assert "the estimate rests on too few cases to publish" in words  # no wave row published

@@ -535,6 +535,14 @@ def _national_words(name: str, force: str, wave: str, national: NationalProgramm
                   f"changed by {_interval(head)}. ")
     else:
         words += f"Its overall estimate rests on {_NO_CASES_WORDS}. "
+    p = national.placebo_p
+    if np.isfinite(p) and p < 0.05:
+        words += (f"But before joining its placebo estimates already differ from zero (joint "
+                  f"test p = {p:.3f}): the joining forces were changing differently before "
+                  "they joined, so its effects are not reliable either. ")
+    elif np.isfinite(p):
+        words += (f"Its placebo estimates before joining are compatible with zero (joint test "
+                  f"p = {p:.2f}), as the design needs, though that cannot prove it. ")
     role = national.roles.get(force, "")
     if role == "estimated":
         mine = rows[rows["wave"].astype(str).str.contains(wave_label(wave), regex=False)]
