@@ -170,6 +170,24 @@ def test_demographic_shares_equal_hand_counts_and_list_every_category():
 # --------------------------------------------------------------------------------------------
 # Financial years
 # --------------------------------------------------------------------------------------------
+def test_trend_rates_equal_a_direct_count_and_pool_the_rest(cases):
+    trends = breakdowns.trend_rates(cases, by="force")
+    assert trends["outcome"].unique().tolist() == ["charge", "victim_withdrawal",
+                                                   "evidential_difficulty", "other_or_open"]
+    durham = cases[cases["force"].eq("durham")]
+    year = durham[(durham["recorded_date"] >= "2020-04-01")
+                  & (durham["recorded_date"] <= "2021-03-31")]
+    days = (year["outcome_date"] - year["recorded_date"]).dt.days
+    rows = trends[trends["force"].eq("durham") & trends["cohort"].eq("2020/21")]
+    by_outcome = rows.set_index("outcome")
+    assert by_outcome.loc["charge", "n"] == (year["outcome_group"].eq("charge")
+                                             & days.le(365)).sum()
+    assert by_outcome.loc["victim_withdrawal", "n"] == (
+        year["outcome_group"].eq("victim_withdrawal") & days.le(365)).sum()
+    assert rows["n"].sum() == len(year) == rows["n_cohort"].iloc[0]
+    assert "2023/24" in trends.attrs["excluded_cohorts"]  # not yet followed for a year
+
+
 def test_part_years_are_labelled_for_a_period_starting_mid_year():
     labels = financial_year_labels(["2019/20", "2020/21", "2021/22"],
                                    covered_from="2019-10-15", covered_to="2022-01-31")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from ..analysis.demographics import OFFENCE_GROUPS
+from ..analysis.demographics import OFFENCE_GROUPS, SHARE_OUTCOMES
 from ..analysis.timeline import financial_year_bounds
 from .figures import MARKER, OUTCOME_COLOURS, _no_data, label, plot_funnel
 
@@ -155,14 +155,18 @@ def plot_trend_panels(frame: pd.DataFrame, *, labels: Mapping[str, str] | None =
         ax.set_xlim(-0.6, len(cohorts) - 0.4)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top > 0.1 else 1))
         ax.set_xticks(range(len(cohorts)), ticks, fontsize=9)
-        ax.set_title(label(outcome), fontsize=12)
+        ax.set_title(SHARE_OUTCOMES.get(outcome, label(outcome)), fontsize=12)
+        if not np.isfinite(est).any():
+            ax.text(0.5, 0.5, "Every year hidden by\ndisclosure control", ha="center",
+                    va="center", transform=ax.transAxes, fontsize=10, color="#555555")
         for _date, text, x in placed:
             if x is None:
                 continue
             ax.axvline(x, color="#333333", linestyle="--", linewidth=1)
-            ax.annotate(text, xy=(x, 1.0), xycoords=("data", "axes fraction"),
-                        xytext=(2, -2), textcoords="offset points", va="top", fontsize=8,
-                        rotation=90, color="#333333")
+            if ax is axes[0]:  # the words once, the lines in every panel
+                ax.annotate(text, xy=(x, 0.0), xycoords=("data", "axes fraction"),
+                            xytext=(3, 3), textcoords="offset points", va="bottom",
+                            fontsize=8, rotation=90, color="#333333")
         ax.grid(axis="x", visible=False)
     axes[0].set_ylabel(f"Share within {within_days} days of recording")
     notes = []
@@ -198,18 +202,22 @@ def plot_outcome_heatmap(frame: pd.DataFrame, *, names: Mapping[str, str] | None
     outcomes = [o for o in dict.fromkeys(data["outcome_group"]) if o in table.columns]
     table = table.reindex(columns=outcomes)
     values = table.to_numpy(dtype=float)
+    # Colour within each outcome (share over the largest force's share of that outcome), so
+    # forces can be told apart on a rare outcome too; the cell says the share itself.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tops = np.nanmax(np.where(np.isfinite(values), values, -np.inf), axis=0)
+        shade = values / np.where(tops > 0, tops, np.nan)
     fig, ax = plt.subplots(figsize=(11, 0.32 * len(table) + 2.2))
-    image = ax.imshow(np.ma.masked_invalid(values), aspect="auto", cmap="Blues",
-                      vmin=0, vmax=np.nanmax(values) if np.isfinite(values).any() else 1)
+    ax.imshow(np.ma.masked_invalid(shade), aspect="auto", cmap="Blues", vmin=0, vmax=1.25)
     for (i, j), v in np.ndenumerate(values):
         text = MARKER if np.isnan(v) else f"{v:.0%}"
-        dark = not np.isnan(v) and v > 0.6 * np.nanmax(values)
+        dark = not np.isnan(shade[i, j]) and shade[i, j] > 0.75
         ax.text(j, i, text, ha="center", va="center", fontsize=8,
                 color="white" if dark else "#1f2933")
     ax.set_xticks(range(len(outcomes)), [label(o) for o in outcomes], rotation=30, ha="right",
                   fontsize=9)
     ax.set_yticks(range(len(table)), table.index, fontsize=9)
     ax.grid(False)
-    ax.set_title("Outcome mix by force: share of recorded crimes")
-    fig.colorbar(image, ax=ax, format=PercentFormatter(1.0, decimals=0), fraction=0.03)
+    ax.set_title("Outcome mix by force: share of recorded crimes (darker: higher among "
+                 "forces for that outcome)")
     return ax

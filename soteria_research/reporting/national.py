@@ -244,13 +244,12 @@ def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``),
-    as linked."""
-    from ..analysis import attrition
+    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``), as
+    linked: charge, victim withdrawal, evidential difficulty, and the rest together
+    (``sections_breakdowns.trend_rates``)."""
+    from .sections_breakdowns import trend_rates
 
-    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="FY", by=by)
-    # The cohort label is the key; its start and end dates only repeat it.
-    return rates.drop(columns=["cohort_start", "cohort_end"])
+    return trend_rates(cases, by=by, within_days=WITHIN_DAYS)
 
 
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,

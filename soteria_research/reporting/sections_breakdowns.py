@@ -39,6 +39,7 @@ __all__ = [
     "outcome_mix_wide",
     "peer_outcomes",
     "soteria_marks",
+    "trend_rates",
     "trends_note",
     "year_labels",
 ]
@@ -303,6 +304,37 @@ def _all_rows(frame: pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Trends: financial years, part-years and the programme's start
 # --------------------------------------------------------------------------------------------
+def trend_rates(cases: pd.DataFrame, by: str | None = None, *, within_days: int = WITHIN_DAYS,
+                extract_date=None) -> pd.DataFrame:
+    """Outcomes within ``within_days`` by financial year of recording
+    (``attrition.cohort_rates(freq="FY")``, complete cohorts only): charge, victim withdrawal,
+    evidential difficulty, and every other outcome, transfer or open case together
+    (``other_or_open``), each with ``n``, ``n_cohort`` and a Wilson interval.
+
+    The rare outcomes are pooled because disclosure control hides a small cell together with
+    the smallest cell beside it: a hidden "transferred" count would otherwise take the charge
+    count, the figure readers look for, with it.
+    """
+    from ..analysis import attrition
+    from ..analysis.attrition import _wilson
+
+    rates = attrition.cohort_rates(cases, within_days=within_days, freq="FY", by=by,
+                                   extract_date=extract_date)
+    keys = ([by] if by else []) + ["cohort"]
+    shown = list(SHARE_OUTCOMES)
+    outcome = rates["outcome"].where(rates["outcome"].isin(shown), "other_or_open")
+    pooled = (rates.assign(outcome=outcome)
+              .groupby([*keys, "outcome"], sort=False, dropna=False)
+              .agg(n=("n", "sum"), n_cohort=("n_cohort", "first")).reset_index())
+    order = {o: i for i, o in enumerate([*shown, "other_or_open"])}
+    pooled = pooled.assign(_o=pooled["outcome"].map(order)).sort_values(
+        [*keys, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    pooled["estimate"], pooled["ci_low"], pooled["ci_high"] = _wilson(pooled["n"],
+                                                                      pooled["n_cohort"])
+    pooled.attrs = dict(rates.attrs)
+    return pooled
+
+
 def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """First and last day the report's data cover: the report period when given, otherwise
     the whole file's first and last recorded month (an extract starts and ends on a month, so a
