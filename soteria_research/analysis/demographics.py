@@ -24,8 +24,8 @@ __all__ = [
     "DIMENSIONS",
     "OFFENCE_GROUPS",
     "SHARE_OUTCOMES",
+    "breakdown_categories",
     "by_offence_group",
-    "categories",
     "financial_year_labels",
     "outcome_shares",
     "victim_age_band",
@@ -73,8 +73,14 @@ def victim_age_band(ages: pd.Series) -> pd.Series:
     return pd.Series(banded, index=ages.index, dtype=object, name="victim_age_band")
 
 
-def categories(dimension: str) -> list[tuple[str, str]]:
-    """Every category of a breakdown, in code-list order: ``[(code, label), ...]``."""
+def breakdown_categories(dimension: str) -> list[tuple[str, str]]:
+    """Every category of a breakdown, in code-list order: ``[(code, label), ...]``.
+
+    Examples
+    --------
+    >>> [code for code, _ in breakdown_categories("victim_sex")]
+    ['female', 'male', 'not_stated']
+    """
     if dimension == "victim_age_band":
         return [(code, label) for code, _, _, label in AGE_BANDS] + [
             (NOT_RECORDED, "Not recorded")]
@@ -140,7 +146,7 @@ def outcome_shares(
                          extract_date=extract_date)
     pooled = (rates.groupby([*by, dimension, "outcome"], dropna=False)[["n", "n_cohort"]]
               .sum().reset_index())
-    wanted = categories(dimension)
+    wanted = breakdown_categories(dimension)
     codes = [code for code, _ in wanted]
     extra = sorted(set(pooled[dimension].astype(str)) - set(codes))
     codes += extra  # a code outside the list is shown, not dropped
@@ -185,6 +191,15 @@ def by_offence_group(table_of, cases: pd.DataFrame, *, by: Sequence[str] = (),
     after the ``by`` columns. A group with no cases in a ``by`` group (a force with no rapes)
     is listed with zero ``counts`` and missing shares, so the split always lines up with the
     all-offences rows and adds up to them.
+
+    Examples
+    --------
+    >>> from soteria_research.analysis.attrition import funnel
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> split = by_offence_group(funnel, cases).set_index(["offence_group", "stage"])["n"]
+    >>> bool(split["all"].eq(split["rape"] + split["other_sexual"]).all())
+    True
     """
     by = list(by)
     whole = table_of(cases, by=by or None, **options)

@@ -120,7 +120,7 @@ def plot_trend_panels(frame: pd.DataFrame, *, labels: Mapping[str, str] | None =
     ...                       "ci_low": [0.03, 0.04, 0.37, 0.39],
     ...                       "ci_high": [0.05, 0.06, 0.43, 0.45]})
     >>> axes = plot_trend_panels(frame, outcomes=("charge", "victim_withdrawal"))
-    >>> axes[0].get_ylim()[1] < 0.1
+    >>> bool(axes[0].get_ylim()[1] < 0.1)
     True
     """
     outcomes = list(outcomes)
