@@ -253,6 +253,15 @@ def test_breakdown_sections_render_with_protected_figures(shared, force):
         assert len(view) == n_categories  # every category, hidden or not
         shown = _shown_counts(view, ["Cases followed for a year"])
         assert all(v >= 10 and v % 5 == 0 for v in shown), (dimension, shown)
+        if force == "national":  # the shares are the analysis function's, formatted
+            direct = outcome_shares(report.cases, dimension).set_index("label")
+            heading = "Victim withdrawal within 365 days"
+            for label, cell in zip(view.iloc[:, 0], view[heading]):
+                row = direct.loc[label]
+                assert cell in ("[c]", f"{row['victim_withdrawal_share']:.1%} "
+                                       f"({row['victim_withdrawal_low']:.1%} to "
+                                       f"{row['victim_withdrawal_high']:.1%})"), (label, cell)
+            assert (view[heading] != "[c]").any()
     if force == "city_of_london":
         assert set(view["Cases followed for a year"]) == {"[c]"}
 
