@@ -389,7 +389,7 @@ class ReportContext:
                               linked.names or bool(linked.slice("headline_recorded", code)
                                                    .mask["count"].any())).to_numpy()
             for column in ("Rape share", "Partner or ex-partner share"):
-                extreme = table[column].isin(["0%", "100%"]).to_numpy()
+                extreme = table[column].isin(["0.0%", "100.0%"]).to_numpy()
                 table.loc[hidden | extreme, column] = MARKER
         if "similarity" in mine.columns:
             table["More alike than this share of pairs of forces"] = (
@@ -533,7 +533,10 @@ class ReportContext:
         shown = protected.display()
         view = pd.DataFrame({
             "Force": frame["force"].map(self.force_names).to_numpy(),
-            "Cases": shown["n"].to_numpy(), "Observed": shown["observed"].to_numpy(),
+            # No "Cases" column: the cases in the model are the same count in the charge and
+            # the withdrawal table, and each table's own protection could hide it in one and
+            # print it in the other (one quantity, one decision: issue 16, item 7).
+            "Observed": shown["observed"].to_numpy(),
             "Expected from case mix": shown["expected"].to_numpy(),
             "Observed / expected": shown["estimate"].to_numpy(),
             "95% interval from": shown["ci_low"].to_numpy(), "to": shown["ci_high"].to_numpy(),
@@ -571,6 +574,7 @@ class ReportContext:
         """
         from .figures import label, term_label
 
+        caption = options.pop("caption", "")
         if isinstance(frame, pd.DataFrame):
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
@@ -593,7 +597,8 @@ class ReportContext:
             c: HEADINGS.get(c, c.replace("_", " ").capitalize()) for c in view.columns}
         chosen = [c for c in headings if c in view.columns]
         view = view[chosen].rename(columns=headings)
-        return self._styled(view, name=name, shares=shares[chosen].rename(columns=headings))
+        return self._styled(view, name=name, caption=caption,
+                            shares=shares[chosen].rename(columns=headings))
 
     def _linked_hidden(self, measure: str) -> bool:
         """Whether the run's linked headline hides this force's ``measure`` count."""
@@ -618,7 +623,15 @@ class ReportContext:
             return shown
         shown = shown.copy()
         if name == "data_quality" and {"rows", "n"} <= set(shown.columns):
+            from .runner.record import published_validation
+
             label = shown["rows"].astype(str)
+            # The whole file's totals exactly as run.json publishes them: one quantity, one
+            # decision in every file of the run.
+            totals = published_validation(self.validation, self.params.disclosure)
+            for row, key in (("Rows in the file (all forces)", "n_input"),
+                             ("Accepted (all forces)", "n_valid")):
+                shown.loc[label.eq(row), "n"] = totals[key]
             if self._linked_hidden("recorded"):
                 shown.loc[label.str.endswith(f"for {self.name}"), "n"] = MARKER
             quarantined = label.str.startswith("Quarantined for breaking")
@@ -899,9 +912,11 @@ class ReportContext:
     def data_checks(self) -> pd.DataFrame:
         """Rows set aside by the data checks: all forces, this force, and per rule broken.
 
-        These count rows of the input file that broke a data rule, not people, and the run's
-        ``run.json`` publishes them whole, so they are shown as they are: zero set aside is 0.
+        These count rows of the input file that broke a data rule, printed as ``run.json``
+        prints the file's totals (``runner.record.published_file_count``): zero set aside is 0.
         """
+        from .runner.record import published_file_count
+
         v = self.validation
         rows = [("Set aside for breaking a data rule (all forces)", v["n_quarantined"])]
         if not self.is_national:
@@ -909,7 +924,10 @@ class ReportContext:
                          v["quarantined_by_force"].get(self.force, 0)))
         rows += [(f"Rule broken: {r['rule']} ({r['column']}), all forces", r["n_rows"])
                  for r in v["rule_counts"]]
-        return pd.DataFrame(rows, columns=["check", "n"])
+        # Counted as run.json counts the file's totals: small counts hidden, others rounded,
+        # a zero shown as 0 (it says nothing about anyone).
+        return pd.DataFrame([(check, published_file_count(n, self.params.disclosure))
+                             for check, n in rows], columns=["check", "n"])
 
     def rule_counts(self) -> pd.DataFrame:
         """Rows breaking each validation rule, whole file."""
