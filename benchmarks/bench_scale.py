@@ -83,8 +83,8 @@ def measure(scale: float, kernel: str) -> dict:
           f"validate peak {validate_mb:.0f} MB ({validate_s:.1f} s); 3-force report peak "
           f"{report_mb:.0f} MB ({report_s:.1f} s)", flush=True)
     for name, peak_mb, seconds in (("validate", validate_mb, validate_s),
-                                   ("report, 3 forces + national", report_mb, report_s)):
-        report("scale", f"{name}, {label}: peak MB / bare read peak", None,
+                                   ("report 3+national", report_mb, report_s)):
+        report("scale", f"{name} peak, {label}", None,
                peer="pandas.read_parquet peak", ratio=peak_mb / bare_mb,
                goal="< 2000 MB tree peak" if name.startswith("report") and rows >= 900_000 else None,
                met=(peak_mb < 2000) if name.startswith("report") and rows >= 900_000 else None,
@@ -104,7 +104,7 @@ def main(quick: bool) -> None:
         print(f"{name}: {small[name] * 1e3 / small['rows']:.2f} KB/row at {small['rows']:,} rows, "
               f"{large[name] * 1e3 / large['rows']:.2f} KB/row at {large['rows']:,}; "
               f"marginal {marginal:.2f} KB/row", flush=True)
-        report("scale", f"{name}: marginal KB per extra row", None, kb_per_row_small=round(
+        report("scale", f"{name}: KB per extra row", None, kb_per_row_small=round(
             small[name] * 1e3 / small["rows"], 3), kb_per_row_large=round(
             large[name] * 1e3 / large["rows"], 3), marginal_kb_per_row=round(marginal, 3))
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..errors import DataValidationError
 from .dictionary import load_dictionary
@@ -146,6 +147,7 @@ def read_cases_in_chunks(
         else:
             kept.append(cases)
         del cases, report
+        pa.default_memory_pool().release_unused()  # Arrow's allocator keeps freed batches
 
     if n_input == 0:
         raise DataValidationError(
@@ -201,8 +203,6 @@ def _whole_file_duplicates(parquet, source: str, extract_date, chunk_rows: int) 
     Only rows whose reference (trimmed) occurs more than once can break them; those rows are
     read in full, typed as in a batch, and passed to the same function the one-shot reader uses.
     """
-    import pyarrow as pa
-
     names = {name.replace("\ufeff", "").strip(): name for name in parquet.schema_arrow.names}
     column = names.get("crime_ref")
     none = _empty_failures().assign(file_row=np.array([], dtype=np.int64))

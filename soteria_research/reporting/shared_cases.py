@@ -104,6 +104,10 @@ def read_cases(folder: str | os.PathLike, forces: Sequence[str] | None = None) -
     if not files:
         template = next((folder / CASES_DIR).glob("*.parquet"))
         return pd.read_parquet(template).iloc[0:0]
-    if len(files) == 1:
-        return pd.read_parquet(files[0])
-    return pq.read_table([str(f) for f in files]).to_pandas()
+    # split_blocks/self_destruct: the Arrow table is freed column by column as pandas takes it
+    # over, instead of both being held in full; then Arrow's allocator hands back what it kept.
+    table = pq.read_table(files[0] if len(files) == 1 else [str(f) for f in files])
+    cases = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    pa.default_memory_pool().release_unused()
+    return cases
