@@ -344,8 +344,9 @@ def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     start = pd.Timestamp(params.period_start) if params.period_start else None
     end = pd.Timestamp(params.period_end) if params.period_end else None
     if start is None or end is None:
-        recorded = pd.read_parquet(report.folder / "cases.parquet",
-                                   columns=["recorded_date"])["recorded_date"]
+        from .shared_cases import read_cases
+
+        recorded = read_cases(report.folder, columns=["recorded_date"])["recorded_date"]
         if len(recorded):
             if start is None:
                 start = recorded.min().to_period("M").start_time

@@ -87,26 +87,30 @@ class ForceFiles:
         self.writers = {}
 
 
-def read_cases(folder: str | os.PathLike, forces: Sequence[str] | None = None) -> pd.DataFrame:
+def read_cases(folder: str | os.PathLike, forces: Sequence[str] | None = None,
+               columns: Sequence[str] | None = None) -> pd.DataFrame:
     """The run's validated cases of ``forces`` (all forces when None), forces in the order
-    given (all: alphabetical), each force's cases in file order.
+    given (all: alphabetical), each force's cases in file order; only ``columns`` when given.
 
     A shared folder written before per-force files (one ``cases.parquet``) is read as it is.
     """
     folder = Path(folder)
     old = folder / OLD_CASES_FILE
     if old.exists():
-        return pd.read_parquet(old, filters=None if forces is None
+        return pd.read_parquet(old, columns=None if columns is None else list(columns),
+                               filters=None if forces is None
                                else [("force", "in", list(forces))])
     files = (sorted((folder / CASES_DIR).glob("*.parquet")) if forces is None
              else [folder / CASES_DIR / f"{force}.parquet" for force in forces])
     files = [f for f in files if f.exists()]
     if not files:
         template = next((folder / CASES_DIR).glob("*.parquet"))
-        return pd.read_parquet(template).iloc[0:0]
+        return pd.read_parquet(template, columns=None if columns is None
+                               else list(columns)).iloc[0:0]
     # split_blocks/self_destruct: the Arrow table is freed column by column as pandas takes it
     # over, instead of both being held in full; then Arrow's allocator hands back what it kept.
-    table = pq.read_table(files[0] if len(files) == 1 else [str(f) for f in files])
+    table = pq.read_table(files[0] if len(files) == 1 else [str(f) for f in files],
+                          columns=None if columns is None else list(columns))
     cases = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     pa.default_memory_pool().release_unused()
