@@ -115,7 +115,8 @@ def prepare_national(
                                      notes=saved.get("notes", []))
     stamp.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
-    cases, report = read_cases(params.data, extract_date=params.extract_date)
+    cases, report = read_cases(params.data, mapping=params.mapping,
+                               extract_date=params.extract_date)
     cases = _select_period(cases, params)
     if cases.empty:
         raise ParameterError(
@@ -123,6 +124,13 @@ def prepare_national(
             f"{params.period_end or 'end'}: widen the period or check the file."
         )
     validation = _validation_summary(report, cases)
+    if params.mapping is not None:
+        validation["mapping_name"] = Path(params.mapping).name
+        validation["mapping_sha256"] = provenance.file_sha256(params.mapping)
+    if params.benchmarks is not None:
+        from .benchmarks import keep_input
+
+        keep_input(params.benchmarks, folder)
     _write_parquet(cases, folder / "cases.parquet")
     provenance.write_json(folder / "validation.json", validation)
 
@@ -285,6 +293,13 @@ class ReportContext:
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
         )
+        from .benchmarks import ForceOnly
+
+        #: A force's own file (one force in the data): national and peer figures come from a
+        #: benchmark file, or are absent with a sentence saying why (reporting/benchmarks.py).
+        self.force_only = ForceOnly.open(self)
+        #: Outputs with nothing to show, and why (written to ``sections.json``).
+        self.empty_outputs: dict[str, str] = {}
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -310,6 +325,8 @@ class ReportContext:
 
     def peers(self) -> list[str]:
         """This force's most similar forces, most similar first."""
+        if self.force_only is not None:
+            return self.force_only.peers()
         peers = self.artefact("peers")
         if peers.empty:
             return []
@@ -318,6 +335,8 @@ class ReportContext:
     def peer_table(self) -> pd.DataFrame:
         """The most similar forces, with the features they were matched on and how alike they
         are (the share of all pairs of forces that are further apart)."""
+        if self.force_only is not None:
+            return self.force_only.peer_table()
         peers = self.artefact("peers")
         profile = self.artefact("profile").set_index("force")
         mine = peers[peers["force"].eq(self.force)].sort_values("rank")
@@ -349,6 +368,8 @@ class ReportContext:
         columns = ["measure", "comparator", "force_share", "comparator_share", "difference",
                    "ci_low", "ci_high"]
         headline = self.artefact("headline")
+        if self.force_only is not None:
+            return self.force_only.differences(columns)
         if self.is_national or headline.empty:
             return pd.DataFrame(columns=columns)
         figures = headline[~headline["force"].eq(NATIONAL) & ~headline["measure"].eq("recorded")]
@@ -492,7 +513,14 @@ class ReportContext:
 
     # -- showing tables to readers ------------------------------------------------------------
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
-        """Protect an output once (logged); draw figures from ``.frame``, pass it to :meth:`show`."""
+        """Protect an output once (logged); draw figures from ``.frame``, pass it to :meth:`show`.
+
+        An output with nothing in it (too little follow-up in a short period, say) is noted in
+        :attr:`empty_outputs` with the sentence :meth:`show` prints instead of a table."""
+        from .benchmarks import protect_empty
+
+        if frame.empty:
+            return protect_empty(self, frame, name=name, kind=kind, **options)
         return self.disclosure.protect(frame, name=name, kind=kind, **options)
 
     def show(self, frame, *, name: str | None = None, kind: str = "counts",
@@ -506,13 +534,20 @@ class ReportContext:
         order), ``percent`` columns are shown as percentages, and suppressed cells read "[c]".
         Returns a pandas ``Styler``.
         """
+        from .benchmarks import empty_sentence
         from .figures import label, term_label
 
         if isinstance(frame, pd.DataFrame):
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
-            shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
-        else:
+            if frame.empty:
+                frame = self.protect(frame, name=name, kind=kind, **options)
+            else:
+                shown = self.disclosure.show(frame, name=name, kind=kind, styled=False,
+                                             **options)
+        if not isinstance(frame, pd.DataFrame):
+            if frame.frame.empty:
+                return empty_sentence(self, frame)
             shown = frame.display()
         view = shown.copy()
         if "caseload" in view.columns:
@@ -599,23 +634,17 @@ class ReportContext:
     def headline_view(self):
         """Headline figures as a reader sees them: measures down, force / peers / nation across,
         each share with its 95% interval; protected before it is formatted."""
-        from ..analysis import comparison
 
         columns: dict[str, dict[str, str]] = {}
         own = self.protected_headline()
         columns[self.name] = _headline_cells(own)
         labels = dict(zip(own["measure"], own["label"]))
+        if self.force_only is not None:
+            return self.force_only.headline_view(columns, labels)
         peers = self.peers()
         if peers:
-            peer_cases = pd.read_parquet(self.folder / "cases.parquet",
-                                         filters=[("force", "in", peers)])
-            pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
-                                                 extract_date=self.params.extract_date)
-            protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
-            hidden = self._hidden_in_peers(peers)
-            protected.loc[protected["measure"].isin(hidden),
-                          ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
-            columns["Most similar forces (together)"] = _headline_cells(protected)
+            columns["Most similar forces (together)"] = _headline_cells(
+                self.peer_headline(peers))
         if not self.is_national:
             headline = self.artefact("headline")
             national = headline[headline["force"].eq(NATIONAL)].reset_index(drop=True)
@@ -626,6 +655,22 @@ class ReportContext:
         view.index.name = "Measure"
         return self._styled(view.reset_index(), caption=(
             "Shares with 95% intervals. " + self.headline_cohorts()))
+
+    def peer_headline(self, peers: list[str], peer_cases: pd.DataFrame | None = None):
+        """The pooled headline figures of ``peers`` after disclosure control (NaN where hidden,
+        including any measure a hidden peer figure would be revealed through)."""
+        from ..analysis import comparison
+
+        if peer_cases is None:
+            peer_cases = pd.read_parquet(self.folder / "cases.parquet",
+                                         filters=[("force", "in", peers)])
+        pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
+                                             extract_date=self.params.extract_date)
+        protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
+        hidden = self._hidden_in_peers(peers)
+        protected.loc[protected["measure"].isin(hidden),
+                      ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
+        return protected
 
     def headline_cohorts(self) -> str:
         """Which cases the headline shares count, in a sentence (dates, financial years and
@@ -638,6 +683,11 @@ class ReportContext:
             return ""
         last = extract - pd.Timedelta(days=WITHIN_DAYS)
         first = self.cases["recorded_date"].min()
+        if first > last:
+            return (f"Not enough follow-up yet for outcome shares: they count cases followed for "
+                    f"{WITHIN_DAYS} days from recording, and the earliest case in this period "
+                    f"was recorded {(extract - first).days} days before the extract date "
+                    f"({_day(extract)}).")
         _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
                                     extract_date=self.params.extract_date)
         years = ""
@@ -854,6 +904,9 @@ class ReportContext:
         out = Path(self.params.output)
         written = [provenance.write_json(out / "metrics.json", self.metrics())]
         written.append(Path(self.disclosure.write_log(out / "disclosure.json")))
+        from .benchmarks import write_sections
+
+        written.append(write_sections(self, out / "sections.json"))
         return written
 
 

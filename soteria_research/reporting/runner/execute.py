@@ -22,7 +22,7 @@ from .html_render import render_html
 from .kernels import WARM_ENGINE, ReportFailed, worker_kernel
 
 #: Files a notebook leaves in its staging folder that are published beside its HTML.
-PUBLISHED_OUTPUTS = ("metrics.json", "disclosure.json")
+PUBLISHED_OUTPUTS = ("metrics.json", "disclosure.json", "sections.json")
 
 
 @dataclass(frozen=True)
