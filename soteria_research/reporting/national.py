@@ -803,8 +803,9 @@ class ReportContext:
             f"> **Most figures in this report are hidden.** {self.name} recorded very few "
             f"crimes of this kind in the period (fewer than {20 * threshold}), so to protect "
             f"the people involved every table or figure built on fewer than {threshold} cases is "
-            f"shown as [c] or left out. The national and most-similar-force figures are still "
-            f"shown for context."
+            f"shown as [c] or left out."
+            + ("" if self.force_only is not None and self.force_only.doc is None else
+               " The national and most-similar-force figures are still shown for context.")
         )
 
     @property
