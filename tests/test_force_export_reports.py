@@ -17,6 +17,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +28,6 @@ from typer.testing import CliRunner
 
 from soteria_research.cli import app
 from soteria_research.data.synthetic import EXPORT_STYLES, generate_cases
-from soteria_research.reporting.runner import run_reports
 
 FORCES = ["durham", "cumbria", "city_of_london"]
 SPAN = dict(start="2019-04-01", end="2024-09-30", extract_date="2024-09-30")
@@ -58,6 +59,21 @@ def national_cases(folder) -> pd.DataFrame:
     cases = generate_cases(forces=FORCES, scale=0.05, seed=5, **SPAN)
     cases.to_csv(folder / "national.csv", index=False)
     return cases
+
+
+CLI = "from soteria_research.cli import app; app(prog_name='soteria')"
+
+
+def _start(*args) -> subprocess.Popen:
+    """``soteria ARGS`` in its own process (several run at once)."""
+    return subprocess.Popen([sys.executable, "-c", CLI, *map(str, args)], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _finish(process: subprocess.Popen) -> str:
+    output, _ = process.communicate(timeout=900)
+    assert process.returncode == 0, output[-3000:]
+    return output
 
 
 def _cli(*args: str) -> str:
@@ -95,12 +111,55 @@ def _report(run: Path, force: str) -> dict:
 # The national run and its benchmark file
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def national_run(folder, national_cases, kernel):
-    """Several forces: the run writes benchmarks.json (and the national overview, to compare)."""
-    result = run_reports(folder / "national.csv", forces=["city_of_london"], out=folder / "out",
-                         run="national", workers=1, kernel_name=kernel, progress=False)
-    assert result.ok, result.summary()
-    return result
+def runs(folder, national_cases, kernel):
+    """Every run of this module, as a user types it, started together to save time: a
+    national run (several forces: it writes benchmarks.json, and the national overview to
+    compare with), each style's export (generated with its true mapping, validated, reported
+    for its period), then one force's file for ten years with the national run's benchmarks.
+    """
+    out = folder / "out"
+    national = _start("report", "--data", folder / "national.csv", "--forces", "city_of_london",
+                      "--out", out, "--run", "national", "--workers", "2", "--kernel", kernel)
+    styles = {}
+    for style, (start, end) in PERIODS.items():
+        export = folder / f"{style}.csv"
+        mapping = folder / f"{style}_mapping.yaml"
+        said = _cli("generate", "--style", style, "--forces", "cumbria", "--scale", "0.05",
+                    "--seed", "5", "--start", SPAN["start"], "--end", SPAN["end"],
+                    "--extract-date", SPAN["extract_date"], "--out", export,
+                    "--mapping", mapping)
+        defects = int(re.search(r"(\d+) rows a validator should quarantine", said).group(1))
+        canonical = folder / f"{style}_canonical.parquet"
+        checked = CliRunner().invoke(app, ["validate", str(export), "--mapping", str(mapping),
+                                           "--write-canonical", str(canonical)])
+        assert checked.exit_code == 1 and f"{defects}" in checked.output  # rows quarantined
+        assert canonical.exists()
+        period = ["--period-start", start] + (["--period-end", end] if end else [])
+        styles[style] = (_start("report", "--data", export, "--mapping", mapping, "--out", out,
+                                "--run", style, *period, "--disclosure", "internal",
+                                "--workers", "1", "--kernel", kernel), defects)
+    _finish(national)
+    durham = folder / "durham.csv"
+    national_cases[national_cases["force"].eq("durham")].to_csv(durham, index=False)
+    ten_years = _start("report", "--data", durham, "--benchmarks",
+                       out / "national" / "benchmarks.json", "--out", out,
+                       "--run", "durham-ten-years", "--period-start", TEN_YEARS[0],
+                       "--period-end", TEN_YEARS[1], "--workers", "1", "--kernel", kernel)
+    for process, _ in styles.values():
+        _finish(process)
+    _finish(ten_years)
+    return {"national": out / "national", "durham": out / "durham-ten-years",
+            **{style: (out / style, defects) for style, (_, defects) in styles.items()}}
+
+
+@pytest.fixture(scope="module")
+def national_run(runs):
+    return runs["national"]
+
+
+@pytest.fixture(scope="module")
+def style_runs(runs):
+    return {style: runs[style] for style in PERIODS}
 
 
 def _published(count: int) -> int:
@@ -109,8 +168,8 @@ def _published(count: int) -> int:
 
 def test_national_run_writes_benchmarks_equal_to_its_national_figures(national_run,
                                                                       national_cases):
-    bench = json.loads((national_run.run_dir / "benchmarks.json").read_text())
-    national = json.loads((national_run.run_dir / "national" / "metrics.json").read_text())
+    bench = json.loads((national_run / "benchmarks.json").read_text())
+    national = json.loads((national_run / "national" / "metrics.json").read_text())
     assert bench["national"]["figures"] == national["figures"]
     assert bench["period"]["extract_date"] == "2024-09-30"
     assert bench["disclosure"]["profile"] == "publication"
@@ -135,21 +194,15 @@ def test_national_run_writes_benchmarks_equal_to_its_national_figures(national_r
 
 
 def test_force_only_run_takes_its_national_figures_from_the_benchmark_file(
-        folder, national_run, national_cases, kernel):
+        runs, national_run, national_cases):
     """Ten years of one force's file, with the national run's benchmark file."""
-    durham = folder / "durham.csv"
-    national_cases[national_cases["force"].eq("durham")].to_csv(durham, index=False)
-    bench_path = national_run.run_dir / "benchmarks.json"
-    _cli("report", "--data", durham, "--benchmarks", bench_path, "--out", folder / "out",
-         "--run", "durham-ten-years", "--period-start", TEN_YEARS[0], "--period-end",
-         TEN_YEARS[1], "--workers", "1", "--kernel", kernel)
-    run = folder / "out" / "durham-ten-years"
+    run = runs["durham"]
     assert not (run / "national").exists()  # one force: no national overview of itself
     assert not (run / "benchmarks.json").exists()  # and no benchmark file of its own
     headline = _headline_table(run / "forces" / "durham" / "report.html")
     assert list(headline.columns) == ["Measure", "Durham", "Most similar forces (together)",
                                       "England and Wales"]
-    national = json.loads((national_run.run_dir / "national" / "metrics.json").read_text())
+    national = json.loads((national_run / "national" / "metrics.json").read_text())
     column = headline.set_index("Measure")["England and Wales"]
     for figure in national["figures"].values():
         if "count" not in figure:  # crimes recorded
@@ -170,33 +223,6 @@ def test_force_only_run_takes_its_national_figures_from_the_benchmark_file(
 # --------------------------------------------------------------------------------------------
 # Each export style, each short period
 # --------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def style_runs(folder, national_cases, kernel):
-    """Per style: generate the export (its true mapping beside it), validate, report."""
-    runs = {}
-    for style, (start, end) in PERIODS.items():
-        export = folder / f"{style}.csv"
-        mapping = folder / f"{style}_mapping.yaml"
-        said = _cli("generate", "--style", style, "--forces", "cumbria", "--scale", "0.05",
-                    "--seed", "5", "--start", SPAN["start"], "--end", SPAN["end"],
-                    "--extract-date", SPAN["extract_date"], "--out", export,
-                    "--mapping", mapping)
-        defects = int(re.search(r"(\d+) rows a validator should quarantine", said).group(1))
-        canonical = folder / f"{style}_canonical.parquet"
-        CliRunner().invoke(app, ["validate", str(export), "--mapping", str(mapping),
-                                 "--write-canonical", str(canonical),
-                                 "--max-invalid", "1000"])
-        assert canonical.exists()
-        args = ["report", "--data", export, "--mapping", mapping, "--out", folder / "out",
-                "--run", style, "--period-start", start, "--disclosure", "internal",
-                "--workers", "1", "--kernel", kernel]
-        if end:
-            args += ["--period-end", end]
-        _cli(*args)
-        runs[style] = (folder / "out" / style, defects)
-    return runs
-
-
 def test_there_are_three_styles_to_try():
     assert set(PERIODS) == set(EXPORT_STYLES)
 

@@ -137,9 +137,11 @@ def prepare_national(
     extract = _extract_arg(params)
     # The case-mix models are the slow part and mostly numpy (which releases the GIL): fit them
     # on a thread while this one computes the tables, so a second core is not left idle.
-    with ThreadPoolExecutor(max_workers=len(EFFECT_OUTCOMES)) as pool:
+    # Force effects compare forces: none for one force's file (its report does not show them).
+    outcomes = EFFECT_OUTCOMES if cases["force"].nunique() > 1 else ()
+    with ThreadPoolExecutor(max_workers=max(1, len(outcomes))) as pool:
         fits = {outcome: pool.submit(_force_effects, cases, outcome, extract)
-                for outcome in EFFECT_OUTCOMES}
+                for outcome in outcomes}
         national = comparison.headline_figures(cases, within_days=WITHIN_DAYS,
                                                extract_date=extract)
         national.insert(0, "force", NATIONAL)
@@ -152,6 +154,8 @@ def prepare_national(
         results = {outcome: fit.result() for outcome, fit in fits.items()}
 
     notes = [result for result in results.values() if isinstance(result, str)]
+    if not outcomes:
+        notes.append("Case-mix-adjusted force effects compare forces: the data hold one.")
     effects = [result for result in results.values() if not isinstance(result, str)]
     effects_frame = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
     if effects:
