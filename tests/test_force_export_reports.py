@@ -246,7 +246,8 @@ def test_each_short_period_builds_and_says_why_a_section_is_empty(style, style_r
     run, _ = style_runs[style]
     report = _report(run, "cumbria")
     assert report["status"] == "ok", report.get("error")
-    empty = {entry["output"]: entry["reason"] for entry in report["empty_sections"]}
+    empty = {entry["output"]: entry["reason"] for entry in report["empty_sections"]
+             if entry["status"] == "empty"}
     words = _text(run / "forces" / "cumbria" / "report.html")
     for output, reason in empty.items():
         assert reason.strip(), output
@@ -268,3 +269,16 @@ def test_force_only_run_without_benchmarks_has_no_england_and_wales_column(style
     assert ("This file holds only Cumbria's cases, so there are no national or "
             "most-similar-force figures to compare with") in words
     assert not (run / "national").exists()
+
+
+def test_a_file_that_is_not_a_benchmark_file_is_refused_at_the_door(tmp_path):
+    cases = tmp_path / "cases.csv"
+    generate_cases(forces=["durham"], start="2023-01-01", end="2023-03-31", scale=0.05,
+                   seed=1).to_csv(cases, index=False)
+    wrong = tmp_path / "metrics.json"
+    wrong.write_text(json.dumps({"force": "durham", "figures": {}}))
+    result = CliRunner().invoke(app, ["report", "--data", str(cases), "--benchmarks", str(wrong),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code != 0
+    assert "is not a benchmark file" in result.output
+    assert not (tmp_path / "out" / "cases").exists()  # refused before any work

@@ -34,7 +34,8 @@ from . import provenance
 from .parameters import NATIONAL, ReportParameters
 
 __all__ = ["BENCHMARKS_FILE", "ForceOnly", "build_benchmarks", "load_benchmarks",
-           "protect_empty", "empty_sentence", "write_benchmarks", "write_sections"]
+           "protect_empty", "empty_sentence", "note_withheld", "write_benchmarks",
+           "write_sections"]
 
 BENCHMARKS_FILE = "benchmarks.json"
 #: The benchmark file a force-only run was given, kept in its shared folder.
@@ -445,10 +446,24 @@ def empty_sentence(context, protected):
     return Markdown(f"> {reason}")
 
 
+def note_withheld(context, shown: pd.DataFrame) -> None:
+    """Record an output whose every count disclosure control hid (shown as [c] throughout)."""
+    info = shown.attrs.get("disclosure") or {}
+    name = info.get("name")
+    if info.get("status") != "withheld" or not name or name in context.empty_outputs:
+        return
+    threshold = context.disclosure_threshold
+    context.withheld_outputs[name] = (
+        f"Fewer cases than the disclosure threshold: every figure in this table rests on "
+        f"fewer than {threshold} cases, or would reveal one that does, so all are hidden.")
+
+
 def write_sections(context, path: Path) -> Path:
     """``sections.json``: the outputs of this report with nothing to show, and why."""
     empty = [{"output": name, "status": "empty", "reason": reason}
              for name, reason in context.empty_outputs.items()]
+    empty += [{"output": name, "status": "withheld", "reason": reason}
+              for name, reason in getattr(context, "withheld_outputs", {}).items()]
     return provenance.write_json(Path(path), {"report": context.force, "empty": empty})
 
 

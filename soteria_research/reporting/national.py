@@ -304,6 +304,8 @@ class ReportContext:
         self.force_only = ForceOnly.open(self)
         #: Outputs with nothing to show, and why (written to ``sections.json``).
         self.empty_outputs: dict[str, str] = {}
+        #: Outputs whose every count disclosure control hid, and why.
+        self.withheld_outputs: dict[str, str] = {}
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -538,7 +540,7 @@ class ReportContext:
         order), ``percent`` columns are shown as percentages, and suppressed cells read "[c]".
         Returns a pandas ``Styler``.
         """
-        from .benchmarks import empty_sentence
+        from .benchmarks import empty_sentence, note_withheld
         from .figures import label, term_label
 
         if isinstance(frame, pd.DataFrame):
@@ -553,6 +555,9 @@ class ReportContext:
             if frame.frame.empty:
                 return empty_sentence(self, frame)
             shown = frame.display()
+            shown.attrs["disclosure"] = {"name": frame.record.name,
+                                         "status": frame.record.status}
+        note_withheld(self, shown)
         view = shown.copy()
         if "caseload" in view.columns:
             view["caseload"] = view["caseload"].replace(CASELOADS)
