@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 
 from soteria_research.cli import app
 from soteria_research.data.synthetic import EXPORT_STYLES, generate_cases
+from soteria_research.reporting.takeaway import format_share
 
 FORCES = ["durham", "cumbria", "city_of_london"]
 SPAN = dict(start="2019-04-01", end="2024-09-30", extract_date="2024-09-30")
@@ -208,8 +209,9 @@ def test_force_only_run_takes_its_national_figures_from_the_benchmark_file(
         if "count" not in figure:  # crimes recorded
             assert column[figure["label"]] == f"{figure['value']:,}"
         elif figure["value"] != "[c]":
-            assert column[figure["label"]] == (
-                f"{figure['value']:.1%} ({figure['ci_low']:.1%} to {figure['ci_high']:.1%})")
+            assert column[figure["label"]] == (f"{format_share(figure['value'])} ("
+                                               f"{format_share(figure['ci_low'])} to "
+                                               f"{format_share(figure['ci_high'])})")
     # Durham's own column is Durham's, not the nation's.
     assert headline.set_index("Measure").loc["Crimes recorded", "Durham"] == \
         f"{_published((national_cases['force'] == 'durham').sum()):,}"
@@ -235,10 +237,11 @@ def test_each_style_reports_from_its_export_with_its_own_quarantine(style, style
     assert page.stat().st_size > 0
     words = _text(page)
     assert "Cumbria: RASSO investigations deep-dive" in words
-    assert f"Quarantined for breaking a data rule (all forces) {defects:,} " in words
-    validation = json.loads((run / "run.json").read_text())["validation"]
-    assert validation["n_quarantined"] == defects
-    assert validation["mapping_name"] == f"{style}_mapping.yaml"
+    assert f"Set aside for breaking a data rule (all forces) {defects:,} " in words
+    assert json.loads((run / "run.json").read_text())["validation"]["n_quarantined"] == defects
+    private = json.loads((run.parent / f"{style}-private" / "validation.json").read_text())
+    assert private["n_quarantined"] == defects
+    assert private["mapping_name"] == f"{style}_mapping.yaml"
 
 
 @pytest.mark.parametrize("style", sorted(PERIODS))

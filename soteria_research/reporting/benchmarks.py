@@ -70,23 +70,6 @@ NO_BENCHMARKS = (
 # --------------------------------------------------------------------------------------------
 # Writing the file (national run)
 # --------------------------------------------------------------------------------------------
-def _figures(protected: pd.DataFrame) -> dict:
-    """Protected headline rows as published (``metrics.json``'s numbers, "[c]" where hidden)."""
-    from .national import _published
-
-    figures = {}
-    for row in protected.itertuples(index=False):
-        if row.measure == "recorded":
-            figures[row.measure] = {"label": row.label, "value": _published(row.count, 0)}
-            continue
-        figures[row.measure] = {
-            "label": row.label, "count": _published(row.count, 0), "n": _published(row.n, 0),
-            "value": _published(row.estimate, 4), "ci_low": _published(row.ci_low, 4),
-            "ci_high": _published(row.ci_high, 4),
-        }
-    return figures
-
-
 def build_benchmarks(params: ReportParameters, folder: str | Path) -> dict:
     """The benchmark document of a prepared run (``folder``: its shared national folder).
 
@@ -94,7 +77,7 @@ def build_benchmarks(params: ReportParameters, folder: str | Path) -> dict:
     figures are those its report shows in the "Most similar forces (together)" column, protected
     the same way (a measure any hidden peer figure would reveal is hidden).
     """
-    from .national import WITHIN_DAYS, ReportContext
+    from .national import WITHIN_DAYS, ReportContext, published_figures
 
     folder = Path(folder)
     national = ReportContext(params.replace(force=NATIONAL, shared="", output=""), folder)
@@ -114,7 +97,7 @@ def build_benchmarks(params: ReportParameters, folder: str | Path) -> dict:
             "peers": codes,
             "similarity": ([round(float(v), 4) for v in mine["similarity"]]
                            if "similarity" in mine.columns else None),
-            "figures": _figures(pooled),
+            "figures": published_figures(pooled),
         }
     profiles = {}
     for force in profile.index if len(profile) else []:
@@ -131,8 +114,10 @@ def build_benchmarks(params: ReportParameters, folder: str | Path) -> dict:
         "data": {"name": Path(params.data).name,
                  "sha256": national.validation.get("sha256")
                  or (provenance.file_sha256(params.data) if Path(params.data).is_file() else "")},
-        "period": {"start": metrics["period_start"] or _first_day(cases),
-                   "end": metrics["period_end"] or _last_day(cases),
+        # the requested period (empty: from the first case / to the last), never the first
+        # and last cases' dates, which a report does not publish
+        "period": {"start": metrics["period_start"] or None,
+                   "end": metrics["period_end"] or None,
                    "extract_date": metrics["extract_date"],
                    "cohorts": metrics["cohorts"]},
         "within_days": WITHIN_DAYS,
@@ -148,14 +133,6 @@ def build_benchmarks(params: ReportParameters, folder: str | Path) -> dict:
         "peer_groups": groups,
         "profiles": profiles,
     }
-
-
-def _first_day(cases: pd.DataFrame) -> str:
-    return pd.Timestamp(cases["recorded_date"].min()).date().isoformat() if len(cases) else ""
-
-
-def _last_day(cases: pd.DataFrame) -> str:
-    return pd.Timestamp(cases["recorded_date"].max()).date().isoformat() if len(cases) else ""
 
 
 def write_benchmarks(params: ReportParameters, folder: str | Path, path: str | Path) -> Path:
@@ -263,8 +240,9 @@ class ForceOnly:
         period = self.doc["period"]
         words = (f"The England and Wales figures come from a benchmark file (the national "
                  f"run on {self.doc['data'].get('name')} of crimes recorded "
-                 f"{period.get('start')} to "
-                 f"{period.get('end')}, extracted {period.get('extract_date')}, disclosure "
+                 f"{period.get('start') or 'from the first case'} to "
+                 f"{period.get('end') or 'the last'}, extracted {period.get('extract_date')}, "
+                 "disclosure "
                  f"profile {self.doc['disclosure'].get('profile')}), as that run published them.")
         if self.peer_frame() is None:
             words += (f" The file has no most-similar forces for {name}, so that column is left "
@@ -305,7 +283,7 @@ class ForceOnly:
         view = pd.DataFrame(columns)
         view.index = [labels.get(m, m) for m in view.index]
         view.index.name = "Measure"
-        return self.context._styled(view.reset_index(), caption=(
+        return self.context._styled(view.reset_index(), name="headline", caption=(
             "Shares with 95% intervals. " + self.context.headline_cohorts() + " "
             + self.sentence()))
 
@@ -413,9 +391,10 @@ def empty_reason(context, frame: pd.DataFrame, name: str) -> str:
         if have < days or name.startswith("cohort_trends"):
             whole = (" (whole financial years of recording)" if name.startswith("cohort_trends")
                      else "")
+            # no case dates in the sentence: a report publishes the requested period only
             return (f"Not enough follow-up yet: this table needs cases followed for {days} days "
-                    f"from recording{whole}, and the earliest case in this period was recorded {have} days before the "
-                    f"extract date ({pd.Timestamp(extract).date().isoformat()})."
+                    f"from recording{whole}, and no case in this period has been followed that "
+                    f"long by the extract date ({pd.Timestamp(extract).date().isoformat()})."
                     + (f" {note}" if note and note != "Every cohort has full follow-up." else ""))
     return note or "Nothing to show: no case in this period has what this table counts."
 
