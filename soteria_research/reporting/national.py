@@ -101,7 +101,8 @@ def prepare_national(
     the data-quality section), keeps the report period, and saves: ``cases.parquet``,
     ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
     and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
-    effects), and the linked disclosure pattern. When ``fingerprint`` matches the saved one the
+    effects), the linked disclosure pattern, and the national programme evaluation
+    (``programme_section.prepare_programme``). When ``fingerprint`` matches the saved one the
     folder is reused as it is.
 
     Examples
@@ -169,6 +170,9 @@ def prepare_national(
     if effects:
         _write_parquet(effects_frame, folder / "effects.parquet")
     notes += _protect_linked(cases, params, folder, by_force, effects_frame)
+    from .programme_section import prepare_programme  # the staggered programme evaluation
+
+    notes += prepare_programme(cases, params, folder)
 
     sizes = {str(k): int(v) for k, v in cases["force"].value_counts().items()}
     present = sorted(sizes)
