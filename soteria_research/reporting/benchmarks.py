@@ -400,12 +400,9 @@ def empty_reason(context, frame: pd.DataFrame, name: str) -> str:
 
 
 def protect_empty(context, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
-    """Protect an empty output without the run's linked pattern (which has no rows for it),
-    log it, and note why it is empty."""
-    from .disclosure.legacy import protect
-
-    result = protect(frame, name=name, kind=kind, profile=context.disclosure.profile, **options)
-    context.disclosure._records[name] = result.record
+    """Protect an empty output (alone: the run's linked pattern has no rows for it), log it,
+    and note why it is empty."""
+    result = context.disclosure.protect(frame, name=name, kind=kind, **options)
     reason = empty_reason(context, frame, name)
     context.empty_outputs[name] = reason
     result.frame.attrs["empty_reason"] = reason
