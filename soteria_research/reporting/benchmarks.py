@@ -412,14 +412,11 @@ def protect_empty(context, frame: pd.DataFrame, *, name: str, kind: str = "count
     return result
 
 
-def empty_sentence(context, protected):
+def empty_sentence(context, protected) -> str:
     """What a report shows for an empty output: the sentence saying why."""
-    from IPython.display import Markdown
-
-    name = protected.record.name if hasattr(protected.record, "name") else ""
-    reason = protected.frame.attrs.get("empty_reason") or context.empty_outputs.get(name) \
-        or "Nothing to show for this period."
-    return Markdown(f"> {reason}")
+    name = getattr(protected.record, "name", "")
+    return (protected.frame.attrs.get("empty_reason") or context.empty_outputs.get(name)
+            or "Nothing to show for this period.")
 
 
 def note_withheld(context, shown: pd.DataFrame) -> None:

@@ -586,12 +586,13 @@ class ReportContext:
                                              **options)
                 shown = self._hidden_where_hidden_elsewhere(name, shown)
         if not isinstance(frame, pd.DataFrame):
-            if frame.frame.empty:
-                return empty_sentence(self, frame)
+            name = name or frame.record.name
+            if frame.frame.empty:  # a table (as callers expect) of the sentence saying why
+                return self._styled(pd.DataFrame({"Nothing to show": [empty_sentence(
+                    self, frame)]}), name=name)
             shown = frame.display()
             shown.attrs["disclosure"] = {"name": frame.record.name,
                                          "status": frame.record.status}
-            name = name or frame.record.name
         note_withheld(self, shown)
         view = shown.copy()
         shares = share_mask(view, percent)
