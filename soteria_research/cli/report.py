@@ -39,6 +39,8 @@ def report(
     seed: int = typer.Option(0, help="Seed for anything random."),
     kernel: str | None = typer.Option(None, help="Jupyter kernel (default SOTERIA_KERNEL or soteria)."),
     cell_timeout: int = typer.Option(900, help="Seconds any one notebook cell may run (at least 1)."),
+    mapping: Path | None = typer.Option(None, help="Mapping YAML of a force's own export (see `soteria mapping suggest`); --data is read through it."),
+    benchmarks: Path | None = typer.Option(None, help="benchmarks.json of a national run: the England and Wales and most-similar-force figures for a file of one force's cases."),
 ) -> None:
     """Build each force's deep-dive report and the national overview (HTML, metrics, provenance)."""
     from ..reporting import runner
@@ -49,7 +51,7 @@ def report(
             data=data or SAMPLE_CASES, forces=forces, out=out or get_settings().output_dir,
             workers=workers, scheduler=scheduler, run=run, period_start=period_start,
             period_end=period_end, extract_date=extract_date, disclosure=disclosure, seed=seed,
-            cell_timeout=cell_timeout,
+            cell_timeout=cell_timeout, mapping=mapping, benchmarks=benchmarks,
         )
         result = runner.run_reports(**plan, rerun=rerun, national=national, seed=seed,
                                     kernel_name=kernel, cell_timeout=cell_timeout,
@@ -62,12 +64,19 @@ def report(
 
 
 def _checked_options(*, data, forces, out, workers, scheduler, run, period_start, period_end,
-                     extract_date, disclosure, seed, cell_timeout) -> dict:
+                     extract_date, disclosure, seed, cell_timeout, mapping=None,
+                     benchmarks=None) -> dict:
     """The options run_reports needs, each checked; raises ParameterError on the first mistake."""
     from ..data.reading import column_values
     from ..reporting.parameters import ReportParameters, _as_force, check_forces_have_cases
 
     data = existing_file("--data", data)
+    mapping = existing_file("--mapping", mapping) if mapping is not None else None
+    if benchmarks is not None:
+        from ..reporting.benchmarks import load_benchmarks
+
+        benchmarks = existing_file("--benchmarks", benchmarks)
+        load_benchmarks(benchmarks)
     codes = listed("--forces", forces)
     if not codes:
         codes = ["all"]
@@ -86,8 +95,10 @@ def _checked_options(*, data, forces, out, workers, scheduler, run, period_start
         codes = ["all"]
     else:
         codes = [_as_force(code) for code in codes]
-        check_forces_have_cases(codes, column_values(data, "force"), data)
+        if mapping is None:  # a mapped export's force column is checked by the run
+            check_forces_have_cases(codes, column_values(data, "force"), data)
     if scheduler:
         reachable_scheduler("--scheduler", scheduler)
     return dict(data=data, forces="all" if codes == ["all"] else codes, out=out,
-                scheduler=scheduler, run=run, **dates)
+                scheduler=scheduler, run=run, mapping=mapping, benchmarks=benchmarks,
+                **dates)

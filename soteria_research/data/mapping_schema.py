@@ -16,9 +16,9 @@ import json
 from functools import lru_cache
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from ..settings import DICTIONARY_DIR
+from ._fast_jsonschema import Draft202012Validator
 from .date_formats import format_problem
 from .dictionary import load_dictionary
 from .synonyms import closest_fields, fold, load_synonyms

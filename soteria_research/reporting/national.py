@@ -144,6 +144,7 @@ def prepare_national(
 
     try:
         _, report = chunked.read_cases_in_chunks(params.data, extract_date=params.extract_date,
+                                                 mapping=params.mapping,
                                                  chunk_rows=chunked.CHUNK_ROWS, on_cases=keep)
     except BaseException:
         files.abort()
@@ -158,6 +159,13 @@ def prepare_national(
         )
     validation = _validation_summary(report, cases)
     del report
+    if params.mapping is not None:
+        validation["mapping_name"] = Path(params.mapping).name
+        validation["mapping_sha256"] = provenance.file_sha256(params.mapping)
+    if params.benchmarks is not None:
+        from .benchmarks import keep_input
+
+        keep_input(params.benchmarks, folder)
     provenance.write_json(folder / "validation.json", validation)
 
     extract = _extract_arg(params)
@@ -169,10 +177,14 @@ def prepare_national(
                    folder / "headline.parquet")
     _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
     _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
-    # One case-mix model at a time: each holds a design matrix of the whole country.
-    results = {outcome: _force_effects(cases, outcome, extract) for outcome in EFFECT_OUTCOMES}
+    # One case-mix model at a time: each holds a design matrix of the whole country. Force
+    # effects compare forces: none for one force's file (its report does not show them).
+    outcomes = EFFECT_OUTCOMES if cases["force"].nunique() > 1 else ()
+    results = {outcome: _force_effects(cases, outcome, extract) for outcome in outcomes}
 
     notes = [result for result in results.values() if isinstance(result, str)]
+    if not outcomes:
+        notes.append("Case-mix-adjusted force effects compare forces: the data hold one.")
     effects = [result for result in results.values() if not isinstance(result, str)]
     effects_frame = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
     if effects:
@@ -349,6 +361,15 @@ class ReportContext:
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
         )
+        from .benchmarks import ForceOnly
+
+        #: A force's own file (one force in the data): national and peer figures come from a
+        #: benchmark file, or are absent with a sentence saying why (reporting/benchmarks.py).
+        self.force_only = ForceOnly.open(self)
+        #: Outputs with nothing to show, and why (written to ``sections.json``).
+        self.empty_outputs: dict[str, str] = {}
+        #: Outputs whose every count disclosure control hid, and why.
+        self.withheld_outputs: dict[str, str] = {}
         self.takeaway = Takeaway(params.output)
 
     # -- data ---------------------------------------------------------------------------------
@@ -375,6 +396,8 @@ class ReportContext:
 
     def peers(self) -> list[str]:
         """This force's most similar forces, most similar first."""
+        if self.force_only is not None:
+            return self.force_only.peers()
         peers = self.artefact("peers")
         if peers.empty:
             return []
@@ -389,6 +412,8 @@ class ReportContext:
     def peer_profile_table(self) -> pd.DataFrame:
         """The most similar forces, with the features they were matched on and how alike they
         are (the share of all pairs of forces that are further apart)."""
+        if self.force_only is not None:
+            return self.force_only.peer_table()
         peers = self.artefact("peers")
         profile = self.artefact("profile").set_index("force")
         mine = peers[peers["force"].eq(self.force)].sort_values("rank")
@@ -430,6 +455,8 @@ class ReportContext:
         columns = ["measure", "comparator", "force_share", "comparator_share", "difference",
                    "ci_low", "ci_high"]
         headline = self.artefact("headline")
+        if self.force_only is not None:
+            return self.force_only.differences(columns)
         if self.is_national or headline.empty:
             return pd.DataFrame(columns=columns)
         figures = headline[~headline["force"].eq(NATIONAL) & ~headline["measure"].eq("recorded")]
@@ -577,7 +604,14 @@ class ReportContext:
 
     # -- showing tables to readers ------------------------------------------------------------
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
-        """Protect an output once (logged); draw figures from ``.frame``, pass it to :meth:`show`."""
+        """Protect an output once (logged); draw figures from ``.frame``, pass it to :meth:`show`.
+
+        An output with nothing in it (too little follow-up in a short period, say) is noted in
+        :attr:`empty_outputs` with the sentence :meth:`show` prints instead of a table."""
+        from .benchmarks import protect_empty
+
+        if frame.empty:
+            return protect_empty(self, frame, name=name, kind=kind, **options)
         return self.disclosure.protect(frame, name=name, kind=kind, **options)
 
     def show(self, frame, *, name: str | None = None, kind: str = "counts",
@@ -591,17 +625,28 @@ class ReportContext:
         order), ``percent`` columns are shown as percentages, and suppressed cells read "[c]".
         Returns a pandas ``Styler``.
         """
+        from .benchmarks import empty_sentence, note_withheld
         from .figures import label, term_label
 
         caption = options.pop("caption", "")
         if isinstance(frame, pd.DataFrame):
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
-            shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
-            shown = self._hidden_where_hidden_elsewhere(name, shown)
-        else:
-            shown = frame.display()
+            if frame.empty:
+                frame = self.protect(frame, name=name, kind=kind, **options)
+            else:
+                shown = self.disclosure.show(frame, name=name, kind=kind, styled=False,
+                                             **options)
+                shown = self._hidden_where_hidden_elsewhere(name, shown)
+        if not isinstance(frame, pd.DataFrame):
             name = name or frame.record.name
+            if frame.frame.empty:  # a table (as callers expect) of the sentence saying why
+                return self._styled(pd.DataFrame({"Nothing to show": [empty_sentence(
+                    self, frame)]}), name=name)
+            shown = frame.display()
+            shown.attrs["disclosure"] = {"name": frame.record.name,
+                                         "status": frame.record.status}
+        note_withheld(self, shown)
         view = shown.copy()
         shares = share_mask(view, percent)
         if "caseload" in view.columns:
@@ -736,22 +781,17 @@ class ReportContext:
     def headline_view(self):
         """Headline figures as a reader sees them: measures down, force / peers / nation across,
         each share with its 95% interval; protected before it is formatted."""
-        from ..analysis import comparison
 
         columns: dict[str, dict[str, str]] = {}
         own = self.protected_headline()
         columns[self.name] = _headline_cells(own)
         labels = dict(zip(own["measure"], own["label"]))
+        if self.force_only is not None:
+            return self.force_only.headline_view(columns, labels)
         peers = self.peers()
         if peers:
-            peer_cases = shared_cases.read_cases(self.folder, peers)
-            pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
-                                                 extract_date=self.params.extract_date)
-            protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
-            hidden = self._hidden_in_peers(peers)
-            protected.loc[protected["measure"].isin(hidden),
-                          ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
-            columns["Most similar forces (together)"] = _headline_cells(protected)
+            columns["Most similar forces (together)"] = _headline_cells(
+                self.peer_headline(peers))
         if not self.is_national:
             headline = self.artefact("headline")
             national = headline[headline["force"].eq(NATIONAL)].reset_index(drop=True)
@@ -763,6 +803,21 @@ class ReportContext:
         return self._styled(view.reset_index(), name="headline", caption=(
             "Shares with 95% intervals. " + self.headline_cohorts()))
 
+    def peer_headline(self, peers: list[str], peer_cases: pd.DataFrame | None = None):
+        """The pooled headline figures of ``peers`` after disclosure control (NaN where hidden,
+        including any measure a hidden peer figure would be revealed through)."""
+        from ..analysis import comparison
+
+        if peer_cases is None:
+            peer_cases = shared_cases.read_cases(self.folder, peers)
+        pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
+                                             extract_date=self.params.extract_date)
+        protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
+        hidden = self._hidden_in_peers(peers)
+        protected.loc[protected["measure"].isin(hidden),
+                      ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
+        return protected
+
     def headline_cohorts(self) -> str:
         """Which cases the headline shares count, in a sentence (dates, financial years and
         window)."""
@@ -773,6 +828,11 @@ class ReportContext:
         if extract is None or self.cases.empty:
             return ""
         last = extract - pd.Timedelta(days=WITHIN_DAYS)
+        first = self.cases["recorded_date"].min()
+        if first > last:
+            return (f"Not enough follow-up yet for outcome shares: they count cases followed for "
+                    f"{WITHIN_DAYS} days from recording, and no case in this period has been "
+                    f"followed that long by the extract date ({_day(extract)}).")
         _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
                                     extract_date=self.params.extract_date)
         years = ""
@@ -903,8 +963,9 @@ class ReportContext:
             f"> **Most figures in this report are hidden.** {self.name} recorded very few "
             f"crimes of this kind in the period (fewer than {20 * threshold}), so to protect "
             f"the people involved every table or figure built on fewer than {threshold} cases is "
-            f"shown as [c] or left out. The national and most-similar-force figures are still "
-            f"shown for context."
+            f"shown as [c] or left out."
+            + ("" if self.force_only is not None and self.force_only.doc is None else
+               " The national and most-similar-force figures are still shown for context.")
         )
 
     @property
@@ -990,21 +1051,7 @@ class ReportContext:
     # -- published files ----------------------------------------------------------------------
     def metrics(self) -> dict:
         """Headline figures after disclosure control, as written to ``metrics.json``."""
-        figures = {}
-        for row in self.protected_headline().itertuples(index=False):  # five measures
-            if row.measure == "recorded":
-                figures[row.measure] = {"label": row.label, "value": _published(row.count, 0)}
-                continue
-            figures[row.measure] = {
-                "label": row.label,
-                "count": _published(row.count, 0),
-                "n": _published(row.n, 0),
-                # no more precision than the HTML's 0.1%: four decimals with rounded counts
-                # gave the exact counts back (issue 16, item 11)
-                "value": _published(row.estimate, 3),
-                "ci_low": _published(row.ci_low, 3),
-                "ci_high": _published(row.ci_high, 3),
-            }
+        figures = published_figures(self.protected_headline())
         return {
             "force": self.force,
             "name": self.name,
@@ -1024,6 +1071,9 @@ class ReportContext:
         out = Path(self.params.output)
         written = [provenance.write_json(out / "metrics.json", self.metrics())]
         written.append(Path(self.disclosure.write_log(out / "disclosure.json")))
+        from .benchmarks import write_sections
+
+        written.append(write_sections(self, out / "sections.json"))
         written += [out / TABLES_DIR / f"{name}.csv" for name in self.takeaway.tables]
         written.append(self.takeaway.write_workbook(self.workbook_notes()))
         return written
@@ -1108,6 +1158,26 @@ def _share_rows(headline: pd.DataFrame) -> pd.DataFrame:
 def share_of(numerator: str, denominator: str) -> dict[str, tuple[str, str]]:
     """Disclosure ``rates=`` spec: estimate and its interval are ``numerator`` / ``denominator``."""
     return {column: (numerator, denominator) for column in ("estimate", "ci_low", "ci_high")}
+
+
+def published_figures(protected: pd.DataFrame) -> dict:
+    """Protected headline rows as ``metrics.json`` (and ``benchmarks.json``) publish them."""
+    figures = {}
+    for row in protected.itertuples(index=False):  # five measures
+        if row.measure == "recorded":
+            figures[row.measure] = {"label": row.label, "value": _published(row.count, 0)}
+            continue
+        figures[row.measure] = {
+            "label": row.label,
+            "count": _published(row.count, 0),
+            "n": _published(row.n, 0),
+            # no more precision than the HTML's 0.1%: four decimals with rounded counts
+            # gave the exact counts back (issue 16, item 11)
+            "value": _published(row.estimate, 3),
+            "ci_low": _published(row.ci_low, 3),
+            "ci_high": _published(row.ci_high, 3),
+        }
+    return figures
 
 
 def _published(value, digits: int):

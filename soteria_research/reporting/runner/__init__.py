@@ -76,6 +76,8 @@ def run_reports(
     progress: bool = True,
     force_notebook: str | os.PathLike = FORCE_NOTEBOOK,
     national_notebook: str | os.PathLike = NATIONAL_NOTEBOOK,
+    mapping: str | os.PathLike | None = None,
+    benchmarks: str | os.PathLike | None = None,
 ) -> RunResult:
     """Build the deep-dive report of every force asked for, and the national overview.
 
@@ -111,6 +113,12 @@ def run_reports(
         Jupyter kernel (default ``SOTERIA_KERNEL`` or ``soteria``).
     cell_timeout : int
         Seconds any one notebook cell may run.
+    mapping : path, optional
+        Mapping YAML of a force's own export (``data`` is then read through it).
+    benchmarks : path, optional
+        The ``benchmarks.json`` of a national run: the national and most-similar-force figures
+        of a report whose data hold one force (``reporting/benchmarks.py``). A run whose data
+        hold several forces writes its own ``benchmarks.json`` into the run folder.
 
     Returns
     -------
@@ -133,6 +141,8 @@ def run_reports(
         force=NATIONAL, data=str(data_path), period_start=period_start or "",
         period_end=period_end or "", extract_date=extract_date or "",
         disclosure=disclosure or "", seed=seed,
+        mapping=str(Path(mapping).expanduser().resolve()) if mapping else "",
+        benchmarks=str(Path(benchmarks).expanduser().resolve()) if benchmarks else "",
     )
     requested = requested_forces(forces)
     kernel = resolve_kernel(kernel_name)
@@ -168,6 +178,10 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
         "package": provenance.package_version(),
         "dictionary": provenance.dictionary_version(),
     }
+    for extra in ("mapping", "benchmarks"):  # their contents, not only their paths
+        path = getattr(base, extra)
+        if path is not None:
+            inputs[extra] = provenance.file_sha256(path)
     names = _force_names()
     shared_started = time.perf_counter()
     shared = prepare_shared(
@@ -175,8 +189,16 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
         fingerprint=provenance.fingerprint(parameters=base.to_json(), **inputs),
         rerun=rerun, data_path=data_path,
     )
+    from ..benchmarks import read_sections, write_run_benchmarks
+
+    benchmark_file = write_run_benchmarks(base, folders.shared, folders.run_dir,
+                                          shared.forces_present)
     shared_seconds = time.perf_counter() - shared_started
     codes = forces_to_build(requested, shared.forces_present, names)
+    if national and len(shared.forces_present) < 2:
+        national = False  # one force's file: its "national" figures would be the force's own
+        notes.append("the data hold one force, so no national overview was built (give "
+                     "--benchmarks for national figures)")
     wanted = ([NATIONAL] if national else []) + codes
     jobs, outcomes = plan_jobs(
         base, wanted, folders, names=names, kernel=kernel, cell_timeout=cell_timeout,
@@ -209,6 +231,15 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
         shared={"seconds": round(shared_seconds, 3), "reused": shared.reused},
         code=inputs["code"],
     )
+    for entry, outcome in zip(record["reports"], outcomes):
+        publish = folders.run_dir / ("national" if outcome.name == NATIONAL
+                                     else f"forces/{outcome.name}")
+        entry["empty_sections"] = read_sections(publish)
+    record["benchmarks"] = {
+        "written": benchmark_file.name if benchmark_file else None,
+        "used": ({"path": str(base.benchmarks), "sha256": inputs["benchmarks"]}
+                 if base.benchmarks is not None else None),
+    }
     provenance.write_json(folders.private_dir / "validation.json", shared.validation_summary)
     notes += write_record(folders.run_dir, record, names)
     result.notes = tuple(notes)

@@ -22,7 +22,7 @@ from .html_render import render_html
 from .kernels import WARM_ENGINE, ReportFailed, worker_kernel
 
 #: Files a notebook leaves in its staging folder that are published beside its HTML.
-PUBLISHED_OUTPUTS = ("metrics.json", "disclosure.json", "tables.xlsx")
+PUBLISHED_OUTPUTS = ("metrics.json", "disclosure.json", "tables.xlsx", "sections.json")
 #: Folder of the report's tables as CSV (``reporting/takeaway.py``), published whole.
 PUBLISHED_TABLES = "tables"
 
