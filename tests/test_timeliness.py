@@ -278,17 +278,18 @@ def _sections(report):
     from soteria_research.reporting import sections_timeliness as timing
 
     cases, extract = report.cases, report.params.extract_date
+    suffix = "_national" if report.is_national else ""
     timeliness = report.protect(timing.timeliness_table(cases, extract_date=extract),
-                                name="timeliness", counts=["n", "n_events", "n_within"],
+                                name="timeliness" + suffix, counts=["n", "n_events", "n_within"],
                                 rates=timing.TIMELINESS_RATES, by=["measure"])
     decisions = report.protect(timing.decisions_table(cases, extract_date=extract),
-                               name="prosecution_decisions", kind="rates",
+                               name="prosecution_decisions" + suffix, kind="rates",
                                counts=["n", "n_files"], rates=timing.DECISION_RATES)
     suspects = report.protect(timing.suspect_table(cases, extract_date=extract),
-                              name="suspect_timeliness", counts=["n", "n_events"],
+                              name="suspect_timeliness" + suffix, counts=["n", "n_events"],
                               rates=timing.SUSPECT_RATES, by=["measure"])
     arrests = report.protect(timing.arrests_table(cases, extract_date=extract),
-                             name="suspects_arrested", kind="rates",
+                             name="suspects_arrested" + suffix, kind="rates",
                              counts=["n", "n_suspects"], rates=timing.ARREST_RATES,
                              by=["within_days"])
     views = {"timeliness": timing.timeliness_view(timeliness),
@@ -363,3 +364,23 @@ def test_internal_profile_shows_the_analysis_numbers_exactly(shared_run):
                    .loc["further_investigation", "n"])
     assert timing.decisions_note(decisions).endswith(
         f"Files returned with an action plan: {returned:,}.")
+
+
+def test_force_tables_are_protected_with_every_force_so_no_hidden_cell_is_alone(shared_run):
+    """The national overview publishes the totals of these tables, so a force's hidden count
+    must never be the only hidden one of its line across forces (or it could be worked out by
+    subtraction): the force reports use the run's linked pattern."""
+    from soteria_research.reporting import sections_timeliness as timing
+
+    report = _open(shared_run, "cumbria")
+    linked = report.disclosure.linked
+    assert set(timing.LINKED) <= set(linked.names)
+    keys = {"timeliness": "measure", "suspect_timeliness": "measure",
+            "suspects_arrested": "within_days", "prosecution_decisions": "decision"}
+    for name, key in keys.items():
+        whole = linked.table(name)
+        hidden = whole.mask["n"].groupby([whole.frame["offence_group"],
+                                          whole.frame[key]]).sum()
+        assert not (hidden == 1).any(), (name, hidden[hidden == 1])
+    mine = report.protect(timing.timeliness_table(report.cases), name="timeliness")
+    assert mine.record.notes[0].startswith("linked")

@@ -24,8 +24,8 @@ from .disclosure.profiles import MARKER
 __all__ = [
     "ARREST_COUNTS", "ARREST_RATES", "DECISION_COUNTS", "DECISION_RATES", "GROUPS",
     "SUSPECT_COUNTS", "SUSPECT_RATES", "TIMELINESS_COUNTS", "TIMELINESS_RATES", "WITHIN_DAYS",
-    "arrests_table", "arrests_view", "by_offence_group", "decisions_note", "decisions_table",
-    "decisions_view", "median_text", "share_text", "suspect_note", "suspect_table",
+    "LINKED", "arrests_table", "arrests_view", "by_offence_group", "decisions_note", "decisions_table",
+    "decisions_view", "linked_tables", "median_text", "share_text", "suspect_note", "suspect_table",
     "suspect_view", "timeliness_note", "timeliness_table", "timeliness_view",
 ]
 
@@ -62,65 +62,121 @@ DECISION_RATES = {c: ("n", "n_files") for c in ("estimate", "ci_low", "ci_high")
 
 
 # -- the tables -------------------------------------------------------------------------------
-def by_offence_group(function: Callable[..., pd.DataFrame], cases: pd.DataFrame,
-                     **options) -> pd.DataFrame:
+def by_offence_group(function: Callable[..., pd.DataFrame], cases: pd.DataFrame, *,
+                     by: str | None = None, **options) -> pd.DataFrame:
     """``function(cases, **options)`` for all cases (``offence_group="all"``) above the same
-    by ``offence_group``; ``attrs`` of the whole."""
-    whole = function(cases, **options)
-    whole.insert(0, "offence_group", "all")
-    split = function(cases, by="offence_group", **options)
+    by ``offence_group``, within ``by`` (``"force"``, for the run's linked table) when given;
+    ``attrs`` of the whole."""
+    outer = [by] if by else []
+    whole = function(cases, by=outer or None, **options)
+    whole.insert(len(outer), "offence_group", "all")
+    split = function(cases, by=[*outer, "offence_group"], **options)
     out = pd.concat([whole, split], ignore_index=True)
     order = {group: i for i, group in enumerate(GROUPS)}
     out = out.assign(_group=out["offence_group"].map(order).fillna(len(order)))
-    out = out.sort_values("_group", kind="stable").drop(columns="_group")
+    out = out.sort_values([*outer, "_group"], kind="stable").drop(columns="_group")
     out.attrs = dict(whole.attrs)
     return out.reset_index(drop=True)
 
 
+def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, key: str,
+              values, counts: list[str]) -> pd.DataFrame:
+    """With ``by``, every value of ``by`` in ``cases`` × offence group × ``values`` of
+    ``key``, absent rows with zero counts: so the run's linked table holds every row a
+    report of one force can have (a force with no referred file has a row of zeros)."""
+    if not by:
+        return table
+    index = pd.MultiIndex.from_product(
+        [sorted(cases[by].dropna().unique()), list(GROUPS), list(values)],
+        names=[by, "offence_group", key])
+    done = table.set_index([by, "offence_group", key]).reindex(index).reset_index()
+    done[counts] = done[counts].fillna(0).astype(int)
+    done.attrs = dict(table.attrs)
+    return done
+
+
 def timeliness_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
-                     extract_date: object = None) -> pd.DataFrame:
+                     extract_date: object = None, by: str | None = None) -> pd.DataFrame:
     """Median days (``timeliness``) beside the share by ``within_days`` (``timeliness_shares``)
     for each offence group and measure: ``offence_group, measure, n, n_events, estimate,
-    ci_low, ci_high, n_within, share, share_ci_low, share_ci_high``."""
-    medians = by_offence_group(analysis.timeliness, cases, extract_date=extract_date)
-    shares = by_offence_group(analysis.timeliness_shares, cases, within_days=within_days,
-                              extract_date=extract_date)
+    ci_low, ci_high, n_within, share, share_ci_low, share_ci_high`` (``by`` first when
+    given)."""
+    outer = [by] if by else []
+    medians = by_offence_group(analysis.timeliness, cases, by=by, extract_date=extract_date)
+    shares = by_offence_group(analysis.timeliness_shares, cases, by=by,
+                              within_days=within_days, extract_date=extract_date)
     shares = shares.rename(columns={"n_events": "n_within", "estimate": "share",
                                     "ci_low": "share_ci_low", "ci_high": "share_ci_high"})
-    table = medians[["offence_group", "measure", "n", "n_events", "estimate", "ci_low",
-                     "ci_high"]].merge(
-        shares[["offence_group", "measure", "n_within", "share", "share_ci_low",
-                "share_ci_high"]], on=["offence_group", "measure"], how="left", validate="1:1")
+    keys = [*outer, "offence_group", "measure"]
+    table = medians[[*keys, "n", "n_events", "estimate", "ci_low", "ci_high"]].merge(
+        shares[[*keys, "n_within", "share", "share_ci_low", "share_ci_high"]], on=keys,
+        how="left", validate="1:1")
     table["n_within"] = table["n_within"].fillna(0).astype(int)
+    table = _complete(table, cases, by, "measure", analysis.MEASURES, TIMELINESS_COUNTS)
     table.attrs["within_days"] = within_days
     return table
 
 
-def suspect_table(cases: pd.DataFrame, *, extract_date: object = None) -> pd.DataFrame:
+def suspect_table(cases: pd.DataFrame, *, extract_date: object = None,
+                  by: str | None = None) -> pd.DataFrame:
     """Median days from identification to arrest and to interview (``suspect_timeliness``):
     ``offence_group, measure, n, n_events, estimate, ci_low, ci_high``."""
-    medians = by_offence_group(analysis.suspect_timeliness, cases, extract_date=extract_date)
-    return medians[["offence_group", "measure", "n", "n_events", "estimate", "ci_low",
-                    "ci_high"]]
+    outer = [by] if by else []
+    medians = by_offence_group(analysis.suspect_timeliness, cases, by=by,
+                               extract_date=extract_date)
+    table = medians[[*outer, "offence_group", "measure", "n", "n_events", "estimate", "ci_low",
+                     "ci_high"]]
+    return _complete(table, cases, by, "measure", analysis.SUSPECT_MEASURES, SUSPECT_COUNTS)
 
 
 def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
-                  extract_date: object = None) -> pd.DataFrame:
+                  extract_date: object = None, by: str | None = None) -> pd.DataFrame:
     """Share of identified suspects arrested within each window (``suspects_arrested``)."""
-    table = by_offence_group(analysis.suspects_arrested, cases, within_days=within_days,
+    outer = [by] if by else []
+    table = by_offence_group(analysis.suspects_arrested, cases, by=by, within_days=within_days,
                              extract_date=extract_date)
-    return table.sort_values(["within_days"], kind="stable").reset_index(drop=True)
+    table = _complete(table, cases, by, "within_days", sorted(table["within_days"].unique()),
+                      ARREST_COUNTS)
+    return table.sort_values([*outer, "within_days"], kind="stable").reset_index(drop=True)
 
 
 def decisions_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
-                    extract_date: object = None) -> pd.DataFrame:
+                    extract_date: object = None, by: str | None = None) -> pd.DataFrame:
     """Where referred files stand ``within_days`` after referral (``prosecution_decisions``):
     ``offence_group, decision, n, n_files, estimate, ci_low, ci_high``."""
-    table = by_offence_group(analysis.prosecution_decisions, cases, within_days=within_days,
-                             extract_date=extract_date)
-    out = table.drop(columns="within_days")
+    table = by_offence_group(analysis.prosecution_decisions, cases, by=by,
+                             within_days=within_days, extract_date=extract_date)
+    out = _complete(table.drop(columns="within_days"), cases, by, "decision",
+                    analysis.DECISIONS, DECISION_COUNTS)
     out.attrs = {**table.attrs, "within_days": within_days}
     return out
+
+
+#: The names of these sections' tables in the force reports, protected once for the run with
+#: every force (see :func:`linked_tables`); the national overview's own are named ``…_national``.
+LINKED = ("timeliness", "suspect_timeliness", "suspects_arrested", "prosecution_decisions")
+
+
+def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
+                  ) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """Every force's tables of these sections, for the run's linked disclosure control
+    (``reporting.national``): a force's hidden cell is then never the only hidden one of its
+    national line, so the national overview cannot reveal it by subtraction."""
+    x = {"extract_date": extract_date, "by": "force"}
+    return {
+        "timeliness": (timeliness_table(cases, **x),
+                       {"counts": TIMELINESS_COUNTS, "rates": TIMELINESS_RATES,
+                        "by": ["measure"]}),
+        "suspect_timeliness": (suspect_table(cases, **x),
+                               {"counts": SUSPECT_COUNTS, "rates": SUSPECT_RATES,
+                                "by": ["measure"]}),
+        "suspects_arrested": (arrests_table(cases, **x),
+                              {"kind": "rates", "counts": ARREST_COUNTS, "rates": ARREST_RATES,
+                               "by": ["within_days"]}),
+        "prosecution_decisions": (decisions_table(cases, **x),
+                                  {"kind": "rates", "counts": DECISION_COUNTS,
+                                   "rates": DECISION_RATES}),
+    }
 
 
 # -- what a reader sees ----------------------------------------------------------------------
