@@ -274,32 +274,36 @@ def _open(shared_run, force: str):
 
 
 def _sections(report):
-    """What the three notebook cells do, in order: protect, then show the text views."""
-    from soteria_research.reporting import sections_timeliness as timing
+    """Run the notebook's cells of the three sections (as papermill would, for this report),
+    keeping what they display; then the text views of their protected tables."""
+    import ast
 
-    cases, extract = report.cases, report.params.extract_date
-    suffix = "_national" if report.is_national else ""
-    timeliness = report.protect(timing.timeliness_table(cases, extract_date=extract),
-                                name="timeliness" + suffix, counts=["n", "n_events", "n_within"],
-                                rates=timing.TIMELINESS_RATES, by=["measure"])
-    decisions = report.protect(timing.decisions_table(cases, extract_date=extract),
-                               name="prosecution_decisions" + suffix, kind="rates",
-                               counts=["n", "n_files"], rates=timing.DECISION_RATES)
-    suspects = report.protect(timing.suspect_table(cases, extract_date=extract),
-                              name="suspect_timeliness" + suffix, counts=["n", "n_events"],
-                              rates=timing.SUSPECT_RATES, by=["measure"])
-    arrests = report.protect(timing.arrests_table(cases, extract_date=extract),
-                             name="suspects_arrested" + suffix, kind="rates",
-                             counts=["n", "n_suspects"], rates=timing.ARREST_RATES,
-                             by=["within_days"])
-    views = {"timeliness": timing.timeliness_view(timeliness),
-             "decisions": timing.decisions_view(decisions),
-             "suspects": timing.suspect_view(suspects),
-             "arrests": timing.arrests_view(arrests)}
-    html = [report.show(view, name=f"{name}_view", counts=[]).to_html()
-            for name, view in views.items()]
-    notes = [timing.timeliness_note(cases, extract_date=extract),
-             timing.decisions_note(decisions), timing.suspect_note(cases, extract_date=extract)]
+    import nbformat
+    from IPython.display import Markdown
+
+    from soteria_research.reporting import sections_timeliness as timing
+    from soteria_research.settings import NOTEBOOK_DIR
+
+    name = "national_overview" if report.is_national else "force_deep_dive"
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    cells = [c.source for c in nb.cells if c.cell_type == "code" and "timing." in c.source]
+    assert len(cells) == 3
+    shown = []
+    namespace = {"report": report, "cases": report.cases, "params": report.params,
+                 "Markdown": Markdown, "display": shown.append}
+    for source in cells:
+        tree = ast.parse(source)
+        last = tree.body[-1]
+        tree.body[-1] = ast.Expr(ast.Call(ast.Name("display", ast.Load()), [last.value], []))
+        exec(compile(ast.fix_missing_locations(tree), name, "exec"), namespace)  # noqa: S102
+    html = [item.to_html() for item in shown if hasattr(item, "to_html")]
+    notes = [item.data for item in shown if isinstance(item, Markdown)]
+    assert len(html) == 4 and len(notes) == 3
+    views = {"timeliness": timing.timeliness_view(namespace["timeliness"],
+                                                  namespace["cps_timeliness"]),
+             "decisions": timing.decisions_view(namespace["decisions"]),
+             "suspects": timing.suspect_view(namespace["suspects"]),
+             "arrests": timing.arrests_view(namespace["arrests"])}
     return views, html, notes
 
 
@@ -329,13 +333,23 @@ def test_sections_render_with_the_analysis_numbers_and_nothing_disclosive(shared
                 row = expected.loc[measure]
                 assert text == timing.median_text(row["estimate"], row["ci_low"],
                                                   row["ci_high"]), (group, measure)
+    # measures of one cohort show one count of cases: never hidden in one row, shown in another
+    for view, measures in ((timing_view, list(tl.MEASURES.values())[:2]),
+                           (views["suspects"], list(tl.SUSPECT_MEASURES.values()))):
+        same = view[view["Measure"].isin(measures)].groupby("Offences")["Cases"].nunique()
+        assert (same == 1).all(), view
     if force == "city_of_london":
         # so few cases that every count of the decisions and arrests is hidden
         assert (views["decisions"]["Files"] == "[c]").all()
         assert (views["arrests"]["Arrested"] == "[c]").all()
+    cells = timing_view.drop(columns=["Offences", "Measure"]).to_numpy().ravel()
+    if force == "national":
+        # protected on its own, the nation shows most of what it has
+        assert (cells == "[c]").mean() < 0.25, timing_view
     if force == "durham":
-        # the large force shows most of what it has
-        assert (views["timeliness"]["Cases"] != "[c]").all()
+        # with only three forces, City of London's hidden cells hide some of Durham's too (the
+        # national line must not reveal them), but not all
+        assert (cells != "[c]").sum() >= 5, timing_view
 
 
 def test_internal_profile_shows_the_analysis_numbers_exactly(shared_run):
@@ -375,12 +389,14 @@ def test_force_tables_are_protected_with_every_force_so_no_hidden_cell_is_alone(
     report = _open(shared_run, "cumbria")
     linked = report.disclosure.linked
     assert set(timing.LINKED) <= set(linked.names)
-    keys = {"timeliness": "measure", "suspect_timeliness": "measure",
-            "suspects_arrested": "within_days", "prosecution_decisions": "decision"}
+    keys = {"timeliness": [], "cps_timeliness": [], "suspect_timeliness": [],
+            "suspects_arrested": ["within_days"], "prosecution_decisions": ["decision"]}
     for name, key in keys.items():
         whole = linked.table(name)
-        hidden = whole.mask["n"].groupby([whole.frame["offence_group"],
-                                          whole.frame[key]]).sum()
-        assert not (hidden == 1).any(), (name, hidden[hidden == 1])
+        counts = [c for c in whole.frame.columns
+                  if c.startswith("n") and c.split("__")[-1].startswith("n")]
+        lines = [whole.frame[k] for k in ["offence_group", *key]]
+        hidden = whole.mask[counts].groupby(lines).sum()
+        assert not (hidden == 1).any().any(), (name, hidden)
     mine = report.protect(timing.timeliness_table(report.cases), name="timeliness")
     assert mine.record.notes[0].startswith("linked")

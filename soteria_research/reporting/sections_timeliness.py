@@ -4,16 +4,18 @@ decisions and suspect-focused measures (docs/domain.md §3 and §6, pillar 1).
 Each table is the analysis function of :mod:`soteria_research.analysis.timeliness` run for all
 sexual offences and split into rape and other sexual offences (``offence_group``), the "all"
 row being the total the split adds up to, so that disclosure control knows the structure.
-The ``*_table`` functions give the unprotected frame and the ``*_COUNTS``/``*_RATES`` constants
-its disclosure structure (the notebook passes both to ``report.protect``); the ``*_view``
-functions turn the protected table into the text a reader sees ("[c]" where hidden, "not
-reached" where a median is not reached); the ``*_note`` functions say which cases each table
-counts. Nothing here computes an estimate of its own.
+Measures that count the same cases (report to charge and report to any outcome; arrest and
+interview) share one row and one count of cases, so that a count is never hidden in one row
+and shown in another. The ``*_table`` functions give the unprotected frame and the
+``*_COUNTS``/``*_RATES`` constants its disclosure structure (the notebook passes both to
+``report.protect``); the ``*_view`` functions turn protected tables into the text a reader
+sees ("[c]" where hidden, "not reached" where a median is not reached); the ``*_note``
+functions say which cases each table counts. Nothing here computes an estimate of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,11 +24,13 @@ from ..analysis import timeliness as analysis
 from .disclosure.profiles import MARKER
 
 __all__ = [
-    "ARREST_COUNTS", "ARREST_RATES", "DECISION_COUNTS", "DECISION_RATES", "GROUPS",
-    "SUSPECT_COUNTS", "SUSPECT_RATES", "TIMELINESS_COUNTS", "TIMELINESS_RATES", "WITHIN_DAYS",
-    "LINKED", "arrests_table", "arrests_view", "by_offence_group", "decisions_note", "decisions_table",
-    "decisions_view", "linked_tables", "median_text", "share_text", "suspect_note", "suspect_table",
-    "suspect_view", "timeliness_note", "timeliness_table", "timeliness_view",
+    "ARREST_COUNTS", "ARREST_RATES", "CPS_COUNTS", "CPS_RATES", "DECISION_COUNTS",
+    "DECISION_RATES", "GROUPS", "LINKED", "SUSPECT_COUNTS", "SUSPECT_RATES",
+    "TIMELINESS_COUNTS", "TIMELINESS_RATES", "WITHIN_DAYS",
+    "arrests_table", "arrests_view", "by_offence_group", "cps_table", "decisions_note",
+    "decisions_table", "decisions_view", "linked_tables", "median_text", "share_text",
+    "suspect_note", "suspect_table", "suspect_view", "timeliness_note", "timeliness_table",
+    "timeliness_view",
 ]
 
 #: Window of the "share within" columns and of the referral cohort of prosecution decisions.
@@ -44,15 +48,31 @@ DECISION_LABELS = {
     "awaiting": "Still awaiting a decision",
 }
 NOT_REACHED = "not reached"
+#: Measures of one cohort, one table each: the cases, the referred files, the cases with an
+#: identified suspect.
+REPORT_MEASURES = ("report_to_charge", "report_to_outcome")
+CPS_MEASURES = ("referral_to_decision",)
+SUSPECT_MEASURES = tuple(analysis.SUSPECT_MEASURES)
+_STATISTICS = ("n_events", "estimate", "ci_low", "ci_high")
+_SHARES = ("n_within", "share", "share_ci_low", "share_ci_high")
 
-_MEDIAN_RATES = {c: ("n_events", "n") for c in ("estimate", "ci_low", "ci_high")}
-#: Disclosure structure of :func:`timeliness_table` (``by=["measure"]``).
-TIMELINESS_COUNTS = ["n", "n_events", "n_within"]
-TIMELINESS_RATES = {**_MEDIAN_RATES,
-                    **{c: ("n_within", "n") for c in ("share", "share_ci_low", "share_ci_high")}}
-#: Disclosure structure of :func:`suspect_table` (``by=["measure"]``).
-SUSPECT_COUNTS = ["n", "n_events"]
-SUSPECT_RATES = _MEDIAN_RATES
+
+def _structure(measures: Sequence[str], shares: bool) -> tuple[list[str], dict]:
+    """Count columns and rates (numerator, denominator) of a wide table of ``measures``."""
+    counts, rates = ["n"], {}
+    for m in measures:
+        counts.append(f"{m}__n_events")
+        rates.update({f"{m}__{c}": (f"{m}__n_events", "n") for c in _STATISTICS[1:]})
+        if shares:
+            counts.append(f"{m}__n_within")
+            rates.update({f"{m}__{c}": (f"{m}__n_within", "n") for c in _SHARES[1:]})
+    return counts, rates
+
+
+#: Disclosure structure of :func:`timeliness_table`, :func:`cps_table`, :func:`suspect_table`.
+TIMELINESS_COUNTS, TIMELINESS_RATES = _structure(REPORT_MEASURES, shares=True)
+CPS_COUNTS, CPS_RATES = _structure(CPS_MEASURES, shares=True)
+SUSPECT_COUNTS, SUSPECT_RATES = _structure(SUSPECT_MEASURES, shares=False)
 #: Disclosure structure of :func:`arrests_table` (``kind="rates", by=["within_days"]``).
 ARREST_COUNTS = ["n", "n_suspects"]
 ARREST_RATES = {c: ("n", "n_suspects") for c in ("estimate", "ci_low", "ci_high")}
@@ -79,54 +99,87 @@ def by_offence_group(function: Callable[..., pd.DataFrame], cases: pd.DataFrame,
     return out.reset_index(drop=True)
 
 
-def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, key: str,
-              values, counts: list[str]) -> pd.DataFrame:
-    """With ``by``, every value of ``by`` in ``cases`` × offence group × ``values`` of
-    ``key``, absent rows with zero counts: so the run's linked table holds every row a
-    report of one force can have (a force with no referred file has a row of zeros)."""
+def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, keys: Sequence,
+              counts: list[str]) -> pd.DataFrame:
+    """With ``by``, every value of ``by`` in ``cases`` × offence group (× ``keys``: a column
+    and its values), absent rows with zero counts: so the run's linked table holds every row
+    a report of one force can have (a force with no referred file has a row of zeros)."""
     if not by:
         return table
-    index = pd.MultiIndex.from_product(
-        [sorted(cases[by].dropna().unique()), list(GROUPS), list(values)],
-        names=[by, "offence_group", key])
-    done = table.set_index([by, "offence_group", key]).reindex(index).reset_index()
+    levels = [sorted(cases[by].dropna().unique()), list(GROUPS)]
+    names = [by, "offence_group"]
+    if keys:
+        names.append(keys[0])
+        levels.append(list(keys[1]))
+    index = pd.MultiIndex.from_product(levels, names=names)
+    done = table.set_index(names).reindex(index).reset_index()
     done[counts] = done[counts].fillna(0).astype(int)
     done.attrs = dict(table.attrs)
     return done
 
 
+def _wide(medians: pd.DataFrame, shares: pd.DataFrame | None, measures: Sequence[str],
+          outer: list[str]) -> pd.DataFrame:
+    """One row per offence group: the cases (``n``, the same for every measure of one cohort),
+    then ``<measure>__n_events, __estimate, __ci_low, __ci_high`` (and ``__n_within, __share,
+    __share_ci_low, __share_ci_high``) for each measure."""
+    keys = [*outer, "offence_group"]
+    long = medians[medians["measure"].isin(measures)]
+    if shares is not None:
+        extra = shares.rename(columns={"n_events": "n_within", "estimate": "share",
+                                       "ci_low": "share_ci_low", "ci_high": "share_ci_high"})
+        long = long.merge(extra[[*keys, "measure", *_SHARES]], on=[*keys, "measure"],
+                          how="left", validate="1:1")
+    cases = long.groupby(keys, sort=False)["n"].agg(["min", "max"])
+    if not cases["min"].eq(cases["max"]).all():  # a programming error, never the data's
+        raise AssertionError("measures of one table must count the same cases")
+    wide = cases["max"].rename("n").reset_index()
+    statistics = [*_STATISTICS, *(_SHARES if shares is not None else ())]
+    for m in measures:
+        part = long.loc[long["measure"].eq(m), [*keys, *statistics]]
+        wide = wide.merge(part.rename(columns={c: f"{m}__{c}" for c in statistics}),
+                          on=keys, how="left")
+    counts = [c for c in wide.columns if c == "n" or c.endswith(("__n_events", "__n_within"))]
+    wide[counts] = wide[counts].fillna(0).astype(int)
+    return wide
+
+
+def _measure_table(function, cases, measures, *, shares_function=None, within_days=WITHIN_DAYS,
+                   extract_date=None, by=None) -> pd.DataFrame:
+    outer = [by] if by else []
+    medians = by_offence_group(function, cases, by=by, extract_date=extract_date)
+    shares = None if shares_function is None else by_offence_group(
+        shares_function, cases, by=by, within_days=within_days, extract_date=extract_date)
+    table = _wide(medians, shares, measures, outer)
+    counts = [c for c in table.columns if c == "n" or c.endswith(("__n_events", "__n_within"))]
+    table = _complete(table, cases, by, (), counts)
+    table.attrs["within_days"] = within_days
+    table.attrs["measures"] = list(measures)
+    return table
+
+
 def timeliness_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
                      extract_date: object = None, by: str | None = None) -> pd.DataFrame:
-    """Median days (``timeliness``) beside the share by ``within_days`` (``timeliness_shares``)
-    for each offence group and measure: ``offence_group, measure, n, n_events, estimate,
-    ci_low, ci_high, n_within, share, share_ci_low, share_ci_high`` (``by`` first when
-    given)."""
-    outer = [by] if by else []
-    medians = by_offence_group(analysis.timeliness, cases, by=by, extract_date=extract_date)
-    shares = by_offence_group(analysis.timeliness_shares, cases, by=by,
-                              within_days=within_days, extract_date=extract_date)
-    shares = shares.rename(columns={"n_events": "n_within", "estimate": "share",
-                                    "ci_low": "share_ci_low", "ci_high": "share_ci_high"})
-    keys = [*outer, "offence_group", "measure"]
-    table = medians[[*keys, "n", "n_events", "estimate", "ci_low", "ci_high"]].merge(
-        shares[[*keys, "n_within", "share", "share_ci_low", "share_ci_high"]], on=keys,
-        how="left", validate="1:1")
-    table["n_within"] = table["n_within"].fillna(0).astype(int)
-    table = _complete(table, cases, by, "measure", analysis.MEASURES, TIMELINESS_COUNTS)
-    table.attrs["within_days"] = within_days
-    return table
+    """Report to charge and report to any outcome (``timeliness``, ``timeliness_shares``): one
+    row per offence group, ``n`` the cases, then each measure's columns (see ``_wide``)."""
+    return _measure_table(analysis.timeliness, cases, REPORT_MEASURES,
+                          shares_function=analysis.timeliness_shares, within_days=within_days,
+                          extract_date=extract_date, by=by)
+
+
+def cps_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+              extract_date: object = None, by: str | None = None) -> pd.DataFrame:
+    """Referral to the CPS to its decision, as :func:`timeliness_table` (``n`` the files)."""
+    return _measure_table(analysis.timeliness, cases, CPS_MEASURES,
+                          shares_function=analysis.timeliness_shares, within_days=within_days,
+                          extract_date=extract_date, by=by)
 
 
 def suspect_table(cases: pd.DataFrame, *, extract_date: object = None,
                   by: str | None = None) -> pd.DataFrame:
-    """Median days from identification to arrest and to interview (``suspect_timeliness``):
-    ``offence_group, measure, n, n_events, estimate, ci_low, ci_high``."""
-    outer = [by] if by else []
-    medians = by_offence_group(analysis.suspect_timeliness, cases, by=by,
-                               extract_date=extract_date)
-    table = medians[[*outer, "offence_group", "measure", "n", "n_events", "estimate", "ci_low",
-                     "ci_high"]]
-    return _complete(table, cases, by, "measure", analysis.SUSPECT_MEASURES, SUSPECT_COUNTS)
+    """Identification to arrest and to interview (``suspect_timeliness``), medians only."""
+    return _measure_table(analysis.suspect_timeliness, cases, SUSPECT_MEASURES,
+                          extract_date=extract_date, by=by)
 
 
 def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
@@ -135,7 +188,7 @@ def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
     outer = [by] if by else []
     table = by_offence_group(analysis.suspects_arrested, cases, by=by, within_days=within_days,
                              extract_date=extract_date)
-    table = _complete(table, cases, by, "within_days", sorted(table["within_days"].unique()),
+    table = _complete(table, cases, by, ("within_days", sorted(table["within_days"].unique())),
                       ARREST_COUNTS)
     return table.sort_values([*outer, "within_days"], kind="stable").reset_index(drop=True)
 
@@ -146,15 +199,16 @@ def decisions_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
     ``offence_group, decision, n, n_files, estimate, ci_low, ci_high``."""
     table = by_offence_group(analysis.prosecution_decisions, cases, by=by,
                              within_days=within_days, extract_date=extract_date)
-    out = _complete(table.drop(columns="within_days"), cases, by, "decision",
-                    analysis.DECISIONS, DECISION_COUNTS)
+    out = _complete(table.drop(columns="within_days"), cases, by,
+                    ("decision", analysis.DECISIONS), DECISION_COUNTS)
     out.attrs = {**table.attrs, "within_days": within_days}
     return out
 
 
 #: The names of these sections' tables in the force reports, protected once for the run with
 #: every force (see :func:`linked_tables`); the national overview's own are named ``…_national``.
-LINKED = ("timeliness", "suspect_timeliness", "suspects_arrested", "prosecution_decisions")
+LINKED = ("timeliness", "cps_timeliness", "suspect_timeliness", "suspects_arrested",
+          "prosecution_decisions")
 
 
 def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
@@ -165,11 +219,10 @@ def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
     x = {"extract_date": extract_date, "by": "force"}
     return {
         "timeliness": (timeliness_table(cases, **x),
-                       {"counts": TIMELINESS_COUNTS, "rates": TIMELINESS_RATES,
-                        "by": ["measure"]}),
+                       {"counts": TIMELINESS_COUNTS, "rates": TIMELINESS_RATES}),
+        "cps_timeliness": (cps_table(cases, **x), {"counts": CPS_COUNTS, "rates": CPS_RATES}),
         "suspect_timeliness": (suspect_table(cases, **x),
-                               {"counts": SUSPECT_COUNTS, "rates": SUSPECT_RATES,
-                                "by": ["measure"]}),
+                               {"counts": SUSPECT_COUNTS, "rates": SUSPECT_RATES}),
         "suspects_arrested": (arrests_table(cases, **x),
                               {"kind": "rates", "counts": ARREST_COUNTS, "rates": ARREST_RATES,
                                "by": ["within_days"]}),
@@ -218,39 +271,49 @@ def _labels(frame: pd.DataFrame, column: str, labels: dict) -> list[str]:
     return [labels.get(v, v) for v in frame[column]]
 
 
-def timeliness_view(protected, *, within_days: int = WITHIN_DAYS,
-                    measures: dict | None = None) -> pd.DataFrame:
-    """The protected :func:`timeliness_table` (or :func:`suspect_table`) as text: one row per
-    offence group and measure."""
-    frame = protected.frame.reset_index(drop=True)
-    measures = measures or {**analysis.MEASURES, **analysis.SUSPECT_MEASURES}
-    # "not reached" would say something about a hidden count of cases reaching the milestone
-    hide_median = _hidden(protected, "estimate") | _hidden(protected, "n_events")
-    view = pd.DataFrame({
-        "Offences": _labels(frame, "offence_group", GROUPS),
-        "Measure": _labels(frame, "measure", measures),
-        "Cases": [_count(v, h) for v, h in zip(frame["n"], _hidden(protected, "n"),
-                                                strict=True)],
-        "Reached the milestone": [_count(v, h) for v, h in zip(
-            frame["n_events"], _hidden(protected, "n_events"), strict=True)],
-        "Median days (95% interval)": [
-            median_text(e, lo, hi, hidden=h) for e, lo, hi, h in zip(
-                frame["estimate"], frame["ci_low"], frame["ci_high"], hide_median,
-                strict=True)],
-    })
-    if "share" in frame:
-        view[f"Share within {within_days} days (95% interval)"] = [
-            share_text(e, lo, hi, hidden=h, missing="not followed long enough")
-            for e, lo, hi, h in zip(frame["share"], frame["share_ci_low"],
-                                    frame["share_ci_high"],
-                                    _hidden(protected, "share") | _hidden(protected, "n_within"),
-                                    strict=True)]
-    return view
+def timeliness_view(*protected, within_days: int = WITHIN_DAYS) -> pd.DataFrame:
+    """Protected :func:`timeliness_table`, :func:`cps_table` or :func:`suspect_table` frames as
+    text: one row per offence group and measure."""
+    labels = {**analysis.MEASURES, **analysis.SUSPECT_MEASURES}
+    order = {m: i for i, m in enumerate(labels)}
+    groups = {g: i for i, g in enumerate(GROUPS)}
+    rows = []
+    for table in protected:
+        frame = table.frame.reset_index(drop=True)
+        measures = [m for m in labels if f"{m}__estimate" in frame]
+        hide_n = _hidden(table, "n")
+        for m in measures:
+            hide_events = _hidden(table, f"{m}__n_events")
+            # "not reached" would say something about a hidden count reaching the milestone
+            hide_median = _hidden(table, f"{m}__estimate") | hide_events
+            for i, row in frame.iterrows():
+                record = {
+                    "_sort": (groups.get(row["offence_group"], len(groups)), order[m]),
+                    "Offences": GROUPS.get(row["offence_group"], row["offence_group"]),
+                    "Measure": labels[m],
+                    "Cases": _count(row["n"], hide_n[i]),
+                    "Reached the milestone": _count(row[f"{m}__n_events"], hide_events[i]),
+                    "Median days (95% interval)": median_text(
+                        row[f"{m}__estimate"], row[f"{m}__ci_low"], row[f"{m}__ci_high"],
+                        hidden=hide_median[i]),
+                }
+                if f"{m}__share" in frame:
+                    hide_share = (_hidden(table, f"{m}__share")
+                                  | _hidden(table, f"{m}__n_within"))[i]
+                    record[f"Share within {within_days} days (95% interval)"] = share_text(
+                        row[f"{m}__share"], row[f"{m}__share_ci_low"],
+                        row[f"{m}__share_ci_high"], hidden=hide_share,
+                        missing="not followed long enough")
+                rows.append(record)
+    view = pd.DataFrame(rows)
+    if view.empty:
+        return pd.DataFrame({"Offences": [], "Measure": []})
+    return view.sort_values("_sort", kind="stable").drop(columns="_sort").reset_index(drop=True)
 
 
 def suspect_view(protected) -> pd.DataFrame:
     """The protected :func:`suspect_table` as text."""
-    return timeliness_view(protected, measures=analysis.SUSPECT_MEASURES)
+    return timeliness_view(protected)
 
 
 def arrests_view(protected) -> pd.DataFrame:
