@@ -260,7 +260,7 @@ def test_split_medians_equal_each_group_on_its_own(synthetic):
 @pytest.fixture(scope="module")
 def shared_run(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("timeliness")
-    data = small_cases(folder / "three_forces.csv")
+    data = small_cases(folder / "three_forces.csv", scale=0.05)
     return data, folder / "shared"
 
 
