@@ -76,9 +76,11 @@ SUSPECT_COUNTS, SUSPECT_RATES = _structure(SUSPECT_MEASURES, shares=False)
 #: Disclosure structure of :func:`arrests_table` (``kind="rates", by=["within_days"]``).
 ARREST_COUNTS = ["n", "n_suspects"]
 ARREST_RATES = {c: ("n", "n_suspects") for c in ("estimate", "ci_low", "ci_high")}
-#: Disclosure structure of :func:`decisions_table` (``kind="rates"``).
-DECISION_COUNTS = ["n", "n_files"]
-DECISION_RATES = {c: ("n", "n_files") for c in ("estimate", "ci_low", "ci_high")}
+#: Disclosure structure of :func:`decisions_table` (``column_total="n_files"``): the
+#: positions partition the files referred.
+DECISION_COUNTS = ["n_files", *[f"{d}__n" for d in analysis.DECISIONS]]
+DECISION_RATES = {f"{d}__{c}": (f"{d}__n", "n_files") for d in analysis.DECISIONS
+                  for c in ("estimate", "ci_low", "ci_high")}
 
 
 # -- the tables -------------------------------------------------------------------------------
@@ -196,11 +198,22 @@ def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
 def decisions_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
                     extract_date: object = None, by: str | None = None) -> pd.DataFrame:
     """Where referred files stand ``within_days`` after referral (``prosecution_decisions``):
-    ``offence_group, decision, n, n_files, estimate, ci_low, ci_high``."""
+    one row per offence group, ``n_files`` (the cohort) then ``<position>__n, __estimate,
+    __ci_low, __ci_high`` for each of ``DECISIONS`` (a cross-table whose positions add up to
+    ``n_files``, which disclosure control protects far faster than the long form)."""
+    outer = [by] if by else []
+    keys = [*outer, "offence_group"]
     table = by_offence_group(analysis.prosecution_decisions, cases, by=by,
                              within_days=within_days, extract_date=extract_date)
-    out = _complete(table.drop(columns="within_days"), cases, by,
-                    ("decision", analysis.DECISIONS), DECISION_COUNTS)
+    wide = table.groupby(keys, sort=False)["n_files"].first().reset_index()
+    for decision in analysis.DECISIONS:
+        part = table.loc[table["decision"].eq(decision),
+                         [*keys, "n", "estimate", "ci_low", "ci_high"]]
+        wide = wide.merge(part.rename(columns={c: f"{decision}__{c}" for c in
+                                               ("n", "estimate", "ci_low", "ci_high")}),
+                          on=keys, how="left")
+    wide[DECISION_COUNTS] = wide[DECISION_COUNTS].fillna(0).astype(int)
+    out = _complete(wide, cases, by, (), DECISION_COUNTS)
     out.attrs = {**table.attrs, "within_days": within_days}
     return out
 
@@ -227,8 +240,8 @@ def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
                               {"kind": "rates", "counts": ARREST_COUNTS, "rates": ARREST_RATES,
                                "by": ["within_days"]}),
         "prosecution_decisions": (decisions_table(cases, **x),
-                                  {"kind": "rates", "counts": DECISION_COUNTS,
-                                   "rates": DECISION_RATES}),
+                                  {"counts": DECISION_COUNTS, "rates": DECISION_RATES,
+                                   "column_total": "n_files"}),
     }
 
 
@@ -338,19 +351,23 @@ def decisions_view(protected) -> pd.DataFrame:
     """The protected :func:`decisions_table` as text: one row per offence group and
     position."""
     frame = protected.frame.reset_index(drop=True)
-    return pd.DataFrame({
-        "Offences": _labels(frame, "offence_group", GROUPS),
-        "Position of the file": _labels(frame, "decision", DECISION_LABELS),
-        "Files": [_count(v, h) for v, h in zip(frame["n"], _hidden(protected, "n"),
-                                                strict=True)],
-        "Files referred": [_count(v, h) for v, h in zip(frame["n_files"],
-                                                         _hidden(protected, "n_files"),
-                                                         strict=True)],
-        "Share (95% interval)": [
-            share_text(e, lo, hi, hidden=h) for e, lo, hi, h in zip(
-                frame["estimate"], frame["ci_low"], frame["ci_high"],
-                _hidden(protected, "estimate"), strict=True)],
-    })
+    hide_files = _hidden(protected, "n_files")
+    rows = []
+    for i, row in frame.iterrows():
+        for decision in analysis.DECISIONS:
+            hide_n = _hidden(protected, f"{decision}__n")[i]
+            rows.append({
+                "Offences": GROUPS.get(row["offence_group"], row["offence_group"]),
+                "Position of the file": DECISION_LABELS[decision],
+                "Files": _count(row[f"{decision}__n"], hide_n),
+                "Files referred": _count(row["n_files"], hide_files[i]),
+                "Share (95% interval)": share_text(
+                    row[f"{decision}__estimate"], row[f"{decision}__ci_low"],
+                    row[f"{decision}__ci_high"],
+                    hidden=hide_n or _hidden(protected, f"{decision}__estimate")[i]),
+            })
+    return pd.DataFrame(rows, columns=["Offences", "Position of the file", "Files",
+                                       "Files referred", "Share (95% interval)"])
 
 
 # -- which cases, in words ---------------------------------------------------------------------
@@ -405,9 +422,9 @@ def decisions_note(protected, *, within_days: int = WITHIN_DAYS) -> str:
     (from the protected table: "[c]" when hidden)."""
     frame = protected.frame.reset_index(drop=True)
     referred_by = frame.attrs.get("referred_by") or protected.frame.attrs.get("referred_by")
-    rows = np.flatnonzero((frame["offence_group"].eq("all")
-                           & frame["decision"].eq("further_investigation")).to_numpy())
-    returned = (_count(frame["n"].iloc[rows[0]], bool(_hidden(protected, "n")[rows[0]]))
+    column = "further_investigation__n"
+    rows = np.flatnonzero(frame["offence_group"].eq("all").to_numpy())
+    returned = (_count(frame[column].iloc[rows[0]], bool(_hidden(protected, column)[rows[0]]))
                 if len(rows) else "")
     cohort = f"referred by {referred_by}" if referred_by else "referred in the period"
     text = (f"Files {cohort}, so that each has had {within_days} days since its referral, "
