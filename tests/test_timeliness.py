@@ -315,6 +315,7 @@ def test_sections_render_with_the_analysis_numbers_and_nothing_disclosive(shared
     report = _open(shared_run, force)
     views, html, notes = _sections(report)
     assert all(note for note in notes)
+    assert "Files referred by 2023-04-01" in notes[1]  # a year before the extract date
     assert scan_for_disclosive_counts(html).empty
     findings = scan_for_disclosive_counts([view for view in views.values()])
     assert findings.empty, findings
@@ -377,7 +378,7 @@ def test_internal_profile_shows_the_analysis_numbers_exactly(shared_run):
     assert shown["Arrested"].tolist() == [f"{n:,}" for n in direct["n"]]
     returned = int(tl.prosecution_decisions(cases).set_index("decision")
                    .loc["further_investigation", "n"])
-    assert timing.decisions_note(decisions).endswith(
+    assert timing.decisions_note(decisions, cases).endswith(
         f"Files returned with an action plan: {returned:,}.")
 
 

@@ -197,21 +197,28 @@ def _shares(frames: dict[str, tuple[pd.DataFrame, str]], by: list[str], within_d
     return out.astype({"n": int, "n_events": int, "n_at_risk": int}).reset_index(drop=True)
 
 
-def _case_frames(cases: pd.DataFrame, by: list[str], extract_date: object
-                 ) -> dict[str, tuple[pd.DataFrame, str]]:
+def _measures(measures: Sequence[str] | None) -> list[str]:
+    chosen = list(MEASURES) if measures is None else (
+        [measures] if isinstance(measures, str) else list(measures))
+    unknown = [m for m in chosen if m not in MEASURES]
+    if unknown or not chosen:
+        raise ParameterError(f"measures={measures!r}: choose from {list(MEASURES)}.")
+    return chosen
+
+
+def _case_frames(cases: pd.DataFrame, by: list[str], extract_date: object,
+                 measures: list[str]) -> dict[str, tuple[pd.DataFrame, str]]:
     _need(cases, ["report_date", "file_to_cps_date", "cps_decision_date"])
     charge_day = cases["outcome_date"].where(cases["outcome_group"].eq("charge"))
     outcome_day = cases["outcome_date"].where(~cases["outcome_group"].isin(["open",
                                                                             "transferred"]))
-    return {
-        "report_to_charge": (_milestone_frame(cases, cases["report_date"], charge_day, by,
-                                              extract_date), "cif"),
-        "report_to_outcome": (_milestone_frame(cases, cases["report_date"], outcome_day, by,
-                                               extract_date), "km"),
-        "referral_to_decision": (_milestone_frame(cases, cases["file_to_cps_date"],
-                                                  cases["cps_decision_date"], by, extract_date),
-                                 "cif"),
+    spells = {
+        "report_to_charge": (cases["report_date"], charge_day, "cif"),
+        "report_to_outcome": (cases["report_date"], outcome_day, "km"),
+        "referral_to_decision": (cases["file_to_cps_date"], cases["cps_decision_date"], "cif"),
     }
+    return {m: (_milestone_frame(cases, spells[m][0], spells[m][1], by, extract_date),
+                spells[m][2]) for m in measures}
 
 
 def timeliness(
@@ -220,6 +227,7 @@ def timeliness(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
     extract_date: object = None,
+    measures: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Median days from report to charge, from report to any outcome, and from referral to the
     CPS to its decision, with intervals; open cases censored, other endings competing.
@@ -244,6 +252,8 @@ def timeliness(
     extract_date : date-like, optional
         Censoring date; defaults to each case's ``extract_date``. Dates after it count as not
         yet happened.
+    measures : sequence of str, optional
+        Some of :data:`MEASURES` (all by default).
 
     Returns
     -------
@@ -266,7 +276,7 @@ def timeliness(
     """
     level = _check_level(level)
     by = _by_columns(cases, by)
-    return _medians(_case_frames(cases, by, extract_date), by, level)
+    return _medians(_case_frames(cases, by, extract_date, _measures(measures)), by, level)
 
 
 def timeliness_shares(
@@ -276,6 +286,7 @@ def timeliness_shares(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
     extract_date: object = None,
+    measures: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The share of cases past each milestone of :func:`timeliness` within ``within_days`` of
     its start (charged within 365 days of the report, for example), from the Aalen–Johansen
@@ -288,7 +299,7 @@ def timeliness_shares(
         Validated cases.
     within_days : int, default 365
         The day after the start at which the share is read.
-    by, level, extract_date
+    by, level, extract_date, measures
         As for :func:`timeliness`.
 
     Returns
@@ -311,7 +322,8 @@ def timeliness_shares(
     level = _check_level(level)
     within_days = _check_window(within_days)
     by = _by_columns(cases, by)
-    return _shares(_case_frames(cases, by, extract_date), by, within_days, level)
+    return _shares(_case_frames(cases, by, extract_date, _measures(measures)), by, within_days,
+                   level)
 
 
 def suspect_timeliness(

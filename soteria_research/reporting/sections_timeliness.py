@@ -149,9 +149,11 @@ def _wide(medians: pd.DataFrame, shares: pd.DataFrame | None, measures: Sequence
 def _measure_table(function, cases, measures, *, shares_function=None, within_days=WITHIN_DAYS,
                    extract_date=None, by=None) -> pd.DataFrame:
     outer = [by] if by else []
-    medians = by_offence_group(function, cases, by=by, extract_date=extract_date)
+    chosen = {"measures": list(measures)} if function is analysis.timeliness else {}
+    medians = by_offence_group(function, cases, by=by, extract_date=extract_date, **chosen)
     shares = None if shares_function is None else by_offence_group(
-        shares_function, cases, by=by, within_days=within_days, extract_date=extract_date)
+        shares_function, cases, by=by, within_days=within_days, extract_date=extract_date,
+        **chosen)
     table = _wide(medians, shares, measures, outer)
     counts = [c for c in table.columns if c == "n" or c.endswith(("__n_events", "__n_within"))]
     table = _complete(table, cases, by, (), counts)
@@ -417,11 +419,13 @@ def suspect_note(cases: pd.DataFrame, *, extract_date: object = None) -> str:
         "suspects are interviewed voluntarily rather than arrested. Intervals are 95%.")
 
 
-def decisions_note(protected, *, within_days: int = WITHIN_DAYS) -> str:
+def decisions_note(protected, cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+                   extract_date: object = None) -> str:
     """Which files the decision table counts, and how many came back with an action plan
     (from the protected table: "[c]" when hidden)."""
     frame = protected.frame.reset_index(drop=True)
-    referred_by = frame.attrs.get("referred_by") or protected.frame.attrs.get("referred_by")
+    extract = _extract(cases, extract_date)
+    referred_by = None if extract is None else _day(extract - pd.Timedelta(days=within_days))
     column = "further_investigation__n"
     rows = np.flatnonzero(frame["offence_group"].eq("all").to_numpy())
     returned = (_count(frame[column].iloc[rows[0]], bool(_hidden(protected, column)[rows[0]]))
