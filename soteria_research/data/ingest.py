@@ -296,6 +296,12 @@ def case_schema(dictionary: DataDictionary | None = None) -> pa.DataFrameSchema:
     rules live in :func:`validate_cases`. Use it on frames you build yourself::
 
         case_schema().validate(cases, lazy=True)
+
+    Examples
+    --------
+    >>> schema = case_schema()
+    >>> "outcome_code" in schema.columns
+    True
     """
     dictionary = dictionary or load_dictionary()
     columns = {}

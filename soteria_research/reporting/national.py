@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -17,7 +18,10 @@ import pandas as pd
 
 from ..errors import ParameterError, SoteriaError
 from . import provenance
+from .disclosure.profiles import MARKER
+from .disclosure.text import period_text, safe_text
 from .parameters import NATIONAL, ReportParameters
+from .takeaway import TABLES_DIR, Takeaway, format_share, share_mask
 
 #: Follow-up window of the headline outcome shares, in days.
 WITHIN_DAYS = 365
@@ -29,7 +33,11 @@ N_PEERS = 5
 EFFECT_OUTCOMES = ("charged", "withdrawn")
 LINKED_FILE = "linked_disclosure.json"
 
-__all__ = ["NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
+# A model message's error detail in parentheses, e.g. "(shape mismatch: value array of shape
+# (8,) ...)": the shape is a count of cases.
+_ERROR_DETAIL = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?=\s*$)")
+
+__all__ = ["FUNNEL_PROTECTION", "NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
 
 
 @dataclass
@@ -183,7 +191,7 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
         "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
                                              "rates": share_of("count", "n")}),
         "outcome_mix": (linked_outcome_mix(cases, by="force"), {}),
-        "funnel": (linked_funnel(cases, by="force"), {"counts": ["n"]}),
+        "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
         "cohort_trends": (linked_cohort_rates(cases, by="force"),
                           {"counts": ["n", "n_cohort"], "rates": share_of("n", "n_cohort")}),
     }
@@ -206,16 +214,24 @@ def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFra
     return attrition.outcome_mix(cases, by=by, detail="group")
 
 
+#: How the funnel is protected (``protect(..., **FUNNEL_PROTECTION)``): the share of the
+#: previous stage rests on the previous stage's count (``n_previous``, never shown), so it is
+#: hidden with it; printed beside a hidden previous count it gave that count back (issue 16).
+FUNNEL_PROTECTION = {"counts": ["n", "n_previous"],
+                     "rates": {"share_of_previous": ("n", "n_previous")}}
+
+
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """The stage funnel as reports publish it: counts, share of recorded and share of the
     previous stage, all as they stand at the extract date (a snapshot, without intervals).
 
-    ``n_previous`` is left out: it repeats the previous stage's count, which disclosure control
-    may hide in its own row.
+    ``n_previous`` (the previous stage's count, which reports do not show) stays in so that
+    disclosure control hides the share of the previous stage wherever that count is hidden:
+    protect it with :data:`FUNNEL_PROTECTION`.
     """
     from ..analysis import attrition
 
-    return attrition.funnel(cases, by=by).drop(columns=["n_previous"])
+    return attrition.funnel(cases, by=by)
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -288,6 +304,7 @@ class ReportContext:
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
         )
+        self.takeaway = Takeaway(params.output)
 
     # -- data ---------------------------------------------------------------------------------
     @property
@@ -328,13 +345,23 @@ class ReportContext:
         table = pd.DataFrame({
             "Most similar force": peer.map(self.force_names).to_numpy(),
             "Population (2011)": peer.map(profile["population"]).map("{:,.0f}".format).to_numpy(),
-            "Rape share": peer.map(profile["rape_share"]).map("{:.0%}".format).to_numpy(),
+            "Rape share": peer.map(profile["rape_share"]).map(format_share).to_numpy(),
             "Partner or ex-partner share": peer.map(profile["partner_share"])
-            .map("{:.0%}".format).to_numpy(),
+            .map(format_share).to_numpy(),
         })
+        # A share of a force whose count of crimes is hidden gives its counts back (25% of 8
+        # is 2), and 0% or 100% is an exact zero count (issue 16, item 9): shown as [c].
+        linked = getattr(self.disclosure, "linked", None)
+        if self.disclosure.profile.suppress:
+            hidden = peer.map(lambda code: linked is None or "headline_recorded" not in
+                              linked.names or bool(linked.slice("headline_recorded", code)
+                                                   .mask["count"].any())).to_numpy()
+            for column in ("Rape share", "Partner or ex-partner share"):
+                extreme = table[column].isin(["0%", "100%"]).to_numpy()
+                table.loc[hidden | extreme, column] = MARKER
         if "similarity" in mine.columns:
             table["More alike than this share of pairs of forces"] = (
-                mine["similarity"].map("{:.0%}".format).to_numpy())
+                mine["similarity"].map(format_share).to_numpy())
         return table
 
     def differences(self) -> pd.DataFrame:
@@ -454,7 +481,8 @@ class ReportContext:
         chance alone when not given), hidden figures as [c]."""
         frame = protected.frame
         if frame.empty:
-            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}))
+            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}),
+                                name=protected.record.name)
         if funnel is None:
             from ..analysis import comparison
 
@@ -485,7 +513,8 @@ class ReportContext:
                                      "forces (random effects).",
                    "binomial": "Limits for chance alone (exact binomial).",
                    "poisson": "Limits for chance alone (exact Poisson)."}[funnel.method]
-        return self._styled(view.drop(columns="_order"), caption=caption)
+        return self._styled(view.drop(columns="_order"), caption=caption,
+                            name=protected.record.name)
 
     def outcome_mix_by_force(self) -> pd.DataFrame:
         """Outcome groups by force: the linked table every force report shares."""
@@ -515,9 +544,12 @@ class ReportContext:
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
             shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
+            shown = self._hidden_where_hidden_elsewhere(name, shown)
         else:
             shown = frame.display()
+            name = name or frame.record.name
         view = shown.copy()
+        shares = share_mask(view, percent)
         if "caseload" in view.columns:
             view["caseload"] = view["caseload"].replace(CASELOADS)
         if "model" in view.columns:
@@ -528,25 +560,56 @@ class ReportContext:
             view["term"] = view["term"].map(lambda v: term_label(v) if isinstance(v, str) else v)
         headings = dict(columns) if columns else {
             c: HEADINGS.get(c, c.replace("_", " ").capitalize()) for c in view.columns}
-        view = view[[c for c in headings if c in view.columns]].rename(columns=headings)
-        return self._styled(view, percent=[headings.get(c, c) for c in percent])
+        chosen = [c for c in headings if c in view.columns]
+        view = view[chosen].rename(columns=headings)
+        return self._styled(view, name=name, shares=shares[chosen].rename(columns=headings))
 
-    def _styled(self, view: pd.DataFrame, *, percent: Sequence[str] = (), caption: str = ""):
-        def number(value):
-            if isinstance(value, str) or value is None or pd.isna(value):
-                return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
-                    else value
-            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    def _linked_hidden(self, measure: str) -> bool:
+        """Whether the run's linked headline hides this force's ``measure`` count."""
+        linked = getattr(self.disclosure, "linked", None)
+        if self.is_national or linked is None or not self.disclosure.profile.suppress:
+            return False
+        if measure == "recorded":
+            if "headline_recorded" not in linked.names:
+                return False
+            return bool(linked.slice("headline_recorded", self.force).mask["count"].any())
+        if "headline" not in linked.names:
+            return False
+        part = linked.slice("headline", self.force)
+        return bool(part.mask["count"][part.frame["measure"].eq(measure).to_numpy()].any())
 
-        def share(value):
-            if isinstance(value, str) or value is None or pd.isna(value):
-                return number(value)
-            return f"{value:.1%}"
+    def _hidden_where_hidden_elsewhere(self, name: str, shown: pd.DataFrame) -> pd.DataFrame:
+        """One quantity, one decision (issue 16, item 7): a count that the run's linked tables
+        hide (this force's recorded crimes, its open cases; the file's row total beside a
+        hidden quarantine total, as the national overview hides it) is hidden here too, or
+        printing it elsewhere would undo the secondary suppression."""
+        if not self.disclosure.profile.suppress:
+            return shown
+        shown = shown.copy()
+        if name == "data_quality" and {"rows", "n"} <= set(shown.columns):
+            label = shown["rows"].astype(str)
+            if self._linked_hidden("recorded"):
+                shown.loc[label.str.endswith(f"for {self.name}"), "n"] = MARKER
+            quarantined = label.str.startswith("Quarantined for breaking")
+            if (shown.loc[quarantined, "n"] == MARKER).any():
+                shown.loc[label.eq("Rows in the file (all forces)"), "n"] = MARKER
+        if name == "officer_caseload" and {"caseload", "cases"} <= set(shown.columns):
+            for key, measure in (("all", "recorded"), ("open", "still_open")):
+                if self._linked_hidden(measure):
+                    shown.loc[shown["caseload"].eq(key), "cases"] = MARKER
+        return shown
+
+    def _styled(self, view: pd.DataFrame, *, name: str, percent: Sequence[str] = (),
+                caption: str = "", shares: pd.DataFrame | None = None):
+        """Format a protected view the one way every table is formatted (``takeaway``), keep it
+        for the CSV and workbook, and return it with its download link; the disclosure rule
+        is stated once, in :meth:`title`, not under each table."""
+        from .takeaway import text_view
 
         view = view.reset_index(drop=True)
-        formats = {c: (share if c in percent else number) for c in view.columns}
-        caption = " ".join(t for t in (caption, self.disclosure.caption()) if t)
-        return view.style.format(formats).hide(axis="index").set_caption(caption)
+        if shares is None:
+            shares = share_mask(view, percent)
+        return self.takeaway.styled(text_view(view, shares), name=name, caption=caption)
 
     def protected_headline(self) -> pd.DataFrame:
         """This report's own headline figures after disclosure control (NaN where hidden).
@@ -627,7 +690,7 @@ class ReportContext:
         view = pd.DataFrame(columns)
         view.index = [labels.get(m, m) for m in view.index]
         view.index.name = "Measure"
-        return self._styled(view.reset_index(), caption=(
+        return self._styled(view.reset_index(), name="headline", caption=(
             "Shares with 95% intervals. " + self.headline_cohorts()))
 
     def headline_cohorts(self) -> str:
@@ -640,14 +703,16 @@ class ReportContext:
         if extract is None or self.cases.empty:
             return ""
         last = extract - pd.Timedelta(days=WITHIN_DAYS)
-        first = self.cases["recorded_date"].min()
         _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
                                     extract_date=self.params.extract_date)
         years = ""
         if whole:
             partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
             years = f" (financial years {describe_cohorts(whole)}{partly})"
-        return (f"Outcome shares count cases recorded from {_day(first)} to {_day(last)}"
+        # from the requested start, never the first case's date (issue 16, item 4)
+        start = _day(self.params.period_start)
+        span = f"from {start} to {_day(last)}" if start else f"up to {_day(last)}"
+        return (f"Outcome shares count cases recorded {span}"
                 f"{years}, each followed for {WITHIN_DAYS} days from recording.")
 
     def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
@@ -659,17 +724,17 @@ class ReportContext:
         frame = protected.frame
         if frame.empty:
             view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
-            return self.disclosure.show(view, name="time_to_outcome_view", counts=[])
+            return self._styled(view, name="time_to_outcome")
         frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"))
         view = frame.pivot_table(index="outcome", columns="column", values="cif",
                                  aggfunc="first", sort=False)
         view = view.reindex(columns=[f"by day {t:g}" for t in times if
                                      f"by day {t:g}" in view.columns])
-        view = view.apply(lambda col: col.map(lambda v: "[c]" if pd.isna(v) else f"{v:.1%}"))
+        view = view.apply(lambda col: col.map(format_share))
         view.index = [label(o) for o in view.index]
         view.index.name = "Outcome"
-        return self.disclosure.show(view.reset_index(), name="time_to_outcome_view", counts=[],
-                                    caption="Share of cases with each outcome by each day.")
+        return self._styled(view.reset_index(), name="time_to_outcome",
+                            caption="Share of cases with each outcome by each day.")
 
     # -- time to outcome and its drivers ------------------------------------------------------
     def time_to_outcome(self) -> pd.DataFrame:
@@ -719,7 +784,10 @@ class ReportContext:
         words = [f"**{'Rate' if model == 'cause_specific' else 'Probability'}.** {text}"
                  for model, text in result.meaning.items()]
         words.append(result.ph_summary())
-        words += result.notes
+        # Model messages are free text under the same rules as tables (issue 16, item 4): no
+        # error detail (an array shape is the number of cases), no small count.
+        words += [safe_text(_ERROR_DETAIL.sub("", note), profile=self.params.disclosure)
+                  for note in result.notes]
         return frame, "\n\n".join(words)
 
     # -- words --------------------------------------------------------------------------------
@@ -727,11 +795,10 @@ class ReportContext:
         """The report's title block (Markdown): force, period, extract date, safety profile."""
         from IPython.display import Markdown
 
-        cases = self.cases
-        first = cases["recorded_date"].min() if len(cases) else None
-        last = cases["recorded_date"].max() if len(cases) else None
-        period = (f"{_day(self.params.period_start or first)} to "
-                  f"{_day(self.params.period_end or last)}")
+        from .takeaway import disclosure_rule
+
+        # The period asked for, never the dates of the first and last case (issue 16, item 4).
+        period = period_text(self.params.period_start, self.params.period_end)
         heading = ("RASSO national overview: England and Wales" if self.is_national
                    else f"{self.name}: RASSO investigations deep-dive")
         return Markdown(
@@ -742,7 +809,17 @@ class ReportContext:
             "Rape and serious sexual offence (RASSO) investigations: where cases are lost, how "
             "long they take, and what makes a charge or a victim's withdrawal more likely. "
             "Figures for cases still under investigation are treated as open, not as failures."
+            f"\n\n{disclosure_rule(self.disclosure.profile)}\n\n{self.takeaway.links()}"
         )
+
+    def key_messages(self):
+        """Three to six plain findings written by code from this report's protected figures
+        (``reporting/key_messages.py``), for the top of the report."""
+        from IPython.display import Markdown
+
+        from .key_messages import key_messages_markdown
+
+        return Markdown(key_messages_markdown(self))
 
     def notice(self):
         """A plain warning when most of this report's tables will be suppressed."""
@@ -772,15 +849,28 @@ class ReportContext:
         rows = [
             ("Rows in the file (all forces)", v["n_input"]),
             ("Accepted (all forces)", v["n_valid"]),
-            ("Quarantined for breaking a data rule (all forces)", v["n_quarantined"]),
         ]
         if not self.is_national:
             rows += [
                 (f"Accepted for {self.name}", v["valid_by_force"].get(self.force, 0)),
-                (f"Quarantined for {self.name}", v["quarantined_by_force"].get(self.force, 0)),
                 (f"In this report's period for {self.name}", len(self.cases)),
             ]
         return pd.DataFrame(rows, columns=["rows", "n"])
+
+    def data_checks(self) -> pd.DataFrame:
+        """Rows set aside by the data checks: all forces, this force, and per rule broken.
+
+        These count rows of the input file that broke a data rule, not people, and the run's
+        ``run.json`` publishes them whole, so they are shown as they are: zero set aside is 0.
+        """
+        v = self.validation
+        rows = [("Set aside for breaking a data rule (all forces)", v["n_quarantined"])]
+        if not self.is_national:
+            rows.append((f"Set aside for {self.name}",
+                         v["quarantined_by_force"].get(self.force, 0)))
+        rows += [(f"Rule broken: {r['rule']} ({r['column']}), all forces", r["n_rows"])
+                 for r in v["rule_counts"]]
+        return pd.DataFrame(rows, columns=["check", "n"])
 
     def rule_counts(self) -> pd.DataFrame:
         """Rows breaking each validation rule, whole file."""
@@ -834,9 +924,11 @@ class ReportContext:
                 "label": row.label,
                 "count": _published(row.count, 0),
                 "n": _published(row.n, 0),
-                "value": _published(row.estimate, 4),
-                "ci_low": _published(row.ci_low, 4),
-                "ci_high": _published(row.ci_high, 4),
+                # no more precision than the HTML's 0.1%: four decimals with rounded counts
+                # gave the exact counts back (issue 16, item 11)
+                "value": _published(row.estimate, 3),
+                "ci_low": _published(row.ci_low, 3),
+                "ci_high": _published(row.ci_high, 3),
             }
         return {
             "force": self.force,
@@ -857,7 +949,41 @@ class ReportContext:
         out = Path(self.params.output)
         written = [provenance.write_json(out / "metrics.json", self.metrics())]
         written.append(Path(self.disclosure.write_log(out / "disclosure.json")))
+        written += [out / TABLES_DIR / f"{name}.csv" for name in self.takeaway.tables]
+        written.append(self.takeaway.write_workbook(self.workbook_notes()))
         return written
+
+    def workbook_notes(self) -> pd.DataFrame:
+        """The Notes sheet of ``tables.xlsx`` (``takeaway.workbook_notes``)."""
+        from .takeaway import workbook_notes
+
+        return workbook_notes(self, definitions=self.definitions(),
+                              captions=self.takeaway.captions, sheets=list(self.takeaway.tables))
+
+    def definitions(self) -> dict[str, str]:
+        """What the report's measures mean, in a line each (for the workbook's notes)."""
+        return {
+            "Outcome shares within a year": (
+                f"Outcomes within {WITHIN_DAYS} days of recording, among cases recorded at "
+                f"least {WITHIN_DAYS} days before the extract date (open cases never count as "
+                "failures); 95% Wilson intervals."),
+            "Still open": "Cases with no outcome at the extract date, out of all cases.",
+            "Stage funnel": "Cases that had reached each investigation stage by the extract "
+                            "date (a snapshot, not the chance of reaching the next stage).",
+            "Time to outcome": (
+                "Aalen–Johansen cumulative incidence of each competing outcome, open and "
+                "transferred cases censored, for the latest financial-year cohort followed for "
+                f"{CURVE_DAYS} days."),
+            "Trends": f"Outcomes within {WITHIN_DAYS} days by financial year of recording "
+                      "(April to March); years without a full year of follow-up left out.",
+            "Differences": "This force's share minus the comparator's, in percentage points, "
+                           "95% Newcombe interval.",
+            "Hazard ratios": "Cause-specific: a rate among open cases; Fine–Gray "
+                             "subdistribution: a probability. Associations, not causes.",
+            "Observed / expected": "A force's outcomes against those its case mix predicts "
+                                   "from the national model.",
+            "[c]": "Hidden by disclosure control (see Disclosure control below).",
+        }
 
 
 #: Columns holding codes that a reader should see as labels.
@@ -887,8 +1013,8 @@ def _fmt_share(estimate, low, high) -> str:
     if estimate is None or pd.isna(estimate):
         return "[c]"
     if pd.isna(low) or pd.isna(high):
-        return f"{estimate:.1%}"
-    return f"{estimate:.1%} ({low:.1%} to {high:.1%})"
+        return format_share(estimate)
+    return f"{format_share(estimate)} ({format_share(low)} to {format_share(high)})"
 
 
 def _recorded_rows(headline: pd.DataFrame) -> pd.DataFrame:

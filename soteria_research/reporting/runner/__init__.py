@@ -31,7 +31,14 @@ from .plan import (
     requested_forces,
     resolve_kernel,
 )
-from .record import RunResult, mark_failed, mark_running, run_record, write_record
+from .record import (
+    RunResult,
+    mark_failed,
+    mark_running,
+    published_validation,
+    run_record,
+    write_record,
+)
 
 __all__ = [
     "FORCE_NOTEBOOK", "NATIONAL_NOTEBOOK", "ReportFailed", "ReportJob", "ReportOutcome",
@@ -199,10 +206,11 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
             "workers": None if scheduler is not None else n_workers,
         },
         data={"path": str(data_path), "sha256": inputs["data"]},
-        validation=shared.validation_summary,
+        validation=published_validation(shared.validation_summary, base.disclosure),
         shared={"seconds": round(shared_seconds, 3), "reused": shared.reused},
         code=inputs["code"],
     )
+    provenance.write_json(folders.private_dir / "validation.json", shared.validation_summary)
     notes += write_record(folders.run_dir, record, names)
     result.notes = tuple(notes)
     return result
