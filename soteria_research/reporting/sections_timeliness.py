@@ -389,9 +389,9 @@ def timeliness_note(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
     if cases.empty:
         return "No cases in the report period."
     return (
-        f"Cases recorded from {_day(cases['recorded_date'].min())} to "
-        f"{_day(cases['recorded_date'].max())}, each followed to the extract date "
-        f"({_day(_extract(cases, extract_date))}): cases still open then count for as long as "
+        # the report period, never the first or last case's date (which would single it out)
+        "Every case recorded in the report period (named in the title), each followed to the "
+        f"extract date ({_day(_extract(cases, extract_date))}): cases still open then count for as long as "
         "they were open (censored), never as failures and never dropped. Days run from the "
         "report, or for the CPS from the file's referral to its decision (an action plan "
         "counts as a decision). A case that ended another way first can no longer reach the "
