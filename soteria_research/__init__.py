@@ -62,6 +62,7 @@ API: dict[str, dict[str, str]] = {
         "event_codes": "analysis.timeline",
         "financial_year": "analysis.timeline",
         "financial_year_bounds": "analysis.timeline",
+        "financial_year_labels": "analysis.demographics",
     },
     "Where cases are lost": {
         "funnel": "analysis.attrition",
@@ -76,6 +77,10 @@ API: dict[str, dict[str, str]] = {
         "repeat_suspects": "analysis.pillars",
         "earlier_allegation_outcomes": "analysis.pillars",
         "officer_caseload": "analysis.pillars",
+        "by_offence_group": "analysis.demographics",
+        "outcome_shares": "analysis.demographics",
+        "victim_age_band": "analysis.demographics",
+        "breakdown_categories": "analysis.demographics",
     },
     "Time to outcome and competing risks": {
         "time_to_outcome": "analysis.timeline",

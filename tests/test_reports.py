@@ -79,6 +79,7 @@ def test_report_html_is_self_contained_and_shows_no_code(first_run):
                     "Time to outcome", "What drives charge and victim withdrawal",
                     "Victim engagement", "Repeat suspects", "Digital forensics",
                     "Investigator caseload", "Data quality", "Methods, caveats and provenance",
+                    "Before and after joining Soteria",
                     "Disclosure control"):
         assert heading in html, heading
     assert html.count('src="data:image/png;base64,') >= 5  # figures embedded, not linked

@@ -135,10 +135,10 @@ def withdrawal_against_others(report) -> str | None:
 
 
 def _protected_funnel(report) -> pd.DataFrame:
-    from .national import linked_funnel
+    from .national import FUNNEL_PROTECTION, linked_funnel
 
     name = "funnel_national" if report.is_national else "funnel"
-    return report.protect(linked_funnel(report.cases), name=name, counts=["n"]).frame
+    return report.protect(linked_funnel(report.cases), name=name, **FUNNEL_PROTECTION).frame
 
 
 def largest_loss(report) -> str | None:

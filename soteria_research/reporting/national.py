@@ -101,7 +101,8 @@ def prepare_national(
     the data-quality section), keeps the report period, and saves: ``cases.parquet``,
     ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
     and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
-    effects), and the linked disclosure pattern. When ``fingerprint`` matches the saved one the
+    effects), the linked disclosure pattern, and the national programme evaluation
+    (``programme_section.prepare_programme``). When ``fingerprint`` matches the saved one the
     folder is reused as it is.
 
     Examples
@@ -157,6 +158,9 @@ def prepare_national(
     if effects:
         _write_parquet(effects_frame, folder / "effects.parquet")
     notes += _protect_linked(cases, params, folder, by_force, effects_frame)
+    from .programme_section import prepare_programme  # the staggered programme evaluation
+
+    notes += prepare_programme(cases, params, folder)
 
     sizes = {str(k): int(v) for k, v in cases["force"].value_counts().items()}
     present = sorted(sizes)
@@ -180,20 +184,34 @@ def _force_effects(cases: pd.DataFrame, outcome: str, extract) -> pd.DataFrame |
 
 
 def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
-                   effects: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+                   effects: pd.DataFrame, extract=None) -> dict[str, tuple[pd.DataFrame, dict]]:
     """Force × category tables that force reports and the national overview both publish.
 
     Each adds up across forces to a national figure someone can read, so each is protected once
     for the whole run: a force's hidden cell is never the only hidden one in its national line.
+    The headline, funnel and outcome mix carry an ``offence_group`` key (all, rape, other
+    sexual offences; ``all`` is their total), so a hidden rape figure cannot be had from all
+    minus other either (``sections_breakdowns``).
     """
+    from .sections_breakdowns import linked_demographics, linked_headline
+
+    headline = linked_headline(cases, by="force", extract_date=extract)
     tables: dict[str, tuple[pd.DataFrame, dict]] = {
         "headline_recorded": (_recorded_rows(headline), {"counts": ["count"]}),
         "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
                                              "rates": share_of("count", "n")}),
-        "outcome_mix": (linked_outcome_mix(cases, by="force"), {}),
+        "outcome_mix": (linked_outcome_mix(cases, by="force"),
+                        {"counts": ["n"], "rates": dict.fromkeys(("share", "ci_low", "ci_high"),
+                                                                 ("n", None))}),
         "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
-        "cohort_trends": (linked_cohort_rates(cases, by="force"),
-                          {"counts": ["n", "n_cohort"], "rates": share_of("n", "n_cohort")}),
+        # n_cohort is left out (a force report's slice then has none): the outcomes partition
+        # each cohort, so it is the total the protection already takes as known, and as a
+        # repeated denominator it made the protection fail (all withheld, 11 minutes) on all
+        # 43 forces at scale 0.1; without it, 2 seconds and a third of the cells hidden.
+        "cohort_trends": (linked_cohort_rates(cases, by="force").drop(columns="n_cohort"),
+                          {"counts": ["n"], "rates": dict.fromkeys(
+                              ("estimate", "ci_low", "ci_high"), ("n", None))}),
+        **linked_demographics(cases, by="force", extract_date=extract),
     }
     for outcome in EFFECT_OUTCOMES:
         part = effects[effects["outcome"].eq(outcome)] if len(effects) else effects
@@ -208,10 +226,18 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
 
 
 def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcome groups (``attrition.outcome_mix``, group level), as the linked table holds them."""
-    from ..analysis import attrition
+    """Outcome groups (``attrition.outcome_mix``, group level), as the linked table holds them:
+    for all sexual offences, rape and other sexual offences (``offence_group``).
 
-    return attrition.outcome_mix(cases, by=by, detail="group")
+    ``n_total`` is left out: it repeats the crimes recorded, published in the headline, and as
+    a repeated denominator it made the run's protection of the split fail (every cell
+    withheld) on all 43 forces.
+    """
+    from ..analysis import attrition
+    from ..analysis.demographics import by_offence_group
+
+    return by_offence_group(attrition.outcome_mix, cases, by=[by] if by else [],
+                            counts=("n", "n_total"), detail="group").drop(columns=["n_total"])
 
 
 #: How the funnel is protected (``protect(..., **FUNNEL_PROTECTION)``): the share of the
@@ -227,21 +253,23 @@ def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
     ``n_previous`` (the previous stage's count, which reports do not show) stays in so that
     disclosure control hides the share of the previous stage wherever that count is hidden:
-    protect it with :data:`FUNNEL_PROTECTION`.
+    protect it with :data:`FUNNEL_PROTECTION`. One funnel each for all sexual offences, rape
+    and other sexual offences (``offence_group``).
     """
     from ..analysis import attrition
+    from ..analysis.demographics import by_offence_group
 
-    return attrition.funnel(cases, by=by)
+    return by_offence_group(attrition.funnel, cases, by=[by] if by else [],
+                            counts=("n", "n_previous"))
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``),
-    as linked."""
-    from ..analysis import attrition
+    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``), as
+    linked: charge, victim withdrawal, evidential difficulty, and the rest together
+    (``sections_breakdowns.trend_rates``)."""
+    from .sections_breakdowns import trend_rates
 
-    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="FY", by=by)
-    # The cohort label is the key; its start and end dates only repeat it.
-    return rates.drop(columns=["cohort_start", "cohort_end"])
+    return trend_rates(cases, by=by, within_days=WITHIN_DAYS)
 
 
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
@@ -249,7 +277,7 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     from .disclosure import protect_linked
     from .sections_timeliness import linked_tables as timeliness_tables
 
-    tables = _linked_tables(cases, headline, effects)
+    tables = _linked_tables(cases, headline, effects, _extract_arg(params))
     tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
     linked = protect_linked(tables, profile=params.disclosure)
     linked.save(folder / LINKED_FILE)
@@ -336,6 +364,12 @@ class ReportContext:
         return peers.loc[peers["force"].eq(self.force)].sort_values("rank")["peer"].tolist()
 
     def peer_table(self) -> pd.DataFrame:
+        """The most similar forces with their outcomes (``sections_breakdowns.peer_outcomes``)."""
+        from .sections_breakdowns import peer_outcomes
+
+        return peer_outcomes(self)
+
+    def peer_profile_table(self) -> pd.DataFrame:
         """The most similar forces, with the features they were matched on and how alike they
         are (the share of all pairs of forces that are further apart)."""
         peers = self.artefact("peers")
@@ -517,10 +551,9 @@ class ReportContext:
                             name=protected.record.name)
 
     def outcome_mix_by_force(self) -> pd.DataFrame:
-        """Outcome groups by force: the linked table every force report shares."""
-        from ..analysis import attrition
-
-        return attrition.outcome_mix(self.national_cases, by="force", detail="group")
+        """Outcome groups by force (and offence group): the linked table every force report
+        shares."""
+        return linked_outcome_mix(self.national_cases, by="force")
 
     # -- showing tables to readers ------------------------------------------------------------
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
@@ -632,9 +665,11 @@ class ReportContext:
         dc = self.disclosure
         recorded = _recorded_rows(frame)
         shares = _share_rows(frame)
-        if linked:
-            recorded = dc.protect(recorded, name="headline_recorded").frame
-            shares = dc.protect(shares, name="headline").frame
+        if linked:  # the run's table has all, rape and other sexual offences: take all
+            recorded = dc.protect(recorded.assign(offence_group="all"),
+                                  name="headline_recorded").frame.drop(columns="offence_group")
+            shares = dc.protect(shares.assign(offence_group="all"),
+                                name="headline").frame.drop(columns="offence_group")
         else:
             recorded = dc.protect(recorded, name=f"headline_recorded{suffix}",
                                   counts=["count"], by=["force"]).frame
@@ -656,10 +691,16 @@ class ReportContext:
         for peer in peers:  # five peers at most
             part = linked.slice("headline", peer)
             rows = part.mask["count"].to_numpy() | part.mask["n"].to_numpy()
+            if "offence_group" in part.frame.columns:
+                rows &= part.frame["offence_group"].eq("all").to_numpy()
             hidden |= set(part.frame.loc[rows, "measure"])
-            if "headline_recorded" in linked.names and \
-                    linked.slice("headline_recorded", peer).mask["count"].any():
-                hidden.add("recorded")
+            if "headline_recorded" in linked.names:
+                recorded = linked.slice("headline_recorded", peer)
+                rows = recorded.mask["count"].to_numpy()
+                if "offence_group" in recorded.frame.columns:
+                    rows &= recorded.frame["offence_group"].eq("all").to_numpy()
+                if rows.any():
+                    hidden.add("recorded")
         return hidden
 
     def headline_view(self):
@@ -1019,12 +1060,14 @@ def _fmt_share(estimate, low, high) -> str:
 
 def _recorded_rows(headline: pd.DataFrame) -> pd.DataFrame:
     rows = headline[headline["measure"].eq("recorded")]
-    return rows[["force", "count"]].reset_index(drop=True)
+    group = ["offence_group"] if "offence_group" in rows.columns else []
+    return rows[["force", *group, "count"]].reset_index(drop=True)
 
 
 def _share_rows(headline: pd.DataFrame) -> pd.DataFrame:
     rows = headline[~headline["measure"].eq("recorded")]
-    return rows[["force", "measure", "count", "n", "estimate", "ci_low", "ci_high"]] \
+    group = ["offence_group"] if "offence_group" in rows.columns else []
+    return rows[["force", *group, "measure", "count", "n", "estimate", "ci_low", "ci_high"]] \
         .reset_index(drop=True)
 
 

@@ -1097,8 +1097,10 @@ class DisclosureControl:
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts",
                 **options) -> ProtectedTable:
         """Protect one output (see :func:`protect`) and record it in the log."""
+        # An empty slice (a short report period) has nothing to share: it is protected alone.
         if self.linked is not None and name in self.linked.names and kind in ("counts",
-                                                                              "rates"):
+                                                                              "rates") \
+                and len(frame):
             result = self.linked.apply(frame, name, self.force)
         else:
             result = protect(frame, name=name, kind=kind, profile=self.profile, **options)
