@@ -45,6 +45,7 @@ API: dict[str, dict[str, str]] = {
     "Read and check data": {
         "read_cases": "data.ingest",
         "validate_cases": "data.ingest",
+        "read_cases_in_chunks": "data.chunked",
         "ValidationReport": "data.ingest",
         "read_table": "data.reading",
         "case_schema": "data.ingest",

@@ -498,17 +498,19 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.count(name, row[h.index("Cases")], where)
                 know.count(rec(f), row[h.index("Out of")], where)
                 know.share(name, rec(f), row[h.index("Share")])
-        elif h[:2] == ["Force", "Cases"] and "Observed" in h:
+        elif h[:1] == ["Force"] and "Observed" in h:
             m = _observed_measure(run, t)
             for row in t.rows:
                 f = code.get(row[0])
                 if f is None or m is None:
                     continue
-                # the case-mix model's cases (not always the headline's: rows it cannot use)
-                know.count(f"{f}|model cases", row[1], where)
                 know.count(f"{f}|model {m}", row[h.index("Observed")], where)
-                know.at_most(f"{f}|model {m}", f"{f}|model cases")
-                know.at_most(f"{f}|model cases", rec(f))
+                know.at_most(f"{f}|model {m}", rec(f))
+                if "Cases" in h:
+                    # the case-mix model's cases (not always the headline's: rows it cannot use)
+                    know.count(f"{f}|model cases", row[h.index("Cases")], where)
+                    know.at_most(f"{f}|model {m}", f"{f}|model cases")
+                    know.at_most(f"{f}|model cases", rec(f))
         elif h[:1] == ["Rows", "Number"][:1] and h[1:2] == ["Number"]:
             for row in t.rows:
                 name = _quality(row[0], code)
@@ -595,6 +597,10 @@ def _measure(label: str) -> str | None:
 
 
 def _observed_measure(run: Published, table: Table) -> str | None:
+    name = str(table.file)
+    if name.endswith(".csv"):  # a table's own download: its name says which outcome
+        return ("withdrawn_within" if "withdrawn" in name
+                else "charged_within" if "charged" in name else None)
     same = [t for t in run.tables if t.file == table.file and t.header == table.header]
     order = same.index(table)
     return ("charged_within", "withdrawn_within")[order] if order < 2 else None

@@ -8,8 +8,8 @@ import datetime as dt
 import json
 import os
 import re
+import shutil
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, SoteriaError
-from . import provenance
+from . import provenance, shared_cases
 from .disclosure.profiles import MARKER
 from .disclosure.text import period_text, safe_text
 from .parameters import NATIONAL, ReportParameters
@@ -60,6 +60,8 @@ def _select_period(cases: pd.DataFrame, params: ReportParameters) -> pd.DataFram
         keep &= cases["recorded_date"].le(pd.Timestamp(params.period_end))
     if params.extract_date is not None:
         keep &= cases["recorded_date"].le(pd.Timestamp(params.extract_date))
+    if keep.all():  # the usual case: no copy of a national frame
+        return cases.reset_index(drop=True)
     return cases.loc[keep].reset_index(drop=True)
 
 
@@ -98,12 +100,17 @@ def prepare_national(
     """Do a run's national work once and save it for the reports to read.
 
     Reads and validates ``params.data`` (rows that fail go to quarantine; counts are kept for
-    the data-quality section), keeps the report period, and saves: ``cases.parquet``,
+    the data-quality section), keeps the report period, and saves: ``cases/<force>.parquet``,
     ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
     and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
     effects), the linked disclosure pattern, and the national programme evaluation
     (``programme_section.prepare_programme``). When ``fingerprint`` matches the saved one the
     folder is reused as it is.
+
+    Memory stays bounded at national scale: a Parquet file is validated in batches
+    (:mod:`~soteria_research.data.chunked`), each batch's cases go straight to their force's
+    file, the national work holds the cases without their identifiers, and the national models
+    are fitted one at a time.
 
     Examples
     --------
@@ -112,7 +119,8 @@ def prepare_national(
     >>> shared = prepare_national(ReportParameters.validate(), "/tmp/shared")  # doctest: +SKIP
     """
     from ..analysis import comparison
-    from ..data.ingest import read_cases
+    from ..data import chunked
+    from .shared_cases import ID_COLUMNS, ForceFiles
 
     folder = Path(folder)
     stamp = folder / "fingerprint.json"
@@ -124,33 +132,45 @@ def prepare_national(
                                      notes=saved.get("notes", []))
     stamp.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
-    cases, report = read_cases(params.data, extract_date=params.extract_date)
-    cases = _select_period(cases, params)
-    if cases.empty:
+    (folder / "cases.parquet").unlink(missing_ok=True)  # a folder from before per-force files
+    shutil.rmtree(folder / "cases", ignore_errors=True)
+    files = ForceFiles(folder)
+    parts: list[pd.DataFrame] = []
+
+    def keep(batch: pd.DataFrame) -> None:
+        batch = _select_period(batch, params)
+        files.write(batch)
+        parts.append(batch.drop(columns=list(ID_COLUMNS)))
+
+    try:
+        _, report = chunked.read_cases_in_chunks(params.data, extract_date=params.extract_date,
+                                                 chunk_rows=chunked.CHUNK_ROWS, on_cases=keep)
+    except BaseException:
+        files.abort()
+        raise
+    files.close()
+    cases = pd.concat(parts, ignore_index=True) if len(parts) > 1 else next(iter(parts), None)
+    parts.clear()
+    if cases is None or cases.empty:
         raise ParameterError(
             f"No valid cases in {params.data} for the period {params.period_start or 'start'} to "
             f"{params.period_end or 'end'}: widen the period or check the file."
         )
     validation = _validation_summary(report, cases)
-    _write_parquet(cases, folder / "cases.parquet")
+    del report
     provenance.write_json(folder / "validation.json", validation)
 
     extract = _extract_arg(params)
-    # The case-mix models are the slow part and mostly numpy (which releases the GIL): fit them
-    # on a thread while this one computes the tables, so a second core is not left idle.
-    with ThreadPoolExecutor(max_workers=len(EFFECT_OUTCOMES)) as pool:
-        fits = {outcome: pool.submit(_force_effects, cases, outcome, extract)
-                for outcome in EFFECT_OUTCOMES}
-        national = comparison.headline_figures(cases, within_days=WITHIN_DAYS,
-                                               extract_date=extract)
-        national.insert(0, "force", NATIONAL)
-        by_force = comparison.headline_figures(cases, by="force", within_days=WITHIN_DAYS,
-                                               extract_date=extract)
-        _write_parquet(pd.concat([national, by_force], ignore_index=True),
-                       folder / "headline.parquet")
-        _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
-        _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
-        results = {outcome: fit.result() for outcome, fit in fits.items()}
+    national = comparison.headline_figures(cases, within_days=WITHIN_DAYS, extract_date=extract)
+    national.insert(0, "force", NATIONAL)
+    by_force = comparison.headline_figures(cases, by="force", within_days=WITHIN_DAYS,
+                                           extract_date=extract)
+    _write_parquet(pd.concat([national, by_force], ignore_index=True),
+                   folder / "headline.parquet")
+    _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
+    _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
+    # One case-mix model at a time: each holds a design matrix of the whole country.
+    results = {outcome: _force_effects(cases, outcome, extract) for outcome in EFFECT_OUTCOMES}
 
     notes = [result for result in results.values() if isinstance(result, str)]
     effects = [result for result in results.values() if not isinstance(result, str)]
@@ -321,8 +341,7 @@ class ReportContext:
         self.is_national = params.force == NATIONAL
         self.name = ("England and Wales" if self.is_national
                      else self.force_names.get(params.force, params.force))
-        filters = None if self.is_national else [("force", "==", params.force)]
-        self.cases = pd.read_parquet(folder / "cases.parquet", filters=filters)
+        self.cases = shared_cases.read_cases(folder, None if self.is_national else [params.force])
         self._national_cases = self.cases if self.is_national else None
         self._tte: pd.DataFrame | None = None
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
@@ -338,7 +357,7 @@ class ReportContext:
     @property
     def national_cases(self) -> pd.DataFrame:
         if self._national_cases is None:
-            self._national_cases = pd.read_parquet(self.folder / "cases.parquet")
+            self._national_cases = shared_cases.read_cases(self.folder)
         return self._national_cases
 
     @property
@@ -391,7 +410,7 @@ class ReportContext:
                               linked.names or bool(linked.slice("headline_recorded", code)
                                                    .mask["count"].any())).to_numpy()
             for column in ("Rape share", "Partner or ex-partner share"):
-                extreme = table[column].isin(["0%", "100%"]).to_numpy()
+                extreme = table[column].isin(["0.0%", "100.0%"]).to_numpy()
                 table.loc[hidden | extreme, column] = MARKER
         if "similarity" in mine.columns:
             table["More alike than this share of pairs of forces"] = (
@@ -535,7 +554,10 @@ class ReportContext:
         shown = protected.display()
         view = pd.DataFrame({
             "Force": frame["force"].map(self.force_names).to_numpy(),
-            "Cases": shown["n"].to_numpy(), "Observed": shown["observed"].to_numpy(),
+            # No "Cases" column: the cases in the model are the same count in the charge and
+            # the withdrawal table, and each table's own protection could hide it in one and
+            # print it in the other (one quantity, one decision: issue 16, item 7).
+            "Observed": shown["observed"].to_numpy(),
             "Expected from case mix": shown["expected"].to_numpy(),
             "Observed / expected": shown["estimate"].to_numpy(),
             "95% interval from": shown["ci_low"].to_numpy(), "to": shown["ci_high"].to_numpy(),
@@ -573,6 +595,7 @@ class ReportContext:
         """
         from .figures import label, term_label
 
+        caption = options.pop("caption", "")
         if isinstance(frame, pd.DataFrame):
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
@@ -595,7 +618,8 @@ class ReportContext:
             c: HEADINGS.get(c, c.replace("_", " ").capitalize()) for c in view.columns}
         chosen = [c for c in headings if c in view.columns]
         view = view[chosen].rename(columns=headings)
-        return self._styled(view, name=name, shares=shares[chosen].rename(columns=headings))
+        return self._styled(view, name=name, caption=caption,
+                            shares=shares[chosen].rename(columns=headings))
 
     def _linked_hidden(self, measure: str) -> bool:
         """Whether the run's linked headline hides this force's ``measure`` count."""
@@ -620,7 +644,15 @@ class ReportContext:
             return shown
         shown = shown.copy()
         if name == "data_quality" and {"rows", "n"} <= set(shown.columns):
+            from .runner.record import published_validation
+
             label = shown["rows"].astype(str)
+            # The whole file's totals exactly as run.json publishes them: one quantity, one
+            # decision in every file of the run.
+            totals = published_validation(self.validation, self.params.disclosure)
+            for row, key in (("Rows in the file (all forces)", "n_input"),
+                             ("Accepted (all forces)", "n_valid")):
+                shown.loc[label.eq(row), "n"] = totals[key]
             if self._linked_hidden("recorded"):
                 shown.loc[label.str.endswith(f"for {self.name}"), "n"] = MARKER
             quarantined = label.str.startswith("Quarantined for breaking")
@@ -714,8 +746,7 @@ class ReportContext:
         labels = dict(zip(own["measure"], own["label"]))
         peers = self.peers()
         if peers:
-            peer_cases = pd.read_parquet(self.folder / "cases.parquet",
-                                         filters=[("force", "in", peers)])
+            peer_cases = shared_cases.read_cases(self.folder, peers)
             pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
                                                  extract_date=self.params.extract_date)
             protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
@@ -901,9 +932,11 @@ class ReportContext:
     def data_checks(self) -> pd.DataFrame:
         """Rows set aside by the data checks: all forces, this force, and per rule broken.
 
-        These count rows of the input file that broke a data rule, not people, and the run's
-        ``run.json`` publishes them whole, so they are shown as they are: zero set aside is 0.
+        These count rows of the input file that broke a data rule, printed as ``run.json``
+        prints the file's totals (``runner.record.published_file_count``): zero set aside is 0.
         """
+        from .runner.record import published_file_count
+
         v = self.validation
         rows = [("Set aside for breaking a data rule (all forces)", v["n_quarantined"])]
         if not self.is_national:
@@ -911,7 +944,10 @@ class ReportContext:
                          v["quarantined_by_force"].get(self.force, 0)))
         rows += [(f"Rule broken: {r['rule']} ({r['column']}), all forces", r["n_rows"])
                  for r in v["rule_counts"]]
-        return pd.DataFrame(rows, columns=["check", "n"])
+        # Counted as run.json counts the file's totals: small counts hidden, others rounded,
+        # a zero shown as 0 (it says nothing about anyone).
+        return pd.DataFrame([(check, published_file_count(n, self.params.disclosure))
+                             for check, n in rows], columns=["check", "n"])
 
     def rule_counts(self) -> pd.DataFrame:
         """Rows breaking each validation rule, whole file."""

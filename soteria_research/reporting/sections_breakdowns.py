@@ -27,6 +27,7 @@ from ..analysis.demographics import (
     outcome_shares,
 )
 from .national import NATIONAL, WITHIN_DAYS, share_of
+from .takeaway import format_share
 
 __all__ = [
     "demographic_options",
@@ -290,7 +291,7 @@ def peer_outcomes(report) -> pd.DataFrame:
                         bool(recorded.mask["count"].to_numpy()[rec_all][0])),
             cells["charged_within"], cells["withdrawn_within"],
             "" if force == report.force or force not in similarity
-            else f"{similarity[force]:.0%}",
+            else format_share(similarity[force]),
         ])
     return pd.DataFrame(rows, columns=columns)
 

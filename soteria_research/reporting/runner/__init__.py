@@ -39,6 +39,7 @@ from .record import (
     run_record,
     write_record,
 )
+from .shared_step import prepare_shared
 
 __all__ = [
     "FORCE_NOTEBOOK", "NATIONAL_NOTEBOOK", "ReportFailed", "ReportJob", "ReportOutcome",
@@ -157,8 +158,6 @@ def run_reports(
 def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, began, rerun,
                 national, workers, scheduler, cell_timeout, startup_timeout, progress,
                 notebooks) -> RunResult:
-    from .. import national as national_work
-
     folders.make()
     mark_running(folders.run_dir, run_name)
     notes = (["the previous run in this folder did not finish; its reports are rebuilt "
@@ -171,10 +170,10 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
     }
     names = _force_names()
     shared_started = time.perf_counter()
-    shared = national_work.prepare_national(
+    shared = prepare_shared(
         base, folders.shared,
         fingerprint=provenance.fingerprint(parameters=base.to_json(), **inputs),
-        rerun=rerun,
+        rerun=rerun, data_path=data_path,
     )
     shared_seconds = time.perf_counter() - shared_started
     codes = forces_to_build(requested, shared.forces_present, names)
