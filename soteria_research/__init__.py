@@ -96,6 +96,13 @@ API: dict[str, dict[str, str]] = {
         "kaplan_meier": "analysis.kaplan_meier",
         "median_survival": "analysis.kaplan_meier",
     },
+    "Timeliness, prosecution decisions and suspects": {
+        "timeliness": "analysis.timeliness",
+        "timeliness_shares": "analysis.timeliness",
+        "prosecution_decisions": "analysis.timeliness",
+        "suspect_timeliness": "analysis.timeliness",
+        "suspects_arrested": "analysis.timeliness",
+    },
     "Models": {
         "cause_specific": "analysis.cox",
         "fit_fine_gray": "analysis.competing_risks",

@@ -307,9 +307,11 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import protect_linked
+    from .sections_timeliness import linked_tables as timeliness_tables
 
-    linked = protect_linked(_linked_tables(cases, headline, effects, _extract_arg(params)),
-                            profile=params.disclosure)
+    tables = _linked_tables(cases, headline, effects, _extract_arg(params))
+    tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
+    linked = protect_linked(tables, profile=params.disclosure)
     linked.save(folder / LINKED_FILE)
     return []
 

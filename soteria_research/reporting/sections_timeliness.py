@@ -1,0 +1,440 @@
+"""Report glue for three sections of the force and national reports: timeliness, prosecution
+decisions and suspect-focused measures (docs/domain.md §3 and §6, pillar 1).
+
+Each table is the analysis function of :mod:`soteria_research.analysis.timeliness` run for all
+sexual offences and split into rape and other sexual offences (``offence_group``), the "all"
+row being the total the split adds up to, so that disclosure control knows the structure.
+Measures that count the same cases (report to charge and report to any outcome; arrest and
+interview) share one row and one count of cases, so that a count is never hidden in one row
+and shown in another. The ``*_table`` functions give the unprotected frame and the
+``*_COUNTS``/``*_RATES`` constants its disclosure structure (the notebook passes both to
+``report.protect``); the ``*_view`` functions turn protected tables into the text a reader
+sees ("[c]" where hidden, "not reached" where a median is not reached); the ``*_note``
+functions say which cases each table counts. Nothing here computes an estimate of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..analysis import timeliness as analysis
+from .disclosure.profiles import MARKER
+
+__all__ = [
+    "ARREST_COUNTS", "ARREST_RATES", "CPS_COUNTS", "CPS_RATES", "DECISION_COUNTS",
+    "DECISION_RATES", "GROUPS", "LINKED", "SUSPECT_COUNTS", "SUSPECT_RATES",
+    "TIMELINESS_COUNTS", "TIMELINESS_RATES", "WITHIN_DAYS",
+    "arrests_table", "arrests_view", "by_offence_group", "cps_table", "decisions_note",
+    "decisions_table", "decisions_view", "linked_tables", "median_text", "share_text",
+    "suspect_note", "suspect_table", "suspect_view", "timeliness_note", "timeliness_table",
+    "timeliness_view",
+]
+
+#: Window of the "share within" columns and of the referral cohort of prosecution decisions.
+WITHIN_DAYS = 365
+#: Windows of the share of identified suspects arrested.
+ARREST_WINDOWS = (90, 365)
+#: Offence groups in report order: the total first, then the split.
+GROUPS = {"all": "All sexual offences", "rape": "Rape", "other_sexual": "Other sexual offences"}
+DECISION_LABELS = {
+    "charge": "Charge authorised",
+    "no_further_action": "No further action",
+    "out_of_court": "Out-of-court disposal advised",
+    "further_investigation": "Returned with an action plan",
+    "closed_without_decision": "Case ended without a decision",
+    "awaiting": "Still awaiting a decision",
+}
+NOT_REACHED = "not reached"
+#: Measures of one cohort, one table each: the cases, the referred files, the cases with an
+#: identified suspect.
+REPORT_MEASURES = ("report_to_charge", "report_to_outcome")
+CPS_MEASURES = ("referral_to_decision",)
+SUSPECT_MEASURES = tuple(analysis.SUSPECT_MEASURES)
+_STATISTICS = ("n_events", "estimate", "ci_low", "ci_high")
+_SHARES = ("n_within", "share", "share_ci_low", "share_ci_high")
+
+
+def _structure(measures: Sequence[str], shares: bool) -> tuple[list[str], dict]:
+    """Count columns and rates (numerator, denominator) of a wide table of ``measures``."""
+    counts, rates = ["n"], {}
+    for m in measures:
+        counts.append(f"{m}__n_events")
+        rates.update({f"{m}__{c}": (f"{m}__n_events", "n") for c in _STATISTICS[1:]})
+        if shares:
+            counts.append(f"{m}__n_within")
+            rates.update({f"{m}__{c}": (f"{m}__n_within", "n") for c in _SHARES[1:]})
+    return counts, rates
+
+
+#: Disclosure structure of :func:`timeliness_table`, :func:`cps_table`, :func:`suspect_table`.
+TIMELINESS_COUNTS, TIMELINESS_RATES = _structure(REPORT_MEASURES, shares=True)
+CPS_COUNTS, CPS_RATES = _structure(CPS_MEASURES, shares=True)
+SUSPECT_COUNTS, SUSPECT_RATES = _structure(SUSPECT_MEASURES, shares=False)
+#: Disclosure structure of :func:`arrests_table` (``kind="rates", by=["within_days"]``).
+ARREST_COUNTS = ["n", "n_suspects"]
+ARREST_RATES = {c: ("n", "n_suspects") for c in ("estimate", "ci_low", "ci_high")}
+#: Disclosure structure of :func:`decisions_table` (``column_total="n_files"``): the
+#: positions partition the files referred.
+DECISION_COUNTS = ["n_files", *[f"{d}__n" for d in analysis.DECISIONS]]
+DECISION_RATES = {f"{d}__{c}": (f"{d}__n", "n_files") for d in analysis.DECISIONS
+                  for c in ("estimate", "ci_low", "ci_high")}
+
+
+# -- the tables -------------------------------------------------------------------------------
+def by_offence_group(function: Callable[..., pd.DataFrame], cases: pd.DataFrame, *,
+                     by: str | None = None, **options) -> pd.DataFrame:
+    """``function(cases, **options)`` for all cases (``offence_group="all"``) above the same
+    by ``offence_group``, within ``by`` (``"force"``, for the run's linked table) when given;
+    ``attrs`` of the whole."""
+    outer = [by] if by else []
+    whole = function(cases, by=outer or None, **options)
+    whole.insert(len(outer), "offence_group", "all")
+    split = function(cases, by=[*outer, "offence_group"], **options)
+    out = pd.concat([whole, split], ignore_index=True)
+    order = {group: i for i, group in enumerate(GROUPS)}
+    out = out.assign(_group=out["offence_group"].map(order).fillna(len(order)))
+    out = out.sort_values([*outer, "_group"], kind="stable").drop(columns="_group")
+    out.attrs = dict(whole.attrs)
+    return out.reset_index(drop=True)
+
+
+def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, keys: Sequence,
+              counts: list[str]) -> pd.DataFrame:
+    """With ``by``, every value of ``by`` in ``cases`` × offence group (× ``keys``: a column
+    and its values), absent rows with zero counts: so the run's linked table holds every row
+    a report of one force can have (a force with no referred file has a row of zeros)."""
+    if not by:
+        return table
+    levels = [sorted(cases[by].dropna().unique()), list(GROUPS)]
+    names = [by, "offence_group"]
+    if keys:
+        names.append(keys[0])
+        levels.append(list(keys[1]))
+    index = pd.MultiIndex.from_product(levels, names=names)
+    done = table.set_index(names).reindex(index).reset_index()
+    done[counts] = done[counts].fillna(0).astype(int)
+    done.attrs = dict(table.attrs)
+    return done
+
+
+def _wide(medians: pd.DataFrame, shares: pd.DataFrame | None, measures: Sequence[str],
+          outer: list[str]) -> pd.DataFrame:
+    """One row per offence group: the cases (``n``, the same for every measure of one cohort),
+    then ``<measure>__n_events, __estimate, __ci_low, __ci_high`` (and ``__n_within, __share,
+    __share_ci_low, __share_ci_high``) for each measure."""
+    keys = [*outer, "offence_group"]
+    long = medians[medians["measure"].isin(measures)]
+    if shares is not None:
+        extra = shares.rename(columns={"n_events": "n_within", "estimate": "share",
+                                       "ci_low": "share_ci_low", "ci_high": "share_ci_high"})
+        long = long.merge(extra[[*keys, "measure", *_SHARES]], on=[*keys, "measure"],
+                          how="left", validate="1:1")
+    cases = long.groupby(keys, sort=False)["n"].agg(["min", "max"])
+    if not cases["min"].eq(cases["max"]).all():  # a programming error, never the data's
+        raise AssertionError("measures of one table must count the same cases")
+    wide = cases["max"].rename("n").reset_index()
+    statistics = [*_STATISTICS, *(_SHARES if shares is not None else ())]
+    for m in measures:
+        part = long.loc[long["measure"].eq(m), [*keys, *statistics]]
+        wide = wide.merge(part.rename(columns={c: f"{m}__{c}" for c in statistics}),
+                          on=keys, how="left")
+    counts = [c for c in wide.columns if c == "n" or c.endswith(("__n_events", "__n_within"))]
+    wide[counts] = wide[counts].fillna(0).astype(int)
+    return wide
+
+
+def _measure_table(function, cases, measures, *, shares_function=None, within_days=WITHIN_DAYS,
+                   extract_date=None, by=None) -> pd.DataFrame:
+    outer = [by] if by else []
+    chosen = {"measures": list(measures)} if function is analysis.timeliness else {}
+    medians = by_offence_group(function, cases, by=by, extract_date=extract_date, **chosen)
+    shares = None if shares_function is None else by_offence_group(
+        shares_function, cases, by=by, within_days=within_days, extract_date=extract_date,
+        **chosen)
+    table = _wide(medians, shares, measures, outer)
+    counts = [c for c in table.columns if c == "n" or c.endswith(("__n_events", "__n_within"))]
+    table = _complete(table, cases, by, (), counts)
+    table.attrs["within_days"] = within_days
+    table.attrs["measures"] = list(measures)
+    return table
+
+
+def timeliness_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+                     extract_date: object = None, by: str | None = None) -> pd.DataFrame:
+    """Report to charge and report to any outcome (``timeliness``, ``timeliness_shares``): one
+    row per offence group, ``n`` the cases, then each measure's columns (see ``_wide``)."""
+    return _measure_table(analysis.timeliness, cases, REPORT_MEASURES,
+                          shares_function=analysis.timeliness_shares, within_days=within_days,
+                          extract_date=extract_date, by=by)
+
+
+def cps_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+              extract_date: object = None, by: str | None = None) -> pd.DataFrame:
+    """Referral to the CPS to its decision, as :func:`timeliness_table` (``n`` the files)."""
+    return _measure_table(analysis.timeliness, cases, CPS_MEASURES,
+                          shares_function=analysis.timeliness_shares, within_days=within_days,
+                          extract_date=extract_date, by=by)
+
+
+def suspect_table(cases: pd.DataFrame, *, extract_date: object = None,
+                  by: str | None = None) -> pd.DataFrame:
+    """Identification to arrest and to interview (``suspect_timeliness``), medians only."""
+    return _measure_table(analysis.suspect_timeliness, cases, SUSPECT_MEASURES,
+                          extract_date=extract_date, by=by)
+
+
+def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
+                  extract_date: object = None, by: str | None = None) -> pd.DataFrame:
+    """Share of identified suspects arrested within each window (``suspects_arrested``)."""
+    outer = [by] if by else []
+    table = by_offence_group(analysis.suspects_arrested, cases, by=by, within_days=within_days,
+                             extract_date=extract_date)
+    table = _complete(table, cases, by, ("within_days", sorted(table["within_days"].unique())),
+                      ARREST_COUNTS)
+    return table.sort_values([*outer, "within_days"], kind="stable").reset_index(drop=True)
+
+
+def decisions_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+                    extract_date: object = None, by: str | None = None) -> pd.DataFrame:
+    """Where referred files stand ``within_days`` after referral (``prosecution_decisions``):
+    one row per offence group, ``n_files`` (the cohort) then ``<position>__n, __estimate,
+    __ci_low, __ci_high`` for each of ``DECISIONS`` (a cross-table whose positions add up to
+    ``n_files``, which disclosure control protects far faster than the long form)."""
+    outer = [by] if by else []
+    keys = [*outer, "offence_group"]
+    table = by_offence_group(analysis.prosecution_decisions, cases, by=by,
+                             within_days=within_days, extract_date=extract_date)
+    wide = table.groupby(keys, sort=False)["n_files"].first().reset_index()
+    for decision in analysis.DECISIONS:
+        part = table.loc[table["decision"].eq(decision),
+                         [*keys, "n", "estimate", "ci_low", "ci_high"]]
+        wide = wide.merge(part.rename(columns={c: f"{decision}__{c}" for c in
+                                               ("n", "estimate", "ci_low", "ci_high")}),
+                          on=keys, how="left")
+    wide[DECISION_COUNTS] = wide[DECISION_COUNTS].fillna(0).astype(int)
+    out = _complete(wide, cases, by, (), DECISION_COUNTS)
+    out.attrs = {**table.attrs, "within_days": within_days}
+    return out
+
+
+#: The names of these sections' tables in the force reports, protected once for the run with
+#: every force (see :func:`linked_tables`); the national overview's own are named ``…_national``.
+LINKED = ("timeliness", "cps_timeliness", "suspect_timeliness", "suspects_arrested",
+          "prosecution_decisions")
+
+
+def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
+                  ) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """Every force's tables of these sections, for the run's linked disclosure control
+    (``reporting.national``): a force's hidden cell is then never the only hidden one of its
+    national line, so the national overview cannot reveal it by subtraction."""
+    x = {"extract_date": extract_date, "by": "force"}
+    return {
+        "timeliness": (timeliness_table(cases, **x),
+                       {"counts": TIMELINESS_COUNTS, "rates": TIMELINESS_RATES}),
+        "cps_timeliness": (cps_table(cases, **x), {"counts": CPS_COUNTS, "rates": CPS_RATES}),
+        "suspect_timeliness": (suspect_table(cases, **x),
+                               {"counts": SUSPECT_COUNTS, "rates": SUSPECT_RATES}),
+        "suspects_arrested": (arrests_table(cases, **x),
+                              {"kind": "rates", "counts": ARREST_COUNTS, "rates": ARREST_RATES,
+                               "by": ["within_days"]}),
+        "prosecution_decisions": (decisions_table(cases, **x),
+                                  {"counts": DECISION_COUNTS, "rates": DECISION_RATES,
+                                   "column_total": "n_files"}),
+    }
+
+
+# -- what a reader sees ----------------------------------------------------------------------
+def _hidden(protected, column: str) -> np.ndarray:
+    mask = getattr(protected, "mask", None)
+    if mask is None or column not in mask:
+        return np.zeros(len(protected.frame), dtype=bool)
+    return mask[column].to_numpy(dtype=bool)
+
+
+def _count(value, hidden: bool):
+    if hidden:
+        return MARKER
+    return "" if value is None or pd.isna(value) else f"{value:,.0f}"
+
+
+def median_text(estimate, low, high, *, hidden: bool = False) -> str:
+    """A median in days with its interval: ``"412 (380 to 455)"``, ``"not reached"``, "[c]"."""
+    if hidden:
+        return MARKER
+    if estimate is None or pd.isna(estimate):
+        return NOT_REACHED
+    ends = ["not reached" if v is None or pd.isna(v) else f"{v:,.0f}" for v in (low, high)]
+    return f"{estimate:,.0f} ({ends[0]} to {ends[1]})"
+
+
+def share_text(estimate, low, high, *, hidden: bool = False, missing: str = "") -> str:
+    """A share as a percentage with its interval: ``"5.2% (3.9% to 6.8%)"``."""
+    if hidden:
+        return MARKER
+    if estimate is None or pd.isna(estimate):
+        return missing
+    if pd.isna(low) or pd.isna(high):
+        return f"{estimate:.1%}"
+    return f"{estimate:.1%} ({low:.1%} to {high:.1%})"
+
+
+def _labels(frame: pd.DataFrame, column: str, labels: dict) -> list[str]:
+    return [labels.get(v, v) for v in frame[column]]
+
+
+def timeliness_view(*protected, within_days: int = WITHIN_DAYS) -> pd.DataFrame:
+    """Protected :func:`timeliness_table`, :func:`cps_table` or :func:`suspect_table` frames as
+    text: one row per offence group and measure."""
+    labels = {**analysis.MEASURES, **analysis.SUSPECT_MEASURES}
+    order = {m: i for i, m in enumerate(labels)}
+    groups = {g: i for i, g in enumerate(GROUPS)}
+    rows = []
+    for table in protected:
+        frame = table.frame.reset_index(drop=True)
+        measures = [m for m in labels if f"{m}__estimate" in frame]
+        hide_n = _hidden(table, "n")
+        for m in measures:
+            hide_events = _hidden(table, f"{m}__n_events")
+            # "not reached" would say something about a hidden count reaching the milestone
+            hide_median = _hidden(table, f"{m}__estimate") | hide_events
+            for i, row in frame.iterrows():
+                record = {
+                    "_sort": (groups.get(row["offence_group"], len(groups)), order[m]),
+                    "Offences": GROUPS.get(row["offence_group"], row["offence_group"]),
+                    "Measure": labels[m],
+                    "Cases": _count(row["n"], hide_n[i]),
+                    "Reached the milestone": _count(row[f"{m}__n_events"], hide_events[i]),
+                    "Median days (95% interval)": median_text(
+                        row[f"{m}__estimate"], row[f"{m}__ci_low"], row[f"{m}__ci_high"],
+                        hidden=hide_median[i]),
+                }
+                if f"{m}__share" in frame:
+                    hide_share = (_hidden(table, f"{m}__share")
+                                  | _hidden(table, f"{m}__n_within"))[i]
+                    record[f"Share within {within_days} days (95% interval)"] = share_text(
+                        row[f"{m}__share"], row[f"{m}__share_ci_low"],
+                        row[f"{m}__share_ci_high"], hidden=hide_share,
+                        missing="not followed long enough")
+                rows.append(record)
+    view = pd.DataFrame(rows)
+    if view.empty:
+        return pd.DataFrame({"Offences": [], "Measure": []})
+    return view.sort_values("_sort", kind="stable").drop(columns="_sort").reset_index(drop=True)
+
+
+def suspect_view(protected) -> pd.DataFrame:
+    """The protected :func:`suspect_table` as text."""
+    return timeliness_view(protected)
+
+
+def arrests_view(protected) -> pd.DataFrame:
+    """The protected :func:`arrests_table` as text."""
+    frame = protected.frame.reset_index(drop=True)
+    return pd.DataFrame({
+        "Offences": _labels(frame, "offence_group", GROUPS),
+        "Arrested within (days of identification)": frame["within_days"].astype(int),
+        "Suspects identified, followed that long": [
+            _count(v, h) for v, h in zip(frame["n_suspects"], _hidden(protected, "n_suspects"),
+                                         strict=True)],
+        "Arrested": [_count(v, h) for v, h in zip(frame["n"], _hidden(protected, "n"),
+                                                  strict=True)],
+        "Share arrested (95% interval)": [
+            share_text(e, lo, hi, hidden=h) for e, lo, hi, h in zip(
+                frame["estimate"], frame["ci_low"], frame["ci_high"],
+                _hidden(protected, "estimate"), strict=True)],
+    })
+
+
+def decisions_view(protected) -> pd.DataFrame:
+    """The protected :func:`decisions_table` as text: one row per offence group and
+    position."""
+    frame = protected.frame.reset_index(drop=True)
+    hide_files = _hidden(protected, "n_files")
+    rows = []
+    for i, row in frame.iterrows():
+        for decision in analysis.DECISIONS:
+            hide_n = _hidden(protected, f"{decision}__n")[i]
+            rows.append({
+                "Offences": GROUPS.get(row["offence_group"], row["offence_group"]),
+                "Position of the file": DECISION_LABELS[decision],
+                "Files": _count(row[f"{decision}__n"], hide_n),
+                "Files referred": _count(row["n_files"], hide_files[i]),
+                "Share (95% interval)": share_text(
+                    row[f"{decision}__estimate"], row[f"{decision}__ci_low"],
+                    row[f"{decision}__ci_high"],
+                    hidden=hide_n or _hidden(protected, f"{decision}__estimate")[i]),
+            })
+    return pd.DataFrame(rows, columns=["Offences", "Position of the file", "Files",
+                                       "Files referred", "Share (95% interval)"])
+
+
+# -- which cases, in words ---------------------------------------------------------------------
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _extract(cases: pd.DataFrame, extract_date: object):
+    if extract_date:
+        return pd.Timestamp(extract_date)
+    return cases["extract_date"].max() if len(cases) else None
+
+
+def timeliness_note(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+                    extract_date: object = None) -> str:
+    """Which cases the timeliness table counts and how, in a few sentences."""
+    if cases.empty:
+        return "No cases in the report period."
+    return (
+        # the report period, never the first or last case's date (which would single it out)
+        "Every case recorded in the report period (named in the title), each followed to the "
+        f"extract date ({_day(_extract(cases, extract_date))}): cases still open then count for as long as "
+        "they were open (censored), never as failures and never dropped. Days run from the "
+        "report, or for the CPS from the file's referral to its decision (an action plan "
+        "counts as a decision). A case that ended another way first can no longer reach the "
+        "milestone (a competing outcome), so each median is read off the cumulative incidence "
+        "(Aalen–Johansen; Kaplan–Meier for any outcome): the first day by which half the "
+        "cases had reached it. \"Not reached\" means fewer than half had by the end of "
+        f"follow-up; the share within {within_days} days is then the figure to read. "
+        "Intervals are 95%.")
+
+
+def suspect_note(cases: pd.DataFrame, *, extract_date: object = None) -> str:
+    """Which cases the suspect tables count, in a few sentences."""
+    if cases.empty:
+        return "No cases in the report period."
+    extract = _extract(cases, extract_date)
+    windows = " and ".join(f"{w} days" for w in ARREST_WINDOWS)
+    lasts = ", ".join(f"by {_day(extract - pd.Timedelta(days=w))} for {w} days"
+                      for w in ARREST_WINDOWS)
+    return (
+        "Cases with an identified suspect, days counted from the day the suspect was "
+        "identified. The medians follow every such case to the extract date "
+        f"({_day(extract)}), open cases censored and a case ending first competing. The "
+        f"shares arrested within {windows} count only suspects identified early enough to "
+        f"have been followed that long ({lasts}), so recent cases do not pull them down. Many "
+        "suspects are interviewed voluntarily rather than arrested. Intervals are 95%.")
+
+
+def decisions_note(protected, cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
+                   extract_date: object = None) -> str:
+    """Which files the decision table counts, and how many came back with an action plan
+    (from the protected table: "[c]" when hidden)."""
+    frame = protected.frame.reset_index(drop=True)
+    extract = _extract(cases, extract_date)
+    referred_by = None if extract is None else _day(extract - pd.Timedelta(days=within_days))
+    column = "further_investigation__n"
+    rows = np.flatnonzero(frame["offence_group"].eq("all").to_numpy())
+    returned = (_count(frame[column].iloc[rows[0]], bool(_hidden(protected, column)[rows[0]]))
+                if len(rows) else "")
+    cohort = f"referred by {referred_by}" if referred_by else "referred in the period"
+    text = (f"Files {cohort}, so that each has had {within_days} days since its referral, "
+            f"placed where they stood {within_days} days after the referral. A decision "
+            "recorded later counts as still awaited then. The records hold one decision per "
+            "case, so a file returned with an action plan and sent again counts once.")
+    if returned:
+        text += f" Files returned with an action plan: {returned}."
+    return text
