@@ -1037,6 +1037,9 @@ def protect_linked(
         counts = list(options.get("counts", counts))
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
         rates = [c for c in numeric if c not in counts and c != by and not _KEY_WORDS.search(c)]
+        # A declared rate is a rate even when every value is missing (an all-None column is not
+        # numeric): as a key it would never match the same table of a report.
+        rates += [c for c in options.get("rates", {}) if c in table.columns and c not in rates]
         keys = [c for c in table.columns if c not in counts and c not in rates]
         result.tables[name] = {
             "keys": keys, "counts": counts, "rates": rates, "columns": list(table.columns),
