@@ -28,6 +28,19 @@ N_PEERS = 5
 #: Outcomes whose case-mix-adjusted force effects are computed nationally.
 EFFECT_OUTCOMES = ("charged", "withdrawn")
 LINKED_FILE = "linked_disclosure.json"
+#: What each headline figure estimates, written beside it in ``metrics.json`` so a reader (or
+#: the truth audit, ``reporting/audit.py``) can tell exactly which quantity it is: ``kind``
+#: ``share_within_days`` is the share of cases recorded from ``recorded_from`` to
+#: ``recorded_to`` (each followed ``within_days`` days, transfers in the window left out) with
+#: ``outcome`` within ``within_days`` of recording; ``snapshot`` the share of all recorded cases
+#: in that state at the extract date; ``count`` a count of records.
+HEADLINE_ESTIMANDS = {
+    "recorded": {"kind": "count"},
+    "charged_within": {"kind": "share_within_days", "outcome": "charge"},
+    "withdrawn_within": {"kind": "share_within_days", "outcome": "victim_withdrawal"},
+    "evidential_within": {"kind": "share_within_days", "outcome": "evidential_difficulty"},
+    "still_open": {"kind": "snapshot", "outcome": "open"},
+}
 
 __all__ = ["NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
 
@@ -627,6 +640,15 @@ class ReportContext:
         return self._styled(view.reset_index(), caption=(
             "Shares with 95% intervals. " + self.headline_cohorts()))
 
+    def headline_range(self) -> dict[str, str]:
+        """First and last recorded day of the cases the headline shares count
+        (``recorded_from``, ``recorded_to``; empty without cases)."""
+        extract = self.extract_date
+        if extract is None or self.cases.empty:
+            return {"recorded_from": "", "recorded_to": ""}
+        return {"recorded_from": _day(self.cases["recorded_date"].min()),
+                "recorded_to": _day(extract - pd.Timedelta(days=WITHIN_DAYS))}
+
     def headline_cohorts(self) -> str:
         """Which cases the headline shares count, in a sentence (dates, financial years and
         window)."""
@@ -824,11 +846,16 @@ class ReportContext:
         """Headline figures after disclosure control, as written to ``metrics.json``."""
         figures = {}
         for row in self.protected_headline().itertuples(index=False):  # five measures
+            estimand = dict(HEADLINE_ESTIMANDS.get(row.measure, {}))
+            if estimand.get("kind") == "share_within_days":
+                estimand["within_days"] = WITHIN_DAYS
             if row.measure == "recorded":
-                figures[row.measure] = {"label": row.label, "value": _published(row.count, 0)}
+                figures[row.measure] = {"label": row.label, "value": _published(row.count, 0),
+                                        "estimand": estimand}
                 continue
             figures[row.measure] = {
                 "label": row.label,
+                "estimand": estimand,
                 "count": _published(row.count, 0),
                 "n": _published(row.n, 0),
                 "value": _published(row.estimate, 4),
@@ -841,6 +868,7 @@ class ReportContext:
             "disclosure_profile": self.params.disclosure,
             "within_days": WITHIN_DAYS,
             "cohorts": self.headline_cohorts(),
+            **self.headline_range(),
             "period_start": _day(self.params.period_start),
             "period_end": _day(self.params.period_end),
             "extract_date": _day(self.extract_date),
