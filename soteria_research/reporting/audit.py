@@ -26,6 +26,9 @@ transfers at the default rate these differ from the truth by about the share tra
 (about 1%), a difference of estimand, not of estimation, which at national scale is as large as
 the interval. Without transfers every matched figure targets exactly its truth.
 
+Days: the data hold dates, so "within t days" in a report is "before day t + 1" of the
+generator's continuous time, and is matched to that truth (:data:`TRUTH_WINDOWS`).
+
 Hazard ratios: the reports publish hazard ratios of a device request (drivers, and the digital
 forensics table) but no truth frame holds them (they are conditional on the report's own
 covariates, not on the generator's frailties and stages). What can be checked is the null: in a
@@ -71,8 +74,12 @@ __all__ = ["AuditWorld", "TruthAudit", "audit_metrics", "audit_report_tables",
 Z95 = 1.959963984540054
 #: Days of the time-to-outcome table the reports show (``ReportContext.incidence_view``).
 TABLE_DAYS = (30, 90, 180, 365, 730)
-#: Truth windows: the report's windows (``outcome_probabilities`` plus "eventually").
-TRUTH_WINDOWS = TABLE_DAYS
+#: Truth windows. The data hold dates: a case recorded on day 0 whose outcome comes at time
+#: 30.7 (days, continuous, as the generator runs) has its outcome dated day 30, and every
+#: report counts it "within 30 days". So a report's "within t days" is the generator's "before
+#: t + 1 days", and its truth is ``outcome_probabilities`` at ``t + 1`` (at day 30 the
+#: difference is several standard errors at national scale).
+TRUTH_WINDOWS = tuple(t + 1 for t in (*TABLE_DAYS, 365))
 #: Competing outcomes of the reports (registry names), which the truth reports by name.
 OUTCOMES = ("charge", "victim_withdrawal", "evidential_difficulty", "no_suspect", "other")
 TABLE_COLUMNS = ["source", "report", "figure", "outcome", "cohorts", "within_days", "estimate",
@@ -187,8 +194,9 @@ class TruthAudit:
             return frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
         table = self.table
-        if rows is not None and len(table) > rows:
-            table = table.reindex(table["z"].abs().sort_values(ascending=False).index[:rows])
+        if rows is not None and len(table) > rows:  # every miss, then the largest |z|
+            order = (~table["covered"]).astype(int) * 1e9 + table["z"].abs().fillna(1e9)
+            table = table.reindex(order.sort_values(ascending=False).index[:rows])
         world = self.world
         parts = [
             f"Truth audit: forces {'all 43' if world.forces is None else ', '.join(world.forces)}"
@@ -197,7 +205,7 @@ class TruthAudit:
             "", "Summary (coverage of the 95% intervals; z = standardised error):",
             fmt(self.summary()),
             "", ("Audited figures" + ("" if rows is None or len(self.table) <= rows
-                                      else f" ({rows} with the largest |z| of {len(self.table)})")
+                                      else f" ({rows} of {len(self.table)}: the misses, then the largest |z|)")
                  + ":"),
             fmt(table.drop(columns=["n_check"])),
             "", "Device-request hazard ratios in a world where the request and the programme "
@@ -219,11 +227,13 @@ def _financial_year(dates: pd.Series) -> pd.Series:
 
 
 def _cell_truth(truth, outcome: str, within_days: float) -> pd.DataFrame:
-    """Truth per force × cohort × offence group of one outcome in one window."""
+    """Truth per force × cohort × offence group of one outcome within ``within_days`` whole
+    days of recording, as the data count them (the generator's window ``within_days + 1``,
+    see :data:`TRUTH_WINDOWS`)."""
     table = truth.outcome_probabilities
     rows = table[table["force"].ne("all") & table["cohort"].ne("all")
                  & table["offence_group"].ne("all") & table["outcome"].eq(outcome)
-                 & table["within_days"].eq(float(within_days))]
+                 & table["within_days"].eq(float(within_days) + 1)]
     return rows.set_index(["force", "cohort", "offence_group"])[["probability", "mc_se"]]
 
 
@@ -381,7 +391,7 @@ def audit_report_tables(shared: str | os.PathLike, data: str | os.PathLike, repo
         for row in table.itertuples(index=False):
             base = {"source": "report: time to outcome", "report": report,
                     "figure": f"{row.outcome} by day {row.time:g}, {row.cohort}"}
-            if row.outcome not in OUTCOMES or float(row.time) not in TRUTH_WINDOWS:
+            if row.outcome not in OUTCOMES or float(row.time) + 1 not in TRUTH_WINDOWS:
                 unmatched.append({**base, "reason": "no truth for this outcome or day"})
                 continue
             cells = _cell_truth(truth, row.outcome, float(row.time))
