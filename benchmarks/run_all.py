@@ -3,6 +3,8 @@
 Each `bench_*.py` script prints result lines of the form ``BENCH {json}`` with the keys
 ``benchmark``, ``measure``, ``ours_s``, ``peer``, ``peer_s``, ``ratio``, ``goal``, ``met``
 (``peer``/``peer_s``/``ratio``/``goal``/``met`` may be null) and anything else on other lines.
+Memory benchmarks (``bench_scale.py``: peak memory of the whole process tree per row, against a
+bare ``read_parquet`` of the same file) leave ``ours_s`` null and give ``peak_mb``, shown last.
 Usage: ``python benchmarks/run_all.py [--quick] [name-filter]``.
 """
 
@@ -43,8 +45,9 @@ def main(argv: list[str]) -> int:
             return f"{x:9.3f}" if isinstance(x, (int, float)) else f"{'':>9}"
         ratio = f"{r['ratio']:7.2f}" if isinstance(r.get("ratio"), (int, float)) else f"{'':>7}"
         met = {True: "yes", False: "NO", None: ""}[r.get("met")]
+        memory = f"  peak {r['peak_mb']:,} MB" if r.get("peak_mb") is not None else ""
         print(f"{r['benchmark']:<34} {r['measure']:<34} {num(r.get('ours_s'))} "
-              f"{str(r.get('peer') or ''):<26} {num(r.get('peer_s'))} {ratio} {str(r.get('goal') or ''):<14} {met}")
+              f"{str(r.get('peer') or ''):<26} {num(r.get('peer_s'))} {ratio} {str(r.get('goal') or ''):<14} {met}{memory}")
     if failed:
         print(f"\nfailed scripts: {', '.join(failed)}")
     return 1 if failed else 0

@@ -45,6 +45,7 @@ API: dict[str, dict[str, str]] = {
     "Read and check data": {
         "read_cases": "data.ingest",
         "validate_cases": "data.ingest",
+        "read_cases_in_chunks": "data.chunked",
         "ValidationReport": "data.ingest",
         "read_table": "data.reading",
         "case_schema": "data.ingest",
@@ -62,6 +63,7 @@ API: dict[str, dict[str, str]] = {
         "event_codes": "analysis.timeline",
         "financial_year": "analysis.timeline",
         "financial_year_bounds": "analysis.timeline",
+        "financial_year_labels": "analysis.demographics",
     },
     "Where cases are lost": {
         "funnel": "analysis.attrition",
@@ -76,6 +78,10 @@ API: dict[str, dict[str, str]] = {
         "repeat_suspects": "analysis.pillars",
         "earlier_allegation_outcomes": "analysis.pillars",
         "officer_caseload": "analysis.pillars",
+        "by_offence_group": "analysis.demographics",
+        "outcome_shares": "analysis.demographics",
+        "victim_age_band": "analysis.demographics",
+        "breakdown_categories": "analysis.demographics",
     },
     "Time to outcome and competing risks": {
         "time_to_outcome": "analysis.timeline",

@@ -17,7 +17,7 @@ NOTEBOOKS = sorted(p for p in PROJECT_ROOT.rglob("*.ipynb")
 REPORTS = [NOTEBOOK_DIR / "force_deep_dive.ipynb", NOTEBOOK_DIR / "national_overview.ipynb"]
 #: Calls whose value may be the displayed result of a report cell: all protect first.
 SAFE_DISPLAYS = {"show", "headline_view", "incidence_view", "effects_view", "title", "notice",
-                 "provenance",
+                 "provenance", "key_messages",
                  "Markdown", "plt.show"}
 
 

@@ -49,8 +49,9 @@ def test_withdrawal_timing_counts_from_the_report(cases):
 
 def test_withdrawal_stage_uses_the_furthest_stage(cases):
     table = pillars.withdrawal_stage(cases).set_index("stage")
+    # every stage a withdrawal can be at is listed, 0 where none was (issue 16, item 3)
     assert table["n"].to_dict() == {"recorded": 1, "suspect_identified": 3,
-                                    "arrested_or_interviewed": 1}
+                                    "arrested_or_interviewed": 1, "referred_to_cps": 0}
     assert table.loc["recorded", "median_days"] == 212
     assert table["estimate"].sum() == pytest.approx(1.0)
 

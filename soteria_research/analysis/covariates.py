@@ -94,7 +94,15 @@ def delay_band(days: pd.Series) -> pd.Series:
 
 
 def reference_levels(reference: Mapping[str, object] | None = None) -> dict[str, object]:
-    """The project's reference levels with the caller's own (``reference=``) on top."""
+    """The project's reference levels with the caller's own (``reference=``) on top.
+
+    Examples
+    --------
+    >>> reference_levels()["relationship"]
+    'acquaintance_friend'
+    >>> reference_levels({"relationship": "stranger"})["relationship"]
+    'stranger'
+    """
     if reference is not None and not isinstance(reference, Mapping):
         raise ParameterError(
             f"reference={reference!r} must map a covariate to its reference level, such as "
@@ -110,6 +118,13 @@ def with_reference_levels(frame: pd.DataFrame, columns, reference: Mapping[str, 
     A reference level the caller names that the column does not hold is an error; a project
     default that is absent (say, no white victims in a small force) falls back to the first
     level present.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"relationship": ["stranger", "acquaintance_friend"]})
+    >>> list(with_reference_levels(frame, ["relationship"])["relationship"].cat.categories)
+    ['acquaintance_friend', 'stranger']
     """
     wanted = reference_levels(reference)
     out = frame.copy(deep=False)

@@ -170,10 +170,14 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
     by = _by_columns(cases, by)
     withdrawals = _withdrawals(cases)
     keys = [*by, "stage_reached"]
-    table = withdrawals.groupby(keys, dropna=False, observed=True).agg(
+    # Every stage a withdrawal can be at is listed, with 0 where none occurred (a missing row
+    # would read as a zero the disclosure control never saw); charge and conviction follow a
+    # different outcome, so they are structural zeros and listed only if they occur.
+    table = withdrawals.groupby(keys, dropna=False, observed=False).agg(
         n=("days_from_report", "size"), median_days=("days_from_report", "median")
     ).reset_index().rename(columns={"stage_reached": "stage"})
     table["stage"] = table["stage"].astype(str)
+    table = table[~table["stage"].isin(["charged", "convicted"]) | table["n"].gt(0)]
     table["n_withdrawals"] = (table.groupby(by, dropna=False)["n"].transform("sum") if by
                               else table["n"].sum())
     table["estimate"], table["ci_low"], table["ci_high"] = _wilson(table["n"],

@@ -24,7 +24,7 @@ def validate(
     """Validate a case file against the data dictionary and summarise what was quarantined."""
     from ..data.canonical import FORMATS, export_provenance
     from ..data.canonical import write_canonical as write
-    from ..data.ingest import read_cases
+    from ..data.chunked import read_cases_in_chunks
 
     try:
         extract = iso_date("--extract-date", extract_date)
@@ -36,7 +36,11 @@ def validate(
             output_file("--write-canonical", write_canonical, inputs=[*inputs, quarantine])
             if write_canonical.suffix.lower() not in FORMATS:
                 raise ParameterError(f"--write-canonical {write_canonical}: use a .parquet or .csv file name.")
-        cases, report = read_cases(path, mapping=mapping, extract_date=extract)
+        # Parquet is validated in batches (bounded memory); the accepted rows are kept only
+        # when they are to be written.
+        cases, report = read_cases_in_chunks(
+            path, mapping=mapping, extract_date=extract,
+            on_cases=None if write_canonical is not None else (lambda part: None))
         typer.echo(report.summary())
         if quarantine is not None:
             report.write_quarantine(quarantine)

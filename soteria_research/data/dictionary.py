@@ -180,6 +180,12 @@ def load_dictionary(directory: str | Path | None = None) -> DataDictionary:
     directory : path, optional
         A folder holding ``case_record.yaml`` and the code-list CSVs; defaults to the
         project's ``data_dictionaries/``.
+
+    Examples
+    --------
+    >>> dictionary = load_dictionary()
+    >>> "recorded_date" in dictionary.field_names
+    True
     """
     directory = Path(directory) if directory else DICTIONARY_DIR
     schema_path = directory / SCHEMA_FILE

@@ -247,7 +247,11 @@ def validate_cases(
                      row_numbers=np.arange(first, first + len(frame)), notes=[])
 
 
-def _validate(frame, *, extract_date, source, mapping, row_numbers, notes):
+def _validate(frame, *, extract_date, source, mapping, row_numbers, notes, duplicates=None,
+              date_checks=None):
+    # ``duplicates`` (failures found over the whole file) and ``date_checks`` (a list that
+    # collects the wrong-format rule's counts instead of applying it) let :mod:`.chunked`
+    # validate a file part by part and apply the whole-file rules once.
     dictionary = load_dictionary()
     mapping = mapping or {}
     frame, header_notes = tidy_headers(frame, source)
@@ -263,10 +267,10 @@ def _validate(frame, *, extract_date, source, mapping, row_numbers, notes):
     check_columns(frame, dictionary, source)
     extra = [c for c in frame.columns if c not in dictionary.field_names]
 
-    typed, failures = _coerce_types(frame, dictionary, mapping, source, notes)
+    typed, failures = _coerce_types(frame, dictionary, mapping, source, notes, date_checks)
     failures += _field_failures(typed, dictionary)
     failures += _cross_field_failures(typed, dictionary)
-    failures += _duplicate_failures(typed.frame)
+    failures += _duplicate_failures(typed.frame) if duplicates is None else [duplicates]
 
     failed = pd.concat(failures, ignore_index=True) if failures else _empty_failures()
     failed = _drop_consequential(failed)
@@ -296,6 +300,12 @@ def case_schema(dictionary: DataDictionary | None = None) -> pa.DataFrameSchema:
     rules live in :func:`validate_cases`. Use it on frames you build yourself::
 
         case_schema().validate(cases, lazy=True)
+
+    Examples
+    --------
+    >>> schema = case_schema()
+    >>> "outcome_code" in schema.columns
+    True
     """
     dictionary = dictionary or load_dictionary()
     columns = {}
@@ -514,7 +524,8 @@ class _TypedCases:
         return _spread(codes if rows is None else codes[rows], looked_up, np.nan)
 
 
-def _coerce_types(frame, dictionary, mapping, source, notes) -> tuple[_TypedCases, list[pd.DataFrame]]:
+def _coerce_types(frame, dictionary, mapping, source, notes,
+                  date_checks=None) -> tuple[_TypedCases, list[pd.DataFrame]]:
     columns: dict[str, object] = {}
     present: dict[str, np.ndarray] = {}
     factors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
@@ -548,7 +559,8 @@ def _coerce_types(frame, dictionary, mapping, source, notes) -> tuple[_TypedCase
         if f.type == "date":
             parsed, bad = parse_dates(cleaned, date_formats[f.name])
             values = pd.Series(_spread(codes, parsed, np.datetime64("NaT", "ns")), index=frame.index)
-            _check_date_format(f.name, date_formats[f.name], codes, cleaned, given, bad, source, notes)
+            _check_date_format(f.name, date_formats[f.name], codes, cleaned, given, bad, source, notes,
+                               date_checks)
             serial = bad & excel_serials(cleaned)
             if serial.any():
                 row_serial = _spread(codes, serial, False)
@@ -592,16 +604,34 @@ def _coerce_types(frame, dictionary, mapping, source, notes) -> tuple[_TypedCase
     return _TypedCases(typed, present, factors), failures
 
 
-def _check_date_format(name, fmt, codes, cleaned, given, bad, source, notes) -> None:
-    """The wrong-format rule: raise, note another format, or leave the rows to quarantine."""
-    if not bad.any():
+def _check_date_format(name, fmt, codes, cleaned, given, bad, source, notes,
+                       date_checks=None) -> None:
+    """The wrong-format rule: raise, note another format, or leave the rows to quarantine.
+
+    With ``date_checks`` (a list) the counts are appended there and the rule is left to the
+    caller, which sees the whole file (:func:`apply_date_format_rule`).
+    """
+    if not bad.any() and date_checks is None:
         return
     used = np.bincount(codes[codes >= 0], minlength=len(cleaned))
     n_bad = int(used[bad].sum())
     n_present = int(used[pd.notna(cleaned)].sum())
     formats = formats_that_read(cleaned[bad])
+    if date_checks is not None:
+        date_checks.append({"name": name, "fmt": fmt, "n_bad": n_bad, "n_present": n_present,
+                            "formats": formats, "example": given[bad][0] if bad.any() else None})
+        return
+    apply_date_format_rule(name, fmt, n_bad, n_present, formats,
+                           given[bad][0], source, notes)
+
+
+def apply_date_format_rule(name, fmt, n_bad, n_present, formats, example, source, notes) -> None:
+    """Raise for a wrong format (every value unreadable, another format reads them all), or
+    note the other format; see the module docstring."""
+    if n_bad == 0:
+        return
     if n_bad >= 3 and n_bad == n_present and formats:
-        raise _wrong_date_format(source, name, fmt, formats, given[bad][0])
+        raise _wrong_date_format(source, name, fmt, formats, example)
     if formats:
         notes.append(f"{n_bad:,} unreadable {name} value(s) would all read as "
                      f"{' or '.join(describe_format(f) for f in formats)}: a second date format "

@@ -445,6 +445,12 @@ def _uncalculated_formulas(path: Path, sheet: str) -> dict[tuple[int, int], str]
 # Parquet
 # --------------------------------------------------------------------------------------------
 def _read_parquet(path: Path, drop) -> pd.DataFrame:
+    _read_parquet_schema_checks(path, drop)
+    return pd.read_parquet(path)
+
+
+def _read_parquet_schema_checks(path: Path, drop) -> None:
+    """Refuse a Parquet file with duplicate headers or nested (list, record) columns."""
     import pyarrow.parquet as pq
     import pyarrow.types as pt
 
@@ -458,4 +464,3 @@ def _read_parquet(path: Path, drop) -> pd.DataFrame:
             "cell. Flatten them to one value per cell (one row per crime per victim), or drop "
             "them in the mapping (`drop: [name]`)."
         )
-    return pd.read_parquet(path)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import shutil
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,8 +17,11 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError, SoteriaError
-from . import provenance
+from . import provenance, shared_cases
+from .disclosure.profiles import MARKER
+from .disclosure.text import period_text, safe_text
 from .parameters import NATIONAL, ReportParameters
+from .takeaway import TABLES_DIR, Takeaway, format_share, share_mask
 
 #: Follow-up window of the headline outcome shares, in days.
 WITHIN_DAYS = 365
@@ -42,7 +46,11 @@ HEADLINE_ESTIMANDS = {
     "still_open": {"kind": "snapshot", "outcome": "open"},
 }
 
-__all__ = ["NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
+# A model message's error detail in parentheses, e.g. "(shape mismatch: value array of shape
+# (8,) ...)": the shape is a count of cases.
+_ERROR_DETAIL = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?=\s*$)")
+
+__all__ = ["FUNNEL_PROTECTION", "NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
 
 
 @dataclass
@@ -65,6 +73,8 @@ def _select_period(cases: pd.DataFrame, params: ReportParameters) -> pd.DataFram
         keep &= cases["recorded_date"].le(pd.Timestamp(params.period_end))
     if params.extract_date is not None:
         keep &= cases["recorded_date"].le(pd.Timestamp(params.extract_date))
+    if keep.all():  # the usual case: no copy of a national frame
+        return cases.reset_index(drop=True)
     return cases.loc[keep].reset_index(drop=True)
 
 
@@ -103,11 +113,17 @@ def prepare_national(
     """Do a run's national work once and save it for the reports to read.
 
     Reads and validates ``params.data`` (rows that fail go to quarantine; counts are kept for
-    the data-quality section), keeps the report period, and saves: ``cases.parquet``,
+    the data-quality section), keeps the report period, and saves: ``cases/<force>.parquet``,
     ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
     and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
-    effects), and the linked disclosure pattern. When ``fingerprint`` matches the saved one the
+    effects), the linked disclosure pattern, and the national programme evaluation
+    (``programme_section.prepare_programme``). When ``fingerprint`` matches the saved one the
     folder is reused as it is.
+
+    Memory stays bounded at national scale: a Parquet file is validated in batches
+    (:mod:`~soteria_research.data.chunked`), each batch's cases go straight to their force's
+    file, the national work holds the cases without their identifiers, and the national models
+    are fitted one at a time.
 
     Examples
     --------
@@ -116,7 +132,8 @@ def prepare_national(
     >>> shared = prepare_national(ReportParameters.validate(), "/tmp/shared")  # doctest: +SKIP
     """
     from ..analysis import comparison
-    from ..data.ingest import read_cases
+    from ..data import chunked
+    from .shared_cases import ID_COLUMNS, ForceFiles
 
     folder = Path(folder)
     stamp = folder / "fingerprint.json"
@@ -128,33 +145,45 @@ def prepare_national(
                                      notes=saved.get("notes", []))
     stamp.unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
-    cases, report = read_cases(params.data, extract_date=params.extract_date)
-    cases = _select_period(cases, params)
-    if cases.empty:
+    (folder / "cases.parquet").unlink(missing_ok=True)  # a folder from before per-force files
+    shutil.rmtree(folder / "cases", ignore_errors=True)
+    files = ForceFiles(folder)
+    parts: list[pd.DataFrame] = []
+
+    def keep(batch: pd.DataFrame) -> None:
+        batch = _select_period(batch, params)
+        files.write(batch)
+        parts.append(batch.drop(columns=list(ID_COLUMNS)))
+
+    try:
+        _, report = chunked.read_cases_in_chunks(params.data, extract_date=params.extract_date,
+                                                 chunk_rows=chunked.CHUNK_ROWS, on_cases=keep)
+    except BaseException:
+        files.abort()
+        raise
+    files.close()
+    cases = pd.concat(parts, ignore_index=True) if len(parts) > 1 else next(iter(parts), None)
+    parts.clear()
+    if cases is None or cases.empty:
         raise ParameterError(
             f"No valid cases in {params.data} for the period {params.period_start or 'start'} to "
             f"{params.period_end or 'end'}: widen the period or check the file."
         )
     validation = _validation_summary(report, cases)
-    _write_parquet(cases, folder / "cases.parquet")
+    del report
     provenance.write_json(folder / "validation.json", validation)
 
     extract = _extract_arg(params)
-    # The case-mix models are the slow part and mostly numpy (which releases the GIL): fit them
-    # on a thread while this one computes the tables, so a second core is not left idle.
-    with ThreadPoolExecutor(max_workers=len(EFFECT_OUTCOMES)) as pool:
-        fits = {outcome: pool.submit(_force_effects, cases, outcome, extract)
-                for outcome in EFFECT_OUTCOMES}
-        national = comparison.headline_figures(cases, within_days=WITHIN_DAYS,
-                                               extract_date=extract)
-        national.insert(0, "force", NATIONAL)
-        by_force = comparison.headline_figures(cases, by="force", within_days=WITHIN_DAYS,
-                                               extract_date=extract)
-        _write_parquet(pd.concat([national, by_force], ignore_index=True),
-                       folder / "headline.parquet")
-        _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
-        _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
-        results = {outcome: fit.result() for outcome, fit in fits.items()}
+    national = comparison.headline_figures(cases, within_days=WITHIN_DAYS, extract_date=extract)
+    national.insert(0, "force", NATIONAL)
+    by_force = comparison.headline_figures(cases, by="force", within_days=WITHIN_DAYS,
+                                           extract_date=extract)
+    _write_parquet(pd.concat([national, by_force], ignore_index=True),
+                   folder / "headline.parquet")
+    _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
+    _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
+    # One case-mix model at a time: each holds a design matrix of the whole country.
+    results = {outcome: _force_effects(cases, outcome, extract) for outcome in EFFECT_OUTCOMES}
 
     notes = [result for result in results.values() if isinstance(result, str)]
     effects = [result for result in results.values() if not isinstance(result, str)]
@@ -162,6 +191,9 @@ def prepare_national(
     if effects:
         _write_parquet(effects_frame, folder / "effects.parquet")
     notes += _protect_linked(cases, params, folder, by_force, effects_frame)
+    from .programme_section import prepare_programme  # the staggered programme evaluation
+
+    notes += prepare_programme(cases, params, folder)
 
     sizes = {str(k): int(v) for k, v in cases["force"].value_counts().items()}
     present = sorted(sizes)
@@ -185,20 +217,34 @@ def _force_effects(cases: pd.DataFrame, outcome: str, extract) -> pd.DataFrame |
 
 
 def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
-                   effects: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, dict]]:
+                   effects: pd.DataFrame, extract=None) -> dict[str, tuple[pd.DataFrame, dict]]:
     """Force × category tables that force reports and the national overview both publish.
 
     Each adds up across forces to a national figure someone can read, so each is protected once
     for the whole run: a force's hidden cell is never the only hidden one in its national line.
+    The headline, funnel and outcome mix carry an ``offence_group`` key (all, rape, other
+    sexual offences; ``all`` is their total), so a hidden rape figure cannot be had from all
+    minus other either (``sections_breakdowns``).
     """
+    from .sections_breakdowns import linked_demographics, linked_headline
+
+    headline = linked_headline(cases, by="force", extract_date=extract)
     tables: dict[str, tuple[pd.DataFrame, dict]] = {
         "headline_recorded": (_recorded_rows(headline), {"counts": ["count"]}),
         "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
                                              "rates": share_of("count", "n")}),
-        "outcome_mix": (linked_outcome_mix(cases, by="force"), {}),
-        "funnel": (linked_funnel(cases, by="force"), {"counts": ["n"]}),
-        "cohort_trends": (linked_cohort_rates(cases, by="force"),
-                          {"counts": ["n", "n_cohort"], "rates": share_of("n", "n_cohort")}),
+        "outcome_mix": (linked_outcome_mix(cases, by="force"),
+                        {"counts": ["n"], "rates": dict.fromkeys(("share", "ci_low", "ci_high"),
+                                                                 ("n", None))}),
+        "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
+        # n_cohort is left out (a force report's slice then has none): the outcomes partition
+        # each cohort, so it is the total the protection already takes as known, and as a
+        # repeated denominator it made the protection fail (all withheld, 11 minutes) on all
+        # 43 forces at scale 0.1; without it, 2 seconds and a third of the cells hidden.
+        "cohort_trends": (linked_cohort_rates(cases, by="force").drop(columns="n_cohort"),
+                          {"counts": ["n"], "rates": dict.fromkeys(
+                              ("estimate", "ci_low", "ci_high"), ("n", None))}),
+        **linked_demographics(cases, by="force", extract_date=extract),
     }
     for outcome in EFFECT_OUTCOMES:
         part = effects[effects["outcome"].eq(outcome)] if len(effects) else effects
@@ -213,39 +259,58 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
 
 
 def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcome groups (``attrition.outcome_mix``, group level), as the linked table holds them."""
-    from ..analysis import attrition
+    """Outcome groups (``attrition.outcome_mix``, group level), as the linked table holds them:
+    for all sexual offences, rape and other sexual offences (``offence_group``).
 
-    return attrition.outcome_mix(cases, by=by, detail="group")
+    ``n_total`` is left out: it repeats the crimes recorded, published in the headline, and as
+    a repeated denominator it made the run's protection of the split fail (every cell
+    withheld) on all 43 forces.
+    """
+    from ..analysis import attrition
+    from ..analysis.demographics import by_offence_group
+
+    return by_offence_group(attrition.outcome_mix, cases, by=[by] if by else [],
+                            counts=("n", "n_total"), detail="group").drop(columns=["n_total"])
+
+
+#: How the funnel is protected (``protect(..., **FUNNEL_PROTECTION)``): the share of the
+#: previous stage rests on the previous stage's count (``n_previous``, never shown), so it is
+#: hidden with it; printed beside a hidden previous count it gave that count back (issue 16).
+FUNNEL_PROTECTION = {"counts": ["n", "n_previous"],
+                     "rates": {"share_of_previous": ("n", "n_previous")}}
 
 
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """The stage funnel as reports publish it: counts, share of recorded and share of the
     previous stage, all as they stand at the extract date (a snapshot, without intervals).
 
-    ``n_previous`` is left out: it repeats the previous stage's count, which disclosure control
-    may hide in its own row.
+    ``n_previous`` (the previous stage's count, which reports do not show) stays in so that
+    disclosure control hides the share of the previous stage wherever that count is hidden:
+    protect it with :data:`FUNNEL_PROTECTION`. One funnel each for all sexual offences, rape
+    and other sexual offences (``offence_group``).
     """
     from ..analysis import attrition
+    from ..analysis.demographics import by_offence_group
 
-    return attrition.funnel(cases, by=by).drop(columns=["n_previous"])
+    return by_offence_group(attrition.funnel, cases, by=[by] if by else [],
+                            counts=("n", "n_previous"))
 
 
 def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``),
-    as linked."""
-    from ..analysis import attrition
+    """Outcomes within a year by financial year of recording (``attrition.cohort_rates``), as
+    linked: charge, victim withdrawal, evidential difficulty, and the rest together
+    (``sections_breakdowns.trend_rates``)."""
+    from .sections_breakdowns import trend_rates
 
-    rates = attrition.cohort_rates(cases, within_days=WITHIN_DAYS, freq="FY", by=by)
-    # The cohort label is the key; its start and end dates only repeat it.
-    return rates.drop(columns=["cohort_start", "cohort_end"])
+    return trend_rates(cases, by=by, within_days=WITHIN_DAYS)
 
 
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import protect_linked
 
-    linked = protect_linked(_linked_tables(cases, headline, effects), profile=params.disclosure)
+    linked = protect_linked(_linked_tables(cases, headline, effects, _extract_arg(params)),
+                            profile=params.disclosure)
     linked.save(folder / LINKED_FILE)
     return []
 
@@ -287,8 +352,7 @@ class ReportContext:
         self.is_national = params.force == NATIONAL
         self.name = ("England and Wales" if self.is_national
                      else self.force_names.get(params.force, params.force))
-        filters = None if self.is_national else [("force", "==", params.force)]
-        self.cases = pd.read_parquet(folder / "cases.parquet", filters=filters)
+        self.cases = shared_cases.read_cases(folder, None if self.is_national else [params.force])
         self._national_cases = self.cases if self.is_national else None
         self._tte: pd.DataFrame | None = None
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
@@ -298,12 +362,13 @@ class ReportContext:
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
         )
+        self.takeaway = Takeaway(params.output)
 
     # -- data ---------------------------------------------------------------------------------
     @property
     def national_cases(self) -> pd.DataFrame:
         if self._national_cases is None:
-            self._national_cases = pd.read_parquet(self.folder / "cases.parquet")
+            self._national_cases = shared_cases.read_cases(self.folder)
         return self._national_cases
 
     @property
@@ -329,6 +394,12 @@ class ReportContext:
         return peers.loc[peers["force"].eq(self.force)].sort_values("rank")["peer"].tolist()
 
     def peer_table(self) -> pd.DataFrame:
+        """The most similar forces with their outcomes (``sections_breakdowns.peer_outcomes``)."""
+        from .sections_breakdowns import peer_outcomes
+
+        return peer_outcomes(self)
+
+    def peer_profile_table(self) -> pd.DataFrame:
         """The most similar forces, with the features they were matched on and how alike they
         are (the share of all pairs of forces that are further apart)."""
         peers = self.artefact("peers")
@@ -338,13 +409,23 @@ class ReportContext:
         table = pd.DataFrame({
             "Most similar force": peer.map(self.force_names).to_numpy(),
             "Population (2011)": peer.map(profile["population"]).map("{:,.0f}".format).to_numpy(),
-            "Rape share": peer.map(profile["rape_share"]).map("{:.0%}".format).to_numpy(),
+            "Rape share": peer.map(profile["rape_share"]).map(format_share).to_numpy(),
             "Partner or ex-partner share": peer.map(profile["partner_share"])
-            .map("{:.0%}".format).to_numpy(),
+            .map(format_share).to_numpy(),
         })
+        # A share of a force whose count of crimes is hidden gives its counts back (25% of 8
+        # is 2), and 0% or 100% is an exact zero count (issue 16, item 9): shown as [c].
+        linked = getattr(self.disclosure, "linked", None)
+        if self.disclosure.profile.suppress:
+            hidden = peer.map(lambda code: linked is None or "headline_recorded" not in
+                              linked.names or bool(linked.slice("headline_recorded", code)
+                                                   .mask["count"].any())).to_numpy()
+            for column in ("Rape share", "Partner or ex-partner share"):
+                extreme = table[column].isin(["0.0%", "100.0%"]).to_numpy()
+                table.loc[hidden | extreme, column] = MARKER
         if "similarity" in mine.columns:
             table["More alike than this share of pairs of forces"] = (
-                mine["similarity"].map("{:.0%}".format).to_numpy())
+                mine["similarity"].map(format_share).to_numpy())
         return table
 
     def differences(self) -> pd.DataFrame:
@@ -464,7 +545,8 @@ class ReportContext:
         chance alone when not given), hidden figures as [c]."""
         frame = protected.frame
         if frame.empty:
-            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}))
+            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}),
+                                name=protected.record.name)
         if funnel is None:
             from ..analysis import comparison
 
@@ -483,7 +565,10 @@ class ReportContext:
         shown = protected.display()
         view = pd.DataFrame({
             "Force": frame["force"].map(self.force_names).to_numpy(),
-            "Cases": shown["n"].to_numpy(), "Observed": shown["observed"].to_numpy(),
+            # No "Cases" column: the cases in the model are the same count in the charge and
+            # the withdrawal table, and each table's own protection could hide it in one and
+            # print it in the other (one quantity, one decision: issue 16, item 7).
+            "Observed": shown["observed"].to_numpy(),
             "Expected from case mix": shown["expected"].to_numpy(),
             "Observed / expected": shown["estimate"].to_numpy(),
             "95% interval from": shown["ci_low"].to_numpy(), "to": shown["ci_high"].to_numpy(),
@@ -495,13 +580,13 @@ class ReportContext:
                                      "forces (random effects).",
                    "binomial": "Limits for chance alone (exact binomial).",
                    "poisson": "Limits for chance alone (exact Poisson)."}[funnel.method]
-        return self._styled(view.drop(columns="_order"), caption=caption)
+        return self._styled(view.drop(columns="_order"), caption=caption,
+                            name=protected.record.name)
 
     def outcome_mix_by_force(self) -> pd.DataFrame:
-        """Outcome groups by force: the linked table every force report shares."""
-        from ..analysis import attrition
-
-        return attrition.outcome_mix(self.national_cases, by="force", detail="group")
+        """Outcome groups by force (and offence group): the linked table every force report
+        shares."""
+        return linked_outcome_mix(self.national_cases, by="force")
 
     # -- showing tables to readers ------------------------------------------------------------
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts", **options):
@@ -521,13 +606,17 @@ class ReportContext:
         """
         from .figures import label, term_label
 
+        caption = options.pop("caption", "")
         if isinstance(frame, pd.DataFrame):
             if name is None:
                 raise ParameterError("show() needs name= for a table it has to protect.")
             shown = self.disclosure.show(frame, name=name, kind=kind, styled=False, **options)
+            shown = self._hidden_where_hidden_elsewhere(name, shown)
         else:
             shown = frame.display()
+            name = name or frame.record.name
         view = shown.copy()
+        shares = share_mask(view, percent)
         if "caseload" in view.columns:
             view["caseload"] = view["caseload"].replace(CASELOADS)
         if "model" in view.columns:
@@ -538,25 +627,65 @@ class ReportContext:
             view["term"] = view["term"].map(lambda v: term_label(v) if isinstance(v, str) else v)
         headings = dict(columns) if columns else {
             c: HEADINGS.get(c, c.replace("_", " ").capitalize()) for c in view.columns}
-        view = view[[c for c in headings if c in view.columns]].rename(columns=headings)
-        return self._styled(view, percent=[headings.get(c, c) for c in percent])
+        chosen = [c for c in headings if c in view.columns]
+        view = view[chosen].rename(columns=headings)
+        return self._styled(view, name=name, caption=caption,
+                            shares=shares[chosen].rename(columns=headings))
 
-    def _styled(self, view: pd.DataFrame, *, percent: Sequence[str] = (), caption: str = ""):
-        def number(value):
-            if isinstance(value, str) or value is None or pd.isna(value):
-                return "" if value is None or (not isinstance(value, str) and pd.isna(value)) \
-                    else value
-            return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    def _linked_hidden(self, measure: str) -> bool:
+        """Whether the run's linked headline hides this force's ``measure`` count."""
+        linked = getattr(self.disclosure, "linked", None)
+        if self.is_national or linked is None or not self.disclosure.profile.suppress:
+            return False
+        if measure == "recorded":
+            if "headline_recorded" not in linked.names:
+                return False
+            return bool(linked.slice("headline_recorded", self.force).mask["count"].any())
+        if "headline" not in linked.names:
+            return False
+        part = linked.slice("headline", self.force)
+        return bool(part.mask["count"][part.frame["measure"].eq(measure).to_numpy()].any())
 
-        def share(value):
-            if isinstance(value, str) or value is None or pd.isna(value):
-                return number(value)
-            return f"{value:.1%}"
+    def _hidden_where_hidden_elsewhere(self, name: str, shown: pd.DataFrame) -> pd.DataFrame:
+        """One quantity, one decision (issue 16, item 7): a count that the run's linked tables
+        hide (this force's recorded crimes, its open cases; the file's row total beside a
+        hidden quarantine total, as the national overview hides it) is hidden here too, or
+        printing it elsewhere would undo the secondary suppression."""
+        if not self.disclosure.profile.suppress:
+            return shown
+        shown = shown.copy()
+        if name == "data_quality" and {"rows", "n"} <= set(shown.columns):
+            from .runner.record import published_validation
+
+            label = shown["rows"].astype(str)
+            # The whole file's totals exactly as run.json publishes them: one quantity, one
+            # decision in every file of the run.
+            totals = published_validation(self.validation, self.params.disclosure)
+            for row, key in (("Rows in the file (all forces)", "n_input"),
+                             ("Accepted (all forces)", "n_valid")):
+                shown.loc[label.eq(row), "n"] = totals[key]
+            if self._linked_hidden("recorded"):
+                shown.loc[label.str.endswith(f"for {self.name}"), "n"] = MARKER
+            quarantined = label.str.startswith("Quarantined for breaking")
+            if (shown.loc[quarantined, "n"] == MARKER).any():
+                shown.loc[label.eq("Rows in the file (all forces)"), "n"] = MARKER
+        if name == "officer_caseload" and {"caseload", "cases"} <= set(shown.columns):
+            for key, measure in (("all", "recorded"), ("open", "still_open")):
+                if self._linked_hidden(measure):
+                    shown.loc[shown["caseload"].eq(key), "cases"] = MARKER
+        return shown
+
+    def _styled(self, view: pd.DataFrame, *, name: str, percent: Sequence[str] = (),
+                caption: str = "", shares: pd.DataFrame | None = None):
+        """Format a protected view the one way every table is formatted (``takeaway``), keep it
+        for the CSV and workbook, and return it with its download link; the disclosure rule
+        is stated once, in :meth:`title`, not under each table."""
+        from .takeaway import text_view
 
         view = view.reset_index(drop=True)
-        formats = {c: (share if c in percent else number) for c in view.columns}
-        caption = " ".join(t for t in (caption, self.disclosure.caption()) if t)
-        return view.style.format(formats).hide(axis="index").set_caption(caption)
+        if shares is None:
+            shares = share_mask(view, percent)
+        return self.takeaway.styled(text_view(view, shares), name=name, caption=caption)
 
     def protected_headline(self) -> pd.DataFrame:
         """This report's own headline figures after disclosure control (NaN where hidden).
@@ -579,9 +708,11 @@ class ReportContext:
         dc = self.disclosure
         recorded = _recorded_rows(frame)
         shares = _share_rows(frame)
-        if linked:
-            recorded = dc.protect(recorded, name="headline_recorded").frame
-            shares = dc.protect(shares, name="headline").frame
+        if linked:  # the run's table has all, rape and other sexual offences: take all
+            recorded = dc.protect(recorded.assign(offence_group="all"),
+                                  name="headline_recorded").frame.drop(columns="offence_group")
+            shares = dc.protect(shares.assign(offence_group="all"),
+                                name="headline").frame.drop(columns="offence_group")
         else:
             recorded = dc.protect(recorded, name=f"headline_recorded{suffix}",
                                   counts=["count"], by=["force"]).frame
@@ -603,10 +734,16 @@ class ReportContext:
         for peer in peers:  # five peers at most
             part = linked.slice("headline", peer)
             rows = part.mask["count"].to_numpy() | part.mask["n"].to_numpy()
+            if "offence_group" in part.frame.columns:
+                rows &= part.frame["offence_group"].eq("all").to_numpy()
             hidden |= set(part.frame.loc[rows, "measure"])
-            if "headline_recorded" in linked.names and \
-                    linked.slice("headline_recorded", peer).mask["count"].any():
-                hidden.add("recorded")
+            if "headline_recorded" in linked.names:
+                recorded = linked.slice("headline_recorded", peer)
+                rows = recorded.mask["count"].to_numpy()
+                if "offence_group" in recorded.frame.columns:
+                    rows &= recorded.frame["offence_group"].eq("all").to_numpy()
+                if rows.any():
+                    hidden.add("recorded")
         return hidden
 
     def headline_view(self):
@@ -620,8 +757,7 @@ class ReportContext:
         labels = dict(zip(own["measure"], own["label"]))
         peers = self.peers()
         if peers:
-            peer_cases = pd.read_parquet(self.folder / "cases.parquet",
-                                         filters=[("force", "in", peers)])
+            peer_cases = shared_cases.read_cases(self.folder, peers)
             pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
                                                  extract_date=self.params.extract_date)
             protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
@@ -637,7 +773,7 @@ class ReportContext:
         view = pd.DataFrame(columns)
         view.index = [labels.get(m, m) for m in view.index]
         view.index.name = "Measure"
-        return self._styled(view.reset_index(), caption=(
+        return self._styled(view.reset_index(), name="headline", caption=(
             "Shares with 95% intervals. " + self.headline_cohorts()))
 
     def headline_range(self) -> dict[str, str]:
@@ -659,14 +795,16 @@ class ReportContext:
         if extract is None or self.cases.empty:
             return ""
         last = extract - pd.Timedelta(days=WITHIN_DAYS)
-        first = self.cases["recorded_date"].min()
         _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
                                     extract_date=self.params.extract_date)
         years = ""
         if whole:
             partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
             years = f" (financial years {describe_cohorts(whole)}{partly})"
-        return (f"Outcome shares count cases recorded from {_day(first)} to {_day(last)}"
+        # from the requested start, never the first case's date (issue 16, item 4)
+        start = _day(self.params.period_start)
+        span = f"from {start} to {_day(last)}" if start else f"up to {_day(last)}"
+        return (f"Outcome shares count cases recorded {span}"
                 f"{years}, each followed for {WITHIN_DAYS} days from recording.")
 
     def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
@@ -678,17 +816,17 @@ class ReportContext:
         frame = protected.frame
         if frame.empty:
             view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
-            return self.disclosure.show(view, name="time_to_outcome_view", counts=[])
+            return self._styled(view, name="time_to_outcome")
         frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"))
         view = frame.pivot_table(index="outcome", columns="column", values="cif",
                                  aggfunc="first", sort=False)
         view = view.reindex(columns=[f"by day {t:g}" for t in times if
                                      f"by day {t:g}" in view.columns])
-        view = view.apply(lambda col: col.map(lambda v: "[c]" if pd.isna(v) else f"{v:.1%}"))
+        view = view.apply(lambda col: col.map(format_share))
         view.index = [label(o) for o in view.index]
         view.index.name = "Outcome"
-        return self.disclosure.show(view.reset_index(), name="time_to_outcome_view", counts=[],
-                                    caption="Share of cases with each outcome by each day.")
+        return self._styled(view.reset_index(), name="time_to_outcome",
+                            caption="Share of cases with each outcome by each day.")
 
     # -- time to outcome and its drivers ------------------------------------------------------
     def time_to_outcome(self) -> pd.DataFrame:
@@ -738,7 +876,10 @@ class ReportContext:
         words = [f"**{'Rate' if model == 'cause_specific' else 'Probability'}.** {text}"
                  for model, text in result.meaning.items()]
         words.append(result.ph_summary())
-        words += result.notes
+        # Model messages are free text under the same rules as tables (issue 16, item 4): no
+        # error detail (an array shape is the number of cases), no small count.
+        words += [safe_text(_ERROR_DETAIL.sub("", note), profile=self.params.disclosure)
+                  for note in result.notes]
         return frame, "\n\n".join(words)
 
     # -- words --------------------------------------------------------------------------------
@@ -746,11 +887,10 @@ class ReportContext:
         """The report's title block (Markdown): force, period, extract date, safety profile."""
         from IPython.display import Markdown
 
-        cases = self.cases
-        first = cases["recorded_date"].min() if len(cases) else None
-        last = cases["recorded_date"].max() if len(cases) else None
-        period = (f"{_day(self.params.period_start or first)} to "
-                  f"{_day(self.params.period_end or last)}")
+        from .takeaway import disclosure_rule
+
+        # The period asked for, never the dates of the first and last case (issue 16, item 4).
+        period = period_text(self.params.period_start, self.params.period_end)
         heading = ("RASSO national overview: England and Wales" if self.is_national
                    else f"{self.name}: RASSO investigations deep-dive")
         return Markdown(
@@ -761,7 +901,17 @@ class ReportContext:
             "Rape and serious sexual offence (RASSO) investigations: where cases are lost, how "
             "long they take, and what makes a charge or a victim's withdrawal more likely. "
             "Figures for cases still under investigation are treated as open, not as failures."
+            f"\n\n{disclosure_rule(self.disclosure.profile)}\n\n{self.takeaway.links()}"
         )
+
+    def key_messages(self):
+        """Three to six plain findings written by code from this report's protected figures
+        (``reporting/key_messages.py``), for the top of the report."""
+        from IPython.display import Markdown
+
+        from .key_messages import key_messages_markdown
+
+        return Markdown(key_messages_markdown(self))
 
     def notice(self):
         """A plain warning when most of this report's tables will be suppressed."""
@@ -791,15 +941,33 @@ class ReportContext:
         rows = [
             ("Rows in the file (all forces)", v["n_input"]),
             ("Accepted (all forces)", v["n_valid"]),
-            ("Quarantined for breaking a data rule (all forces)", v["n_quarantined"]),
         ]
         if not self.is_national:
             rows += [
                 (f"Accepted for {self.name}", v["valid_by_force"].get(self.force, 0)),
-                (f"Quarantined for {self.name}", v["quarantined_by_force"].get(self.force, 0)),
                 (f"In this report's period for {self.name}", len(self.cases)),
             ]
         return pd.DataFrame(rows, columns=["rows", "n"])
+
+    def data_checks(self) -> pd.DataFrame:
+        """Rows set aside by the data checks: all forces, this force, and per rule broken.
+
+        These count rows of the input file that broke a data rule, printed as ``run.json``
+        prints the file's totals (``runner.record.published_file_count``): zero set aside is 0.
+        """
+        from .runner.record import published_file_count
+
+        v = self.validation
+        rows = [("Set aside for breaking a data rule (all forces)", v["n_quarantined"])]
+        if not self.is_national:
+            rows.append((f"Set aside for {self.name}",
+                         v["quarantined_by_force"].get(self.force, 0)))
+        rows += [(f"Rule broken: {r['rule']} ({r['column']}), all forces", r["n_rows"])
+                 for r in v["rule_counts"]]
+        # Counted as run.json counts the file's totals: small counts hidden, others rounded,
+        # a zero shown as 0 (it says nothing about anyone).
+        return pd.DataFrame([(check, published_file_count(n, self.params.disclosure))
+                             for check, n in rows], columns=["check", "n"])
 
     def rule_counts(self) -> pd.DataFrame:
         """Rows breaking each validation rule, whole file."""
@@ -858,9 +1026,11 @@ class ReportContext:
                 "estimand": estimand,
                 "count": _published(row.count, 0),
                 "n": _published(row.n, 0),
-                "value": _published(row.estimate, 4),
-                "ci_low": _published(row.ci_low, 4),
-                "ci_high": _published(row.ci_high, 4),
+                # no more precision than the HTML's 0.1%: four decimals with rounded counts
+                # gave the exact counts back (issue 16, item 11)
+                "value": _published(row.estimate, 3),
+                "ci_low": _published(row.ci_low, 3),
+                "ci_high": _published(row.ci_high, 3),
             }
         return {
             "force": self.force,
@@ -882,7 +1052,41 @@ class ReportContext:
         out = Path(self.params.output)
         written = [provenance.write_json(out / "metrics.json", self.metrics())]
         written.append(Path(self.disclosure.write_log(out / "disclosure.json")))
+        written += [out / TABLES_DIR / f"{name}.csv" for name in self.takeaway.tables]
+        written.append(self.takeaway.write_workbook(self.workbook_notes()))
         return written
+
+    def workbook_notes(self) -> pd.DataFrame:
+        """The Notes sheet of ``tables.xlsx`` (``takeaway.workbook_notes``)."""
+        from .takeaway import workbook_notes
+
+        return workbook_notes(self, definitions=self.definitions(),
+                              captions=self.takeaway.captions, sheets=list(self.takeaway.tables))
+
+    def definitions(self) -> dict[str, str]:
+        """What the report's measures mean, in a line each (for the workbook's notes)."""
+        return {
+            "Outcome shares within a year": (
+                f"Outcomes within {WITHIN_DAYS} days of recording, among cases recorded at "
+                f"least {WITHIN_DAYS} days before the extract date (open cases never count as "
+                "failures); 95% Wilson intervals."),
+            "Still open": "Cases with no outcome at the extract date, out of all cases.",
+            "Stage funnel": "Cases that had reached each investigation stage by the extract "
+                            "date (a snapshot, not the chance of reaching the next stage).",
+            "Time to outcome": (
+                "Aalen–Johansen cumulative incidence of each competing outcome, open and "
+                "transferred cases censored, for the latest financial-year cohort followed for "
+                f"{CURVE_DAYS} days."),
+            "Trends": f"Outcomes within {WITHIN_DAYS} days by financial year of recording "
+                      "(April to March); years without a full year of follow-up left out.",
+            "Differences": "This force's share minus the comparator's, in percentage points, "
+                           "95% Newcombe interval.",
+            "Hazard ratios": "Cause-specific: a rate among open cases; Fine–Gray "
+                             "subdistribution: a probability. Associations, not causes.",
+            "Observed / expected": "A force's outcomes against those its case mix predicts "
+                                   "from the national model.",
+            "[c]": "Hidden by disclosure control (see Disclosure control below).",
+        }
 
 
 #: Columns holding codes that a reader should see as labels.
@@ -912,18 +1116,20 @@ def _fmt_share(estimate, low, high) -> str:
     if estimate is None or pd.isna(estimate):
         return "[c]"
     if pd.isna(low) or pd.isna(high):
-        return f"{estimate:.1%}"
-    return f"{estimate:.1%} ({low:.1%} to {high:.1%})"
+        return format_share(estimate)
+    return f"{format_share(estimate)} ({format_share(low)} to {format_share(high)})"
 
 
 def _recorded_rows(headline: pd.DataFrame) -> pd.DataFrame:
     rows = headline[headline["measure"].eq("recorded")]
-    return rows[["force", "count"]].reset_index(drop=True)
+    group = ["offence_group"] if "offence_group" in rows.columns else []
+    return rows[["force", *group, "count"]].reset_index(drop=True)
 
 
 def _share_rows(headline: pd.DataFrame) -> pd.DataFrame:
     rows = headline[~headline["measure"].eq("recorded")]
-    return rows[["force", "measure", "count", "n", "estimate", "ci_low", "ci_high"]] \
+    group = ["offence_group"] if "offence_group" in rows.columns else []
+    return rows[["force", *group, "measure", "count", "n", "estimate", "ci_low", "ci_high"]] \
         .reset_index(drop=True)
 
 

@@ -32,7 +32,14 @@ def _points(value: float) -> str:
     return f"{100 * value:+.1f}"
 
 
+def _forces(k: int) -> str:
+    return f"{k} force{'s' if k != 1 else ''}"
+
+
 def _interval(row: pd.Series) -> str:
+    if not (np.isfinite(row["ci_low"]) and np.isfinite(row["ci_high"])):
+        return (f"{_points(row['estimate'])} percentage points (no interval: too few forces "
+                "to estimate its uncertainty)")
     return f"{_points(row['estimate'])} percentage points ({_points(row['ci_low'])} to " \
            f"{_points(row['ci_high'])})"
 
@@ -49,7 +56,7 @@ def design_notes(*, wave_of: Mapping, forces_of: Mapping, last_wave_control, las
         _, forces = last_wave_control
         notes.append(
             f"Once every force has joined there is no force left that had not joined: the "
-            f"last wave ({len(forces)} forces, joined {last_label}) serves only as the "
+            f"last wave ({_forces(len(forces))}, joined {last_label}) serves only as the "
             f"comparison for the earlier waves, in the periods before {last_label}. Its own "
             "change can be seen only against its own past (interrupted_time_series) and "
             "beside the earlier waves' event study; neither rules out anything else that "
@@ -57,7 +64,7 @@ def design_notes(*, wave_of: Mapping, forces_of: Mapping, last_wave_control, las
     if joined_after:
         within = context.get("within_days")
         notes.append(
-            f"{len(joined_after)} forces joined after the last cohort with {within} days of "
+            f"{_forces(len(joined_after))} joined after the last cohort with {within} days of "
             f"follow-up ({context.get('last_period', 'the end of the panel')}): they serve "
             "as not-yet-joined comparisons throughout, and their own effect cannot be "
             "estimated from these data until later cohorts complete their window.")

@@ -284,8 +284,14 @@ def _tables(gt, *, level, n_boot, seed, bootstrap_weights, label, wave_of, force
 
     def block(i: int, estimates: np.ndarray) -> pd.DataFrame:
         part = slice(sizes[i], sizes[i + 1])
-        half = boot["half_width"][part]
-        return pd.DataFrame({"estimate": estimates, "se": se[part],
+        half = boot["half_width"][part].astype(float)
+        spread = se[part].astype(float)
+        # With one joining force and one comparison force every influence function is zero:
+        # the data say nothing about the estimate's uncertainty, which is not "none". Such an
+        # estimate gets no interval (NaN), and the text says why, rather than a zero-width one.
+        unknown = ~(spread > 0) | ~(half > 0)
+        spread[unknown], half[unknown] = np.nan, np.nan
+        return pd.DataFrame({"estimate": estimates, "se": spread,
                              "ci_low": estimates - half, "ci_high": estimates + half})
 
     anticipation = gt.anticipation

@@ -304,7 +304,13 @@ EXPORT_STYLES: dict[str, ExportStyle] = {s.name: s for s in (RMS_EXPORT, CASE_FI
 
 
 def export_style(name: str) -> ExportStyle:
-    """The export style called ``name`` (one of :data:`EXPORT_STYLES`)."""
+    """The export style called ``name`` (one of :data:`EXPORT_STYLES`).
+
+    Examples
+    --------
+    >>> export_style("rms-export").date_format
+    '%d/%m/%Y'
+    """
     try:
         return EXPORT_STYLES[name]
     except KeyError:
@@ -386,7 +392,13 @@ def _single(cases: pd.DataFrame | None, name: str, style: ExportStyle):
 
 
 def export_mapping_yaml(style: str | ExportStyle = "rms-export", cases: pd.DataFrame | None = None) -> str:
-    """The text of a style's mapping file."""
+    """The text of a style's mapping file.
+
+    Examples
+    --------
+    >>> "mapping_version: 2" in export_mapping_yaml("rms-export")
+    True
+    """
     import yaml
 
     style = export_style(style) if isinstance(style, str) else style
@@ -636,6 +648,16 @@ def write_export(cases: pd.DataFrame, path: str | Path, *, style: str = "rms-exp
 
     The mapping goes to ``mapping_path`` or ``<path stem>_mapping.yaml``. Returns both paths
     and the export (with its list of injected defects).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.01, seed=1)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> export, mapping, styled = write_export(cases, folder / "export.csv", style="rms-export")
+    >>> mapping.name
+    'export_mapping.yaml'
     """
     path = Path(path)
     suffix = path.suffix.lower()

@@ -37,7 +37,13 @@ _STREAMS = ("volume", "crimes", "people", "course", "afterwards", "mix", "pseudo
 # the covariates behind the hazards
 # ------------------------------------------------------------------------------------------
 def covariate_names(config: SyntheticConfig | None = None) -> list[str]:
-    """Names of the baseline covariates that drive the hazards, in design-matrix order."""
+    """Names of the baseline covariates that drive the hazards, in design-matrix order.
+
+    Examples
+    --------
+    >>> covariate_names()[:2]
+    ['offence_group[other_sexual]', 'relationship[partner_ex_partner]']
+    """
     config = config or SyntheticConfig()
     return list(config.log_hazard_ratios)
 
@@ -156,7 +162,14 @@ class World:
 
 def draw_world(*, forces=None, start="2019-04-01", end="2024-03-31", extract_date=None,
                scale: float = 1.0, seed: int = 0, config: SyntheticConfig | None = None) -> World:
-    """Draw the cases, people and latent random numbers of a world (see :func:`simulate`)."""
+    """Draw the cases, people and latent random numbers of a world (see :func:`simulate`).
+
+    Examples
+    --------
+    >>> world = draw_world(forces=["durham"], scale=0.01, seed=1)
+    >>> world.n > 0
+    True
+    """
     config = config or SyntheticConfig()
     config.check()
     dictionary = load_dictionary()
@@ -365,6 +378,14 @@ def observe(world: World, course: dict, *, complete_follow_up: bool = False, lat
     """What the records show of each case's course by the extract date (or at the end).
 
     With ``latent=False`` only ``cases`` is built (``latent`` and ``design`` are None).
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import draw_world, run_course
+    >>> world = draw_world(forces=["durham"], scale=0.01, seed=1)
+    >>> seen = observe(world, run_course(world))
+    >>> len(seen.cases) == world.n
+    True
     """
     config = world.config
     n = world.n

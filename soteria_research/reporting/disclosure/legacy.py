@@ -120,6 +120,7 @@ from .profiles import (
     get_profile,
     round_to_base,
 )
+from .published_rates import rates_from_published
 from .records import OutputRecord, ProtectedTable
 from .records import appendix as _appendix
 from .records import caption as _caption
@@ -731,6 +732,10 @@ def protect(
             numbers = round_to_base(numbers, profile.round_base)
             output[column] = numbers
         hidden_or_missing &= bool((mask[column] | np.isnan(numbers)).all())
+    if profile.round_base:  # shares from the rounded counts, so they do not undo the rounding
+        output.update(rates_from_published(
+            lambda c: frame[c].to_numpy(dtype=float, na_value=np.nan), output, rate_spec,
+            counts))
     any_hidden = any(m.any() for m in mask.values())
     record.status = "withheld" if hidden_or_missing else "suppressed" if any_hidden else "pass"
     for column, hidden in mask.items():
@@ -1092,8 +1097,10 @@ class DisclosureControl:
     def protect(self, frame: pd.DataFrame, *, name: str, kind: str = "counts",
                 **options) -> ProtectedTable:
         """Protect one output (see :func:`protect`) and record it in the log."""
+        # An empty slice (a short report period) has nothing to share: it is protected alone.
         if self.linked is not None and name in self.linked.names and kind in ("counts",
-                                                                              "rates"):
+                                                                              "rates") \
+                and len(frame):
             result = self.linked.apply(frame, name, self.force)
         else:
             result = protect(frame, name=name, kind=kind, profile=self.profile, **options)

@@ -27,8 +27,10 @@ _KEY_WORDS = re.compile(r"(year|month|week|quarter|period|cohort|wave|date|^with
                         r"^days?$|horizon)", re.IGNORECASE)
 _COUNT_KEY = re.compile(r"(^n$|^n_|_n$|count|cases|events|crimes|victims|suspects|number|"
                         r"total|^all$|at_risk|charged|withdrawn)", re.IGNORECASE)
+# "set aside": rows of the input file set aside by the data checks count rows, not people
+# (``ReportContext.data_checks``; run.json publishes them whole).
 _NOT_COUNT = re.compile(r"(iteration|version|rank|order|step|seed|id$|code|threshold|base|"
-                        r"dof|df_resid|index|unnamed)", re.IGNORECASE)
+                        r"dof|df_resid|index|unnamed|set aside)", re.IGNORECASE)
 
 
 def scan_for_disclosive_counts(source, threshold: int = 10, *, zeros: bool = True

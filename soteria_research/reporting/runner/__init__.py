@@ -31,7 +31,15 @@ from .plan import (
     requested_forces,
     resolve_kernel,
 )
-from .record import RunResult, mark_failed, mark_running, run_record, write_record
+from .record import (
+    RunResult,
+    mark_failed,
+    mark_running,
+    published_validation,
+    run_record,
+    write_record,
+)
+from .shared_step import prepare_shared
 
 __all__ = [
     "FORCE_NOTEBOOK", "NATIONAL_NOTEBOOK", "ReportFailed", "ReportJob", "ReportOutcome",
@@ -150,8 +158,6 @@ def run_reports(
 def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, began, rerun,
                 national, workers, scheduler, cell_timeout, startup_timeout, progress,
                 notebooks) -> RunResult:
-    from .. import national as national_work
-
     folders.make()
     mark_running(folders.run_dir, run_name)
     notes = (["the previous run in this folder did not finish; its reports are rebuilt "
@@ -164,10 +170,10 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
     }
     names = _force_names()
     shared_started = time.perf_counter()
-    shared = national_work.prepare_national(
+    shared = prepare_shared(
         base, folders.shared,
         fingerprint=provenance.fingerprint(parameters=base.to_json(), **inputs),
-        rerun=rerun,
+        rerun=rerun, data_path=data_path,
     )
     shared_seconds = time.perf_counter() - shared_started
     codes = forces_to_build(requested, shared.forces_present, names)
@@ -199,10 +205,11 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
             "workers": None if scheduler is not None else n_workers,
         },
         data={"path": str(data_path), "sha256": inputs["data"]},
-        validation=shared.validation_summary,
+        validation=published_validation(shared.validation_summary, base.disclosure),
         shared={"seconds": round(shared_seconds, 3), "reused": shared.reused},
         code=inputs["code"],
     )
+    provenance.write_json(folders.private_dir / "validation.json", shared.validation_summary)
     notes += write_record(folders.run_dir, record, names)
     result.notes = tuple(notes)
     return result

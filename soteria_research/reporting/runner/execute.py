@@ -22,7 +22,9 @@ from .html_render import render_html
 from .kernels import WARM_ENGINE, ReportFailed, worker_kernel
 
 #: Files a notebook leaves in its staging folder that are published beside its HTML.
-PUBLISHED_OUTPUTS = ("metrics.json", "disclosure.json")
+PUBLISHED_OUTPUTS = ("metrics.json", "disclosure.json", "tables.xlsx")
+#: Folder of the report's tables as CSV (``reporting/takeaway.py``), published whole.
+PUBLISHED_TABLES = "tables"
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ def _unpublish(job: ReportJob) -> None:
     # A report that failed must not leave an older version looking current.
     for name in (job.html_name, *PUBLISHED_OUTPUTS):
         (job.publish / name).unlink(missing_ok=True)
+    shutil.rmtree(job.publish / PUBLISHED_TABLES, ignore_errors=True)
     job.state.unlink(missing_ok=True)
     shutil.rmtree(job.staging, ignore_errors=True)
 
@@ -145,8 +148,26 @@ def _publish(job: ReportJob, html: str) -> list[str]:
         if staged.exists():
             provenance.move_atomic(staged, job.publish / name)
             outputs.append(name)
+        elif (job.publish / name).exists():  # a file this run no longer writes
+            (job.publish / name).unlink()
+    outputs += _publish_tables(job)
     provenance.write_atomic(job.publish / job.html_name, html)
     return outputs
+
+
+def _publish_tables(job: ReportJob) -> list[str]:
+    """Move the staged CSV tables to the report's ``tables/`` folder; a table the report no
+    longer shows does not stay behind from an earlier run."""
+    staged = job.staging / PUBLISHED_TABLES
+    target = job.publish / PUBLISHED_TABLES
+    names = sorted(p.name for p in staged.glob("*.csv")) if staged.is_dir() else []
+    if target.is_dir():
+        for old in target.glob("*.csv"):
+            if old.name not in names:
+                old.unlink()
+    for name in names:
+        provenance.move_atomic(staged / name, target / name)
+    return [f"{PUBLISHED_TABLES}/{name}" for name in names]
 
 
 def execute_job(job: ReportJob) -> ReportOutcome:

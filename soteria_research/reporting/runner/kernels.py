@@ -56,6 +56,11 @@ _RESET_CODE = """\
 import matplotlib.pyplot as _plt
 _plt.close("all")
 del _plt
+import gc as _gc
+_gc.collect()
+import pyarrow as _pa
+_pa.default_memory_pool().release_unused()  # what Arrow's allocator kept of the last report
+del _gc, _pa
 """
 
 _WARM_UP_CODE = """\

@@ -73,6 +73,53 @@ def mark_failed(run_dir: Path, run_name: str, reason: str) -> None:
         pass
 
 
+def published_file_count(value, profile: str | None):
+    """A count of rows of the input file as any published output prints it.
+
+    Suppressed (``[c]``) when small under the profile, else rounded like any count. A zero is
+    printed as 0: no row broke a data rule, which says nothing about anyone (issue 14: "a real
+    zero that is not disclosive shown as 0").
+
+    Examples
+    --------
+    >>> [published_file_count(v, "publication") for v in (0, 3, 1234)]
+    [0, '[c]', 1235]
+    """
+    from ..disclosure.profiles import MARKER, get_profile, round_to_base
+
+    rules = get_profile(profile or None)
+    if value is None or not rules.suppress:
+        return value
+    if value == 0:
+        return 0
+    if rules.is_disclosive([value])[0]:
+        return MARKER
+    return int(round_to_base([value], rules.round_base)[0])
+
+
+def published_validation(validation: dict, profile: str | None) -> dict:
+    """The validation summary as ``run.json`` (in the published folder) may carry it.
+
+    ``run.json`` is published beside the reports, so its counts follow the run's disclosure
+    profile like any other output (issue 16, item 8: per-force row counts printed here gave City
+    of London's recorded crimes exactly). Only the whole file's totals are kept, as
+    :func:`published_file_count` prints them (and as every report's data-quality section
+    prints them); per-force and per-rule counts stay in the private folder
+    (``<run>-private/validation.json``).
+    """
+    from ..disclosure.profiles import MARKER
+
+    totals = {key: published_file_count(validation.get(key), profile)
+              for key in ("n_input", "n_valid", "n_quarantined")}
+    if totals["n_quarantined"] == MARKER:  # else rows - accepted gives it back, as in reports
+        totals["n_input"] = MARKER
+    return {
+        "dictionary_version": validation.get("dictionary_version"),
+        **totals,
+        "detail": "per-force and per-rule counts: validation.json in the private folder",
+    }
+
+
 def run_record(*, run_name: str, outcomes: list[ReportOutcome], result_seconds: float,
                base_parameters: dict, extra_parameters: dict, data: dict, validation: dict,
                shared: dict, code: str) -> dict:

@@ -1,0 +1,158 @@
+"""Figures of the "Before and after joining Soteria" sections, drawn from protected frames.
+
+Same conventions as ``reporting/figures.py``: every function draws onto Axes it is given (or
+new ones) and returns them; hidden values (NaN) are left out and said to be hidden, never
+drawn as zero.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from .figures import _ACCENT, _axes, _no_data
+
+__all__ = ["plot_force_before_after", "plot_force_cohorts", "plot_programme_event_study"]
+
+_BEFORE = "#8C8C8C"
+_HIDDEN_NOTE = "Points not drawn are hidden by disclosure control (see the appendix)."
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
+    return pd.to_numeric(frame[column], errors="coerce") if column in frame else pd.Series(
+        np.nan, index=frame.index)
+
+
+def _joining_line(ax: Axes) -> None:
+    ax.axvline(-0.5, color="#444444", linestyle="--", linewidth=1)
+    ax.annotate("joined", xy=(-0.5, 1.0), xycoords=("data", "axes fraction"), va="top",
+                xytext=(3, 0), textcoords="offset points", fontsize=9, color="#444444")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _legend_below(ax: Axes, hidden: bool) -> None:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, fontsize=9)
+    if hidden:
+        # A reader must not mistake a hidden point for a missing quarter or a zero.
+        ax.annotate(_HIDDEN_NOTE, xy=(0, -0.46), xycoords="axes fraction", fontsize=9,
+                    color="#555555")
+
+
+def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
+                       name: str = "This force") -> Axes:
+    """Share of each quarterly cohort charged within 365 days, by quarters since joining.
+
+    ``frame`` is ``programme_section.force_cohorts`` after disclosure control
+    (``periods_since_joining, phase, estimate, ci_low, ci_high``); Wilson 95% intervals as
+    bars, cohorts before joining in grey and after in blue.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"periods_since_joining": [-1, 0], "phase": ["before joining",
+    ...     "after joining"], "estimate": [0.05, 0.07], "ci_low": [0.03, 0.05],
+    ...     "ci_high": [0.08, 0.1]})
+    >>> len(plot_force_cohorts(frame).collections) > 0
+    True
+    """
+    ax = _axes(ax)
+    estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
+    if frame.empty or estimate.notna().sum() == 0:
+        return _no_data(ax, f"{name}: no quarter of recording with 365 days of follow-up,\n"
+                            "or every quarter's figure is hidden.")
+    x = _numbers(frame, "periods_since_joining")
+    low, high = _numbers(frame, "ci_low"), _numbers(frame, "ci_high")
+    for phase, colour in (("before joining", _BEFORE), ("after joining", _ACCENT)):
+        rows = frame["phase"].eq(phase).to_numpy() & estimate.notna().to_numpy()
+        if not rows.any():
+            continue
+        ax.errorbar(x[rows], estimate[rows],
+                    yerr=[(estimate - low)[rows].clip(lower=0), (high - estimate)[rows].clip(lower=0)],
+                    fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2,
+                    label=f"Recorded {phase}")
+    _joining_line(ax)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Quarters since joining (0 = the quarter holding the start date)")
+    ax.set_ylabel("Charged within 365 days")
+    ax.set_title(f"{name}: its own cohorts")
+    _legend_below(ax, bool(estimate.isna().any()))
+    return ax
+
+
+def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
+                               title: str = "National staggered comparison",
+                               message: str = "") -> Axes:
+    """Event study: difference in the share charged within 365 days, by quarters since joining.
+
+    ``frame`` is the protected national event study (``programme_section.protect_national``:
+    ``quarters_since_joining, kind, estimate, ci_low, ci_high``, optionally ``band_low,
+    band_high``). Placebos before joining in grey (flat near zero is what parallel trends
+    predict), effects from joining on in blue, 95% pointwise intervals as bars and the
+    simultaneous band shaded. ``message`` is shown instead when there is nothing to draw.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"quarters_since_joining": ["-1", "0"], "kind": ["placebo",
+    ...     "effect"], "estimate": [0.0, 0.02], "ci_low": [-0.01, 0.0], "ci_high": [0.01, 0.04]})
+    >>> plot_programme_event_study(frame).get_title()
+    'National staggered comparison'
+    """
+    ax = _axes(ax)
+    estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
+    if frame.empty or estimate.notna().sum() == 0:
+        return _no_data(ax, message or "The national comparison could not be estimated\n"
+                                       "or every estimate is hidden.")
+    column = "quarters_since_joining" if "quarters_since_joining" in frame else \
+        "periods_since_joining"
+    x = _numbers(frame, column)
+    low, high = _numbers(frame, "ci_low"), _numbers(frame, "ci_high")
+    after = frame["kind"].astype(str).str.startswith("effect").to_numpy()
+    band_low, band_high = _numbers(frame, "band_low"), _numbers(frame, "band_high")
+    if band_low.notna().any():
+        shown = band_low.notna().to_numpy()
+        ax.vlines(x[shown], band_low[shown], band_high[shown], color=_ACCENT, alpha=0.15,
+                  linewidth=9, label="95% band over all quarters at once")
+    for rows, colour, text in ((~after, _BEFORE, "Before joining (placebo)"),
+                               (after, _ACCENT, "After joining")):
+        rows = rows & estimate.notna().to_numpy()
+        if not rows.any():
+            continue
+        ax.errorbar(x[rows], estimate[rows],
+                    yerr=[(estimate - low)[rows].clip(lower=0), (high - estimate)[rows].clip(lower=0)],
+                    fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2, label=text)
+    ax.axhline(0, color="#444444", linewidth=1)
+    _joining_line(ax)
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: "0" if abs(v) < 1e-12 else f"{100 * v:+.1f}"))
+    ax.set_xlabel("Quarters since joining (0 = the quarter holding the start date)")
+    ax.set_ylabel("Difference in share charged\n(percentage points)")
+    ax.set_title(title)
+    _legend_below(ax, bool(estimate.isna().any()))
+    return ax
+
+
+def plot_force_before_after(cohorts: pd.DataFrame, national: pd.DataFrame, *,
+                            name: str = "This force", message: str = "",
+                            axes=None) -> np.ndarray:
+    """The force section's figure: its own cohorts (left) beside the national event study
+    (right). Both from protected frames; returns the two Axes.
+
+    Examples
+    --------
+    >>> empty = pd.DataFrame(columns=["periods_since_joining", "phase", "estimate"])
+    >>> len(plot_force_before_after(empty, empty.rename(columns={"phase": "kind"})))
+    2
+    """
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    plot_force_cohorts(cohorts, ax=axes[0], name=name)
+    plot_programme_event_study(national, ax=axes[1], message=message,
+                               title="England and Wales: staggered comparison")
+    axes[0].figure.suptitle("Cohorts recorded each quarter, followed for 365 days "
+                            "(only quarters with full follow-up)", fontsize=10, y=1.0,
+                            x=0.01, ha="left", color="#444444")
+    axes[0].figure.tight_layout()
+    return np.asarray(axes)

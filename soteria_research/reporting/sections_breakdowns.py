@@ -1,0 +1,400 @@
+"""Report glue for the breakdowns a published series makes: rape against other sexual offences
+(headline, funnel, outcome mix), victim demographics, financial-year trends with part-years and
+the Soteria start, the outcome mix by force and the most similar forces' outcomes.
+
+Every table here is protected before it is formatted. The force × category tables are the
+run's linked tables (``national._linked_tables``): the offence split carries ``offence_group``
+as one more key whose ``all`` row is the total of ``rape`` and ``other_sexual``, so the run
+protects all three together across forces and a hidden rape figure cannot be recovered as all
+minus other sexual offences, nor as the national total minus other forces. The national
+overview's own tables (national totals, public margins of the linked tables) are protected
+alone under ``<name>_national``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.demographics import (
+    DIMENSIONS,
+    OFFENCE_GROUPS,
+    SHARE_OUTCOMES,
+    by_offence_group,
+    financial_year_labels,
+    outcome_shares,
+)
+from .national import NATIONAL, WITHIN_DAYS, share_of
+from .takeaway import format_share
+
+__all__ = [
+    "demographic_options",
+    "demographics",
+    "demographics_view",
+    "headline_by_offence",
+    "linked_demographics",
+    "linked_headline",
+    "offence_table",
+    "outcome_mix_wide",
+    "peer_outcomes",
+    "soteria_marks",
+    "trend_rates",
+    "trends_note",
+    "year_labels",
+]
+
+MARKER = "[c]"
+NO_CASES = "–"
+#: Waves of the programme as a reader names them (data_dictionaries/forces.csv soteria_wave).
+WAVES = {"pilot_2021": "Pilot", "pathfinder_2021": "Pathfinder forces",
+         "expansion_2022": "Expansion forces", "national_2023": "National roll-out"}
+
+
+# --------------------------------------------------------------------------------------------
+# Tables the run protects once (linked across forces)
+# --------------------------------------------------------------------------------------------
+def linked_headline(cases: pd.DataFrame, by: str | None = None,
+                    extract_date=None) -> pd.DataFrame:
+    """Headline figures (``comparison.headline_figures``) for all sexual offences, rape and
+    other sexual offences: the ``offence_group`` column, ``all`` first."""
+    from ..analysis.comparison import headline_figures
+
+    return by_offence_group(headline_figures, cases, by=[by] if by else [],
+                            counts=("count", "n"), within_days=WITHIN_DAYS,
+                            extract_date=extract_date)
+
+
+def demographic_options() -> dict:
+    """Disclosure options of a demographic table: the followed cases and each outcome's count
+    are cells; each share and its interval is that count over the followed cases. The outcome
+    counts do not add up to the followed cases (not every outcome is shown)."""
+    rates = {f"{outcome}_{part}": (f"n_{outcome}", "n_cohort")
+             for outcome in SHARE_OUTCOMES for part in ("share", "low", "high")}
+    return {"counts": ["n_cohort", *[f"n_{o}" for o in SHARE_OUTCOMES]], "rates": rates,
+            "columns_add_up": False}
+
+
+def linked_demographics(cases: pd.DataFrame, by: str = "force",
+                        extract_date=None) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """The demographic tables of every force, as the run protects them together."""
+    return {f"demographics_{dimension}": (
+        outcome_shares(cases, dimension, by=by, within_days=WITHIN_DAYS,
+                       extract_date=extract_date), demographic_options())
+        for dimension in DIMENSIONS}
+
+
+def _protect(report, frame: pd.DataFrame, name: str, **options):
+    """A force report's slice of the run's linked table ``name`` (its options used only when
+    the run has none); the national overview's own table, protected alone."""
+    if report.is_national:
+        return report.protect(frame, name=f"{name}_national", **options)
+    return report.protect(frame, name=name, **options)
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting a protected table
+# --------------------------------------------------------------------------------------------
+def _hidden(protected, column: str) -> np.ndarray:
+    mask = protected.mask
+    if column not in mask.columns:
+        return np.zeros(len(protected.frame), dtype=bool)
+    return mask[column].to_numpy(dtype=bool)
+
+
+def _count_text(value, hidden: bool) -> str:
+    if hidden:
+        return MARKER
+    if value is None or pd.isna(value):
+        return NO_CASES
+    return f"{float(value):,.0f}"
+
+
+def _share_text(value, low=np.nan, high=np.nan, hidden: bool = False) -> str:
+    if hidden:
+        return MARKER
+    if value is None or pd.isna(value):
+        return NO_CASES
+    if pd.isna(low) or pd.isna(high):
+        return f"{value:.1%}"
+    return f"{value:.1%} ({low:.1%} to {high:.1%})"
+
+
+def offence_table(protected, key: str, columns: Mapping[str, str],
+                  percent: Sequence[str] = ()) -> pd.DataFrame:
+    """A protected tidy table with an ``offence_group`` column, laid out for a reader: one row
+    per ``key`` value (its plain label), and for each offence group its ``columns`` (counts, or
+    ``percent`` columns as percentages); "[c]" where disclosure control hid a cell."""
+    from .figures import label
+
+    frame = protected.frame
+    rows = list(dict.fromkeys(frame[key]))
+    view = pd.DataFrame({label(key).capitalize() if key not in ("stage", "outcome_group")
+                         else ("Stage" if key == "stage" else "Outcome"):
+                         [label(r) for r in rows]})
+    for group, group_label in OFFENCE_GROUPS.items():
+        part = frame["offence_group"].eq(group).to_numpy()
+        if not part.any():
+            continue
+        position = {value: i for i, value in enumerate(frame.loc[part, key])}
+        for column, heading in columns.items():
+            values = frame.loc[part, column].to_numpy()
+            hidden = _hidden(protected, column)[part]
+            texts = [(_share_text(v, hidden=h) if column in percent else _count_text(v, h))
+                     for v, h in zip(values, hidden)]
+            view[f"{group_label}: {heading}"] = [
+                texts[position[r]] if r in position else NO_CASES for r in rows]
+    return view
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+def headline_by_offence(report) -> pd.DataFrame:
+    """Headline figures for all sexual offences, rape and other sexual offences (columns),
+    measures down; protected (the run's linked headline tables for a force), then formatted."""
+    from .national import _recorded_rows, _share_rows
+
+    by = None if report.is_national else "force"
+    frame = linked_headline(report.cases, by=by, extract_date=report.params.extract_date)
+    if by is None:
+        frame.insert(0, "force", NATIONAL)
+    recorded = _recorded_rows(frame)
+    shares = _share_rows(frame)
+    if report.is_national:  # no force column in the national tables protected alone
+        recorded, shares = recorded.drop(columns="force"), shares.drop(columns="force")
+    safe_recorded = _protect(report, recorded, "headline_recorded", counts=["count"])
+    safe_shares = _protect(report, shares, "headline", kind="rates", by=["measure"],
+                           counts=["count", "n"], rates=share_of("count", "n"))
+    labels = frame.drop_duplicates("measure").set_index("measure")["label"]
+    columns: dict[str, list[str]] = {}
+    for group, group_label in OFFENCE_GROUPS.items():
+        cells = []
+        rec = safe_recorded.frame["offence_group"].eq(group).to_numpy()
+        cells.append(_count_text(safe_recorded.frame.loc[rec, "count"].iloc[0],
+                                 bool(_hidden(safe_recorded, "count")[rec][0])))
+        for measure in labels.index[1:]:
+            rows = (safe_shares.frame["offence_group"].eq(group)
+                    & safe_shares.frame["measure"].eq(measure)).to_numpy()
+            row = safe_shares.frame.loc[rows].iloc[0]
+            hidden = bool((_hidden(safe_shares, "estimate") | _hidden(safe_shares, "n"))[rows][0])
+            cells.append(_share_text(row["estimate"], row["ci_low"], row["ci_high"], hidden))
+        columns[group_label] = cells
+    view = pd.DataFrame(columns)
+    view.insert(0, "Measure", labels.tolist())
+    return view
+
+
+def demographics(report, dimension: str):
+    """The protected outcome shares by one victim characteristic (``outcome_shares``): the
+    run's linked table for a force, the national table protected alone for the overview."""
+    by = None if report.is_national else "force"
+    frame = outcome_shares(report.cases, dimension, by=by, within_days=WITHIN_DAYS,
+                           extract_date=report.params.extract_date)
+    protected = _protect(report, frame, f"demographics_{dimension}", **demographic_options())
+    protected.frame.attrs.update(frame.attrs)
+    return protected
+
+
+def demographics_view(protected, dimension: str) -> pd.DataFrame:
+    """A protected demographic table for a reader: every category, cases followed, and each
+    outcome's share with its 95% Wilson interval ("[c]" where hidden)."""
+    frame = protected.frame
+    view = pd.DataFrame({DIMENSIONS[dimension]: frame["label"].to_numpy()})
+    hidden_n = _hidden(protected, "n_cohort")
+    view["Cases followed for a year"] = [_count_text(v, h)
+                                         for v, h in zip(frame["n_cohort"], hidden_n)]
+    for outcome, heading in SHARE_OUTCOMES.items():
+        hidden = _hidden(protected, f"{outcome}_share") | _hidden(protected, f"n_{outcome}")
+        view[f"{heading} within {WITHIN_DAYS} days"] = [
+            _share_text(s, lo, hi, h) for s, lo, hi, h in zip(
+                frame[f"{outcome}_share"], frame[f"{outcome}_low"], frame[f"{outcome}_high"],
+                hidden)]
+    return view
+
+
+def outcome_mix_wide(report, protected) -> pd.DataFrame:
+    """The outcome mix by force (all sexual offences) as a wide table: force names down,
+    outcome groups across, each the share of the force's recorded crimes ("[c]" where hidden).
+
+    ``protected`` is what ``report.protect(report.outcome_mix_by_force(), name="outcome_mix")``
+    returned (the run's linked table).
+    """
+    from .figures import label
+
+    frame = protected.frame
+    keep = frame["offence_group"].eq("all").to_numpy() if "offence_group" in frame else \
+        np.ones(len(frame), dtype=bool)
+    part = frame.loc[keep]
+    hidden_share = (_hidden(protected, "share") | _hidden(protected, "n"))[keep]
+    forces = list(dict.fromkeys(part["force"]))
+    outcomes = list(dict.fromkeys(part["outcome_group"]))
+    cells = {(f, o): _share_text(s, hidden=h) for f, o, s, h in zip(
+        part["force"], part["outcome_group"], part["share"], hidden_share)}
+    totals = _recorded_by_force(report)
+    names = report.force_names
+    view = pd.DataFrame({"Force": [names.get(f, f) for f in forces],
+                         "Crimes recorded": [totals.get(f, MARKER) for f in forces]})
+    for outcome in outcomes:
+        view[label(outcome)] = [cells[(f, outcome)] for f in forces]
+    return view.sort_values("Force", kind="stable").reset_index(drop=True)
+
+
+def _recorded_by_force(report) -> dict[str, str]:
+    """Crimes recorded by each force (all sexual offences) as every force report publishes
+    them: the run's linked ``headline_recorded`` table."""
+    linked = getattr(report.disclosure, "linked", None)
+    if linked is None or "headline_recorded" not in linked.names:
+        return {}
+    table = linked.table("headline_recorded")
+    rows = _all_rows(table.frame)
+    hidden = table.mask["count"].to_numpy(dtype=bool)
+    return {force: _count_text(count, h) for force, count, h, keep in zip(
+        table.frame["force"], table.frame["count"], hidden, rows) if keep}
+
+
+def peer_outcomes(report) -> pd.DataFrame:
+    """This force and its most similar forces with their outcomes: crimes recorded, and charge
+    and victim withdrawal within a year (cases with a full year of follow-up) with 95%
+    intervals, each force's figures exactly as its own report publishes them (the run's linked
+    headline tables), and how alike each peer is."""
+    columns = ["Force", "Crimes recorded", f"Charged within {WITHIN_DAYS} days",
+               f"Victim withdrew within {WITHIN_DAYS} days",
+               "More alike than this share of pairs of forces"]
+    linked = getattr(report.disclosure, "linked", None)
+    if report.is_national or linked is None or "headline" not in linked.names:
+        return pd.DataFrame(columns=columns)
+    peers = report.artefact("peers")
+    mine = peers[peers["force"].eq(report.force)].sort_values("rank")
+    similarity = (dict(zip(mine["peer"], mine["similarity"])) if "similarity" in mine.columns
+                  else {})
+    rows = []
+    for force in [report.force, *mine["peer"].tolist()]:
+        recorded = linked.slice("headline_recorded", force)
+        shares = linked.slice("headline", force)
+        rec_all = _all_rows(recorded.frame)
+        sh_all = _all_rows(shares.frame)
+        cells = {}
+        for measure in ("charged_within", "withdrawn_within"):
+            at = sh_all & shares.frame["measure"].eq(measure).to_numpy()
+            if not at.any():
+                cells[measure] = NO_CASES
+                continue
+            row = shares.frame.loc[at].iloc[0]
+            hidden = bool((shares.mask["estimate"] | shares.mask["n"]).to_numpy()[at][0])
+            cells[measure] = _share_text(row["estimate"], row["ci_low"], row["ci_high"], hidden)
+        name = report.force_names.get(force, force)
+        rows.append([
+            f"{name} (this force)" if force == report.force else name,
+            _count_text(recorded.frame.loc[rec_all, "count"].iloc[0],
+                        bool(recorded.mask["count"].to_numpy()[rec_all][0])),
+            cells["charged_within"], cells["withdrawn_within"],
+            "" if force == report.force or force not in similarity
+            else format_share(similarity[force]),
+        ])
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _all_rows(frame: pd.DataFrame) -> np.ndarray:
+    if "offence_group" not in frame.columns:
+        return np.ones(len(frame), dtype=bool)
+    return frame["offence_group"].eq("all").to_numpy()
+
+
+# --------------------------------------------------------------------------------------------
+# Trends: financial years, part-years and the programme's start
+# --------------------------------------------------------------------------------------------
+def trend_rates(cases: pd.DataFrame, by: str | None = None, *, within_days: int = WITHIN_DAYS,
+                extract_date=None) -> pd.DataFrame:
+    """Outcomes within ``within_days`` by financial year of recording
+    (``attrition.cohort_rates(freq="FY")``, complete cohorts only): charge, victim withdrawal,
+    evidential difficulty, and every other outcome, transfer or open case together
+    (``other_or_open``), each with ``n``, ``n_cohort`` and a Wilson interval.
+
+    The rare outcomes are pooled because disclosure control hides a small cell together with
+    the smallest cell beside it: a hidden "transferred" count would otherwise take the charge
+    count, the figure readers look for, with it.
+    """
+    from ..analysis import attrition
+    from ..analysis.attrition import _wilson
+
+    rates = attrition.cohort_rates(cases, within_days=within_days, freq="FY", by=by,
+                                   extract_date=extract_date)
+    keys = ([by] if by else []) + ["cohort"]
+    shown = list(SHARE_OUTCOMES)
+    outcome = rates["outcome"].where(rates["outcome"].isin(shown), "other_or_open")
+    pooled = (rates.assign(outcome=outcome)
+              .groupby([*keys, "outcome"], sort=False, dropna=False)
+              .agg(n=("n", "sum"), n_cohort=("n_cohort", "first")).reset_index())
+    order = {o: i for i, o in enumerate([*shown, "other_or_open"])}
+    pooled = pooled.assign(_o=pooled["outcome"].map(order)).sort_values(
+        [*keys, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    pooled["estimate"], pooled["ci_low"], pooled["ci_high"] = _wilson(pooled["n"],
+                                                                      pooled["n_cohort"])
+    pooled.attrs = dict(rates.attrs)
+    return pooled
+
+
+def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last day the report's data cover: the report period when given, otherwise
+    the whole file's first and last recorded month (an extract starts and ends on a month, so a
+    first crime on 2 April does not make April a part month)."""
+    params = report.params
+    start = pd.Timestamp(params.period_start) if params.period_start else None
+    end = pd.Timestamp(params.period_end) if params.period_end else None
+    if start is None or end is None:
+        recorded = pd.read_parquet(report.folder / "cases.parquet",
+                                   columns=["recorded_date"])["recorded_date"]
+        if len(recorded):
+            if start is None:
+                start = recorded.min().to_period("M").start_time
+            if end is None:
+                end = recorded.max().to_period("M").end_time.normalize()
+    if params.extract_date:
+        extract = pd.Timestamp(params.extract_date)
+        end = extract if end is None else min(end, extract)
+    return start, end
+
+
+def year_labels(report, frame: pd.DataFrame) -> dict[str, str]:
+    """Each financial year of ``frame["cohort"]`` as a reader sees it: "2019/20 (part)" where
+    the data (or the report period) cover only part of its April–March."""
+    start, end = _coverage(report)
+    cohorts = list(dict.fromkeys(frame["cohort"].astype(str))) if len(frame) else []
+    return financial_year_labels(cohorts, covered_from=start, covered_to=end)
+
+
+def soteria_marks(report) -> list[tuple[pd.Timestamp, str]]:
+    """When the programme started: the force's ``soteria_start`` (data_dictionaries/forces.csv),
+    or for the national overview each wave's start."""
+    from ..data.dictionary import load_dictionary
+
+    forces = load_dictionary().forces
+    forces = forces[forces["soteria_start"].notna()]
+    if not report.is_national:
+        row = forces[forces["code"].eq(report.force)]
+        if row.empty:
+            return []
+        start = pd.Timestamp(row["soteria_start"].iloc[0])
+        return [(start, f"Soteria from {start:%b %Y}")]
+    marks = []
+    for wave, part in forces.groupby("soteria_wave", sort=False):
+        start = pd.Timestamp(part["soteria_start"].iloc[0])
+        marks.append((start, f"{WAVES.get(wave, wave)} ({len(part)}) from {start:%b %Y}"))
+    return sorted(marks)
+
+
+def trends_note(report, cohorts: pd.DataFrame) -> str:
+    """The sentence under the trend figure: which years, which are part-years, which left out."""
+    labels = year_labels(report, cohorts)
+    part = [label for label in labels.values() if label.endswith("(part)")]
+    words = [f"Crimes recorded in each financial year (April to March), each followed for "
+             f"{WITHIN_DAYS} days from recording; each panel has its own scale."]
+    if part:
+        words.append(f"{', '.join(part)}: the data cover only part of the year.")
+    excluded = cohorts.attrs.get("excluded_cohorts", [])
+    if excluded:
+        words.append(f"Left out, not yet followed for {WITHIN_DAYS} days: "
+                     f"{', '.join(excluded)}.")
+    return " ".join(words)

@@ -1,0 +1,627 @@
+"""An outsider holding every published file of a report run: read them, and work out what the
+hidden cells must be.
+
+The reader takes the run folder as a stranger would: every ``*.html`` (tables as printed),
+``*.json`` and ``*.csv`` file. :class:`Knowledge` turns what is printed into a linear/integer
+program over the underlying counts (one variable per quantity, wherever it is printed):
+
+* a printed count ``v`` is the interval a rounding to ``base`` leaves (``v - 2 .. v + 2`` for
+  base 5) or exactly ``v`` when counts are not rounded; a hidden count only says it is >= 0;
+* a printed share ``p`` (to ``d`` decimals) of a denominator ``n`` bounds the numerator,
+  ``(p - h) n <= k <= (p + h) n`` with ``h`` half a unit of the last decimal;
+* categories of a complete code list add up to their total; stages are nested;
+* the same quantity printed in two tables (a force's recorded crimes in its headline, funnel,
+  outcome mix, data quality, caseload, the index, the national overview...) is one variable;
+* national figures are the sum of the forces' (every force of the file is in the run).
+
+:meth:`Knowledge.attack` then bounds each hidden quantity by MILP (scipy's HiGHS), the same
+method as ``soteria_research/reporting/disclosure/attacker.py`` but built from the printed files
+rather than from the protection's own view, so it tests what is actually published. This is
+written here rather than reusing that module because that module reads a ``RunProtection``'s
+``published_view()``, which the legacy report path does not produce.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from bs4 import BeautifulSoup
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse.csgraph import connected_components
+
+HIDDEN = "[c]"
+
+OUTCOMES = (
+    "Charged or summonsed",
+    "Victim does not support action (or withdrew support)",
+    "Evidential difficulties (victim supports action)",
+    "No suspect identified",
+    "Out-of-court disposal",
+    "Prosecution prevented or not in the public interest",
+    "Transferred to another body (censored)",
+    "Open at the extract date (censored)",
+)
+OPEN = OUTCOMES[-1]
+STAGES = (
+    "Crime recorded",
+    "Suspect identified",
+    "Suspect arrested or interviewed",
+    "File referred to the prosecution service",
+    "Charged or summonsed",
+    "Convicted",
+)
+HEADLINES = ("charged_within", "withdrawn_within", "evidential_within")
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the files
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Table:
+    file: str
+    owner: str  # force code, "national" or "index"
+    heading: str
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+
+    def column(self, name: str) -> int | None:
+        return self.header.index(name) if name in self.header else None
+
+
+@dataclass
+class Published:
+    root: Path
+    tables: list[Table] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)  # visible text of every html file
+    json: dict[str, object] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # display name -> force code
+
+    @property
+    def forces(self) -> list[str]:
+        return sorted(set(self.names.values()))
+
+
+def _owner(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).parts
+    if parts[0] == "forces":
+        return parts[1]
+    if parts[0] == "national":
+        return "national"
+    return path.stem
+
+
+def read_run(root: Path) -> Published:
+    """Every table, text and JSON document of a published run folder."""
+    out = Published(root)
+    for path in sorted(root.rglob("*.json")):
+        out.json[str(path.relative_to(root))] = json.loads(path.read_text(encoding="utf-8"))
+    for rel, doc in out.json.items():
+        if rel.endswith("metrics.json") and doc.get("force") not in (None, "national"):
+            out.names[doc["name"]] = doc["force"]
+    for path in sorted(root.rglob("*.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+        for tag in soup(["style", "script"]):
+            tag.decompose()
+        rel = str(path.relative_to(root))
+        out.texts[rel] = soup.get_text(" ", strip=True)
+        for table in soup.find_all("table"):
+            heading = table.find_previous(["h1", "h2", "h3"])
+            caption = table.find("caption")
+            rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])]
+                    for tr in table.find_all("tr")]
+            rows = [r for r in rows if any(r)]
+            if not rows:
+                continue
+            # pandas Styler puts an empty index-name cell first: drop a column empty everywhere
+            width = max(len(r) for r in rows)
+            rows = [r + [""] * (width - len(r)) for r in rows]
+            keep = [j for j in range(width) if any(r[j] for r in rows)]
+            rows = [[r[j] for j in keep] for r in rows]
+            out.tables.append(Table(
+                rel, _owner(path, root),
+                heading.get_text(" ", strip=True).rstrip("¶ ") if heading else "",
+                caption.get_text(" ", strip=True) if caption else "", rows[0], rows[1:]))
+    for path in sorted(root.rglob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = [r for r in csv.reader(handle) if r]
+        if rows:
+            out.tables.append(Table(str(path.relative_to(root)), _owner(path, root), path.stem,
+                                    "", rows[0], rows[1:]))
+    return out
+
+
+_PCT = re.compile(r"^(-?[\d.]+)%(?:\s*\((-?[\d.]+)% to (-?[\d.]+)%\))?$")
+
+
+def number(text: str):
+    """``(value, decimals, is_percent)`` of a printed number, or None (hidden, blank, text)."""
+    text = str(text).strip().replace(",", "")
+    m = _PCT.match(text)
+    if m:
+        value = m.group(1)
+        return float(value), len(value.split(".")[1]) if "." in value else 0, True
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return float(text), len(text.split(".")[1]) if "." in text else 0, False
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# The attacker's program
+# --------------------------------------------------------------------------------------------
+class Knowledge:
+    """What the printed files say about the underlying counts, as linear constraints."""
+
+    def __init__(self, round_base: int | None):
+        self.base = round_base
+        self.index: dict[str, int] = {}
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.rows: list[tuple[dict[int, float], float, float]] = []
+        self.hidden: dict[str, list[str]] = {}  # quantity -> where it is shown as [c]
+        self.shown: dict[str, list[str]] = {}  # quantity -> where a count is printed
+        self.zeros: set[str] = set()  # structural zeros: known to be 0 by definition
+        self.values: dict[str, float] = {}  # quantity -> the count printed for it
+        self.shares: list[tuple] = []
+
+    def var(self, name: str) -> int:
+        if name not in self.index:
+            self.index[name] = len(self.lower)
+            self.lower.append(0.0)
+            self.upper.append(np.inf)
+        return self.index[name]
+
+    def _expr(self, expr) -> dict[int, float]:
+        if isinstance(expr, str):
+            return {self.var(expr): 1.0}
+        out: dict[int, float] = {}
+        for name, coef in expr.items():
+            j = self.var(name)
+            out[j] = out.get(j, 0.0) + coef
+        return out
+
+    def constrain(self, expr, low: float, high: float) -> None:
+        self.rows.append((self._expr(expr), low, high))
+
+    def structural(self, name: str) -> None:
+        """A quantity that is 0 by definition (any reader knows it)."""
+        self.constrain(name, 0.0, 0.0)
+        self.zeros.add(name)
+
+    def count(self, name: str, text: str, where: str) -> None:
+        """A printed count cell: [c], an integer (rounded to the base, or exact)."""
+        j = self.var(name)
+        text = str(text).strip()
+        if text == HIDDEN:
+            self.hidden.setdefault(name, []).append(where)
+            return
+        parsed = number(text)
+        if parsed is None or parsed[2]:
+            return
+        value = parsed[0]
+        self.shown.setdefault(name, []).append(where)
+        self.values[name] = value
+        if self.base and value > 0:
+            low, high = math.ceil(value - self.base / 2), math.ceil(value + self.base / 2) - 1
+        else:
+            low = high = value
+        self.lower[j] = max(self.lower[j], low)
+        self.upper[j] = min(self.upper[j], high)
+
+    def share(self, numerator, denominator, text: str, *, scale: float | None = None) -> None:
+        """A printed share (percent, or a proportion when ``scale`` is 1) of a denominator.
+
+        Kept aside until :meth:`attack`: a share that is exactly the ratio of the *printed*
+        counts (computed from the rounded counts) says nothing more and is dropped then; any
+        other printed share was computed from the true counts and bounds them.
+        """
+        self.shares.append((numerator, denominator, text, scale))
+
+    def _share(self, numerator, denominator, text: str, scale: float | None) -> None:
+        parsed = number(text)
+        if parsed is None:
+            return
+        value, decimals, percent = parsed
+        scale = scale or (100.0 if percent else 1.0)
+        numerator, denominator = (next(iter(e)) if isinstance(e, dict) and len(e) == 1
+                                  and next(iter(e.values())) == 1.0 else e
+                                  for e in (numerator, denominator))
+        if isinstance(numerator, str) and isinstance(denominator, str):
+            k, n = self.values.get(numerator), self.values.get(denominator)
+            if k is not None and n and round(k / n * scale, decimals) == value:
+                return  # from the printed counts: nothing new
+        half = 0.5 * 10.0 ** (-decimals)
+        low, high = (value - half) / scale, (value + half) / scale
+        num, den = self._expr(numerator), self._expr(denominator)
+        for bound, sign in ((low, 1.0), (high, -1.0)):
+            # sign * (num - bound * den) >= 0
+            row = {j: sign * c for j, c in num.items()}
+            for j, c in den.items():
+                row[j] = row.get(j, 0.0) - sign * bound * c
+            self.rows.append((row, -1e-9, np.inf))
+
+    def total(self, parts, whole) -> None:
+        expr = {p: 1.0 for p in parts}
+        expr[whole] = expr.get(whole, 0.0) - 1.0
+        self.constrain(expr, 0.0, 0.0)
+
+    def at_most(self, smaller, larger) -> None:
+        self.constrain({smaller: 1.0, larger: -1.0}, -np.inf, 0.0)
+
+    # ----------------------------------------------------------------------------------------
+    def attack(self, targets=None, time_limit: float = 10.0) -> dict[str, tuple[float, float]]:
+        """``{quantity: (lowest, highest)}`` integer values consistent with everything printed,
+        for each quantity never printed as a count (hidden, or only implied), or ``targets``."""
+        for share in self.shares:
+            self._share(*share)
+        self.shares = []
+        n = len(self.lower)
+        names = {j: name for name, j in self.index.items()}
+        data, rr, cc, lo, hi = [], [], [], [], []
+        for k, (row, low, high) in enumerate(self.rows):
+            for j, c in row.items():
+                rr.append(k)
+                cc.append(j)
+                data.append(c)
+            lo.append(low)
+            hi.append(high)
+        a = sparse.csr_matrix((data, (rr, cc)), shape=(len(self.rows), n))
+        lower, upper = np.array(self.lower), np.array(self.upper)
+        if targets is None:
+            targets = [name for name in self.index
+                       if name not in self.shown and name not in self.zeros]
+        # Solve each linked part separately (fixed variables do not link).
+        free = lower < upper
+        link = a[:, free]
+        graph = sparse.bmat([[None, link], [link.T, None]]).tocsr()
+        _, labels = connected_components(graph, directed=False)
+        part = np.full(n, -1)
+        part[np.flatnonzero(free)] = labels[a.shape[0]:]
+        found = {}
+        lo, hi = np.array(lo), np.array(hi)
+        for name in targets:
+            j = self.index[name]
+            if not free[j]:
+                found[name] = (lower[j], upper[j])
+                continue
+            cols = np.flatnonzero(part == part[j])
+            inside = np.zeros(n, dtype=bool)
+            inside[cols] = True
+            touched = np.flatnonzero(np.diff(a[:, cols].tocsc().tocsr().indptr))
+            sub = a[touched]
+            fixed = sub[:, ~inside] @ np.where(inside, 0.0, lower)[~inside]
+            block = sub[:, cols]
+            ends = []
+            for sign in (1.0, -1.0):
+                c = np.zeros(len(cols))
+                c[np.searchsorted(cols, j)] = sign
+                res = milp(c, integrality=np.ones(len(cols)),
+                           bounds=Bounds(lower[cols], upper[cols]),
+                           constraints=[LinearConstraint(block, lo[touched] - fixed,
+                                                         hi[touched] - fixed)],
+                           options={"time_limit": time_limit})
+                if res.status == 0:
+                    ends.append(sign * res.fun)
+                elif res.status == 2:  # infeasible: the reader's model is wrong
+                    raise AssertionError(f"the published figures contradict each other "
+                                         f"(around {names[j]})")
+                else:
+                    ends.append(sign * -np.inf)
+            found[name] = (ends[0], ends[1])
+        return found
+
+
+def disclosed(found: dict[str, tuple[float, float]], *, zeros: bool, threshold: int = 10
+              ) -> dict[str, int]:
+    """Quantities pinned to one value from 1 to ``threshold - 1`` (or 0 when ``zeros``)."""
+    out = {}
+    for name, (low, high) in found.items():
+        if np.isfinite(high) and math.floor(high + 1e-6) <= math.ceil(low - 1e-6):
+            value = int(round(low))
+            if 0 < value < threshold or (zeros and value == 0):
+                out[name] = value
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# From the printed tables to the program
+# --------------------------------------------------------------------------------------------
+def build(run: Published, round_base: int | None) -> Knowledge:
+    """The attacker's program over every table this module knows how to read."""
+    know = Knowledge(round_base)
+    forces = run.forces
+    code = dict(run.names)
+    code.update({f: f for f in forces})
+    code["England and Wales"] = "national"
+
+    def rec(f):
+        return f"{f}|recorded"
+
+    # national = sum of forces, for every additive quantity (all forces of the file are in)
+    know.total([rec(f) for f in forces], rec("national"))
+    for o in OUTCOMES:
+        know.total([f"{f}|outcome|{o}" for f in forces], f"national|outcome|{o}")
+    for s in STAGES:
+        know.total([f"{f}|stage|{s}" for f in forces], f"national|stage|{s}")
+    for m in HEADLINES:
+        know.total([f"{f}|{m}" for f in forces], f"national|{m}")
+    know.total([f"{f}|followed" for f in forces], "national|followed")
+    for f in [*forces, "national"]:
+        know.total([f"{f}|outcome|{o}" for o in OUTCOMES], rec(f))
+        know.total([f"{f}|stage|{STAGES[0]}"], rec(f))
+        for a, b in zip(STAGES[1:], STAGES[:-1]):
+            know.at_most(f"{f}|stage|{a}", f"{f}|stage|{b}")
+        know.at_most(f"{f}|followed", rec(f))
+        for m, o in zip(HEADLINES, OUTCOMES):
+            know.at_most(f"{f}|{m}", f"{f}|followed")
+            know.at_most(f"{f}|{m}", f"{f}|outcome|{o}")
+        know.total([f"{f}|charged_within", f"{f}|withdrawn_within", f"{f}|evidential_within",
+                    f"{f}|other_within"], f"{f}|followed")
+    know.total([f"{f}|accepted" for f in forces], "all|accepted")
+    know.total([f"{f}|quarantined" for f in forces] + ["unknown|quarantined"],
+               "all|quarantined")
+    know.total(["all|accepted", "all|quarantined"], "all|rows")
+    for f in forces:
+        know.at_most(rec(f), f"{f}|accepted")
+
+    # metrics.json of every force and the nation
+    for rel, doc in run.json.items():
+        if not rel.endswith("metrics.json"):
+            continue
+        f = doc["force"]
+        figures = doc["figures"]
+        know.count(rec(f), str(figures["recorded"]["value"]), rel)
+        for m in (*HEADLINES, "still_open"):
+            figure = figures.get(m)
+            if not figure:
+                continue
+            num = f"{f}|outcome|{OPEN}" if m == "still_open" else f"{f}|{m}"
+            den = rec(f) if m == "still_open" else f"{f}|followed"
+            know.count(num, str(figure["count"]), rel)
+            know.count(den, str(figure["n"]), rel)
+            if isinstance(figure["value"], (int, float)):
+                know.share(num, den, str(figure["value"]))  # as many decimals as printed
+    # run.json: the validation summary
+    record = run.json.get("run.json", {})
+    validation = record.get("validation") or {}
+    for key, name in (("n_input", "all|rows"), ("n_valid", "all|accepted"),
+                      ("n_quarantined", "all|quarantined")):
+        if key in validation:
+            know.count(name, str(validation[key]), "run.json")
+    for f, v in (validation.get("valid_by_force") or {}).items():
+        know.count(f"{f}|accepted", str(v), "run.json")
+    for f, v in (validation.get("quarantined_by_force") or {}).items():
+        know.count(f"{f}|quarantined", str(v), "run.json")
+
+    for t in run.tables:
+        where = f"{t.file}: {t.heading}"
+        owner = t.owner
+        h = t.header
+        if t.owner == "index" and "Crimes recorded" in h:
+            for row in t.rows:
+                f = code.get(row[0])
+                if f is None:
+                    continue
+                know.count(rec(f), row[h.index("Crimes recorded")], where)
+                if "Charged within a year" in h:
+                    know.share(f"{f}|charged_within", f"{f}|followed",
+                               row[h.index("Charged within a year")])
+                if "Victim withdrew within a year" in h:
+                    know.share(f"{f}|withdrawn_within", f"{f}|followed",
+                               row[h.index("Victim withdrew within a year")])
+                if "Still open" in h:
+                    know.share(f"{f}|outcome|{OPEN}", rec(f), row[h.index("Still open")])
+        elif h[:1] == ["Measure"] and t.rows and t.rows[0][0] == "Crimes recorded":
+            # headline: columns are this force, its peers together, the nation
+            peers = _peers(run, owner, code)
+            for j, col in enumerate(h[1:], start=1):
+                if col.startswith("Most similar"):
+                    if peers is None:
+                        continue
+                    group = list(peers)
+                else:
+                    f = code.get(col)
+                    if f is None:
+                        continue
+                    group = [f]
+                for row in t.rows:
+                    label = row[0]
+                    if label == "Crimes recorded":
+                        if len(group) == 1:
+                            know.count(rec(group[0]), row[j], where)
+                        else:
+                            name = "+".join(group) + "|recorded"
+                            know.total([rec(g) for g in group], name)
+                            know.count(name, row[j], where)
+                        continue
+                    m = _measure(label)
+                    if m is None:
+                        continue
+                    num = {f"{g}|outcome|{OPEN}" if m == "still_open" else f"{g}|{m}": 1.0
+                           for g in group}
+                    den = {rec(g) if m == "still_open" else f"{g}|followed": 1.0 for g in group}
+                    know.share(num, den, row[j].split(" (")[0])
+        elif h[:2] == ["Measure", "Compared with"]:
+            f = owner
+            for row in t.rows:
+                m = _measure(row[0])
+                if m is None or m == "still_open":
+                    continue
+                know.share(f"{f}|{m}", f"{f}|followed", row[h.index("This force")])
+                if row[1].startswith("England and Wales without"):
+                    know.share({f"national|{m}": 1.0, f"{f}|{m}": -1.0},
+                               {"national|followed": 1.0, f"{f}|followed": -1.0},
+                               row[h.index("Them")])
+        elif h[:1] == ["Most similar force"]:
+            for row in t.rows:
+                f = code.get(row[0])
+                if f is None:
+                    continue
+                for col, what in (("Rape share", "rape"),
+                                  ("Partner or ex-partner share", "partner")):
+                    if col in h:
+                        know.at_most(f"{f}|{what}", rec(f))
+                        know.share(f"{f}|{what}", rec(f), row[h.index(col)])
+        elif h[:2] == ["Stage", "Cases so far"]:
+            f = owner
+            for row in t.rows:
+                if row[0] not in STAGES:
+                    continue
+                name = f"{f}|stage|{row[0]}"
+                know.count(name, row[1], where)
+                if "Share of recorded" in h:
+                    know.share(name, rec(f), row[h.index("Share of recorded")])
+                k = STAGES.index(row[0])
+                col = next((c for c in h if c.startswith("Share of the previous")), None)
+                if k and col:
+                    know.share(name, f"{f}|stage|{STAGES[k - 1]}", row[h.index(col)])
+        elif h[:1] == ["Outcome"] and "Cases" in h and "Share" in h and len(h) <= 4:
+            f = owner
+            for row in t.rows:
+                if row[0] in OUTCOMES:
+                    name = f"{f}|outcome|{row[0]}"
+                    know.count(name, row[h.index("Cases")], where)
+                    know.share(name, rec(f), row[h.index("Share")])
+        elif h[:2] == ["Force", "Outcome"] and "Out of" in h:
+            for row in t.rows:
+                f = code.get(row[0])
+                if f is None or row[1] not in OUTCOMES:
+                    continue
+                name = f"{f}|outcome|{row[1]}"
+                know.count(name, row[h.index("Cases")], where)
+                know.count(rec(f), row[h.index("Out of")], where)
+                know.share(name, rec(f), row[h.index("Share")])
+        elif h[:1] == ["Force"] and "Observed" in h:
+            m = _observed_measure(run, t)
+            for row in t.rows:
+                f = code.get(row[0])
+                if f is None or m is None:
+                    continue
+                know.count(f"{f}|model {m}", row[h.index("Observed")], where)
+                know.at_most(f"{f}|model {m}", rec(f))
+                if "Cases" in h:
+                    # the case-mix model's cases (not always the headline's: rows it cannot use)
+                    know.count(f"{f}|model cases", row[h.index("Cases")], where)
+                    know.at_most(f"{f}|model {m}", f"{f}|model cases")
+                    know.at_most(f"{f}|model cases", rec(f))
+        elif h[:1] == ["Rows", "Number"][:1] and h[1:2] == ["Number"]:
+            for row in t.rows:
+                name = _quality(row[0], code)
+                if name:
+                    know.count(name, row[1], where)
+        elif "Withdrawals" in h and "Out of" in h:
+            f = owner
+            key = h[0]
+            total = f"{f}|withdrawals by {key}"
+            parts = []
+            for row in t.rows:
+                name = f"{f}|withdrawals|{key}|{row[0]}"
+                parts.append(name)
+                know.count(name, row[h.index("Withdrawals")], where)
+                know.count(total, row[h.index("Out of")], where)
+                know.share(name, total, row[h.index("Share")])
+            if key.startswith("Furthest stage"):
+                know.total([f"{f}|withdrawals|{key}|{s}" for s in STAGES], total)
+                for s in STAGES[4:]:  # structural zeros for a withdrawal, unless listed
+                    if f"{f}|withdrawals|{key}|{s}" not in parts:
+                        know.structural(f"{f}|withdrawals|{key}|{s}")
+            else:
+                for a, b in zip(parts, parts[1:]):
+                    know.at_most(a, b)
+                for p in parts:
+                    know.at_most(p, total)
+        elif h[:2] == ["Allegation", "Outcome"] and "Out of" in h:
+            f = owner
+            groups = {}
+            for row in t.rows:
+                total = f"{f}|allegations|{row[0]}"
+                name = f"{f}|allegations|{row[0]}|{row[1]}"
+                groups.setdefault(total, []).append(name)
+                know.count(name, row[h.index("Cases")], where)
+                know.count(total, row[h.index("Out of")], where)
+                know.share(name, total, row[h.index("Estimate")])
+            # Item 6: an allegation against a named suspect cannot end "no suspect identified"
+            # (docs/domain.md: outcome 18 means no suspect was identified).
+            know.structural(f"{f}|allegations|Earlier allegation (suspect accused again)|"
+                            "No suspect identified")
+            for total, parts in groups.items():
+                if {p.rsplit("|", 1)[1] for p in parts} >= set(OUTCOMES):
+                    know.total(parts, total)
+        elif h[:1] == ["Repeat suspects"]:
+            f = owner
+            for row in t.rows:
+                know.count(f"{f}|repeat", row[0], where)
+                know.count(f"{f}|suspects", row[h.index("Suspects named")], where)
+                know.share(f"{f}|repeat", f"{f}|suspects", row[h.index("Share")])
+                know.at_most(f"{f}|repeat", f"{f}|suspects")
+                a = h.index("Cases involving a repeat suspect")
+                b = h.index("Cases with a named suspect")
+                know.count(f"{f}|repeat cases", row[a], where)
+                know.count(f"{f}|named cases", row[b], where)
+                know.at_most(f"{f}|repeat cases", f"{f}|named cases")
+                know.at_most(f"{f}|named cases", rec(f))
+        elif h[:2] == ["Measure", "Estimate"] and "With the event" in h:
+            f = owner
+            for row in t.rows:
+                name = f"{f}|forensics|{row[0]}"
+                know.count(name + "|cases", row[h.index("Cases")], where)
+                know.count(name + "|events", row[h.index("With the event")], where)
+                know.at_most(name + "|events", name + "|cases")
+                if "(share)" in row[0] or "share" in row[0].lower():
+                    know.share(name + "|events", name + "|cases", row[h.index("Estimate")])
+        elif h[:1] == ["Caseload"] and "Cases" in h:
+            f = owner
+            for row in t.rows:
+                target = rec(f) if row[0].startswith("All cases") else (
+                    f"{f}|outcome|{OPEN}" if row[0].startswith("Cases open") else None)
+                if target:
+                    know.count(target, row[h.index("Cases")], where)
+                know.count(f"{f}|officers|{row[0]}", row[h.index("Officers")], where)
+    return know
+
+
+def _measure(label: str) -> str | None:
+    label = label.lower()
+    for key, m in (("charged", "charged_within"), ("withdrew", "withdrawn_within"),
+                   ("evidential", "evidential_within"), ("still open", "still_open")):
+        if label.startswith(key):
+            return m
+    return None
+
+
+def _observed_measure(run: Published, table: Table) -> str | None:
+    name = str(table.file)
+    if name.endswith(".csv"):  # a table's own download: its name says which outcome
+        return ("withdrawn_within" if "withdrawn" in name
+                else "charged_within" if "charged" in name else None)
+    same = [t for t in run.tables if t.file == table.file and t.header == table.header]
+    order = same.index(table)
+    return ("charged_within", "withdrawn_within")[order] if order < 2 else None
+
+
+def _peers(run: Published, owner: str, code: dict) -> list[str] | None:
+    for t in run.tables:
+        if t.owner == owner and t.header[:1] == ["Most similar force"]:
+            return [code[row[0]] for row in t.rows if row[0] in code]
+    return None
+
+
+def _quality(label: str, code: dict) -> str | None:
+    if label == "Rows in the file (all forces)":
+        return "all|rows"
+    if label == "Accepted (all forces)":
+        return "all|accepted"
+    if label.startswith("Quarantined for breaking a data rule"):
+        return "all|quarantined"
+    for prefix, what in (("Accepted for ", "accepted"), ("Quarantined for ", "quarantined"),
+                         ("In this report's period for ", "recorded")):
+        if label.startswith(prefix) and label[len(prefix):] in code:
+            return f"{code[label[len(prefix):]]}|{what}"
+    return None

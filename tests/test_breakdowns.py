@@ -1,0 +1,327 @@
+"""Rape against other sexual offences, victim demographics, financial years labelled for the part
+the data cover, and the breakdown sections of the reports for a large force, a smaller one,
+City of London and the national overview."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from handmade_cases import make_cases  # noqa: E402
+from report_fixtures import small_cases  # noqa: E402
+from statsmodels.stats.proportion import proportion_confint  # noqa: E402
+
+from soteria_research.analysis.demographics import (  # noqa: E402
+    financial_year_labels,
+    outcome_shares,
+)
+from soteria_research.data.synthetic import generate_cases  # noqa: E402
+from soteria_research.reporting import figures_breakdowns  # noqa: E402
+from soteria_research.reporting import sections_breakdowns as breakdowns  # noqa: E402
+from soteria_research.reporting.disclosure import protect_linked  # noqa: E402
+from soteria_research.reporting.national import (  # noqa: E402
+    ReportContext,
+    linked_cohort_rates,
+    linked_funnel,
+    linked_outcome_mix,
+    prepare_national,
+    share_of,
+)
+from soteria_research.reporting.parameters import ReportParameters  # noqa: E402
+
+GROUPS = ["all", "rape", "other_sexual"]
+
+
+@pytest.fixture(scope="module")
+def cases() -> pd.DataFrame:
+    return generate_cases(forces=["durham", "cumbria", "city_of_london"], scale=0.1, seed=21)
+
+
+def _by_group(frame: pd.DataFrame, key: str, value: str) -> pd.DataFrame:
+    return frame.pivot_table(index=["force", key], columns="offence_group", values=value,
+                             aggfunc="sum")[GROUPS]
+
+
+# --------------------------------------------------------------------------------------------
+# Rape against other sexual offences
+# --------------------------------------------------------------------------------------------
+def test_outcome_mix_split_adds_up_and_equals_a_direct_count(cases):
+    mix = linked_outcome_mix(cases, by="force")
+    wide = _by_group(mix, "outcome_group", "n")
+    assert (wide["all"] == wide["rape"] + wide["other_sexual"]).all()
+    direct = pd.crosstab([cases["force"], cases["outcome_group"]], cases["offence_group"])
+    direct = direct.reindex(wide.index, fill_value=0)
+    assert (wide["rape"] == direct["rape"]).all()
+    assert (wide["other_sexual"] == direct["other_sexual"]).all()
+    # every outcome group is listed for every force and offence group, zeros included
+    assert mix.groupby(["force", "offence_group"]).size().nunique() == 1
+    assert len(mix) == 3 * 3 * mix["outcome_group"].nunique()
+
+
+def test_funnel_split_adds_up_and_equals_a_direct_count(cases):
+    funnel = linked_funnel(cases, by="force")
+    wide = _by_group(funnel, "stage", "n")
+    assert (wide["all"] == wide["rape"] + wide["other_sexual"]).all()
+    recorded = wide.xs("recorded", level="stage")
+    direct = pd.crosstab(cases["force"], cases["offence_group"])
+    assert (recorded["rape"] == direct["rape"]).all()
+    assert (recorded["other_sexual"] == direct["other_sexual"]).all()
+    convicted = wide.xs("convicted", level="stage")
+    direct = pd.crosstab(cases["force"], cases["offence_group"],
+                         values=cases["court_outcome"].eq("convicted"), aggfunc="sum")
+    assert (convicted["rape"] == direct["rape"]).all()
+
+
+def test_headline_split_adds_up_and_equals_a_direct_count(cases):
+    headline = breakdowns.linked_headline(cases, by="force")
+    for value in ("count", "n"):
+        wide = _by_group(headline, "measure", value)
+        assert (wide["all"] == wide["rape"] + wide["other_sexual"]).all(), value
+    # charge within 365 days among rapes in Durham, counted here with plain pandas
+    extract = cases["extract_date"].max()
+    rapes = cases[cases["force"].eq("durham") & cases["offence_group"].eq("rape")]
+    days = (rapes["outcome_date"] - rapes["recorded_date"]).dt.days
+    followed = (extract - rapes["recorded_date"]).dt.days >= 365
+    transferred = rapes["outcome_group"].eq("transferred") & days.le(365)
+    base = followed & ~transferred
+    charged = (rapes["outcome_group"].eq("charge") & days.le(365))[base].sum()
+    row = headline[headline["force"].eq("durham") & headline["offence_group"].eq("rape")
+                   & headline["measure"].eq("charged_within")].iloc[0]
+    assert (row["count"], row["n"]) == (charged, base.sum())
+
+
+def test_the_split_is_protected_so_no_hidden_cell_comes_back_by_subtraction(cases):
+    """Within a force, all = rape + other; across forces, each line adds up to a national total
+    that is published. Neither may hold exactly one hidden cell."""
+    tables = {"funnel": (linked_funnel(cases, by="force"), {"counts": ["n"]}),
+              "outcome_mix": (linked_outcome_mix(cases, by="force"),
+                              {"counts": ["n"], "rates": dict.fromkeys(
+                                  ("share", "ci_low", "ci_high"), ("n", None))})}
+    linked = protect_linked(tables, profile="publication")
+    hidden_somewhere = 0
+    for name, key in (("funnel", "stage"), ("outcome_mix", "outcome_group")):
+        table = linked.table(name)
+        frame = table.frame.assign(hidden=table.mask["n"].to_numpy())
+        hidden_somewhere += int(frame["hidden"].sum())
+        within_force = frame.groupby(["force", key])["hidden"].sum()
+        across_forces = frame.groupby(["offence_group", key])["hidden"].sum()
+        assert not within_force.eq(1).any(), within_force[within_force.eq(1)]
+        assert not across_forces.eq(1).any(), across_forces[across_forces.eq(1)]
+        shown = frame.loc[~frame["hidden"], "n"]
+        assert ((shown == 0) | (shown >= 10)).all()  # nothing small is published
+    assert hidden_somewhere > 0  # City of London's small counts are hidden: the test bites
+
+
+# --------------------------------------------------------------------------------------------
+# Victim demographics
+# --------------------------------------------------------------------------------------------
+def _handmade() -> pd.DataFrame:
+    """Six cases, extract 1 January 2024: financial year 2021/22 has a full year of follow-up,
+    2022/23 has not (its last crimes are followed only until 2024-01-01)."""
+    return make_cases([
+        {"victim_age": 10, "victim_sex": "female", "victim_ethnicity": "white",
+         "recorded_date": "2022-01-01", "outcome_code": "1", "outcome_date": "2022-06-01"},
+        {"victim_age": 12, "victim_sex": "male", "victim_ethnicity": "black",
+         "recorded_date": "2021-06-01", "outcome_code": "14", "outcome_date": "2021-07-01"},
+        {"victim_age": 14, "victim_sex": "female", "victim_ethnicity": "white",
+         "recorded_date": "2021-06-01", "outcome_code": "1", "outcome_date": "2022-09-01"},
+        {"victim_age": 30, "victim_sex": "female", "victim_ethnicity": "asian",
+         "recorded_date": "2021-05-01"},
+        {"victim_age": 60, "victim_sex": "female", "victim_ethnicity": "white",
+         "recorded_date": "2022-06-01", "outcome_code": "1", "outcome_date": "2022-07-01"},
+        {"victim_age": None, "victim_sex": "female", "victim_ethnicity": "white",
+         "recorded_date": "2021-10-01", "outcome_code": "15", "outcome_date": "2021-11-01"},
+    ])
+
+
+def test_demographic_shares_equal_hand_counts_and_list_every_category():
+    cases = _handmade()
+    ages = outcome_shares(cases, "victim_age_band").set_index("category")
+    assert ages.index.tolist() == ["0_12", "13_15", "16_17", "18_24", "25_34", "35_49",
+                                   "50_plus", "not_recorded"]
+    # followed: the five crimes of 2021/22; the 60-year-old's (2022/23) is not yet
+    assert ages["n_cohort"].tolist() == [2, 1, 0, 0, 1, 0, 0, 1]
+    assert ages["n_charge"].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]  # 14-year-old: after 365 days
+    assert ages["n_victim_withdrawal"].tolist() == [1, 0, 0, 0, 0, 0, 0, 0]
+    assert ages["n_evidential_difficulty"].tolist() == [0, 0, 0, 0, 0, 0, 0, 1]
+    assert ages.loc["0_12", "charge_share"] == 0.5
+    assert np.isnan(ages.loc["50_plus", "charge_share"])  # no case: no share, not zero
+
+    sexes = outcome_shares(cases, "victim_sex").set_index("category")
+    assert sexes.index.tolist() == ["female", "male", "not_stated"]
+    assert sexes["n_cohort"].tolist() == [4, 1, 0]
+    low, high = proportion_confint(1, 4, method="wilson")
+    assert sexes.loc["female", ["charge_share", "charge_low", "charge_high"]].tolist() == \
+        pytest.approx([0.25, low, high])
+    assert sexes.loc["male", "victim_withdrawal_share"] == 1.0
+
+    ethnicity = outcome_shares(cases, "victim_ethnicity").set_index("category")
+    assert ethnicity.index.tolist() == ["white", "black", "asian", "mixed", "other",
+                                        "not_stated"]
+    assert ethnicity["n_cohort"].tolist() == [3, 1, 1, 0, 0, 0]
+    assert ethnicity.attrs["cohorts"] == ["2021/22"]
+
+
+# --------------------------------------------------------------------------------------------
+# Financial years
+# --------------------------------------------------------------------------------------------
+def test_trend_rates_equal_a_direct_count_and_pool_the_rest(cases):
+    trends = breakdowns.trend_rates(cases, by="force")
+    assert trends["outcome"].unique().tolist() == ["charge", "victim_withdrawal",
+                                                   "evidential_difficulty", "other_or_open"]
+    durham = cases[cases["force"].eq("durham")]
+    year = durham[(durham["recorded_date"] >= "2020-04-01")
+                  & (durham["recorded_date"] <= "2021-03-31")]
+    days = (year["outcome_date"] - year["recorded_date"]).dt.days
+    rows = trends[trends["force"].eq("durham") & trends["cohort"].eq("2020/21")]
+    by_outcome = rows.set_index("outcome")
+    assert by_outcome.loc["charge", "n"] == (year["outcome_group"].eq("charge")
+                                             & days.le(365)).sum()
+    assert by_outcome.loc["victim_withdrawal", "n"] == (
+        year["outcome_group"].eq("victim_withdrawal") & days.le(365)).sum()
+    assert rows["n"].sum() == len(year) == rows["n_cohort"].iloc[0]
+    assert "2023/24" in trends.attrs["excluded_cohorts"]  # not yet followed for a year
+
+
+def test_part_years_are_labelled_for_a_period_starting_mid_year():
+    labels = financial_year_labels(["2019/20", "2020/21", "2021/22"],
+                                   covered_from="2019-10-15", covered_to="2022-01-31")
+    assert labels == {"2019/20": "2019/20 (part)", "2020/21": "2020/21",
+                      "2021/22": "2021/22 (part)"}
+    whole = financial_year_labels(["2019/20"], covered_from="2019-04-01",
+                                  covered_to="2020-03-31")
+    assert whole == {"2019/20": "2019/20"}
+
+
+# --------------------------------------------------------------------------------------------
+# The sections, rendered
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """One run's national work on three forces, reports from mid-October 2019."""
+    folder = tmp_path_factory.mktemp("breakdowns")
+    data = small_cases(folder / "cases.csv")
+    params = ReportParameters.validate(data=str(data), period_start="2019-10-15")
+    prepare_national(params.replace(force="national"), folder / "shared")
+    return params, folder / "shared"
+
+
+def _published(k: float, n: float) -> str:
+    """A share and its Wilson interval as published: from the counts rounded to base 5 (so a
+    share never undoes the rounding of the counts beside it), computed here with statsmodels."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    k5, n5 = 5 * round(k / 5), 5 * round(n / 5)
+    low, high = proportion_confint(k5, n5, alpha=0.05, method="wilson")
+    return f"{k5 / n5:.1%} ({low:.1%} to {high:.1%})"
+
+
+def _shown_counts(view: pd.DataFrame, columns) -> list[float]:
+    values = [v for c in columns for v in view[c] if v not in ("[c]", "–")]
+    return [float(str(v).replace(",", "")) for v in values]
+
+
+@pytest.mark.parametrize("force", ["durham", "cumbria", "city_of_london", "national"])
+def test_breakdown_sections_render_with_protected_figures(shared, force):
+    params, folder = shared
+    report = ReportContext(params.replace(force=force), folder)
+
+    split = breakdowns.headline_by_offence(report)
+    assert split.columns.tolist() == ["Measure", "All sexual offences", "Rape",
+                                      "Other sexual offences"]
+    if force == "durham":  # the rape figure is the analysis function's, formatted
+        from soteria_research.analysis.comparison import headline_figures
+
+        rapes = report.cases[report.cases["offence_group"].eq("rape")]
+        direct = headline_figures(rapes).set_index("measure").loc["charged_within"]
+        cell = split.loc[split["Measure"].str.startswith("Charged"), "Rape"].iloc[0]
+        assert cell in ("[c]", _published(direct["count"], direct["n"]))
+    recorded = _shown_counts(split.iloc[[0]], split.columns[1:])
+    assert all(v >= 10 and v % 5 == 0 for v in recorded)
+
+    name = "funnel_national" if force == "national" else "funnel"
+    funnel = report.protect(linked_funnel(report.cases), name=name, counts=["n"])
+    view = breakdowns.offence_table(funnel, "stage", {"n": "cases"})
+    assert len(view) == 6 and view.shape[1] == 4
+    assert all(v >= 10 and v % 5 == 0 for v in _shown_counts(view, view.columns[1:]))
+    figures_breakdowns.plot_funnel_by_offence(funnel.frame)
+
+    name = "outcome_mix_national" if force == "national" else "outcome_mix"
+    mix = report.protect(linked_outcome_mix(report.cases), name=name)
+    figures_breakdowns.plot_outcome_mix_by_offence(mix.frame)
+
+    for dimension, n_categories in (("victim_age_band", 8), ("victim_sex", 3),
+                                    ("victim_ethnicity", 6)):
+        protected = breakdowns.demographics(report, dimension)
+        view = breakdowns.demographics_view(protected, dimension)
+        assert len(view) == n_categories  # every category, hidden or not
+        shown = _shown_counts(view, ["Cases followed for a year"])
+        assert all(v >= 10 and v % 5 == 0 for v in shown), (dimension, shown)
+        if force == "national":  # the shares are the analysis function's, formatted
+            direct = outcome_shares(report.cases, dimension).set_index("label")
+            heading = "Victim withdrawal within 365 days"
+            for label, cell in zip(view.iloc[:, 0], view[heading]):
+                row = direct.loc[label]
+                assert cell in ("[c]", _published(row["n_victim_withdrawal"], row["n_cohort"])), \
+                    (label, cell)
+            assert (view[heading] != "[c]").any()
+    if force == "city_of_london":
+        assert set(view["Cases followed for a year"]) == {"[c]"}
+
+    name = "cohort_trends_national" if force == "national" else "cohort_trends"
+    trends = report.protect(linked_cohort_rates(report.cases), name=name,
+                            counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"))
+    labels = breakdowns.year_labels(report, trends.frame)
+    assert labels.get("2019/20") == "2019/20 (part)"
+    assert labels.get("2020/21") == "2020/21"
+    axes = figures_breakdowns.plot_trend_panels(trends.frame, labels=labels,
+                                                marks=breakdowns.soteria_marks(report))
+    ticks = [t.get_text() for t in axes[0].get_xticklabels()]
+    drawn = pd.to_numeric(trends.frame["estimate"], errors="coerce").notna().any()
+    if drawn:
+        assert "2019/20\n(part)" in ticks
+        charge = pd.to_numeric(trends.frame.loc[trends.frame["outcome"].eq("charge"),
+                                                "ci_high"], errors="coerce")
+        if charge.notna().any():  # the charge panel has its own scale, not the withdrawal one
+            assert axes[0].get_ylim()[1] <= charge.max() * 1.2
+    if force == "durham" and drawn:  # Soteria from January 2022, inside 2021/22
+        assert any(line.get_linestyle() == "--" for line in axes[0].get_lines())
+    if force == "cumbria" and drawn:  # from July 2023, after the last year followed
+        notes = " ".join(t.get_text() for t in axes[0].figure.texts)
+        assert "Outside the years shown: Soteria from Jul 2023" in notes
+    plt.close("all")
+
+
+def test_peers_show_their_outcomes_as_their_own_reports_do(shared):
+    params, folder = shared
+    durham = ReportContext(params.replace(force="durham"), folder)
+    table = durham.peer_table()
+    assert table["Force"].iloc[0] == "Durham (this force)"
+    assert set(table["Force"].iloc[1:]) == {"Cumbria", "City of London"}
+    own = durham.protected_headline().set_index("measure")
+    charged = table["Charged within 365 days"].iloc[0]
+    row = own.loc["charged_within"]
+    assert charged == ("[c]" if pd.isna(row["estimate"]) else
+                       f"{row['estimate']:.1%} ({row['ci_low']:.1%} to {row['ci_high']:.1%})")
+    cumbria = ReportContext(params.replace(force="cumbria"), folder).protected_headline()
+    row = cumbria.set_index("measure").loc["withdrawn_within"]
+    assert table.loc[table["Force"].eq("Cumbria"), "Victim withdrew within 365 days"].iloc[0] \
+        == ("[c]" if pd.isna(row["estimate"]) else
+            f"{row['estimate']:.1%} ({row['ci_low']:.1%} to {row['ci_high']:.1%})")
+
+
+def test_national_outcome_mix_is_wide_with_force_names(shared):
+    params, folder = shared
+    report = ReportContext(params.replace(force="national"), folder)
+    mix = report.protect(report.outcome_mix_by_force(), name="outcome_mix")
+    view = breakdowns.outcome_mix_wide(report, mix)
+    assert view["Force"].tolist() == ["City of London", "Cumbria", "Durham"]
+    assert "Charged or summonsed" in view.columns and "durham" not in view.to_string()
+    assert len(view.columns) == 2 + mix.frame["outcome_group"].nunique()
+    figures_breakdowns.plot_outcome_heatmap(mix.frame, names=report.force_names)
+    plt.close("all")

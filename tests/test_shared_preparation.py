@@ -1,0 +1,84 @@
+"""The run's national preparation in bounded memory (batches, per-force files, no identifiers,
+one model at a time) gives the artefacts computed directly on the whole validated file."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from soteria_research import read_cases
+from soteria_research.analysis import comparison
+from soteria_research.data import chunked
+from soteria_research.reporting import national
+from soteria_research.reporting.national import ReportContext, prepare_national
+from soteria_research.reporting.parameters import NATIONAL, ReportParameters
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory):
+    from soteria_research.data.synthetic import generate_cases
+
+    folder = tmp_path_factory.mktemp("shared")
+    path = folder / "cases.parquet"
+    generate_cases(forces=["durham", "cumbria", "city_of_london"], scale=0.08,
+                   seed=3).to_parquet(path, index=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(chunked, "CHUNK_ROWS", 400)  # several batches, forces spread over them
+        base = ReportParameters.validate(force=NATIONAL, data=str(path))
+        artefacts = prepare_national(base, folder / "shared")
+    whole, _ = read_cases(path)
+    return base, artefacts, whole
+
+
+def test_artefacts_equal_those_of_the_whole_file(prepared):
+    _, artefacts, whole = prepared
+    folder = artefacts.folder
+    assert len(whole) > 3 * 400
+    headline = comparison.headline_figures(whole, within_days=national.WITHIN_DAYS)
+    headline.insert(0, "force", NATIONAL)
+    by_force = comparison.headline_figures(whole, by="force", within_days=national.WITHIN_DAYS)
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "headline.parquet"),
+                                  pd.concat([headline, by_force], ignore_index=True))
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "profile.parquet"),
+                                  comparison.force_profile(whole))
+    pd.testing.assert_frame_equal(pd.read_parquet(folder / "peers.parquet"),
+                                  comparison.most_similar(whole, k=national.N_PEERS))
+    effects = pd.read_parquet(folder / "effects.parquet")
+    for outcome in national.EFFECT_OUTCOMES:
+        direct = comparison.force_effects(whole, outcome=outcome,
+                                          within_days=national.WITHIN_DAYS)
+        mine = effects[effects["outcome"].eq(outcome)].drop(columns=["outcome", "national_rate"])
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True), direct.reset_index(drop=True),
+                                      check_exact=False, rtol=1e-9)
+    sizes = whole["force"].value_counts()
+    assert artefacts.force_sizes == {k: int(v) for k, v in sizes.items()}
+    validation = json.loads((folder / "validation.json").read_text())
+    assert validation["n_input"] == validation["n_valid"] + validation["n_quarantined"]
+    assert validation["n_valid"] == len(whole)
+
+
+def _as_saved(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame after a Parquet round trip (missing text reads back as None), as the single
+    cases file of earlier runs held it."""
+    return pd.read_parquet(io.BytesIO(frame.to_parquet(index=False)))
+
+
+def test_a_force_report_reads_only_its_own_cases_as_validated(prepared):
+    base, artefacts, whole = prepared
+    for force in ("durham", "city_of_london"):
+        report = ReportContext(base.replace(force=force), artefacts.folder)
+        expected = _as_saved(whole[whole["force"].eq(force)].reset_index(drop=True))
+        pd.testing.assert_frame_equal(report.cases, expected)
+    assert sorted(p.name for p in (artefacts.folder / "cases").iterdir()) == [
+        "city_of_london.parquet", "cumbria.parquet", "durham.parquet"]
+
+
+def test_the_national_report_reads_every_case(prepared):
+    base, artefacts, whole = prepared
+    report = ReportContext(base, artefacts.folder)
+    # Forces in alphabetical order, each force's cases in file order.
+    expected = _as_saved(whole.sort_values("force", kind="stable").reset_index(drop=True))
+    pd.testing.assert_frame_equal(report.cases, expected)
