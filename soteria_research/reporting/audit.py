@@ -82,6 +82,9 @@ TABLE_DAYS = (30, 90, 180, 365, 730)
 TRUTH_WINDOWS = tuple(t + 1 for t in (*TABLE_DAYS, 365))
 #: Competing outcomes of the reports (registry names), which the truth reports by name.
 OUTCOMES = ("charge", "victim_withdrawal", "evidential_difficulty", "no_suspect", "other")
+#: Rows of the cohort trends that pool outcomes: their truth is the sum of the outcomes' truths
+#: (no transfers in the audit world; its Monte Carlo error is taken as if they were independent).
+POOLED = {"other_or_open": ("no_suspect", "other", "open")}
 TABLE_COLUMNS = ["source", "report", "figure", "outcome", "cohorts", "within_days", "estimate",
                  "ci_low", "ci_high", "se", "truth", "truth_se", "z", "covered", "degenerate",
                  "n", "n_check"]
@@ -376,6 +379,16 @@ def audit_report_tables(shared: str | os.PathLike, data: str | os.PathLike, repo
         for row in rates.itertuples(index=False):
             base = {"source": "report: cohort trends", "report": report,
                     "figure": f"{row.outcome} within {within} days, {row.cohort}"}
+            if row.outcome in POOLED:  # a pooled row: the sum of its outcomes' truths
+                parts = [_cell_truth(truth, o, within) for o in POOLED[row.outcome]]
+                cells = pd.DataFrame({"probability": sum(c["probability"] for c in parts),
+                                      "mc_se": np.sqrt(sum(c["mc_se"] ** 2 for c in parts))})
+                weights = _report_weights(context.cases, cohort=row.cohort)
+                value, se = _weighted_truth(cells, weights)
+                audited.append(_row(base, outcome=row.outcome, cohorts=row.cohort,
+                                    within_days=within, estimate=row.estimate, low=row.ci_low,
+                                    high=row.ci_high, truth=value, truth_se=se, n=row.n_cohort))
+                continue
             if row.outcome not in (*OUTCOMES, "open"):
                 unmatched.append({**base, "reason": f"{row.outcome!r} is not an outcome of the "
                                   "truth (transfers are independent censoring there; the "
