@@ -11,7 +11,7 @@ KERNEL := soteria
 NATIONAL_DATA := synthetic_data/national/cases.parquet
 SEED ?= 0
 
-.PHONY: setup test reports bench lab lint reference dictionary clean
+.PHONY: setup test reports bench audit lab lint reference dictionary clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run_all.py $(ARGS)
+
+# The truth audit at full size: all 43 forces at national scale, every published figure against
+# the synthetic truth; prints the coverage table (ARGS, e.g. ARGS="--scale 0.3", to shrink it).
+audit: setup
+	$(PY) -m soteria_research.reporting.audit --forces all --scale 1.0 --out reports/audit $(ARGS)
 
 # JupyterLab refuses to start as root (as on many research servers and containers) unless told.
 lab: setup

@@ -32,6 +32,19 @@ N_PEERS = 5
 #: Outcomes whose case-mix-adjusted force effects are computed nationally.
 EFFECT_OUTCOMES = ("charged", "withdrawn")
 LINKED_FILE = "linked_disclosure.json"
+#: What each headline figure estimates, written beside it in ``metrics.json`` so a reader (or
+#: the truth audit, ``reporting/audit.py``) can tell exactly which quantity it is: ``kind``
+#: ``share_within_days`` is the share of cases recorded from ``recorded_from`` to
+#: ``recorded_to`` (each followed ``within_days`` days, transfers in the window left out) with
+#: ``outcome`` within ``within_days`` of recording; ``snapshot`` the share of all recorded cases
+#: in that state at the extract date; ``count`` a count of records.
+HEADLINE_ESTIMANDS = {
+    "recorded": {"kind": "count"},
+    "charged_within": {"kind": "share_within_days", "outcome": "charge"},
+    "withdrawn_within": {"kind": "share_within_days", "outcome": "victim_withdrawal"},
+    "evidential_within": {"kind": "share_within_days", "outcome": "evidential_difficulty"},
+    "still_open": {"kind": "snapshot", "outcome": "open"},
+}
 
 # A model message's error detail in parentheses, e.g. "(shape mismatch: value array of shape
 # (8,) ...)": the shape is a count of cases.
@@ -820,6 +833,18 @@ class ReportContext:
                       ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
         return protected
 
+    def headline_range(self) -> dict[str, str]:
+        """First and last recorded day of the cases the headline shares count
+        (``recorded_from``, ``recorded_to``; empty without cases)."""
+        extract = self.extract_date
+        if extract is None or self.cases.empty:
+            return {"recorded_from": "", "recorded_to": ""}
+        # The month of the first case, never its day (issue 16, item 4: a date of one case).
+        first = self.params.period_start or (
+            self.cases["recorded_date"].min().to_period("M").start_time)
+        return {"recorded_from": _day(first),
+                "recorded_to": _day(extract - pd.Timedelta(days=WITHIN_DAYS))}
+
     def headline_cohorts(self) -> str:
         """Which cases the headline shares count, in a sentence (dates, financial years and
         window)."""
@@ -1054,12 +1079,18 @@ class ReportContext:
     def metrics(self) -> dict:
         """Headline figures after disclosure control, as written to ``metrics.json``."""
         figures = published_figures(self.protected_headline())
+        for measure, figure in figures.items():  # what each figure estimates (for the audit)
+            estimand = dict(HEADLINE_ESTIMANDS.get(measure, {}))
+            if estimand.get("kind") == "share_within_days":
+                estimand["within_days"] = WITHIN_DAYS
+            figure["estimand"] = estimand
         return {
             "force": self.force,
             "name": self.name,
             "disclosure_profile": self.params.disclosure,
             "within_days": WITHIN_DAYS,
             "cohorts": self.headline_cohorts(),
+            **self.headline_range(),
             "period_start": _day(self.params.period_start),
             "period_end": _day(self.params.period_end),
             "extract_date": _day(self.extract_date),

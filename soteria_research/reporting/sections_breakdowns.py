@@ -344,9 +344,7 @@ def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     start = pd.Timestamp(params.period_start) if params.period_start else None
     end = pd.Timestamp(params.period_end) if params.period_end else None
     if start is None or end is None:
-        from .shared_cases import read_cases
-
-        recorded = read_cases(report.folder, columns=["recorded_date"])["recorded_date"]
+        recorded = _recorded_dates(report.folder)
         if len(recorded):
             if start is None:
                 start = recorded.min().to_period("M").start_time
@@ -356,6 +354,19 @@ def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         extract = pd.Timestamp(params.extract_date)
         end = extract if end is None else min(end, extract)
     return start, end
+
+
+def _recorded_dates(folder) -> pd.Series:
+    """Every force's recorded dates from the run's shared cases (per-force files, or the one
+    file of a folder written before them)."""
+    from .shared_cases import CASES_DIR, OLD_CASES_FILE
+
+    old = folder / OLD_CASES_FILE
+    files = [old] if old.exists() else sorted((folder / CASES_DIR).glob("*.parquet"))
+    if not files:
+        return pd.Series([], dtype="datetime64[ns]")
+    return pd.concat([pd.read_parquet(f, columns=["recorded_date"])["recorded_date"]
+                      for f in files], ignore_index=True)
 
 
 def year_labels(report, frame: pd.DataFrame) -> dict[str, str]:

@@ -1,0 +1,101 @@
+"""The truth audit (``reporting/audit.py``) on a small world: three forces at scale 0.1, the
+reports built by the runner (internal profile), every figure of every ``metrics.json`` and the
+report tables with a truth counterpart checked against the generator's truth.
+
+Tolerances. If every figure estimated its truth without bias and its interval were right, each
+standardised error would be about N(0, 1): the mean of n of them has a standard deviation of
+at least 1/sqrt(n) (more, since figures share cases: a force and the nation, the days of one
+curve), so the issue's ±0.2 on the mean is a three-standard-deviation bound only from n = 225
+figures on; with fewer the bound is 3/sqrt(n). Coverage of 1 by the null hazard ratios is
+checked against the 99th percentile of misses for n intervals at 95% (binomial), since with a
+dozen intervals "close to nominal" cannot be asked more tightly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from report_fixtures import kernel_for_tests
+from scipy import stats
+
+from soteria_research.reporting.audit import AuditWorld, truth_audit
+
+WORLD = AuditWorld(forces=("durham", "cumbria", "northumbria"), scale=0.1, seed=5,
+                   truth_scale=1.0, truth_n_sim=1)
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory):
+    kernel = kernel_for_tests(tmp_path_factory.mktemp("kernel"))
+    result = truth_audit(WORLD, out=tmp_path_factory.mktemp("audit"), kernel_name=kernel,
+                         workers=2)
+    print(result.render())  # the table, for the log of a failing run
+    return result
+
+
+def _mean_z_bound(n: int) -> float:
+    return max(0.2, 3 / math.sqrt(n))
+
+
+@pytest.mark.slow
+def test_every_report_built_and_every_metrics_share_is_audited(audit):
+    assert not audit.notes, audit.notes
+    metrics = audit.table[audit.table["source"].eq("metrics.json")]
+    audited = set(zip(metrics["report"], metrics["figure"]))
+    for report in ("national", *WORLD.forces):
+        for figure in ("charged_within", "withdrawn_within", "evidential_within"):
+            assert (report, figure) in audited, (report, figure)
+    # The truth is weighted by exactly the cases the share counts (counted from raw columns).
+    assert (metrics["n"] == metrics["n_check"]).all(), metrics[["report", "figure", "n", "n_check"]]
+
+
+@pytest.mark.slow
+def test_published_figures_agree_with_the_truth(audit):
+    table = audit.table
+    assert len(table) >= 100  # metrics.json shares, cohort trends, time-to-outcome table
+    assert table["covered"].mean() >= 0.90, audit.summary()
+    scored = table.dropna(subset=["z"])
+    assert abs(scored["z"].mean()) <= _mean_z_bound(len(scored)), audit.summary()
+    worst = scored.loc[scored["z"].abs() > 4]
+    assert worst.empty, worst.to_string()
+    for source, part in scored.groupby("source"):
+        assert abs(part["z"].mean()) <= _mean_z_bound(len(part)), (source, audit.summary())
+
+
+@pytest.mark.slow
+def test_metrics_json_figures_alone_agree_with_the_truth(audit):
+    metrics = audit.table[audit.table["source"].eq("metrics.json")]
+    assert len(metrics) == 12
+    assert metrics["covered"].mean() >= 0.90
+    assert abs(metrics["z"].mean()) <= _mean_z_bound(len(metrics))  # 0.87 for 12 figures
+    assert (metrics["z"].abs() <= 4).all()
+
+
+@pytest.mark.slow
+def test_no_effect_world_gives_hazard_ratios_that_cover_one(audit):
+    null = audit.null_ratios
+    reports = {"national", *WORLD.forces}
+    assert set(null["report"]) == reports
+    assert len(null) == 3 * len(reports)  # drivers: charge, withdrawal; device table: withdrawal
+    allowed = int(stats.binom.ppf(0.99, len(null), 0.05))
+    assert (~null["covers_one"]).sum() <= allowed, null.to_string()
+    assert (null["z"].abs() <= 4).all(), null.to_string()
+
+
+@pytest.mark.slow
+def test_unmatched_figures_each_have_a_reason(audit):
+    unmatched = audit.unmatched
+    assert unmatched["reason"].str.len().gt(20).all(), unmatched.to_string()
+    from_metrics = unmatched[unmatched["source"].eq("metrics.json")]
+    # Only the count of records and the extract-date snapshot lack a truth counterpart.
+    assert set(from_metrics["figure"]) == {"recorded", "still_open"}, from_metrics.to_string()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="known defect the audit found: the log(-log) interval of "
+                   "a cumulative incidence has zero width before the outcome's first event, so "
+                   "an early day of the time-to-outcome curve can exclude a truth above zero")
+def test_no_interval_of_zero_width_misses_its_truth(audit):
+    degenerate = audit.table[audit.table["degenerate"]]
+    assert degenerate["covered"].all(), degenerate.to_string()
