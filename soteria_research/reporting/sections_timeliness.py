@@ -102,14 +102,17 @@ def by_offence_group(function: Callable[..., pd.DataFrame], cases: pd.DataFrame,
 
 
 def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, keys: Sequence,
-              counts: list[str]) -> pd.DataFrame:
-    """With ``by``, every value of ``by`` in ``cases`` × offence group (× ``keys``: a column
-    and its values), absent rows with zero counts: so the run's linked table holds every row
-    a report of one force can have (a force with no referred file has a row of zeros)."""
-    if not by:
+              counts: list[str], complete: bool = False) -> pd.DataFrame:
+    """Every offence group (× every value of ``by`` in ``cases``, × ``keys``: a column and its
+    values), absent rows with zero counts: so a report's table and the run's linked table hold
+    the same rows (a force with no referred file has a row of zeros). Without ``by`` only
+    when ``complete``."""
+    if not by and not complete:
         return table
-    levels = [sorted(cases[by].dropna().unique()), list(GROUPS)]
-    names = [by, "offence_group"]
+    levels = [sorted(cases[by].dropna().unique())] if by else []
+    names = [by] if by else []
+    levels.append(list(GROUPS))
+    names.append("offence_group")
     if keys:
         names.append(keys[0])
         levels.append(list(keys[1]))
@@ -192,8 +195,9 @@ def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
     outer = [by] if by else []
     table = by_offence_group(analysis.suspects_arrested, cases, by=by, within_days=within_days,
                              extract_date=extract_date)
-    table = _complete(table, cases, by, ("within_days", sorted(table["within_days"].unique())),
-                      ARREST_COUNTS)
+    windows = sorted({int(w) for w in np.atleast_1d(within_days)})
+    table = table.assign(within_days=table["within_days"].astype(int))
+    table = _complete(table, cases, by, ("within_days", windows), ARREST_COUNTS, complete=True)
     return table.sort_values([*outer, "within_days"], kind="stable").reset_index(drop=True)
 
 
