@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
 import tracemalloc
@@ -36,3 +37,32 @@ def report(benchmark: str, measure: str, ours_s: float | None, *, peer: str | No
     row = dict(benchmark=benchmark, measure=measure, ours_s=ours_s, peer=peer, peer_s=peer_s,
                ratio=ratio, goal=goal, met=met, **extra)
     print("BENCH " + json.dumps(row), flush=True)
+
+
+#: Cases in five years of national data at generator scale 1.0.
+NATIONAL_ROWS_PER_SCALE = 965_000
+
+
+def national_cases(rows: int, *, seed: int = 0):
+    """Exactly ``rows`` synthetic cases of all 43 forces (generated a little over, then cut),
+    printing how long the generator took."""
+    from soteria_research.data.synthetic import generate_cases
+
+    start = time.perf_counter()
+    scale = 1.05 * rows / NATIONAL_ROWS_PER_SCALE
+    cases = generate_cases(scale=scale, seed=seed)
+    while len(cases) < rows:  # small sizes vary more about their expected count
+        scale *= 1.1 * rows / max(len(cases), 1)
+        cases = generate_cases(scale=scale, seed=seed)
+    cases = cases.iloc[:rows].reset_index(drop=True)
+    print(f"generated {len(cases):,} cases in {time.perf_counter() - start:.1f} s", flush=True)
+    return cases
+
+
+def rows_argument(argv: list[str], *, full: int = 1_000_000, quick: int = 50_000) -> int:
+    """The ``[--quick] [--rows N]`` options of a benchmark: the number of rows to run at."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help=f"{quick:,} rows")
+    parser.add_argument("--rows", type=int, default=None, help=f"default {full:,}")
+    args = parser.parse_args(argv)
+    return args.rows or (quick if args.quick else full)

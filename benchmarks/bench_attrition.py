@@ -10,7 +10,6 @@ intervals, no tidy reshaping, no model frame), so the ratio is the price of the 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -19,22 +18,12 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of, peak_memory_mb, report  # noqa: E402
+from _common import best_of, national_cases, peak_memory_mb, report, rows_argument  # noqa: E402,I001
 
 from soteria_research.analysis import attrition  # noqa: E402
-from soteria_research.data.synthetic import generate_cases  # noqa: E402
 
 STAGE_COLUMNS = ["suspect_identified_date", "arrest_date", "interview_date", "file_to_cps_date",
                  "charge_date"]
-NATIONAL_ROWS_PER_SCALE = 965_000  # five years at scale 1.0
-
-
-def national_cases(rows: int) -> pd.DataFrame:
-    scale = 1.05 * rows / NATIONAL_ROWS_PER_SCALE
-    cases = generate_cases(scale=scale, seed=0)
-    if len(cases) < rows:
-        raise SystemExit(f"generated {len(cases)} rows, fewer than the {rows} asked for")
-    return cases.iloc[:rows].reset_index(drop=True)
 
 
 def bare_funnel(cases: pd.DataFrame) -> pd.DataFrame:
@@ -48,16 +37,9 @@ def bare_outcome_mix(cases: pd.DataFrame) -> pd.Series:
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rows", type=int, default=None)
-    args = parser.parse_args(argv)
-    rows = args.rows or (50_000 if args.quick else 1_000_000)
+    rows = rows_argument(argv)
     repeat = 3
-
-    start = time.perf_counter()
     cases = national_cases(rows)
-    print(f"generated {len(cases):,} cases in {time.perf_counter() - start:.1f} s", flush=True)
     label = f"{len(cases):,} rows"
 
     ours = best_of(lambda: attrition.funnel(cases, by="force"), repeat)

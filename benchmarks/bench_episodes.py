@@ -12,28 +12,17 @@ goal of 5x the melt. --quick uses 50,000 rows.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import best_of, peak_memory_mb, report  # noqa: E402
+from _common import best_of, national_cases, peak_memory_mb, report, rows_argument  # noqa: E402,I001
 
 from soteria_research.analysis.episodes import EVENTS, episodes, split_episodes  # noqa: E402
 from soteria_research.analysis.timeline import time_to_outcome  # noqa: E402
-from soteria_research.data.synthetic import generate_cases  # noqa: E402
 
-NATIONAL_ROWS_PER_SCALE = 965_000  # five years at scale 1.0
-
-
-def national_cases(rows: int) -> pd.DataFrame:
-    cases = generate_cases(scale=1.05 * rows / NATIONAL_ROWS_PER_SCALE, seed=0)
-    if len(cases) < rows:
-        raise SystemExit(f"generated {len(cases)} rows, fewer than the {rows} asked for")
-    return cases.iloc[:rows].reset_index(drop=True)
 
 
 def bare_melt(cases: pd.DataFrame) -> pd.DataFrame:
@@ -41,16 +30,9 @@ def bare_melt(cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--rows", type=int, default=None)
-    args = parser.parse_args(argv)
-    rows = args.rows or (50_000 if args.quick else 1_000_000)
+    rows = rows_argument(argv)
     repeat = 3
-
-    start = time.perf_counter()
     cases = national_cases(rows)
-    print(f"generated {len(cases):,} cases in {time.perf_counter() - start:.1f} s", flush=True)
     label = f"{len(cases):,} cases, 3 dated events"
     tte = time_to_outcome(cases)
     days = pd.DataFrame({name: (cases[column] - cases["recorded_date"]).dt.days.astype(float)

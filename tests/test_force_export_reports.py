@@ -146,10 +146,15 @@ def runs(folder, national_cases, kernel):
                        out / "national" / "benchmarks.json", "--out", out,
                        "--run", "durham-ten-years", "--period-start", TEN_YEARS[0],
                        "--period-end", TEN_YEARS[1], "--workers", "1", "--kernel", kernel)
+    same_period = _start("report", "--data", durham, "--benchmarks",
+                         out / "national" / "benchmarks.json", "--out", out,
+                         "--run", "durham-same-period", "--workers", "1", "--kernel", kernel)
     for process, _ in styles.values():
         _finish(process)
     _finish(ten_years)
+    _finish(same_period)
     return {"national": out / "national", "durham": out / "durham-ten-years",
+            "durham_same": out / "durham-same-period",
             **{style: (out / style, defects) for style, (_, defects) in styles.items()}}
 
 
@@ -220,6 +225,41 @@ def test_force_only_run_takes_its_national_figures_from_the_benchmark_file(
     record = json.loads((run / "run.json").read_text())
     assert record["benchmarks"]["used"]["sha256"]
     assert _report(run, "durham")["status"] == "ok"
+
+
+def test_force_only_differences_are_with_the_rest_of_england_and_wales(runs, national_run):
+    """Same period as the national run: the differences compare Durham with England and Wales
+    less Durham (the file's national counts less Durham's own), never with a total that
+    includes Durham; Durham's side is its published headline figure."""
+    run = runs["durham_same"]
+    bench = json.loads((national_run / "benchmarks.json").read_text())
+    own = json.loads((run / "forces" / "durham" / "metrics.json").read_text())["figures"]
+    table = pd.read_csv(run / "forces" / "durham" / "tables" / "differences.csv")
+    rest = table[table.iloc[:, 1].astype(str).str.startswith("England and Wales")]
+    assert len(rest) and rest.iloc[:, 1].eq(
+        "England and Wales excluding this force (benchmark file)").all()
+    checked = 0
+    for figure in own.values():
+        if "count" not in figure or "[c]" in (figure["count"], figure["n"]):
+            continue
+        national = next(f for f in bench["national"]["figures"].values()
+                        if f["label"] == figure["label"])
+        row = rest[rest.iloc[:, 0].eq(figure["label"])]
+        assert len(row) == 1, figure["label"]
+        expected_rest = (national["count"] - figure["count"]) / (national["n"] - figure["n"])
+        assert row.iloc[0, 3] == format_share(expected_rest), (figure["label"], row)
+        assert row.iloc[0, 2] == format_share(figure["count"] / figure["n"])
+        checked += 1
+    assert checked >= 2
+
+
+def test_force_only_differences_need_the_same_period(runs):
+    """Ten years asked for, the benchmark file from the data's own years: the shares count
+    different recording days, so no difference is shown and the report says why."""
+    words = _text(runs["durham"] / "forces" / "durham" / "report.html")
+    assert "The benchmark file's shares count cases recorded 2019-04-01 to" in words
+    assert "this report's count cases recorded 2014-10-01 to" in words
+    assert "none is shown" in words
 
 
 # --------------------------------------------------------------------------------------------

@@ -119,7 +119,11 @@ def build_benchmarks(params: ReportParameters, folder: str | Path) -> dict:
         "period": {"start": metrics["period_start"] or None,
                    "end": metrics["period_end"] or None,
                    "extract_date": metrics["extract_date"],
-                   "cohorts": metrics["cohorts"]},
+                   "cohorts": metrics["cohorts"],
+                   # the first and last recording day the shares count (what makes two
+                   # reports' shares comparable: ForceOnly.comparable)
+                   "recorded_from": metrics.get("recorded_from") or None,
+                   "recorded_to": metrics.get("recorded_to") or None},
         "within_days": WITHIN_DAYS,
         "disclosure": {"profile": params.disclosure, "threshold": national.disclosure_threshold,
                        "label": label,
@@ -251,6 +255,11 @@ class ForceOnly:
             words += " The most-similar-force figures are that run's, for this force's peers."
         if period.get("cohorts"):
             words += f" There: {period['cohorts']}"
+        ranges = self._ranges()
+        if ranges is not None:
+            words += (f" Not the same cases as this report: the file's shares count cases "
+                      f"{ranges[0]}, this report's {ranges[1]}; read the columns side by side "
+                      "with care (outcomes change over the years).")
         return words
 
     # -- figures --------------------------------------------------------------------------
@@ -312,10 +321,49 @@ class ForceOnly:
                 f"{v:.0%}" for v in group["similarity"]]
         return table
 
+    def _ranges(self) -> tuple[str, str] | None:
+        """(the file's, this report's) recording periods in words when their shares count
+        different recording days; None when they count the same (files written before the range
+        was stored are compared by their cohort sentence)."""
+        period = self.doc["period"]
+        if "recorded_from" in period:
+            mine = self.context.headline_range()
+            theirs = (period.get("recorded_from") or "?", period.get("recorded_to") or "?")
+            ours = (mine.get("recorded_from") or "?", mine.get("recorded_to") or "?")
+            if theirs == ours:
+                return None
+            return (f"recorded {theirs[0]} to {theirs[1]}", f"recorded {ours[0]} to {ours[1]}")
+        theirs_text, ours_text = period.get("cohorts") or "", self.context.headline_cohorts()
+        if theirs_text == ours_text:
+            return None
+        return (f"as the file says (\"{theirs_text}\")", f"as said above (\"{ours_text}\")")
+
+    def comparable(self) -> str:
+        """Why this report's shares and the benchmark file's cannot be differenced ("" when
+        they count the same recording days).
+
+        The shares count cases recorded from ``recorded_from`` to ``recorded_to``, each then
+        followed for the same window. Outcomes change over the years, so a difference between
+        shares of different recording periods mixes the change over time with the difference
+        between forces: such a difference is not shown.
+        """
+        ranges = self._ranges()
+        if ranges is None:
+            return ""
+        return (f"The benchmark file's shares count cases {ranges[0]}; this report's count cases "
+                f"{ranges[1]}. Outcomes change over the years, so a difference between the two "
+                "would mix that change with the difference between forces, and none is shown. "
+                "For differences, give the benchmark file of a national run of the same "
+                "period (soteria report --period-start/--period-end, the same extract date).")
+
     def differences(self, columns: list[str]) -> pd.DataFrame:
-        """This force's shares minus the benchmark's (England and Wales as a whole, and the
-        pooled peers), Newcombe 95% intervals from the published counts (rounded as
+        """This force's shares minus the benchmark's: the rest of England and Wales (the
+        file's national counts less this force's own, when the national run held this force)
+        and the pooled peers, Newcombe 95% intervals from the counts (the file's are rounded as
         published: the interval is a little approximate). "[c]" where either side is hidden.
+
+        Only when the two count the same recording period (:meth:`comparable`); otherwise the
+        frame is empty and its ``attrs["note"]`` says why.
         """
         from ..analysis import comparison
 
@@ -323,15 +371,25 @@ class ForceOnly:
             frame = pd.DataFrame(columns=columns)
             frame.attrs["note"] = self.sentence()
             return frame
+        reason = self.comparable()
+        if reason:
+            frame = pd.DataFrame(columns=columns)
+            frame.attrs["note"] = reason
+            return frame
         context = self.context
         headline = context.artefact("headline")
         own = headline[headline["force"].eq(context.force) & ~headline["measure"].eq("recorded")]
         shown = context.protected_headline().set_index("measure")
         hidden_own = shown[["count", "n"]].isna().any(axis=1)
-        sides = [("England and Wales (benchmark file)", self.national_frame()),
-                 ("Most similar forces (together, benchmark file)", self.peer_frame())]
+        # this force's side as its headline publishes it (rounded counts), so the two agree
+        own = own.drop(columns=["count", "n"]).join(shown[["count", "n"]], on="measure")
+        national = self.national_frame()
+        in_national = context.force in (self.doc["national"].get("forces") or [])
+        sides = [("England and Wales excluding this force (benchmark file)"
+                  if in_national else "England and Wales (benchmark file)", national, in_national),
+                 ("Most similar forces (together, benchmark file)", self.peer_frame(), False)]
         rows = []
-        for label, theirs in sides:
+        for label, theirs, less_own in sides:
             if theirs is None:
                 continue
             theirs = theirs[~theirs["measure"].eq("recorded")].set_index("measure")
@@ -339,22 +397,25 @@ class ForceOnly:
                 row = {"measure": figure.label, "comparator": label}
                 other = theirs.loc[figure.measure] if figure.measure in theirs.index else None
                 mine_hidden = bool(hidden_own.get(figure.measure, True))
-                if other is None or pd.isna(other["count"]) or pd.isna(other["n"]) \
-                        or other["n"] <= 0 or mine_hidden or figure.n <= 0:
+                count = n = float("nan")
+                if other is not None:
+                    count, n = other["count"], other["n"]
+                    if less_own:  # the rest of England and Wales: this force taken out
+                        count, n = count - figure.count, n - figure.n
+                if other is None or pd.isna(count) or pd.isna(n) or n <= 0 or count < 0 \
+                        or mine_hidden or figure.n <= 0:
                     row.update(force_share="[c]" if mine_hidden else figure.count / figure.n
                                if figure.n > 0 else "[c]",
-                               comparator_share="[c]" if other is None
-                               or pd.isna(other["estimate"]) else other["estimate"],
+                               comparator_share="[c]" if other is None or pd.isna(count)
+                               or pd.isna(n) or n <= 0 or count < 0 else count / n,
                                difference="[c]", ci_low="[c]", ci_high="[c]")
                     rows.append(row)
                     continue
                 pair = pd.DataFrame({"force": [context.force, "_benchmark"],
-                                     "count": [figure.count, other["count"]],
-                                     "n": [figure.n, other["n"]]})
+                                     "count": [figure.count, count], "n": [figure.n, n]})
                 table = comparison.force_differences(pair, force=context.force, measure=None)
                 table = table[table["contrast"].eq("difference")].iloc[0]
-                row.update(force_share=float(table["share"]),
-                           comparator_share=float(other["count"] / other["n"]),
+                row.update(force_share=float(table["share"]), comparator_share=float(count / n),
                            difference=float(table["estimate"]), ci_low=float(table["ci_low"]),
                            ci_high=float(table["ci_high"]))
                 rows.append(row)
