@@ -1,0 +1,65 @@
+"""What readers saw in the screenshots of the reports (issue 14), each fixed and pinned here on
+small synthetic data: a force-only run, the prosecution decisions of a mid-sized force, and the
+labels and number formats of the tables."""
+
+from __future__ import annotations
+
+import pytest
+
+from soteria_research.analysis import timeliness as tl
+
+
+@pytest.fixture(scope="module")
+def one_force():
+    """One mid-sized force alone, as in a force-only run (a few hundred files referred)."""
+    from soteria_research.data.synthetic import generate_cases
+
+    return generate_cases(forces=["durham"], scale=0.2, seed=5)
+
+
+def _round5(n: int) -> str:
+    return f"{int(5 * round(n / 5)):,}"
+
+
+def test_prosecution_decisions_of_a_force_alone_are_published_not_all_hidden(one_force):
+    """A force-only run hid every cell of the decisions table (six positions by rape and other
+    sexual offences left counts under 10; the table was withheld whole). With the three rarer
+    positions pooled as "other", the all-offences row is published under the unchanged
+    publication rule, each count the six-position analysis count (pooled by hand) rounded to
+    5; the note says the split rows are hidden whole."""
+    from soteria_research.reporting import sections_timeliness as timing
+    from soteria_research.reporting.disclosure import protect_linked
+
+    table, options = timing.linked_tables(one_force)["prosecution_decisions"]
+    linked = protect_linked({"prosecution_decisions": (table, options)}, profile="publication")
+    shown = linked.slice("prosecution_decisions", "durham").display()
+    shown = shown.set_index("offence_group").loc["all"]
+
+    fine = tl.prosecution_decisions(one_force).set_index("decision")["n"]
+    assert fine.sum() >= 150  # enough files that hiding them all served no one
+    expected = {"n_files": fine.sum(), "charge__n": fine["charge"],
+                "no_further_action__n": fine["no_further_action"],
+                "other_decision__n": fine["further_investigation"] + fine["out_of_court"]
+                + fine["closed_without_decision"],
+                "awaiting__n": fine["awaiting"]}
+    published = {column: f"{shown[column]:,}" for column in expected}
+    assert published == {column: _round5(n) for column, n in expected.items()}
+
+    protected = linked.slice("prosecution_decisions", "durham")
+    cells = protected.display().set_index("offence_group")[timing.DECISION_COUNTS]
+    hidden_groups = [g for g in ("rape", "other_sexual") if cells.loc[g].eq("[c]").all()]
+    note = timing.decisions_note(protected, one_force)
+    assert ("Every figure for rape" in note) == bool(hidden_groups)
+
+
+def test_pooled_decisions_add_up_and_refuse_a_position_left_out(one_force):
+    pooled = tl.prosecution_decisions(one_force, groups=tl.DECISION_GROUPS).set_index("decision")
+    fine = tl.prosecution_decisions(one_force).set_index("decision")["n"]
+    assert list(pooled.index) == list(tl.DECISION_GROUPS)
+    assert pooled.loc["other_decision", "n"] == fine["further_investigation"] + \
+        fine["out_of_court"] + fine["closed_without_decision"]
+    assert pooled["n"].sum() == fine.sum() == pooled["n_files"].iloc[0]
+    from soteria_research.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="exactly one group"):
+        tl.prosecution_decisions(one_force, groups={"charge": ("charge",)})
