@@ -291,6 +291,17 @@ def test_one_force_export_renders_a_sentence(tmp_path):
     text = _render(report)
     assert "could not be estimated from these data" in text
     assert "Durham joined Operation Soteria on 1 January 2022" in text
+    # one force "joined in the same period" as itself: true, and no help to a reader (seen in
+    # a screenshot); the reason is that the data hold one force
+    assert "same period" not in text
+    assert "the data hold Durham's cases alone" in text
+    axes = figures_programme.plot_force_before_after(
+        ps.force_section(report).cohorts.frame, pd.DataFrame(), name="Durham",
+        message=ps.force_section(report).national.error)
+    words = " ".join(t.get_text() for t in axes[1].texts)
+    assert "Durham's cases alone" in words and "`" not in words
+    assert max(map(len, words.split("\n"))) <= 48  # wrapped to its panel
+    plt.close("all")
 
 
 def test_paragraph_passes_on_a_failed_national_placebo_check():

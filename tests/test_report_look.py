@@ -4,6 +4,7 @@ labels and number formats of the tables."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from soteria_research.analysis import timeliness as tl
@@ -63,3 +64,24 @@ def test_pooled_decisions_add_up_and_refuse_a_position_left_out(one_force):
 
     with pytest.raises(ParameterError, match="exactly one group"):
         tl.prosecution_decisions(one_force, groups={"charge": ("charge",)})
+
+
+def test_force_cohort_panel_says_whether_quarters_are_missing_or_hidden():
+    """The left panel said "no quarter with 365 days of follow-up, or every quarter's figure
+    is hidden" beside a paragraph describing 11 quarters: it now says which."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from soteria_research.reporting.figures_programme import plot_force_cohorts
+
+    hidden = pd.DataFrame({"periods_since_joining": [-2, -1, 0], "phase": ["before joining"] * 2
+                           + ["after joining"], "estimate": [np.nan] * 3,
+                           "ci_low": [np.nan] * 3, "ci_high": [np.nan] * 3})
+    words = " ".join(t.get_text() for t in plot_force_cohorts(hidden, name="Durham").texts)
+    assert "too few cases or charges" in words and "follow-up" not in words
+    words = " ".join(t.get_text() for t in plot_force_cohorts(hidden.iloc[0:0]).texts)
+    assert "follow-up" in words and "hidden" not in words
+    plt.close("all")

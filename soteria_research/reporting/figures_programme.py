@@ -7,6 +7,8 @@ drawn as zero.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -59,9 +61,14 @@ def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
     """
     ax = _axes(ax)
     estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
-    if frame.empty or estimate.notna().sum() == 0:
-        return _no_data(ax, f"{name}: no quarter of recording with 365 days of follow-up,\n"
-                            "or every quarter's figure is hidden.")
+    if frame.empty:
+        return _no_data(ax, f"{name}: no quarter of recording has had\n"
+                            "365 days of follow-up yet.")
+    if estimate.notna().sum() == 0:
+        # the quarters exist but disclosure control hid each one (too few cases or charges)
+        return _no_data(ax, f"{name}: each quarter holds too few cases or charges\n"
+                            "to show (hidden by disclosure control);\n"
+                            "the table below pools the quarters\nbefore and after joining.")
     x = _numbers(frame, "periods_since_joining")
     low, high = _numbers(frame, "ci_low"), _numbers(frame, "ci_high")
     for phase, colour in (("before joining", _BEFORE), ("after joining", _ACCENT)):
@@ -103,6 +110,8 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax = _axes(ax)
     estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
     if frame.empty or estimate.notna().sum() == 0:
+        if message:  # a sentence of the report: wrapped to the panel, without Markdown
+            message = textwrap.fill(message.replace("`", ""), width=48)
         return _no_data(ax, message or "The national comparison could not be estimated\n"
                                        "or every estimate is hidden.")
     column = "quarters_since_joining" if "quarters_since_joining" in frame else \

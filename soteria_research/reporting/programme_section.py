@@ -419,6 +419,11 @@ def force_section(report) -> ForceProgramme:
         shown.loc[shown["phase"].map(hidden).fillna(True).astype(bool), ["n", "n_cohort"]] = np.nan
         difference = _difference(shown)
     national = programme_for(report)
+    if getattr(report, "force_only", None) is not None:
+        # the data hold this force alone: "every force joined in the same period" is true of
+        # one force but tells a reader nothing; say what is missing instead
+        national = _empty_national(one_force_reason(report.name,
+                                                    report.force_only.doc is not None))
     event_study, effects = protect_national(report, national)
     wave = str(waves.get(force, ""))
     text = force_paragraph(
@@ -430,6 +435,18 @@ def force_section(report) -> ForceProgramme:
                           cohorts=cohorts, pooled=pooled, event_study=event_study,
                           effects=effects, national=national, raw_cohorts=raw,
                           difference=difference, text=text)
+
+
+def one_force_reason(name: str, benchmarks: bool = False) -> str:
+    """Why a report on one force's data has no national staggered comparison."""
+    words = (f"the data hold {name}'s cases alone, and the comparison needs the cases of many "
+             "forces that joined at different times (a run on national data, "
+             "`soteria report --forces all`).")
+    if benchmarks:
+        words += (" The benchmark file carries national headline figures, not this "
+                  "comparison: read it in the national overview of the run that wrote the "
+                  "file.")
+    return words
 
 
 def day(value) -> str:
