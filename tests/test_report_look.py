@@ -85,3 +85,25 @@ def test_force_cohort_panel_says_whether_quarters_are_missing_or_hidden():
     words = " ".join(t.get_text() for t in plot_force_cohorts(hidden.iloc[0:0]).texts)
     assert "follow-up" in words and "hidden" not in words
     plt.close("all")
+
+
+def test_largest_loss_is_read_off_the_all_offences_funnel(one_force):
+    """Every force report said "which stage loses most cases cannot be shown: some stages are
+    hidden" beside a fully published funnel: the rape and other-offence funnels' first rows
+    (no previous stage) were read as hidden stages. Nothing is hidden here (the protection is
+    the identity), so the message names the stage with the smallest share of the previous
+    one, as the six-stage funnel computed here gives it."""
+    from types import SimpleNamespace
+
+    from soteria_research.analysis.attrition import funnel
+    from soteria_research.reporting import key_messages
+    from soteria_research.reporting.figures import label
+
+    report = SimpleNamespace(is_national=False, cases=one_force,
+                             protect=lambda frame, **_: SimpleNamespace(frame=frame))
+    stages = funnel(one_force).reset_index(drop=True)
+    worst = int(stages["n"].div(stages["n"].shift()).iloc[1:].idxmin())
+    message = key_messages.largest_loss(report)
+    assert "cannot be shown" not in message
+    assert (f"between \"{label(stages.loc[worst - 1, 'stage'])}\" and "
+            f"\"{label(stages.loc[worst, 'stage'])}\"") in message

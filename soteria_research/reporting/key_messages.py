@@ -146,7 +146,12 @@ def largest_loss(report) -> str | None:
     extract date). When a stage's share is hidden, which loss is largest cannot be said."""
     from .figures import label
 
-    funnel = _protected_funnel(report).reset_index(drop=True)
+    funnel = _protected_funnel(report)
+    if "offence_group" in funnel.columns:
+        # the funnel of all sexual offences: the rape and other-offence funnels below it start
+        # again at "recorded" (no share of a previous stage), which read as a hidden stage
+        funnel = funnel[funnel["offence_group"].eq("all")]
+    funnel = funnel.reset_index(drop=True)
     if len(funnel) < 2 or "share_of_previous" not in funnel.columns:
         return None
     shares = funnel["share_of_previous"].iloc[1:].astype(float)
