@@ -310,6 +310,6 @@ def test_paragraph_passes_on_a_failed_national_placebo_check():
                                       "ci_low": [-0.01], "ci_high": [0.03]}),
         text="", roles={"kent": "estimated"}, placebo_p=0.004)
     words = ps._national_words("Kent", "kent", "expansion_2022", national, national.effects)
-    assert "+1.0 percentage points (-1.0 to +3.0)" in words
+    assert "+1.0 percentage points (\u22121.0 to +3.0)" in words
     assert "p = 0.004" in words and "not reliable" in words
     assert "the estimate rests on too few cases to publish" in words  # no wave row published

@@ -107,3 +107,51 @@ def test_largest_loss_is_read_off_the_all_offences_funnel(one_force):
     assert "cannot be shown" not in message
     assert (f"between \"{label(stages.loc[worst - 1, 'stage'])}\" and "
             f"\"{label(stages.loc[worst, 'stage'])}\"") in message
+
+
+def test_signs_and_p_values_read_as_the_other_sections_print_them():
+    """Seen in the screenshots: a difference of "−0.0%" in the comparison table, "joint test
+    p = 0.000" and "-2.1 percentage points (-6.4 to +2.1)" with hyphens where every other
+    section prints a minus sign."""
+    from soteria_research.reporting import programme_section as ps
+    from soteria_research.reporting.takeaway import MINUS, format_share
+
+    assert format_share(-0.0004) == "0.0%" and format_share(-0.0006) == f"{MINUS}0.1%"
+    national = ps.NationalProgramme(
+        pd.DataFrame(), pd.DataFrame({"wave": ["all waves"], "estimate": [-0.021],
+                                      "ci_low": [-0.064], "ci_high": [0.021]}),
+        text="", roles={"kent": "comparison"}, placebo_p=0.00002)
+    words = ps._national_words("Kent", "kent", "expansion_2022", national, national.effects)
+    assert f"{MINUS}2.1 percentage points ({MINUS}6.4 to +2.1)" in words
+    assert "p < 0.001" in words and "p = 0.000" not in words
+
+
+def test_hidden_point_note_is_not_written_over_the_legend():
+    """The note "Points not drawn are hidden..." sat at a fixed height and was printed over
+    the second row of the event study's legend (seen in a screenshot)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from soteria_research.reporting.figures_programme import plot_force_before_after
+
+    cohorts = pd.DataFrame({"periods_since_joining": [-1, 0], "phase": ["before joining",
+                            "after joining"], "estimate": [0.05, np.nan],
+                            "ci_low": [0.03, np.nan], "ci_high": [0.08, np.nan]})
+    event = pd.DataFrame({"quarters_since_joining": ["-2", "-1", "0"],
+                          "kind": ["placebo", "placebo", "effect"],
+                          "estimate": [np.nan, 0.06, -0.01], "ci_low": [np.nan, 0.02, -0.04],
+                          "ci_high": [np.nan, 0.10, 0.03], "band_low": [np.nan, 0.0, -0.05],
+                          "band_high": [np.nan, 0.12, 0.04]})
+    axes = plot_force_before_after(cohorts, event, name="Kent")
+    figure = axes[0].figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in axes:
+        legend = ax.get_legend().get_window_extent(renderer)
+        (note,) = [t for t in ax.texts if t.get_text().startswith("Points not drawn")]
+        box = note.get_window_extent(renderer)
+        assert box.y1 <= legend.y0 + 1, (box, legend)  # below the legend, not across it
+    plt.close("all")

@@ -36,10 +36,13 @@ def _joining_line(ax: Axes) -> None:
 
 
 def _legend_below(ax: Axes, hidden: bool) -> None:
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, fontsize=9)
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, fontsize=9)
     if hidden:
-        # A reader must not mistake a hidden point for a missing quarter or a zero.
-        ax.annotate(_HIDDEN_NOTE, xy=(0, -0.46), xycoords="axes fraction", fontsize=9,
+        # A reader must not mistake a hidden point for a missing quarter or a zero. Placed
+        # under the legend itself (its box, at draw time): at a fixed axes fraction it was
+        # written over a legend of two rows.
+        ax.annotate(_HIDDEN_NOTE, xy=(0.5, 0), xycoords=legend, xytext=(0, -4),
+                    textcoords="offset points", ha="center", va="top", fontsize=9,
                     color="#555555")
 
 
@@ -135,7 +138,7 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax.axhline(0, color="#444444", linewidth=1)
     _joining_line(ax)
     ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: "0" if abs(v) < 1e-12 else f"{100 * v:+.1f}"))
+        lambda v, _: "0" if abs(v) < 1e-12 else f"{100 * v:+.1f}".replace("-", "\u2212")))
     ax.set_xlabel("Quarters since joining (0 = the quarter holding the start date)")
     ax.set_ylabel("Difference in share charged\n(percentage points)")
     ax.set_title(title)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SoteriaError
+from .takeaway import MINUS
 
 __all__ = [
     "COHORT_COLUMNS", "EFFECT_COLUMNS", "EVENT_COLUMNS", "ForceProgramme", "NationalProgramme",
@@ -79,7 +80,11 @@ def _forces(k) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{100 * value:+.1f}"
+    """Percentage points with their sign, the minus as the other sections print it."""
+    text = f"{100 * value:+.1f}"
+    if float(text) == 0:
+        return "0.0"
+    return text.replace("-", MINUS)
 
 
 def _share(value: float) -> str:
@@ -94,6 +99,11 @@ def _interval(row) -> str:
                 "forces to estimate one, so read it as descriptive)")
     return (f"{_points(row['estimate'])} percentage points ({_points(row['ci_low'])} to "
             f"{_points(row['ci_high'])})")
+
+
+def _p_value(p: float) -> str:
+    """A p-value as read: ``p < 0.001`` rather than ``p = 0.000``."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.05 else f"p = {p:.2f}"
 
 
 def _visible(row: pd.Series | None, columns=("estimate", "ci_low", "ci_high")) -> bool:
@@ -555,11 +565,11 @@ def _national_words(name: str, force: str, wave: str, national: NationalProgramm
     p = national.placebo_p
     if np.isfinite(p) and p < 0.05:
         words += (f"But before joining its placebo estimates already differ from zero (joint "
-                  f"test p = {p:.3f}): the joining forces were changing differently before "
+                  f"test {_p_value(p)}): the joining forces were changing differently before "
                   "they joined, so its effects are not reliable either. ")
     elif np.isfinite(p):
         words += (f"Its placebo estimates before joining are compatible with zero (joint test "
-                  f"p = {p:.2f}), as the design needs, though that cannot prove it. ")
+                  f"{_p_value(p)}), as the design needs, though that cannot prove it. ")
     role = national.roles.get(force, "")
     if role == "estimated":
         mine = rows[rows["wave"].astype(str).str.contains(wave_label(wave), regex=False)]
