@@ -155,3 +155,19 @@ def test_hidden_point_note_is_not_written_over_the_legend():
         box = note.get_window_extent(renderer)
         assert box.y1 <= legend.y0 + 1, (box, legend)  # below the legend, not across it
     plt.close("all")
+
+
+def test_time_to_outcome_note_does_not_give_away_a_case_date():
+    """City of London's caption read "followed for at least 859 days": the extract date less
+    the day its last case of 2021/22 was recorded. The note now counts from the end of the
+    financial year (31 March 2022 to the extract, 31 March 2024: 731 days), whatever the
+    cases' own dates."""
+    from soteria_research.analysis.cohorts import cohort_incidence
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["city_of_london"], scale=0.1, seed=3)
+    in_year = cases[cases["recorded_date"].between("2021-04-01", "2022-03-31")]
+    assert in_year["recorded_date"].max() < pd.Timestamp("2022-03-01")  # an early last case
+    note = cohort_incidence(cases, times=[30], cohorts=["2021/22"],
+                            extract_date="2024-03-31").attrs["note"]
+    assert "followed for at least 731 days" in note

@@ -585,7 +585,9 @@ def _national_words(name: str, force: str, wave: str, national: NationalProgramm
                   + " or joined last, when no force was left that had not joined, so it serves "
                   "only as a comparison for the earlier waves.")
     elif role.startswith("excluded"):
-        words += f"{name} was left out of the national comparison ({role.split(': ', 1)[-1]})."
+        # the reason may hold its own parentheses: after a colon, not inside another pair
+        words += (f"{name} was left out of the national comparison: "
+                  f"{role.split(': ', 1)[-1].rstrip('.')}.")
     else:
         words += f"{name} is not in the national comparison's data."
     return words
