@@ -171,3 +171,35 @@ def test_time_to_outcome_note_does_not_give_away_a_case_date():
     note = cohort_incidence(cases, times=[30], cohorts=["2021/22"],
                             extract_date="2024-03-31").attrs["note"]
     assert "followed for at least 731 days" in note
+
+
+def test_hidden_panels_say_hidden_rather_than_draw_an_empty_axis():
+    """City of London: the rape and other-offence funnels were an axis of 0 to 1.2 cases
+    under a column of [c], and the trend figure said "no full year of follow-up, or every
+    figure hidden" beside four years of [c]."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from soteria_research.reporting.figures_breakdowns import (
+        plot_funnel_by_offence,
+        plot_trend_panels,
+    )
+
+    stages = ["recorded", "suspect_identified", "charged"]
+    funnel = pd.DataFrame({"offence_group": ["all"] * 3 + ["rape"] * 3,
+                           "stage": stages * 2, "n": [15, np.nan, np.nan] + [np.nan] * 3,
+                           "share_of_recorded": [1.0, np.nan, np.nan] + [np.nan] * 3})
+    first, rape = plot_funnel_by_offence(funnel)
+    assert len(first.get_xticks()) > 0 and len(rape.get_xticks()) == 0
+    assert any("Every stage hidden" in t.get_text() for t in rape.texts)
+    trends = pd.DataFrame({"cohort": ["2019/20", "2020/21"], "outcome": ["charge"] * 2,
+                           "estimate": [np.nan] * 2, "ci_low": [np.nan] * 2,
+                           "ci_high": [np.nan] * 2})
+    words = " ".join(t.get_text() for t in plot_trend_panels(trends)[0].texts)
+    assert "hidden by disclosure control" in words and "follow-up" not in words
+    words = " ".join(t.get_text() for t in plot_trend_panels(trends.iloc[0:0])[0].texts)
+    assert "follow-up" in words and "hidden" not in words
+    plt.close("all")
