@@ -203,3 +203,27 @@ def test_hidden_panels_say_hidden_rather_than_draw_an_empty_axis():
     words = " ".join(t.get_text() for t in plot_trend_panels(trends.iloc[0:0])[0].texts)
     assert "follow-up" in words and "hidden" not in words
     plt.close("all")
+
+
+def test_force_funnel_axis_reads_as_plain_numbers_and_names_its_outcome():
+    """The national overview's two funnels had the same title and an x axis of 10^0, 10^1,
+    10^2 (seen in a screenshot)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soteria_research.analysis.comparison import ratio_funnel
+    from soteria_research.reporting.figures import plot_force_funnel
+
+    effects = pd.DataFrame({"force": list("abcd"), "observed": [2, 40, 30, 95],
+                            "expected": [1.5, 45.0, 28.0, 94.0]})
+    funnel = ratio_funnel(effects)
+    ax = plot_force_funnel(funnel.points, funnel.limits, method=funnel.method,
+                           outcome="victim withdrew within a year")
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert ticks and not any("^" in t or "$" in t for t in ticks), ticks
+    assert {"10", "100"} <= set(ticks)
+    assert ax.get_title().endswith("victim withdrew within a year")
+    plt.close("all")
