@@ -254,6 +254,10 @@ def test_section_renders_for_large_small_and_tiny_forces_and_nationally(case_fil
     text = _render(_report(case_file, shared, force))
     if force == "national":
         assert "Callaway & Sant'Anna" in text and "difference of shares" in text
+        # the evaluation's paragraph with names, not codes (seen in a screenshot)
+        paragraph = text.split("<")[0]
+        assert not any(code in paragraph for code in [*ps.WAVE_LABELS, *FORCES]), paragraph
+        assert "p = 0.000" not in paragraph
     else:
         assert "joined Operation Soteria on" in text
 

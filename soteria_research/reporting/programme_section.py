@@ -24,6 +24,7 @@ financial-year trend table or from the pooled before/after figures published bes
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,24 @@ _NO_CASES_WORDS = "too few cases to publish"
 def wave_label(wave: str) -> str:
     """Plain label of a wave code (or of several joined by " + ")."""
     return " + ".join(WAVE_LABELS.get(w, w.replace("_", " ")) for w in str(wave).split(" + "))
+
+
+def readable(text: str, names: dict[str, str] | None = None) -> str:
+    """The evaluation's own paragraph as the report prints the rest: wave and force codes
+    (``pathfinder_2021``, ``city_of_london``) as their names, ``p < 0.001`` for
+    ``p = 0.000``, and the minus sign of the other sections.
+
+    Examples
+    --------
+    >>> readable("By wave: pathfinder_2021: -0.2 (-3.0 to +2.6), p = 0.000; left out: "
+    ...          "city_of_london.", {"city_of_london": "City of London"})
+    'By wave: pathfinder (2021-22): −0.2 (−3.0 to +2.6), p < 0.001; left out: City of London.'
+    """
+    codes = {**{code: wave_label(code) for code in WAVE_LABELS}, **(names or {})}
+    for code in sorted(codes, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(code)}\b", lambda _, name=codes[code]: name, text)
+    text = re.sub(r"p = 0\.0+\b", "p < 0.001", text)
+    return re.sub(r"(?<![\w.-])-(?=\d)", MINUS, text)
 
 
 def _forces(k) -> str:
@@ -628,5 +647,6 @@ def national_section(report) -> NationalSection:
                 + " ".join(national.notes))
     else:
         text = national.text
+    text = readable(text, getattr(report, "force_names", {}))
     return NationalSection(event_study=event_study, effects=effects, national=national,
                            text=text + caution)
