@@ -227,3 +227,17 @@ def test_force_funnel_axis_reads_as_plain_numbers_and_names_its_outcome():
     assert {"10", "100"} <= set(ticks)
     assert ax.get_title().endswith("victim withdrew within a year")
     plt.close("all")
+
+
+def test_driver_factors_are_named_as_the_data_dictionary_names_them():
+    """The drivers' figure and table read "relationship: partner ex partner", "victim age band:
+    18 24" and "offence group: other sexual" beside a "Compared with" column in plain words."""
+    from soteria_research.reporting.figures import term_label
+
+    assert term_label("relationship[T.partner_ex_partner]") == \
+        "relationship: partner or ex-partner"
+    assert term_label("victim_age_band[T.18_24]") == "victim age band: 18 to 24"
+    assert term_label("relationship[T.stranger]") == "relationship: stranger"
+    assert term_label("C(offence_group)[T.other_sexual]").startswith(
+        "offence group: other sexual offence")
+    assert term_label("device_requested") == "device requested"

@@ -334,16 +334,30 @@ def plot_forest(frame: pd.DataFrame, *, ax: Axes | None = None, term: str = "ter
 
 
 def term_label(term: str) -> str:
-    """A model term as a reader says it: ``relationship[T.stranger]`` -> ``relationship: stranger``."""
+    """A model term as a reader says it: ``relationship[T.stranger]`` -> ``relationship:
+    stranger``, the level as the data dictionary names it (``partner or ex-partner``, not
+    ``partner ex partner``; ``18 to 24``, not ``18 24``), as the "Compared with" column does.
+
+    Examples
+    --------
+    >>> term_label("relationship[T.partner_ex_partner]"), term_label("victim_age_band[T.40_plus]")
+    ('relationship: partner or ex-partner', 'victim age band: 40 and over')
+    """
     return _term_label(term)
 
 
 def _term_label(term: str) -> str:
     # statsmodels/patsy names such as "relationship[T.stranger]" read badly in a report.
+    from ..analysis.covariates import _level_label
+
     text = term
     if "[T." in text:
         variable, level = text.split("[T.", 1)
-        text = f"{variable.replace('_', ' ')}: {level.rstrip(']').replace('_', ' ')}"
+        column = variable.strip()
+        if column.startswith("C(") and column.endswith(")"):
+            column = column[2:-1].split(",")[0].strip()
+        level = _level_label(column.strip("`"), level.rstrip("]"))
+        return f"{column.replace('_', ' ')}: {level}"
     return text.replace("_", " ")
 
 
