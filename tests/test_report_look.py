@@ -241,3 +241,24 @@ def test_driver_factors_are_named_as_the_data_dictionary_names_them():
     assert term_label("C(offence_group)[T.other_sexual]").startswith(
         "offence group: other sexual offence")
     assert term_label("device_requested") == "device requested"
+
+
+def test_benchmark_caption_does_not_repeat_the_cohort_sentence():
+    """A force-only report's headline caption said "Outcome shares count cases recorded up to
+    2023-04-01 (...)" and then "There: Outcome shares count cases recorded up to 2023-04-01
+    (...)" again (seen in a screenshot); the file's cohorts are said only when they differ."""
+    from types import SimpleNamespace
+
+    from soteria_research.reporting.benchmarks import ForceOnly
+
+    mine = "Outcome shares count cases recorded up to 2023-04-01, each followed for 365 days."
+    other = "Outcome shares count cases recorded up to 2022-04-01, each followed for 365 days."
+    context = SimpleNamespace(name="Durham", force="durham", headline_cohorts=lambda: mine)
+
+    def doc(cohorts):
+        return {"data": {"name": "cases.csv"}, "disclosure": {"profile": "publication"},
+                "peer_groups": {}, "period": {"start": None, "end": None,
+                                              "extract_date": "2024-03-31", "cohorts": cohorts}}
+
+    assert mine not in ForceOnly(context, doc(mine)).sentence()
+    assert ForceOnly(context, doc(other)).sentence().endswith(f"The file's figures: {other}")
