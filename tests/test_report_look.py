@@ -262,3 +262,19 @@ def test_benchmark_caption_does_not_repeat_the_cohort_sentence():
 
     assert mine not in ForceOnly(context, doc(mine)).sentence()
     assert ForceOnly(context, doc(other)).sentence().endswith(f"The file's figures: {other}")
+
+
+def test_peer_table_of_a_force_alone_says_why_instead_of_listing_the_force():
+    """A force-only report's "most similar forces" table held one row: the force itself."""
+    from types import SimpleNamespace
+
+    from soteria_research.reporting.sections_breakdowns import peer_outcomes
+
+    report = SimpleNamespace(
+        is_national=False, force="durham", name="Durham", force_only=object(),
+        force_names={"durham": "Durham"},
+        disclosure=SimpleNamespace(linked=SimpleNamespace(names=["headline"])),
+        artefact=lambda name: pd.DataFrame(columns=["force", "peer", "rank", "similarity"]))
+    table = peer_outcomes(report)
+    assert list(table.columns) == ["Most similar forces"] and len(table) == 1
+    assert "Durham's cases alone" in table.iloc[0, 0]

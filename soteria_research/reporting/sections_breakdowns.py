@@ -269,6 +269,13 @@ def peer_outcomes(report) -> pd.DataFrame:
     mine = peers[peers["force"].eq(report.force)].sort_values("rank")
     similarity = (dict(zip(mine["peer"], mine["similarity"])) if "similarity" in mine.columns
                   else {})
+    if mine.empty:
+        # a table of the force alone under "the most similar forces" read as an error
+        why = (f"the data hold {report.name}'s cases alone, so no other force's figures are in "
+               "them (with a benchmark file, the headline table's most-similar-forces column "
+               "comes from it)" if getattr(report, "force_only", None) is not None
+               else f"no force in these data was matched to {report.name}")
+        return pd.DataFrame({"Most similar forces": [f"None to show: {why}."]})
     rows = []
     for force in [report.force, *mine["peer"].tolist()]:
         recorded = linked.slice("headline_recorded", force)
