@@ -271,10 +271,32 @@ def test_peer_table_of_a_force_alone_says_why_instead_of_listing_the_force():
     from soteria_research.reporting.sections_breakdowns import peer_outcomes
 
     report = SimpleNamespace(
-        is_national=False, force="durham", name="Durham", force_only=object(),
-        force_names={"durham": "Durham"},
+        is_national=False, force="durham", name="Durham",
+        force_only=SimpleNamespace(peers=lambda: ["cumbria"]),
+        force_names={"durham": "Durham", "cumbria": "Cumbria"},
         disclosure=SimpleNamespace(linked=SimpleNamespace(names=["headline"])),
         artefact=lambda name: pd.DataFrame(columns=["force", "peer", "rank", "similarity"]))
     table = peer_outcomes(report)
     assert list(table.columns) == ["Most similar forces"] and len(table) == 1
     assert "Durham's cases alone" in table.iloc[0, 0]
+    assert "benchmark file (Cumbria)" in table.iloc[0, 0]
+
+
+def test_key_messages_compare_a_force_alone_with_its_benchmark_file():
+    """A force-only report with a benchmark file had no "against other forces" message: its
+    comparison rows are named "England and Wales (benchmark file)"."""
+    from types import SimpleNamespace
+
+    from soteria_research.reporting import key_messages as km
+
+    headline = pd.DataFrame({"measure": ["charged_within"], "label": ["Charged"],
+                             "estimate": [0.053]})
+    differences = pd.DataFrame({
+        "measure": ["Charged"], "comparator": ["England and Wales (benchmark file)"],
+        "force_share": [0.053], "comparator_share": [0.042], "difference": [0.011],
+        "ci_low": [0.002], "ci_high": [0.020]})
+    report = SimpleNamespace(name="Durham", protected_headline=lambda: headline,
+                             differences=lambda: differences)
+    text = km.charge_against_others(report)
+    assert text and "1.1 percentage points higher than England and Wales as the benchmark" in text
+    assert "(95% interval 0.2 to 2.0 points)" in text
