@@ -51,6 +51,11 @@ def test_prosecution_decisions_of_a_force_alone_are_published_not_all_hidden(one
     hidden_groups = [g for g in ("rape", "other_sexual") if cells.loc[g].eq("[c]").all()]
     note = timing.decisions_note(protected, one_force)
     assert ("Every figure for rape" in note) == bool(hidden_groups)
+    # the view leaves the wholly hidden groups out, and keeps the published total
+    view = timing.decisions_view(protected)
+    shown = {timing.GROUPS[g] for g in ("all", "rape", "other_sexual") if g not in hidden_groups}
+    assert set(view["Offences"]) == shown
+    assert len(view) == len(shown) * len(timing.DECISION_POSITIONS)
 
 
 def test_pooled_decisions_add_up_and_refuse_a_position_left_out(one_force):

@@ -114,7 +114,8 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
     estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
     if frame.empty or estimate.notna().sum() == 0:
         if message:  # a sentence of the report: wrapped to the panel, without Markdown
-            message = textwrap.fill(message.replace("`", ""), width=48)
+            message = message.replace("`", "")
+            message = textwrap.fill(message[:1].upper() + message[1:], width=48)
         return _no_data(ax, message or "The national comparison could not be estimated\n"
                                        "or every estimate is hidden.")
     column = "quarters_since_joining" if "quarters_since_joining" in frame else \

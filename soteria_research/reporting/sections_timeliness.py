@@ -362,11 +362,18 @@ def arrests_view(protected) -> pd.DataFrame:
 
 def decisions_view(protected) -> pd.DataFrame:
     """The protected :func:`decisions_table` as text: one row per offence group and
-    position."""
+    position. Rape and other sexual offences are left out when every one of their figures is
+    hidden and those of all sexual offences are not (:func:`decisions_note` says so): eight
+    rows of "[c]" under a published total told a reader nothing."""
     frame = protected.frame.reset_index(drop=True)
     hide_files = _hidden(protected, "n_files")
+    whole = np.column_stack([_hidden(protected, c) for c in DECISION_COUNTS]).all(axis=1)
+    split = frame["offence_group"].ne("all").to_numpy()
+    drop = whole & split if not whole[~split].all() else np.zeros(len(frame), dtype=bool)
     rows = []
     for i, row in frame.iterrows():
+        if drop[i]:
+            continue
         for decision in DECISION_POSITIONS:
             hide_n = _hidden(protected, f"{decision}__n")[i]
             rows.append({
@@ -453,7 +460,7 @@ def decisions_note(protected, cases: pd.DataFrame, *, within_days: int = WITHIN_
         text += (" Every figure of the table is hidden ([c]): too few files were referred to "
                  "show even the pooled positions safely.")
     elif whole:
-        text += (f" Every figure for {' and '.join(whole)} is hidden ([c]): split that finely, "
-                 "some counts are too small to publish, and any one shown would give them "
-                 "away.")
+        text += (f" Every figure for {' and '.join(whole)} is hidden: split that finely, some "
+                 "counts are too small to publish, and any one shown would give them away, so "
+                 "the table shows all sexual offences only.")
     return text
