@@ -305,3 +305,18 @@ def test_key_messages_compare_a_force_alone_with_its_benchmark_file():
     text = km.charge_against_others(report)
     assert text and "1.1 percentage points higher than England and Wales as the benchmark" in text
     assert "(95% interval 0.2 to 2.0 points)" in text
+
+
+def test_hidden_charge_share_is_not_blamed_on_too_few_cases():
+    """Cumbria, 1,110 crimes, read "too few cases to show it safely": its share was hidden to
+    protect City of London's counts (secondary suppression), not for its own size."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from soteria_research.reporting import key_messages as km
+
+    headline = pd.DataFrame({"measure": ["recorded", "charged_within"], "label": ["", ""],
+                             "count": [1110, np.nan], "estimate": [np.nan, np.nan]})
+    text = km.charge_share(SimpleNamespace(name="Cumbria", protected_headline=lambda: headline))
+    assert "too few cases" not in text and "another figure" in text

@@ -59,8 +59,12 @@ def charge_share(report) -> str | None:
         return None
     row = headline.loc["charged_within"]
     if _hidden(row["estimate"]):
-        return (f"The share of {report.name}'s crimes charged within a year is hidden "
-                f"({MARKER}): too few cases to show it safely.")
+        # not "too few cases": a large force's share is also hidden when it would give away
+        # a small count elsewhere (secondary suppression), and the reader should not be told
+        # the force is small
+        return (f"**Charge.** The share of {report.name}'s crimes charged within a year is "
+                f"hidden ({MARKER}) by disclosure control, to protect small numbers in it or in "
+                "another figure it would give away (see the appendix).")
     return (f"**Charge.** {format_share(row['estimate'])} of crimes recorded in "
             f"{report.name} and followed for a full year were charged or summonsed within a "
             f"year{_interval(row['ci_low'], row['ci_high'])}.")
