@@ -254,6 +254,10 @@ def test_section_renders_for_large_small_and_tiny_forces_and_nationally(case_fil
     text = _render(_report(case_file, shared, force))
     if force == "national":
         assert "Callaway & Sant'Anna" in text and "difference of shares" in text
+        # the evaluation's paragraph with names, not codes (seen in a screenshot)
+        paragraph = text.split("<")[0]
+        assert not any(code in paragraph for code in [*ps.WAVE_LABELS, *FORCES]), paragraph
+        assert "p = 0.000" not in paragraph
     else:
         assert "joined Operation Soteria on" in text
 
@@ -291,6 +295,17 @@ def test_one_force_export_renders_a_sentence(tmp_path):
     text = _render(report)
     assert "could not be estimated from these data" in text
     assert "Durham joined Operation Soteria on 1 January 2022" in text
+    # one force "joined in the same period" as itself: true, and no help to a reader (seen in
+    # a screenshot); the reason is that the data hold one force
+    assert "same period" not in text
+    assert "the data hold Durham's cases alone" in text
+    axes = figures_programme.plot_force_before_after(
+        ps.force_section(report).cohorts.frame, pd.DataFrame(), name="Durham",
+        message=ps.force_section(report).national.error)
+    words = " ".join(t.get_text() for t in axes[1].texts)
+    assert "Durham's cases alone" in words and "`" not in words
+    assert max(map(len, words.split("\n"))) <= 48  # wrapped to its panel
+    plt.close("all")
 
 
 def test_paragraph_passes_on_a_failed_national_placebo_check():
@@ -299,6 +314,6 @@ def test_paragraph_passes_on_a_failed_national_placebo_check():
                                       "ci_low": [-0.01], "ci_high": [0.03]}),
         text="", roles={"kent": "estimated"}, placebo_p=0.004)
     words = ps._national_words("Kent", "kent", "expansion_2022", national, national.effects)
-    assert "+1.0 percentage points (-1.0 to +3.0)" in words
+    assert "+1.0 percentage points (\u22121.0 to +3.0)" in words
     assert "p = 0.004" in words and "not reliable" in words
     assert "the estimate rests on too few cases to publish" in words  # no wave row published

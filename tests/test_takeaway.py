@@ -329,6 +329,8 @@ def test_largest_loss_only_when_every_stage_is_shown(monkeypatch):
                            "share_of_previous": [float("nan"), 0.8, 0.25]})
     monkeypatch.setattr(km, "_protected_funnel", lambda report: funnel)
     text = km.largest_loss(_Report(_headline(0.1, 0.07, 0.13)))
-    assert "25.0% of the cases" in text
+    # the numbers the funnel table prints: counts and shares of recorded crimes
+    assert "800 crimes had reached the first and 200 the second" in text
+    assert "(80.0% and 20.0% of those recorded)" in text
     funnel.loc[1, "share_of_previous"] = float("nan")
     assert "cannot be shown" in km.largest_loss(_Report(_headline(0.1, 0.07, 0.13)))

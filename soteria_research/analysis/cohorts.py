@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import DataValidationError, ParameterError
 from .competing_risks import cumulative_incidence
-from .timeline import financial_year, time_to_outcome
+from .timeline import financial_year, financial_year_bounds, time_to_outcome
 
 __all__ = [
     "cohort_incidence",
@@ -212,12 +212,18 @@ def cohort_incidence(
     curve["n_cohort"] = curve["cohort"].map(sizes).astype(np.int64)
     curve["follow_up_days"] = curve["cohort"].map(follow_up).astype(np.int64)
     curve["complete"] = curve["time"].to_numpy(float) <= curve["follow_up_days"].to_numpy(float)
+    # The note's follow-up runs from the end of the latest financial year, not from its last
+    # case: "at least 859 days" gave away the day a small force's last case of the year was
+    # recorded. It is still a true lower bound (no case was recorded after its year's end).
+    extract = _extract(cases, extract_date).min()
+    guaranteed = min((extract - financial_year_bounds(year)[1]).days for year in chosen)
+    followed = (f", followed for at least {guaranteed} days after recording" if guaranteed > 0
+                else ", followed to the extract date")
     curve.attrs.update({
         "cohorts": sorted(chosen),
         "note": (f"Cases recorded in {label}"
                  + (" (pooled)" if pooled and len(chosen) > 1 else "")
-                 + f", followed for at least {int(follow_up.loc[curve['cohort'].unique()].min())}"
-                 " days after recording; time counts from the recorded date."
+                 + followed + "; time counts from the recorded date."
                  if len(curve) else f"No cases recorded in {label}."),
     })
     return curve

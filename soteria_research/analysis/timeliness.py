@@ -25,7 +25,7 @@ extract date: a cohort with full follow-up, so recent cases do not pull the shar
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,7 @@ from .kaplan_meier import _first_below_half, kaplan_meier, median_survival
 
 __all__ = [
     "DECISIONS",
+    "DECISION_GROUPS",
     "MEASURES",
     "SUSPECT_MEASURES",
     "prosecution_decisions",
@@ -63,6 +64,19 @@ SUSPECT_MEASURES = {
 #: still awaiting a decision.
 DECISIONS = ("charge", "no_further_action", "out_of_court", "further_investigation",
              "closed_without_decision", "awaiting")
+#: The positions the reports publish (``prosecution_decisions(..., groups=DECISION_GROUPS)``):
+#: charge, no further action and still awaiting as recorded; the three rarer positions (an
+#: action plan, an out-of-court disposal advised, a case ended without a decision) pooled as
+#: "other", as published pre-charge decision series pool their small categories. Six
+#: positions split by rape and other sexual offences left counts under 10 in most forces, and
+#: disclosure control then hid every cell of the table (a force with 379 files referred); with
+#: an action plan kept apart, a force of about 260 files still lost its whole table.
+DECISION_GROUPS = {
+    "charge": ("charge",),
+    "no_further_action": ("no_further_action",),
+    "other_decision": ("further_investigation", "out_of_court", "closed_without_decision"),
+    "awaiting": ("awaiting",),
+}
 
 _EVENT, _CLOSED, _CENSORED = "milestone", "closed", "censored"
 _MEDIAN_COLUMNS = ["measure", "estimate", "ci_low", "ci_high", "reached", "n", "n_events",
@@ -460,6 +474,7 @@ def prosecution_decisions(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
     extract_date: object = None,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Where files referred to the CPS stand ``within_days`` after the referral: charged, no
     further action, out-of-court disposal, returned with an action plan, ended without a
@@ -481,11 +496,16 @@ def prosecution_decisions(
         Days after the referral at which each file's position is read.
     by, level, extract_date
         As for :func:`timeliness`.
+    groups : mapping, optional
+        Positions pooled before counting, ``{name: positions of DECISIONS}`` covering every
+        position once (:data:`DECISION_GROUPS` is what the reports publish); each pooled share
+        gets its own Wilson interval. Default: the six positions of :data:`DECISIONS`.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group and position (:data:`DECISIONS`, every one listed, zeros
+        One row per group and position (:data:`DECISIONS`, or the names of ``groups``, every
+        one listed, zeros
         included): ``by…, decision, n, n_files`` (the cohort), ``estimate, ci_low, ci_high,
         within_days``; ``attrs["referred_by"]`` is the last referral date counted. The
         ``n`` of ``further_investigation`` is the number of files returned with an action plan.
@@ -513,9 +533,17 @@ def prosecution_decisions(
     known = cases["cps_decision"].isin(DECISIONS[:4])
     position = np.select([decided & known, decided, ended], [cases["cps_decision"],
                          "awaiting", "closed_without_decision"], "awaiting")
+    position = pd.Series(position, index=cases.index)[cohort]
+    categories = DECISIONS
+    if groups is not None:
+        pooled = {member: name for name, members in groups.items() for member in members}
+        if sorted(pooled) != sorted(DECISIONS) or len(pooled) != sum(map(len, groups.values())):
+            raise ParameterError(
+                f"groups must place each of {', '.join(DECISIONS)} in exactly one group; "
+                f"got {dict(groups)!r}.")
+        position, categories = position.map(pooled), tuple(groups)
     frame = cases.loc[cohort, by].assign(
-        decision=pd.Categorical(pd.Series(position, index=cases.index)[cohort],
-                                categories=DECISIONS))
+        decision=pd.Categorical(position, categories=categories))
     if by:
         counts = (frame.groupby([*by, "decision"], sort=True, dropna=False, observed=False)
                   .size().rename("n").reset_index())

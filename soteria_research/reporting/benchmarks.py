@@ -253,8 +253,10 @@ class ForceOnly:
                       "out.")
         else:
             words += " The most-similar-force figures are that run's, for this force's peers."
-        if period.get("cohorts"):
-            words += f" There: {period['cohorts']}"
+        if period.get("cohorts") and period["cohorts"] != self.context.headline_cohorts():
+            # only when the file's cohorts differ from this report's (said in its caption):
+            # the same sentence twice read as a mistake
+            words += f" The file's figures: {period['cohorts']}"
         ranges = self._ranges()
         if ranges is not None:
             words += (f" Not the same cases as this report: the file's shares count cases "

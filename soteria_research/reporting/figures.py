@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from ..errors import ParameterError
 
@@ -334,23 +334,41 @@ def plot_forest(frame: pd.DataFrame, *, ax: Axes | None = None, term: str = "ter
 
 
 def term_label(term: str) -> str:
-    """A model term as a reader says it: ``relationship[T.stranger]`` -> ``relationship: stranger``."""
+    """A model term as a reader says it: ``relationship[T.stranger]`` -> ``relationship:
+    stranger``, the level as the data dictionary names it (``partner or ex-partner``, not
+    ``partner ex partner``; ``18 to 24``, not ``18 24``), as the "Compared with" column does.
+
+    Examples
+    --------
+    >>> term_label("relationship[T.partner_ex_partner]"), term_label("victim_age_band[T.40_plus]")
+    ('relationship: partner or ex-partner', 'victim age band: 40 and over')
+    """
     return _term_label(term)
 
 
 def _term_label(term: str) -> str:
     # statsmodels/patsy names such as "relationship[T.stranger]" read badly in a report.
+    from ..analysis.covariates import _level_label
+
     text = term
     if "[T." in text:
         variable, level = text.split("[T.", 1)
-        text = f"{variable.replace('_', ' ')}: {level.rstrip(']').replace('_', ' ')}"
+        column = variable.strip()
+        if column.startswith("C(") and column.endswith(")"):
+            column = column[2:-1].split(",")[0].strip()
+        level = _level_label(column.strip("`"), level.rstrip("]"))
+        return f"{column.replace('_', ' ')}: {level}"
     return text.replace("_", " ")
 
 
 def plot_force_funnel(points: pd.DataFrame, limits: pd.DataFrame, *, ax: Axes | None = None,
                       method: str | None = None, highlight: str | None = None,
-                      names: dict[str, str] | None = None, note: str | None = None) -> Axes:
+                      names: dict[str, str] | None = None, note: str | None = None,
+                      outcome: str | None = None) -> Axes:
     """Funnel plot across forces: each force's ratio or share against its precision, with limits.
+
+    ``outcome`` (say ``"charged within a year"``) goes into the title, so that two funnels of
+    one report can be told apart.
 
     ``points`` is ``comparison.ratio_funnel(...).points`` or ``proportion_funnel(...).points``
     (or ``force_effects``), after disclosure control: ``estimate`` and the x axis
@@ -415,15 +433,20 @@ def plot_force_funnel(points: pd.DataFrame, limits: pd.DataFrame, *, ax: Axes | 
                    linewidths=2, zorder=4, label=(names or {}).get(highlight, highlight))
     hidden = int((est.isna() | x.isna()).sum())
     ax.set_xscale("log")
+    # plain numbers (1, 2, 5, 10, 20...) rather than 10^0, 10^1: read by chief officers
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    about = f": {outcome}" if outcome else ""
     if ratio:
         ax.set_xlabel("Expected number of cases with the outcome (given each force's case mix)")
         ax.set_ylabel("Observed / expected")
-        ax.set_title("Forces compared after allowing for case mix")
+        ax.set_title(f"Forces compared after allowing for case mix{about}")
     else:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         ax.set_xlabel("Cases")
         ax.set_ylabel("Share with the outcome")
-        ax.set_title("Forces compared")
+        ax.set_title(f"Forces compared{about}")
     ax.legend(loc="upper right", fontsize=9)
     words = []
     if hidden:

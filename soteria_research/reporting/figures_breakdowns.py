@@ -41,9 +41,16 @@ def plot_funnel_by_offence(frame: pd.DataFrame):
     fig, axes = plt.subplots(1, len(groups), figsize=(5.0 * len(groups), 4.0), sharey=True)
     axes = np.atleast_1d(axes)
     for i, (ax, group) in enumerate(zip(axes, groups)):
-        plot_funnel(frame[frame["offence_group"].eq(group)].reset_index(drop=True), ax=ax)
+        part = frame[frame["offence_group"].eq(group)].reset_index(drop=True)
+        plot_funnel(part, ax=ax)
         ax.set_title(OFFENCE_GROUPS[group])
         ax.set_xlabel("Cases (share of recorded)" if i == 0 else "")
+        if len(part) and pd.to_numeric(part["n"], errors="coerce").isna().all():
+            # no bar to measure: a 0-1.2 axis of cases under a column of [c] read as data
+            ax.set_xticks([])
+            ax.grid(False)
+            ax.text(0.55, 0.5, "Every stage hidden\nby disclosure control", ha="center",
+                    va="center", transform=ax.transAxes, fontsize=10, color="#555555")
         if i:
             ax.tick_params(axis="y", labelleft=False)
     if pd.to_numeric(frame["n"], errors="coerce").isna().any():
@@ -132,8 +139,10 @@ def plot_trend_panels(frame: pd.DataFrame, *, labels: Mapping[str, str] | None =
     if data.empty or estimates.notna().sum() == 0:
         for ax in axes[1:]:
             ax.set_axis_off()
-        _no_data(axes[0], "No financial year has a full year of follow-up yet,\n"
-                          "or every figure is hidden by disclosure control.")
+        _no_data(axes[0], "No financial year has a full year of follow-up yet."
+                 if data.empty else
+                 f"Every year's figure is hidden by disclosure control ({MARKER}):\n"
+                 "too few cases a year to show safely.")
         return axes
     cohorts = list(dict.fromkeys(data["cohort"].astype(str)))
     labels = dict(labels or {})

@@ -7,6 +7,8 @@ drawn as zero.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -34,10 +36,13 @@ def _joining_line(ax: Axes) -> None:
 
 
 def _legend_below(ax: Axes, hidden: bool) -> None:
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, fontsize=9)
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncol=2, fontsize=9)
     if hidden:
-        # A reader must not mistake a hidden point for a missing quarter or a zero.
-        ax.annotate(_HIDDEN_NOTE, xy=(0, -0.46), xycoords="axes fraction", fontsize=9,
+        # A reader must not mistake a hidden point for a missing quarter or a zero. Placed
+        # under the legend itself (its box, at draw time): at a fixed axes fraction it was
+        # written over a legend of two rows.
+        ax.annotate(_HIDDEN_NOTE, xy=(0.5, 0), xycoords=legend, xytext=(0, -4),
+                    textcoords="offset points", ha="center", va="top", fontsize=9,
                     color="#555555")
 
 
@@ -59,9 +64,14 @@ def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
     """
     ax = _axes(ax)
     estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
-    if frame.empty or estimate.notna().sum() == 0:
-        return _no_data(ax, f"{name}: no quarter of recording with 365 days of follow-up,\n"
-                            "or every quarter's figure is hidden.")
+    if frame.empty:
+        return _no_data(ax, f"{name}: no quarter of recording has had\n"
+                            "365 days of follow-up yet.")
+    if estimate.notna().sum() == 0:
+        # the quarters exist but disclosure control hid each one (too few cases or charges)
+        return _no_data(ax, f"{name}: each quarter holds too few cases or charges\n"
+                            "to show (hidden by disclosure control);\n"
+                            "the table below pools the quarters\nbefore and after joining.")
     x = _numbers(frame, "periods_since_joining")
     low, high = _numbers(frame, "ci_low"), _numbers(frame, "ci_high")
     for phase, colour in (("before joining", _BEFORE), ("after joining", _ACCENT)):
@@ -103,6 +113,9 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax = _axes(ax)
     estimate = _numbers(frame, "estimate") if len(frame) else pd.Series(dtype=float)
     if frame.empty or estimate.notna().sum() == 0:
+        if message:  # a sentence of the report: wrapped to the panel, without Markdown
+            message = message.replace("`", "")
+            message = textwrap.fill(message[:1].upper() + message[1:], width=48)
         return _no_data(ax, message or "The national comparison could not be estimated\n"
                                        "or every estimate is hidden.")
     column = "quarters_since_joining" if "quarters_since_joining" in frame else \
@@ -126,7 +139,7 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
     ax.axhline(0, color="#444444", linewidth=1)
     _joining_line(ax)
     ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: "0" if abs(v) < 1e-12 else f"{100 * v:+.1f}"))
+        lambda v, _: "0" if abs(v) < 1e-12 else f"{100 * v:+.1f}".replace("-", "\u2212")))
     ax.set_xlabel("Quarters since joining (0 = the quarter holding the start date)")
     ax.set_ylabel("Difference in share charged\n(percentage points)")
     ax.set_title(title)

@@ -25,6 +25,8 @@ __all__ = ["MAX_MESSAGES", "key_messages", "key_messages_markdown"]
 MAX_MESSAGES = 6
 _EAW = "England and Wales without this force"
 _PEERS = "Most similar forces (together)"
+_EAW_FILE = "England and Wales (benchmark file)"
+_PEERS_FILE = "Most similar forces (together, benchmark file)"
 
 
 def _hidden(value) -> bool:
@@ -57,8 +59,12 @@ def charge_share(report) -> str | None:
         return None
     row = headline.loc["charged_within"]
     if _hidden(row["estimate"]):
-        return (f"The share of {report.name}'s crimes charged within a year is hidden "
-                f"({MARKER}): too few cases to show it safely.")
+        # not "too few cases": a large force's share is also hidden when it would give away
+        # a small count elsewhere (secondary suppression), and the reader should not be told
+        # the force is small
+        return (f"**Charge.** The share of {report.name}'s crimes charged within a year is "
+                f"hidden ({MARKER}) by disclosure control, to protect small numbers in it or in "
+                "another figure it would give away (see the appendix).")
     return (f"**Charge.** {format_share(row['estimate'])} of crimes recorded in "
             f"{report.name} and followed for a full year were charged or summonsed within a "
             f"year{_interval(row['ci_low'], row['ci_high'])}.")
@@ -110,7 +116,11 @@ def _comparison(report, measure_code: str, topic: str) -> str | None:
     parts = []
     own = None
     for comparator, words in ((_EAW, "the rest of England and Wales without this force"),
-                              (_PEERS, "its most similar forces together")):
+                              (_PEERS, "its most similar forces together"),
+                              # a force-only run with a benchmark file (reporting/benchmarks.py)
+                              (_EAW_FILE, "England and Wales as the benchmark file gives it"),
+                              (_PEERS_FILE, "its most similar forces together (benchmark "
+                                            "file)")):
         if comparator not in rows.index:
             continue
         row = rows.loc[comparator]
@@ -146,7 +156,12 @@ def largest_loss(report) -> str | None:
     extract date). When a stage's share is hidden, which loss is largest cannot be said."""
     from .figures import label
 
-    funnel = _protected_funnel(report).reset_index(drop=True)
+    funnel = _protected_funnel(report)
+    if "offence_group" in funnel.columns:
+        # the funnel of all sexual offences: the rape and other-offence funnels below it start
+        # again at "recorded" (no share of a previous stage), which read as a hidden stage
+        funnel = funnel[funnel["offence_group"].eq("all")]
+    funnel = funnel.reset_index(drop=True)
     if len(funnel) < 2 or "share_of_previous" not in funnel.columns:
         return None
     shares = funnel["share_of_previous"].iloc[1:].astype(float)
@@ -155,12 +170,17 @@ def largest_loss(report) -> str | None:
                 f"some stages of the funnel are hidden ({MARKER}) to protect small numbers.")
     at = int(shares.idxmin())
     stage, previous = funnel.loc[at], funnel.loc[at - 1]
+    # the counts and shares of recorded crimes the funnel table prints (the share of the
+    # previous stage is not in it, so a reader could not find that number)
+    reached = (f"{float(previous['n']):,.0f} crimes had reached the first and "
+               f"{float(stage['n']):,.0f} the second by the extract date")
+    if not (_hidden(previous.get("share_of_recorded")) or _hidden(stage.get("share_of_recorded"))):
+        reached += (f" ({format_share(previous['share_of_recorded'])} and "
+                    f"{format_share(stage['share_of_recorded'])} of those recorded)")
     return (f"**Where cases are lost.** The largest loss is between "
-            f"\"{label(previous['stage'])}\" and \"{label(stage['stage'])}\": "
-            f"{format_share(stage['share_of_previous'])} of the cases that reached the first "
-            "had reached the second by the extract date. This counts every case at the extract "
-            "date rather than estimating a chance, so it has no interval; cases still open may "
-            "yet move on.")
+            f"\"{label(previous['stage'])}\" and \"{label(stage['stage'])}\": {reached}. "
+            "This counts every case at the extract date rather than estimating a chance, so it "
+            "has no interval; cases still open may yet move on.")
 
 
 def _protected_trends(report) -> pd.DataFrame:

@@ -24,6 +24,7 @@ financial-year trend table or from the pooled before/after figures published bes
 from __future__ import annotations
 
 import json
+import re
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SoteriaError
+from .takeaway import MINUS
 
 __all__ = [
     "COHORT_COLUMNS", "EFFECT_COLUMNS", "EVENT_COLUMNS", "ForceProgramme", "NationalProgramme",
@@ -74,12 +76,34 @@ def wave_label(wave: str) -> str:
     return " + ".join(WAVE_LABELS.get(w, w.replace("_", " ")) for w in str(wave).split(" + "))
 
 
+def readable(text: str, names: dict[str, str] | None = None) -> str:
+    """The evaluation's own paragraph as the report prints the rest: wave and force codes
+    (``pathfinder_2021``, ``city_of_london``) as their names, ``p < 0.001`` for
+    ``p = 0.000``, and the minus sign of the other sections.
+
+    Examples
+    --------
+    >>> readable("By wave: pathfinder_2021: -0.2 (-3.0 to +2.6), p = 0.000; left out: "
+    ...          "city_of_london.", {"city_of_london": "City of London"})
+    'By wave: pathfinder (2021-22): −0.2 (−3.0 to +2.6), p < 0.001; left out: City of London.'
+    """
+    codes = {**{code: wave_label(code) for code in WAVE_LABELS}, **(names or {})}
+    for code in sorted(codes, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(code)}\b", lambda _, name=codes[code]: name, text)
+    text = re.sub(r"p = 0\.0+\b", "p < 0.001", text)
+    return re.sub(r"(?<![\w.-])-(?=\d)", MINUS, text)
+
+
 def _forces(k) -> str:
     return "" if pd.isna(k) else f"{int(k)} force{'' if int(k) == 1 else 's'}"
 
 
 def _points(value: float) -> str:
-    return f"{100 * value:+.1f}"
+    """Percentage points with their sign, the minus as the other sections print it."""
+    text = f"{100 * value:+.1f}"
+    if float(text) == 0:
+        return "0.0"
+    return text.replace("-", MINUS)
 
 
 def _share(value: float) -> str:
@@ -94,6 +118,11 @@ def _interval(row) -> str:
                 "forces to estimate one, so read it as descriptive)")
     return (f"{_points(row['estimate'])} percentage points ({_points(row['ci_low'])} to "
             f"{_points(row['ci_high'])})")
+
+
+def _p_value(p: float) -> str:
+    """A p-value as read: ``p < 0.001`` rather than ``p = 0.000``."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.05 else f"p = {p:.2f}"
 
 
 def _visible(row: pd.Series | None, columns=("estimate", "ci_low", "ci_high")) -> bool:
@@ -419,6 +448,11 @@ def force_section(report) -> ForceProgramme:
         shown.loc[shown["phase"].map(hidden).fillna(True).astype(bool), ["n", "n_cohort"]] = np.nan
         difference = _difference(shown)
     national = programme_for(report)
+    if getattr(report, "force_only", None) is not None:
+        # the data hold this force alone: "every force joined in the same period" is true of
+        # one force but tells a reader nothing; say what is missing instead
+        national = _empty_national(one_force_reason(report.name,
+                                                    report.force_only.doc is not None))
     event_study, effects = protect_national(report, national)
     wave = str(waves.get(force, ""))
     text = force_paragraph(
@@ -430,6 +464,18 @@ def force_section(report) -> ForceProgramme:
                           cohorts=cohorts, pooled=pooled, event_study=event_study,
                           effects=effects, national=national, raw_cohorts=raw,
                           difference=difference, text=text)
+
+
+def one_force_reason(name: str, benchmarks: bool = False) -> str:
+    """Why a report on one force's data has no national staggered comparison."""
+    words = (f"the data hold {name}'s cases alone, and the comparison needs the cases of many "
+             "forces that joined at different times (a run on national data, "
+             "`soteria report --forces all`).")
+    if benchmarks:
+        words += (" The benchmark file carries national headline figures, not this "
+                  "comparison: read it in the national overview of the run that wrote the "
+                  "file.")
+    return words
 
 
 def day(value) -> str:
@@ -538,11 +584,11 @@ def _national_words(name: str, force: str, wave: str, national: NationalProgramm
     p = national.placebo_p
     if np.isfinite(p) and p < 0.05:
         words += (f"But before joining its placebo estimates already differ from zero (joint "
-                  f"test p = {p:.3f}): the joining forces were changing differently before "
+                  f"test {_p_value(p)}): the joining forces were changing differently before "
                   "they joined, so its effects are not reliable either. ")
     elif np.isfinite(p):
         words += (f"Its placebo estimates before joining are compatible with zero (joint test "
-                  f"p = {p:.2f}), as the design needs, though that cannot prove it. ")
+                  f"{_p_value(p)}), as the design needs, though that cannot prove it. ")
     role = national.roles.get(force, "")
     if role == "estimated":
         mine = rows[rows["wave"].astype(str).str.contains(wave_label(wave), regex=False)]
@@ -558,7 +604,9 @@ def _national_words(name: str, force: str, wave: str, national: NationalProgramm
                   + " or joined last, when no force was left that had not joined, so it serves "
                   "only as a comparison for the earlier waves.")
     elif role.startswith("excluded"):
-        words += f"{name} was left out of the national comparison ({role.split(': ', 1)[-1]})."
+        # the reason may hold its own parentheses: after a colon, not inside another pair
+        words += (f"{name} was left out of the national comparison: "
+                  f"{role.split(': ', 1)[-1].rstrip('.')}.")
     else:
         words += f"{name} is not in the national comparison's data."
     return words
@@ -599,5 +647,6 @@ def national_section(report) -> NationalSection:
                 + " ".join(national.notes))
     else:
         text = national.text
+    text = readable(text, getattr(report, "force_names", {}))
     return NationalSection(event_study=event_study, effects=effects, national=national,
                            text=text + caution)

@@ -269,6 +269,16 @@ def peer_outcomes(report) -> pd.DataFrame:
     mine = peers[peers["force"].eq(report.force)].sort_values("rank")
     similarity = (dict(zip(mine["peer"], mine["similarity"])) if "similarity" in mine.columns
                   else {})
+    if mine.empty:
+        # a table of the force alone under "the most similar forces" read as an error
+        force_only = getattr(report, "force_only", None)
+        named = [report.force_names.get(c, c) for c in force_only.peers()] if force_only else []
+        why = (f"the data hold {report.name}'s cases alone, so no other force's figures are in "
+               "them" + (f"; its most similar forces in the benchmark file ({', '.join(named)}) "
+                         "are in the headline table, together" if named else "")
+               if force_only is not None
+               else f"no force in these data was matched to {report.name}")
+        return pd.DataFrame({"Most similar forces": [f"None to show: {why}."]})
     rows = []
     for force in [report.force, *mine["peer"].tolist()]:
         recorded = linked.slice("headline_recorded", force)

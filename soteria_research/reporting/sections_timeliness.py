@@ -25,6 +25,7 @@ from .disclosure.profiles import MARKER
 
 __all__ = [
     "ARREST_COUNTS", "ARREST_RATES", "CPS_COUNTS", "CPS_RATES", "DECISION_COUNTS",
+    "DECISION_POSITIONS",
     "DECISION_RATES", "GROUPS", "LINKED", "SUSPECT_COUNTS", "SUSPECT_RATES",
     "TIMELINESS_COUNTS", "TIMELINESS_RATES", "WITHIN_DAYS",
     "arrests_table", "arrests_view", "by_offence_group", "cps_table", "decisions_note",
@@ -45,6 +46,7 @@ DECISION_LABELS = {
     "out_of_court": "Out-of-court disposal advised",
     "further_investigation": "Returned with an action plan",
     "closed_without_decision": "Case ended without a decision",
+    "other_decision": "Other: action plan, out-of-court disposal or no decision",
     "awaiting": "Still awaiting a decision",
 }
 NOT_REACHED = "not reached"
@@ -76,10 +78,13 @@ SUSPECT_COUNTS, SUSPECT_RATES = _structure(SUSPECT_MEASURES, shares=False)
 #: Disclosure structure of :func:`arrests_table` (``kind="rates", by=["within_days"]``).
 ARREST_COUNTS = ["n", "n_suspects"]
 ARREST_RATES = {c: ("n", "n_suspects") for c in ("estimate", "ci_low", "ci_high")}
+#: The positions :func:`decisions_table` publishes: the rarest pooled
+#: (``analysis.timeliness.DECISION_GROUPS``), so that a force's table is not hidden whole.
+DECISION_POSITIONS = tuple(analysis.DECISION_GROUPS)
 #: Disclosure structure of :func:`decisions_table` (``column_total="n_files"``): the
 #: positions partition the files referred.
-DECISION_COUNTS = ["n_files", *[f"{d}__n" for d in analysis.DECISIONS]]
-DECISION_RATES = {f"{d}__{c}": (f"{d}__n", "n_files") for d in analysis.DECISIONS
+DECISION_COUNTS = ["n_files", *[f"{d}__n" for d in DECISION_POSITIONS]]
+DECISION_RATES = {f"{d}__{c}": (f"{d}__n", "n_files") for d in DECISION_POSITIONS
                   for c in ("estimate", "ci_low", "ci_high")}
 
 
@@ -205,14 +210,16 @@ def decisions_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
                     extract_date: object = None, by: str | None = None) -> pd.DataFrame:
     """Where referred files stand ``within_days`` after referral (``prosecution_decisions``):
     one row per offence group, ``n_files`` (the cohort) then ``<position>__n, __estimate,
-    __ci_low, __ci_high`` for each of ``DECISIONS`` (a cross-table whose positions add up to
-    ``n_files``, which disclosure control protects far faster than the long form)."""
+    __ci_low, __ci_high`` for each of :data:`DECISION_POSITIONS` (a cross-table whose
+    positions add up to ``n_files``, which disclosure control protects far faster than the
+    long form)."""
     outer = [by] if by else []
     keys = [*outer, "offence_group"]
     table = by_offence_group(analysis.prosecution_decisions, cases, by=by,
-                             within_days=within_days, extract_date=extract_date)
+                             within_days=within_days, extract_date=extract_date,
+                             groups=analysis.DECISION_GROUPS)
     wide = table.groupby(keys, sort=False)["n_files"].first().reset_index()
-    for decision in analysis.DECISIONS:
+    for decision in DECISION_POSITIONS:
         part = table.loc[table["decision"].eq(decision),
                          [*keys, "n", "estimate", "ci_low", "ci_high"]]
         wide = wide.merge(part.rename(columns={c: f"{decision}__{c}" for c in
@@ -355,12 +362,19 @@ def arrests_view(protected) -> pd.DataFrame:
 
 def decisions_view(protected) -> pd.DataFrame:
     """The protected :func:`decisions_table` as text: one row per offence group and
-    position."""
+    position. Rape and other sexual offences are left out when every one of their figures is
+    hidden and those of all sexual offences are not (:func:`decisions_note` says so): eight
+    rows of "[c]" under a published total told a reader nothing."""
     frame = protected.frame.reset_index(drop=True)
     hide_files = _hidden(protected, "n_files")
+    whole = np.column_stack([_hidden(protected, c) for c in DECISION_COUNTS]).all(axis=1)
+    split = frame["offence_group"].ne("all").to_numpy()
+    drop = whole & split if not whole[~split].all() else np.zeros(len(frame), dtype=bool)
     rows = []
     for i, row in frame.iterrows():
-        for decision in analysis.DECISIONS:
+        if drop[i]:
+            continue
+        for decision in DECISION_POSITIONS:
             hide_n = _hidden(protected, f"{decision}__n")[i]
             rows.append({
                 "Offences": GROUPS.get(row["offence_group"], row["offence_group"]),
@@ -425,20 +439,28 @@ def suspect_note(cases: pd.DataFrame, *, extract_date: object = None) -> str:
 
 def decisions_note(protected, cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
                    extract_date: object = None) -> str:
-    """Which files the decision table counts, and how many came back with an action plan
-    (from the protected table: "[c]" when hidden)."""
+    """Which files the decision table counts, which positions are pooled, and (from the
+    protected table) which offence groups disclosure control hid whole."""
     frame = protected.frame.reset_index(drop=True)
     extract = _extract(cases, extract_date)
     referred_by = None if extract is None else _day(extract - pd.Timedelta(days=within_days))
-    column = "further_investigation__n"
-    rows = np.flatnonzero(frame["offence_group"].eq("all").to_numpy())
-    returned = (_count(frame[column].iloc[rows[0]], bool(_hidden(protected, column)[rows[0]]))
-                if len(rows) else "")
     cohort = f"referred by {referred_by}" if referred_by else "referred in the period"
     text = (f"Files {cohort}, so that each has had {within_days} days since its referral, "
             f"placed where they stood {within_days} days after the referral. A decision "
             "recorded later counts as still awaited then. The records hold one decision per "
-            "case, so a file returned with an action plan and sent again counts once.")
-    if returned:
-        text += f" Files returned with an action plan: {returned}."
+            "case, so a file returned with an action plan and sent again counts once. A file "
+            "returned with an action plan, an out-of-court disposal advised and a case that "
+            "ended before any decision are counted together as \"other\", as published "
+            "charging statistics pool their smallest categories: apart, they are too few in "
+            "most forces to show.")
+    hidden = np.column_stack([_hidden(protected, c) for c in DECISION_COUNTS])
+    whole = [GROUPS.get(g, g).lower() for g, h in zip(frame["offence_group"], hidden.all(axis=1),
+                                                       strict=True) if h]
+    if whole and len(whole) == len(frame):
+        text += (" Every figure of the table is hidden ([c]): too few files were referred to "
+                 "show even the pooled positions safely.")
+    elif whole:
+        text += (f" Every figure for {' and '.join(whole)} is hidden: split that finely, some "
+                 "counts are too small to publish, and any one shown would give them away, so "
+                 "the table shows all sexual offences only.")
     return text

@@ -51,14 +51,16 @@ def format_share(value) -> str:
 
     Examples
     --------
-    >>> format_share(0.3571), format_share(-0.016), format_share(float("nan"))
-    ('35.7%', '−1.6%', '[c]')
+    >>> format_share(0.3571), format_share(-0.016), format_share(-0.0004), format_share(None)
+    ('35.7%', '−1.6%', '0.0%', '[c]')
     """
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return MARKER
     if isinstance(value, str):
         return value
     text = f"{100 * float(value):.{DISPLAY_DECIMALS}f}%"
+    if text.startswith("-") and float(text[1:-1]) == 0:
+        text = text[1:]  # a difference that rounds to zero is 0.0%, not −0.0%
     return _minus(text)
 
 
