@@ -257,11 +257,9 @@ class ForceOnly:
             # only when the file's cohorts differ from this report's (said in its caption):
             # the same sentence twice read as a mistake
             words += f" The file's figures: {period['cohorts']}"
-        ranges = self._ranges()
-        if ranges is not None:
-            words += (f" Not the same cases as this report: the file's shares count cases "
-                      f"{ranges[0]}, this report's {ranges[1]}; read the columns side by side "
-                      "with care (outcomes change over the years).")
+        if self._ranges() is not None:
+            words += (" These are not the same recording days as this report's: read the "
+                      "columns side by side with care (outcomes change over the years).")
         return words
 
     # -- figures --------------------------------------------------------------------------
