@@ -31,6 +31,7 @@ from published_run import (
 from report_fixtures import kernel_for_tests
 
 from soteria_research.reporting.runner import run_reports
+from soteria_research.reporting.takeaway import format_share
 
 pytestmark = pytest.mark.slow
 
@@ -296,3 +297,26 @@ def test_share_of_cells_hidden_is_reported(runs, capsys):
         with capsys.disabled():
             print(f"\n{profile}: {hidden} of {hidden + shown} count cells hidden ({share:.0%})")
         assert 0 < share < 1
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_item11_outcome_shares_are_of_the_published_crimes_recorded(runs, profile):
+    """Each outcome's share in "How investigations ended" is its printed count over the crimes
+    recorded that the headline prints for the same offence group, never over the true total:
+    10 cases at 58.8% gave City of London's 17 crimes back where the headline printed 15."""
+    checked = 0
+    for force in FORCES:
+        tables = runs[profile].root / "forces" / force / "tables"
+        mix = pd.read_csv(tables / "outcome_mix_view.csv", dtype=str)
+        headline = pd.read_csv(tables / "headline_by_offence_view.csv", dtype=str)
+        recorded = headline.set_index("Measure").loc["Crimes recorded"]
+        for group in ("All sexual offences", "Rape", "Other sexual offences"):
+            total = number(recorded[group])
+            for count, share in zip(mix[f"{group}: cases"], mix[f"{group}: share"]):
+                if number(share) is None or number(count) is None:
+                    continue
+                assert total is not None, (force, group, "share shown, total hidden")
+                assert share == format_share(number(count)[0] / total[0]), (
+                    force, group, count, share, recorded[group])
+                checked += 1
+    assert checked > 20

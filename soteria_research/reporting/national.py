@@ -320,11 +320,17 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import protect_linked
+    from .disclosure.linked_shares import shares_over_published_totals
     from .sections_timeliness import linked_tables as timeliness_tables
 
     tables = _linked_tables(cases, headline, effects, _extract_arg(params))
     tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
     linked = protect_linked(tables, profile=params.disclosure)
+    # the outcome mix's shares are of the crimes recorded, published in the headline: from
+    # the published counts, so they do not give the rounded total back (issue 16, item 11)
+    shares_over_published_totals(linked, "outcome_mix", numerator="n",
+                                 total_table="headline_recorded", total_column="count",
+                                 keys=["force", "offence_group"])
     linked.save(folder / LINKED_FILE)
     return []
 

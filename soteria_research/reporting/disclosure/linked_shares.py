@@ -1,0 +1,80 @@
+"""Shares of a linked table whose denominator is published in another linked table.
+
+The outcome mix prints, for each force and offence group, each outcome's count and its share of
+the crimes recorded. The denominator (crimes recorded) is not a column of the outcome mix: it is
+the headline's count, published (rounded) there. A share computed from the true counts beside
+a rounded count gives the true denominator back (City of London: 10 cases at 58.8% is 10 of
+17, where the headline publishes 15; issue 16, item 11), and
+:func:`~.published_rates.rates_from_published` cannot recompute it, since the denominator is not
+in the table. :func:`shares_over_published_totals` recomputes such shares, and their Wilson
+intervals, from the published numerator and the *published* total of the other table, and hides
+them wherever either is hidden: the share then says nothing the two published counts do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .rounding import wilson
+
+__all__ = ["shares_over_published_totals"]
+
+
+def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,
+                                 total_column: str, keys: Sequence[str],
+                                 share: str = "share",
+                                 interval: tuple[str, str] = ("ci_low", "ci_high"),
+                                 level: float = 0.95) -> None:
+    """Recompute ``share`` (and ``interval``) of linked table ``name`` in place as published
+    ``numerator`` over the published ``total_column`` of ``total_table``, matched on ``keys``.
+
+    A row whose numerator or total is hidden (or missing) has its share and interval hidden.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure import protect_linked
+    >>> mix = pd.DataFrame({"force": ["a", "a", "b", "b", "c", "c"],
+    ...                     "outcome_group": ["x", "y"] * 3, "n": [11, 6, 30, 40, 52, 53]})
+    >>> mix["share"] = mix["n"] / mix.groupby("force")["n"].transform("sum")
+    >>> mix["ci_low"], mix["ci_high"] = mix["share"] - 0.1, mix["share"] + 0.1
+    >>> recorded = pd.DataFrame({"force": ["a", "b", "c"], "count": [17, 70, 105]})
+    >>> rates = dict.fromkeys(("share", "ci_low", "ci_high"), ("n", None))
+    >>> linked = protect_linked({"recorded": (recorded, {"counts": ["count"]}),
+    ...                          "mix": (mix, {"counts": ["n"], "rates": rates})})
+    >>> shares_over_published_totals(linked, "mix", numerator="n", total_table="recorded",
+    ...                              total_column="count", keys=["force"])
+    >>> c = linked.slice("mix", "c").frame
+    >>> c["n"].tolist(), c["share"].round(3).tolist()  # 50 / 105 and 55 / 105, as published
+    ([50.0, 55.0], [0.476, 0.524])
+    """
+    if name not in linked.tables or total_table not in linked.tables:
+        return
+    entry, totals = linked.tables[name], linked.tables[total_table]
+    frame = pd.DataFrame(entry["rows"], columns=entry["columns"])
+    mask = pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool)
+    other = pd.DataFrame(totals["rows"], columns=totals["columns"])
+    other_mask = pd.DataFrame(totals["mask"], columns=totals["columns"]).astype(bool)
+    keys = [k for k in keys if k in frame.columns and k in other.columns]
+    other = other[keys].assign(
+        _total=pd.to_numeric(other[total_column], errors="coerce")
+        .where(~other_mask[total_column]))
+    other = other.drop_duplicates(keys)
+    total = frame[keys].merge(other, on=keys, how="left")["_total"].to_numpy(dtype=float)
+    count = pd.to_numeric(frame[numerator], errors="coerce").to_numpy(dtype=float)
+    count[mask[numerator].to_numpy()] = np.nan
+    usable = np.isfinite(count) & np.isfinite(total) & (total > 0) & (count <= total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = {share: count / total}
+        low, high = wilson(count, total, level)
+    values[interval[0]], values[interval[1]] = low, high
+    for column, value in values.items():
+        if column not in frame.columns:
+            continue
+        frame[column] = np.where(usable, value, np.nan)
+        mask[column] = ~usable
+    entry["rows"] = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    entry["mask"] = mask.to_numpy().tolist()
+    linked._frames.clear()  # rebuilt from the new rows
