@@ -58,12 +58,15 @@ def test_every_report_builds_with_all_its_files(first_run):
     assert first_run.ok, first_run.summary()
     assert {r.name for r in first_run.reports} == {"national", *FORCES}
     for path in ["index.html", "run.json", "national/overview.html", "national/metrics.json",
-                 "national/disclosure.json", "logs/national.log"]:
+                 "national/disclosure.json"]:
         assert (run / path).is_file(), path
+    # Logs hold paths, parameters and tracebacks: private, never in the published folder.
+    assert not (run / "logs").exists()
+    assert (first_run.private_dir / "logs" / "national.log").is_file()
     for code in FORCES:
         for name in ("report.html", "metrics.json", "disclosure.json"):
             assert (run / "forces" / code / name).stat().st_size > 0, (code, name)
-        assert (run / "logs" / f"{code}.log").is_file()
+        assert (first_run.private_dir / "logs" / f"{code}.log").is_file()
         assert (first_run.private_dir / "notebooks" / f"{code}.ipynb").is_file()
     # Executed notebooks and intermediate data stay out of the published folder.
     assert not list(run.rglob("*.ipynb"))
@@ -234,7 +237,7 @@ def test_a_broken_force_fails_alone(tmp_path, case_file, kernel):
     assert (run / "forces" / "city_of_london" / "report.html").is_file()
     assert not (run / "forces" / "cumbria" / "report.html").exists()
     assert (result.private_dir / "notebooks" / "cumbria.failed.ipynb").is_file()
-    assert "broken on purpose" in (run / "logs" / "cumbria.log").read_text()
+    assert "broken on purpose" in (result.private_dir / "logs" / "cumbria.log").read_text()
     record = json.loads((run / "run.json").read_text())
     failed = [r for r in record["reports"] if r["status"] == "failed"]
     assert [r["name"] for r in failed] == ["cumbria"]

@@ -320,3 +320,20 @@ def test_item11_outcome_shares_are_of_the_published_crimes_recorded(runs, profil
                     force, group, count, share, recorded[group])
                 checked += 1
     assert checked > 20
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_no_published_file_holds_a_path_a_traceback_or_a_log(runs, profile):
+    """Run logs (paths, parameters, tracebacks) stay in the private folder: nothing in the
+    published folder names a file of this machine or carries a Python traceback."""
+    root = runs[profile].root
+    assert not (root / "logs").exists()
+    machine = (str(root.parent), "/tmp/", "/home/", "/work/", "Traceback (most recent call")
+    for path in root.rglob("*"):
+        if not path.is_file() or path.suffix in (".xlsx", ".png"):
+            continue
+        assert path.suffix != ".log", path
+        text = path.read_text(encoding="utf-8", errors="replace")
+        text = text.replace(f"../{root.name}-private/logs/", "")  # run.json's pointer to a log
+        for word in machine:
+            assert word not in text, (path.relative_to(root), word)

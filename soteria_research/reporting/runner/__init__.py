@@ -226,7 +226,7 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
             "executor": "dask" if scheduler is not None else "local",
             "workers": None if scheduler is not None else n_workers,
         },
-        data={"path": str(data_path), "sha256": inputs["data"]},
+        data={"name": Path(data_path).name, "sha256": inputs["data"]},  # no path: published
         validation=published_validation(shared.validation_summary, base.disclosure),
         shared={"seconds": round(shared_seconds, 3), "reused": shared.reused},
         code=inputs["code"],
@@ -237,7 +237,7 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
         entry["empty_sections"] = read_sections(publish)
     record["benchmarks"] = {
         "written": benchmark_file.name if benchmark_file else None,
-        "used": ({"path": str(base.benchmarks), "sha256": inputs["benchmarks"]}
+        "used": ({"name": Path(base.benchmarks).name, "sha256": inputs["benchmarks"]}
                  if base.benchmarks is not None else None),
     }
     provenance.write_json(folders.private_dir / "validation.json", shared.validation_summary)

@@ -34,13 +34,19 @@ class RunFolders:
     def shared(self) -> Path:
         return self.private_dir / "shared"
 
+    @property
+    def logs(self) -> Path:
+        """Run logs: in the private folder, never published (they hold file paths, parameters
+        and tracebacks; issue 16)."""
+        return self.private_dir / "logs"
+
     @classmethod
     def under(cls, out: str | os.PathLike, run: str) -> RunFolders:
         run_dir = Path(out).expanduser().resolve() / run
         return cls(run_dir, run_dir.parent / f"{run}-private")
 
     def make(self) -> None:
-        for folder in (self.run_dir / "logs", self.private_dir / "notebooks",
+        for folder in (self.logs, self.private_dir / "notebooks",
                        self.private_dir / "state"):
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -127,12 +133,12 @@ def plan_jobs(base: ReportParameters, wanted: Sequence[str], folders: RunFolders
             name=name, notebook=notebooks[kind], parameters=params.to_notebook(),
             executed=folders.private_dir / "notebooks" / f"{name}.ipynb", staging=staging,
             publish=publish, html_name="overview.html" if kind == "national" else "report.html",
-            log=folders.run_dir / "logs" / f"{name}.log",
+            log=folders.logs / f"{name}.log",
             state=folders.private_dir / "state" / f"{name}.json",
             title=("England and Wales: RASSO national overview" if kind == "national"
                    else f"{names.get(name, name)}: RASSO deep-dive"),
             kernel_name=kernel, cell_timeout=cell_timeout, startup_timeout=startup_timeout,
-            fingerprint=job_fingerprint, kernel_log=folders.run_dir / "logs" / "kernels.log",
+            fingerprint=job_fingerprint, kernel_log=folders.logs / "kernels.log",
         )
         previous = None if rerun else previous_outcome(job)
         if previous is not None:

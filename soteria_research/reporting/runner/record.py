@@ -47,7 +47,8 @@ class RunResult:
         ]
         lines += [f"  note: {note}" for note in self.notes]
         for report in self.failed:
-            lines.append(f"  FAILED {report.name}: {report.error}  (log: logs/{report.name}.log)")
+            lines.append(f"  FAILED {report.name}: {report.error}  "
+                         f"(log: {self.private_dir / 'logs' / f'{report.name}.log'})")
         lines.append(f"index: {self.index}")
         return "\n".join(lines)
 
@@ -128,6 +129,11 @@ def run_record(*, run_name: str, outcomes: list[ReportOutcome], result_seconds: 
     for entry in ("shared", "output"):
         if entry in parameters:
             parameters[entry] = None
+    # input files by name only: a published record names no folder of this machine (the
+    # sha256 of each input, in "data" and "benchmarks", says which file it was)
+    for entry in ("data", "mapping", "benchmarks"):
+        if parameters.get(entry):
+            parameters[entry] = Path(str(parameters[entry])).name
     return {
         "run": run_name,
         "status": "finished",
@@ -144,7 +150,8 @@ def run_record(*, run_name: str, outcomes: list[ReportOutcome], result_seconds: 
         "reports": [
             {**asdict(o), "seconds": round(o.seconds, 3),
              "kind": "national" if o.name == NATIONAL else "force",
-             "log": f"logs/{o.name}.log"}
+             # beside the published folder, in the private one (never published)
+             "log": f"../{run_name}-private/logs/{o.name}.log"}
             for o in outcomes
         ],
         "summary": {s: sum(o.status == s for o in outcomes) for s in ("ok", "skipped", "failed")},
