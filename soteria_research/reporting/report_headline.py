@@ -1,0 +1,272 @@
+"""Headline figures of a report: its own, its peers' and England and Wales's, protected,
+with the cohorts they count, the differences between them, and ``metrics.json``.
+
+Part of :class:`~soteria_research.reporting.national.ReportContext` (a mixin: it reads the
+attributes ``ReportContext.__init__`` sets: ``params``, ``folder``, ``force``, ``cases``,
+``disclosure``, ``takeaway``...). See ``docs/methods.md``, "Adding a section to a report".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import shared_cases
+from .disclosure.profiles import MARKER
+from .parameters import NATIONAL
+from .report_common import (
+    HEADLINE_ESTIMANDS,
+    WITHIN_DAYS,
+    _day,
+    _headline_cells,
+    _recorded_rows,
+    _share_rows,
+    published_figures,
+    share_of,
+)
+from .takeaway import format_share
+
+__all__ = ["ReportHeadline"]
+
+
+class ReportHeadline:
+    """Headline figures of a report: its own, its peers' and England and Wales's, protected, (mixin of ``ReportContext``)."""
+
+    def protected_headline(self) -> pd.DataFrame:
+        """This report's own headline figures after disclosure control (NaN where hidden).
+
+        A force's figures use the run's linked pattern (protected with every force and the
+        national totals together); the national figures are the published margins.
+        """
+        headline = self.artefact("headline")
+        mine = headline[headline["force"].eq(self.force)].reset_index(drop=True)
+        linked = getattr(self.disclosure, "linked", None)
+        use_linked = (not self.is_national and linked is not None
+                      and "headline" in linked.names)
+        suffix = "" if use_linked else ("_national" if self.is_national else "_alone")
+        return self._protect_headline(mine, suffix=suffix, linked=use_linked)
+
+    def _protect_headline(self, frame: pd.DataFrame, *, suffix: str,
+                          linked: bool = False) -> pd.DataFrame:
+        # The count of crimes recorded and the outcome shares are protected as two tables: a
+        # share needs its denominator, a count of crimes does not.
+        dc = self.disclosure
+        recorded = _recorded_rows(frame)
+        shares = _share_rows(frame)
+        if linked:  # the run's table has all, rape and other sexual offences: take all
+            recorded = dc.protect(recorded.assign(offence_group="all"),
+                                  name="headline_recorded").frame.drop(columns="offence_group")
+            shares = dc.protect(shares.assign(offence_group="all"),
+                                name="headline").frame.drop(columns="offence_group")
+        else:
+            recorded = dc.protect(recorded, name=f"headline_recorded{suffix}",
+                                  counts=["count"], by=["force"]).frame
+            shares = dc.protect(shares, name=f"headline{suffix}", kind="rates",
+                                by=["measure"], counts=["count", "n"],
+                                rates=share_of("count", "n")).frame
+        recorded = recorded.assign(measure="recorded")
+        protected = pd.concat([recorded, shares], ignore_index=True)
+        labels = frame.drop_duplicates("measure").set_index("measure")["label"]
+        protected["label"] = protected["measure"].map(labels)
+        return protected
+
+    def _hidden_in_peers(self, peers: list[str]) -> set[str]:
+        """Measures for which some peer's count is hidden: a pooled figure would reveal it."""
+        linked = getattr(self.disclosure, "linked", None)
+        if linked is None or "headline" not in linked.names:
+            return set()
+        hidden: set[str] = set()
+        for peer in peers:  # five peers at most
+            part = linked.slice("headline", peer)
+            rows = part.mask["count"].to_numpy() | part.mask["n"].to_numpy()
+            if "offence_group" in part.frame.columns:
+                rows &= part.frame["offence_group"].eq("all").to_numpy()
+            hidden |= set(part.frame.loc[rows, "measure"])
+            if "headline_recorded" in linked.names:
+                recorded = linked.slice("headline_recorded", peer)
+                rows = recorded.mask["count"].to_numpy()
+                if "offence_group" in recorded.frame.columns:
+                    rows &= recorded.frame["offence_group"].eq("all").to_numpy()
+                if rows.any():
+                    hidden.add("recorded")
+        return hidden
+
+    def headline_view(self):
+        """Headline figures as a reader sees them: measures down, force / peers / nation across,
+        each share with its 95% interval; protected before it is formatted."""
+
+        columns: dict[str, dict[str, str]] = {}
+        own = self.protected_headline()
+        columns[self.name] = _headline_cells(own)
+        labels = dict(zip(own["measure"], own["label"]))
+        if self.force_only is not None:
+            return self.force_only.headline_view(columns, labels)
+        peers = self.peers()
+        if peers:
+            columns["Most similar forces (together)"] = _headline_cells(
+                self.peer_headline(peers))
+        if not self.is_national:
+            headline = self.artefact("headline")
+            national = headline[headline["force"].eq(NATIONAL)].reset_index(drop=True)
+            protected = self._protect_headline(national, suffix="_national")
+            columns["England and Wales"] = _headline_cells(protected)
+        view = pd.DataFrame(columns)
+        view.index = [labels.get(m, m) for m in view.index]
+        view.index.name = "Measure"
+        return self._styled(view.reset_index(), name="headline", caption=(
+            "Shares with 95% intervals. " + self.headline_cohorts()))
+
+    def peer_headline(self, peers: list[str], peer_cases: pd.DataFrame | None = None):
+        """The pooled headline figures of ``peers`` after disclosure control (NaN where hidden,
+        including any measure a hidden peer figure would be revealed through)."""
+        from ..analysis import comparison
+
+        if peer_cases is None:
+            peer_cases = shared_cases.read_cases(self.folder, peers)
+        pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
+                                             extract_date=self.params.extract_date)
+        protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
+        hidden = self._hidden_in_peers(peers)
+        protected.loc[protected["measure"].isin(hidden),
+                      ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
+        return protected
+
+    def headline_range(self) -> dict[str, str]:
+        """First and last recorded day of the cases the headline shares count
+        (``recorded_from``, ``recorded_to``; empty without cases)."""
+        extract = self.extract_date
+        if extract is None or self.cases.empty:
+            return {"recorded_from": "", "recorded_to": ""}
+        # The month of the first case, never its day (issue 16, item 4: a date of one case).
+        first = self.params.period_start or (
+            self.cases["recorded_date"].min().to_period("M").start_time)
+        return {"recorded_from": _day(first),
+                "recorded_to": _day(extract - pd.Timedelta(days=WITHIN_DAYS))}
+
+    def headline_cohorts(self) -> str:
+        """Which cases the headline shares count, in a sentence (dates, financial years and
+        window)."""
+        from ..analysis.cohorts import describe_cohorts, followed_cohorts
+        from ..analysis.timeline import financial_year_bounds
+
+        extract = self.extract_date
+        if extract is None or self.cases.empty:
+            return ""
+        last = extract - pd.Timedelta(days=WITHIN_DAYS)
+        first = self.cases["recorded_date"].min()
+        if first > last:
+            return (f"Not enough follow-up yet for outcome shares: they count cases followed for "
+                    f"{WITHIN_DAYS} days from recording, and no case in this period has been "
+                    f"followed that long by the extract date ({_day(extract)}).")
+        _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
+                                    extract_date=self.params.extract_date)
+        years = ""
+        if whole:
+            partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
+            years = f" (financial years {describe_cohorts(whole)}{partly})"
+        # from the requested start, never the first case's date (issue 16, item 4)
+        start = _day(self.params.period_start)
+        span = f"from {start} to {_day(last)}" if start else f"up to {_day(last)}"
+        return (f"Outcome shares count cases recorded {span}"
+                f"{years}, each followed for {WITHIN_DAYS} days from recording.")
+
+    def metrics(self) -> dict:
+        """Headline figures after disclosure control, as written to ``metrics.json``."""
+        figures = published_figures(self.protected_headline())
+        for measure, figure in figures.items():  # what each figure estimates (for the audit)
+            estimand = dict(HEADLINE_ESTIMANDS.get(measure, {}))
+            if estimand.get("kind") == "share_within_days":
+                estimand["within_days"] = WITHIN_DAYS
+            figure["estimand"] = estimand
+        return {
+            "force": self.force,
+            "name": self.name,
+            "disclosure_profile": self.params.disclosure,
+            "within_days": WITHIN_DAYS,
+            "cohorts": self.headline_cohorts(),
+            **self.headline_range(),
+            "period_start": _day(self.params.period_start),
+            "period_end": _day(self.params.period_end),
+            "extract_date": _day(self.extract_date),
+            "figures": figures,
+        }
+
+    def differences(self) -> pd.DataFrame:
+        """This force's outcome shares minus those of the rest of England and Wales (this
+        force left out) and of its peers together, with 95% intervals (Newcombe).
+
+        Columns ``measure`` (its label), ``comparator`` (its label), ``force_share,
+        comparator_share, difference, ci_low, ci_high``.
+
+        A measure is hidden ("[c]") wherever disclosure control hides this force's figure, or
+        a peer's figure that the pooled peers would reveal.
+        """
+        from ..analysis import comparison
+
+        columns = ["measure", "comparator", "force_share", "comparator_share", "difference",
+                   "ci_low", "ci_high"]
+        headline = self.artefact("headline")
+        if self.force_only is not None:
+            return self.force_only.differences(columns)
+        if self.is_national or headline.empty:
+            return pd.DataFrame(columns=columns)
+        figures = headline[~headline["force"].eq(NATIONAL) & ~headline["measure"].eq("recorded")]
+        peers = self.peers()
+        table = comparison.force_differences(figures[["force", "measure", "count", "n"]],
+                                             force=self.force, peers=peers or None)
+        table = table[table["contrast"].eq("difference")].reset_index(drop=True)
+        own = self.protected_headline().set_index("measure")
+        hidden = own[["count", "n"]].isna().any(axis=1)
+        mine = table["measure"].map(hidden).fillna(True).astype(bool)
+        theirs = mine | (table["comparator"].eq("peers")
+                         & table["measure"].isin(self._hidden_in_peers(peers)))
+        table = table.astype({"share": object, "comparator_share": object, "estimate": object,
+                              "ci_low": object, "ci_high": object})
+        table.loc[mine, "share"] = "[c]"
+        table.loc[theirs, ["comparator_share", "estimate", "ci_low", "ci_high"]] = "[c]"
+        labels = headline.drop_duplicates("measure").set_index("measure")["label"]
+        return pd.DataFrame({
+            "measure": table["measure"].map(labels).to_numpy(),
+            "comparator": table["comparator"].map(comparison.COMPARATORS).to_numpy(),
+            "force_share": table["share"].to_numpy(),
+            "comparator_share": table["comparator_share"].to_numpy(),
+            "difference": table["estimate"].to_numpy(),
+            "ci_low": table["ci_low"].to_numpy(),
+            "ci_high": table["ci_high"].to_numpy(),
+        })
+
+    def peer_table(self) -> pd.DataFrame:
+        """The most similar forces with their outcomes (``sections_breakdowns.peer_outcomes``)."""
+        from .sections_breakdowns import peer_outcomes
+
+        return peer_outcomes(self)
+
+    def peer_profile_table(self) -> pd.DataFrame:
+        """The most similar forces, with the features they were matched on and how alike they
+        are (the share of all pairs of forces that are further apart)."""
+        if self.force_only is not None:
+            return self.force_only.peer_table()
+        peers = self.artefact("peers")
+        profile = self.artefact("profile").set_index("force")
+        mine = peers[peers["force"].eq(self.force)].sort_values("rank")
+        peer = mine["peer"]
+        table = pd.DataFrame({
+            "Most similar force": peer.map(self.force_names).to_numpy(),
+            "Population (2011)": peer.map(profile["population"]).map("{:,.0f}".format).to_numpy(),
+            "Rape share": peer.map(profile["rape_share"]).map(format_share).to_numpy(),
+            "Partner or ex-partner share": peer.map(profile["partner_share"])
+            .map(format_share).to_numpy(),
+        })
+        # A share of a force whose count of crimes is hidden gives its counts back (25% of 8
+        # is 2), and 0% or 100% is an exact zero count (issue 16, item 9): shown as [c].
+        linked = getattr(self.disclosure, "linked", None)
+        if self.disclosure.profile.suppress:
+            hidden = peer.map(lambda code: linked is None or "headline_recorded" not in
+                              linked.names or bool(linked.slice("headline_recorded", code)
+                                                   .mask["count"].any())).to_numpy()
+            for column in ("Rape share", "Partner or ex-partner share"):
+                extreme = table[column].isin(["0.0%", "100.0%"]).to_numpy()
+                table.loc[hidden | extreme, column] = MARKER
+        if "similarity" in mine.columns:
+            table["More alike than this share of pairs of forces"] = (
+                mine["similarity"].map(format_share).to_numpy())
+        return table

@@ -1,0 +1,212 @@
+"""The model-based figures of a report, as the notebooks show them: case-mix-adjusted force
+effects and their funnel, shrunken effects, time to outcome (cumulative incidence) and the
+drivers model. The models themselves live in ``soteria_research/analysis``.
+
+Part of :class:`~soteria_research.reporting.national.ReportContext` (a mixin: it reads the
+attributes ``ReportContext.__init__`` sets: ``params``, ``folder``, ``force``, ``cases``,
+``disclosure``, ``takeaway``...). See ``docs/methods.md``, "Adding a section to a report".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SoteriaError
+from .disclosure.text import safe_text
+from .report_common import (
+    _ERROR_DETAIL,
+    CURVE_DAYS,
+)
+from .takeaway import format_share
+
+__all__ = ["ReportModels"]
+
+
+class ReportModels:
+    """The model-based figures of a report, as the notebooks show them: case-mix-adjusted force (mixin of ``ReportContext``)."""
+
+    def force_effects(self, outcome: str = "charged") -> pd.DataFrame:
+        """The national case-mix-adjusted force effects for one outcome (observed/expected)."""
+        effects = self.artefact("effects")
+        if effects.empty:
+            return effects
+        return effects[effects["outcome"].eq(outcome)].drop(columns="outcome").reset_index(
+            drop=True)
+
+    def effect_limits(self, outcome: str = "charged"):
+        """The limits of the funnel plot of :meth:`force_effects` (``effect_funnel(...).limits``,
+        every kind; draw ``method=effect_funnel(...).method``)."""
+        return self.effect_funnel(outcome).limits
+
+    def effect_funnel(self, outcome: str = "charged", protected=None):
+        """Funnel plot of the case-mix-adjusted force effects (``comparison.ratio_funnel``).
+
+        The limits, the over-dispersion test and the counts of forces outside come from every
+        force's figures; with ``protected`` (what :meth:`protect` returned for
+        :meth:`force_effects`) a force's point is left out wherever disclosure control hid its
+        figures.
+        """
+        from ..analysis import comparison
+
+        effects = self.force_effects(outcome)
+        if effects.empty:
+            return comparison.Funnel(
+                points=effects, limits=pd.DataFrame(columns=["method", "level", "precision",
+                                                             "lower", "upper"]),
+                dispersion=pd.DataFrame(), flagged=pd.DataFrame(
+                    {"method": [], "level": [], "n_above": [], "n_below": [], "n_outside": [],
+                     "chosen": []}),
+                method="binomial", note="Force effects could not be estimated.")
+        funnel = comparison.ratio_funnel(effects)
+        if protected is None or protected.frame.empty:
+            return funnel
+        hidden = protected.frame.set_index("force")[["observed", "expected", "estimate"]]
+        hidden = hidden.isna().any(axis=1)
+        points = funnel.points.copy()
+        rows = points["force"].map(hidden).fillna(True).astype(bool)
+        numbers = ["observed", "expected", "expected_variance", "estimate", "ci_low", "ci_high",
+                   "n", "adjusted_rate", "precision", "z", "z_winsorised", "beyond_level"]
+        numbers = [c for c in numbers if c in points.columns]
+        points[numbers] = points[numbers].astype(float).mask(rows)
+        points["position"] = points["position"].mask(rows)
+        return replace(funnel, points=points)
+
+    def shrunken_effects(self, outcome: str = "charged", protected=None) -> pd.DataFrame:
+        """Force effects shrunk towards the national value (``comparison.shrunken_rates``,
+        gamma-Poisson), with rank intervals from ``params.seed``; rows hidden where
+        ``protected`` (what :meth:`protect` returned for :meth:`force_effects`) hides a force's
+        figures, since a shrunken estimate would reveal them."""
+        from ..analysis import comparison
+
+        effects = self.force_effects(outcome)
+        if len(effects) < 3:  # too few forces to estimate how much they differ
+            return pd.DataFrame()
+        try:
+            table = comparison.shrunken_rates(effects, count="observed", expected="expected",
+                                              seed=self.params.seed)
+        except SoteriaError:  # no outcome at all, say: nothing to rank, the figure says so
+            return pd.DataFrame()
+        if protected is None or protected.frame.empty:
+            return table
+        hidden = protected.frame.set_index("force")[["observed", "expected"]].isna().any(axis=1)
+        rows = table["force"].map(hidden).fillna(True).astype(bool)
+        numbers = [c for c in table.columns if c not in ("force", "n_units")]
+        table[numbers] = table[numbers].astype(float).mask(rows)
+        return table
+
+    def effects_view(self, protected, funnel=None):
+        """Force effects after disclosure control, as a table: forces outside the funnel's
+        chosen outer limits first (``funnel`` from :meth:`effect_funnel`; Poisson limits for
+        chance alone when not given), hidden figures as [c]."""
+        frame = protected.frame
+        if frame.empty:
+            return self._styled(pd.DataFrame({"Force effects": ["not estimated"]}),
+                                name=protected.record.name)
+        if funnel is None:
+            from ..analysis import comparison
+
+            funnel = comparison.ratio_funnel(frame.dropna(subset=["observed", "expected"]),
+                                             variance=None, limits="poisson")
+        points = funnel.points.set_index("force")
+        outer = max(funnel.flagged["level"])
+        level = frame["force"].map(points["beyond_level"])
+        higher = frame["force"].map(points["estimate"]) > frame["force"].map(points["target"])
+        position = pd.Series("within the limits", index=frame.index)
+        for limit in sorted(funnel.flagged["level"].unique()):  # two levels
+            outside = level.ge(limit)
+            position[outside & higher] = f"higher than expected (beyond the {limit * 100:g}% limits)"
+            position[outside & ~higher] = f"lower than expected (beyond the {limit * 100:g}% limits)"
+        position[frame["observed"].isna()] = "[c]"
+        shown = protected.display()
+        view = pd.DataFrame({
+            "Force": frame["force"].map(self.force_names).to_numpy(),
+            # No "Cases" column: the cases in the model are the same count in the charge and
+            # the withdrawal table, and each table's own protection could hide it in one and
+            # print it in the other (one quantity, one decision: issue 16, item 7).
+            "Observed": shown["observed"].to_numpy(),
+            "Expected from case mix": shown["expected"].to_numpy(),
+            "Observed / expected": shown["estimate"].to_numpy(),
+            "95% interval from": shown["ci_low"].to_numpy(), "to": shown["ci_high"].to_numpy(),
+            "Compared with the funnel limits": position.to_numpy(),
+        })
+        order = np.where(level.ge(outer), np.where(higher, 0, 1), np.where(level.notna(), 2, 3))
+        view = view.assign(_order=order).sort_values(["_order", "Force"])
+        caption = {"random_effects": "Limits allow for chance and the usual spread between "
+                                     "forces (random effects).",
+                   "binomial": "Limits for chance alone (exact binomial).",
+                   "poisson": "Limits for chance alone (exact Poisson)."}[funnel.method]
+        return self._styled(view.drop(columns="_order"), caption=caption,
+                            name=protected.record.name)
+
+    def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
+        """Cumulative incidence at a few days, one row per outcome (protected, then pivoted)."""
+        from .figures import label
+
+        table = self.incidence(times=list(times))
+        protected = self.disclosure.protect(table, name="time_to_outcome_table", kind="curve")
+        frame = protected.frame
+        if frame.empty:
+            view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
+            return self._styled(view, name="time_to_outcome")
+        frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"))
+        view = frame.pivot_table(index="outcome", columns="column", values="cif",
+                                 aggfunc="first", sort=False)
+        view = view.reindex(columns=[f"by day {t:g}" for t in times if
+                                     f"by day {t:g}" in view.columns])
+        view = view.apply(lambda col: col.map(format_share))
+        view.index = [label(o) for o in view.index]
+        view.index.name = "Outcome"
+        return self._styled(view.reset_index(), name="time_to_outcome",
+                            caption="Share of cases with each outcome by each day.")
+
+    def time_to_outcome(self) -> pd.DataFrame:
+        """The time-to-event frame of this report's cases (``timeline.time_to_outcome``)."""
+        from ..analysis.timeline import time_to_outcome
+
+        if self._tte is None:
+            self._tte = time_to_outcome(self.cases, extract_date=self.params.extract_date)
+        return self._tte
+
+    def incidence(self, times=None) -> pd.DataFrame:
+        """Aalen–Johansen cumulative incidence of each competing outcome (all times, or
+        ``times``) for the latest financial-year cohort of recording followed for
+        :data:`CURVE_DAYS` days (``cohorts.cohort_incidence``); the earliest cohort when none
+        has been followed that long. ``attrs["note"]`` names the cohort."""
+        from ..analysis.cohorts import cohort_incidence, cohort_table, latest_cohorts
+
+        columns = ["cohort", "outcome", "time", "cif", "ci_low", "ci_high", "n_at_risk"]
+        if self.cases.empty:
+            return pd.DataFrame(columns=columns)
+        extract = self.params.extract_date
+        chosen = latest_cohorts(self.cases, horizon_days=CURVE_DAYS, extract_date=extract)
+        if not chosen:
+            chosen = cohort_table(self.cases, extract_date=extract)["cohort"].head(1).tolist()
+        return cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract)
+
+    def drivers(self) -> tuple[pd.DataFrame, str]:
+        """Driver models of charge and of victim withdrawal (``analysis.drivers.drivers``):
+        cause-specific hazard ratios (a rate; device request time-varying) beside Fine–Gray
+        subdistribution hazard ratios (a probability), with counts per term.
+
+        Returns the tidy frame (``outcome, model, term, reference, estimate, ci_low, ci_high,
+        p, n, n_events``, where ``n``/``n_events`` count the cases and events in the term's
+        category, which disclosure control needs) and a note: what each ratio means, the
+        proportional-hazards test, and what could not be fitted.
+        """
+        from ..analysis.drivers import drivers
+
+        result = drivers(self.cases, extract_date=self.params.extract_date)
+        frame = result.table.copy()
+        frame.attrs["df_resid"] = result.table.attrs.get("df_resid", 0)
+        words = [f"**{'Rate' if model == 'cause_specific' else 'Probability'}.** {text}"
+                 for model, text in result.meaning.items()]
+        words.append(result.ph_summary())
+        # Model messages are free text under the same rules as tables (issue 16, item 4): no
+        # error detail (an array shape is the number of cases), no small count.
+        words += [safe_text(_ERROR_DETAIL.sub("", note), profile=self.params.disclosure)
+                  for note in result.notes]
+        return frame, "\n\n".join(words)

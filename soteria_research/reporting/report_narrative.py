@@ -1,0 +1,99 @@
+"""The words of a report written by code from its figures: title, key messages, the
+disclosure notice, notes under figures and the definitions.
+
+Part of :class:`~soteria_research.reporting.national.ReportContext` (a mixin: it reads the
+attributes ``ReportContext.__init__`` sets: ``params``, ``folder``, ``force``, ``cases``,
+``disclosure``, ``takeaway``...). See ``docs/methods.md``, "Adding a section to a report".
+"""
+
+from __future__ import annotations
+
+from .disclosure.text import period_text
+from .report_common import (
+    CURVE_DAYS,
+    WITHIN_DAYS,
+    _day,
+)
+
+__all__ = ["ReportNarrative"]
+
+
+class ReportNarrative:
+    """The words of a report written by code from its figures: title, key messages, the (mixin of ``ReportContext``)."""
+
+    def title(self):
+        """The report's title block (Markdown): force, period, extract date, safety profile."""
+        from IPython.display import Markdown
+
+        from .takeaway import disclosure_rule
+
+        # The period asked for, never the dates of the first and last case (issue 16, item 4).
+        period = period_text(self.params.period_start, self.params.period_end)
+        heading = ("RASSO national overview: England and Wales" if self.is_national
+                   else f"{self.name}: RASSO investigations deep-dive")
+        return Markdown(
+            f"# {heading}\n\n"
+            f"**Crimes recorded:** {period} &nbsp;·&nbsp; **Data extracted:** "
+            f"{_day(self.extract_date)} &nbsp;·&nbsp; **Disclosure profile:** "
+            f"{self.params.disclosure}\n\n"
+            "Rape and serious sexual offence (RASSO) investigations: where cases are lost, how "
+            "long they take, and what makes a charge or a victim's withdrawal more likely. "
+            "Figures for cases still under investigation are treated as open, not as failures."
+            f"\n\n{disclosure_rule(self.disclosure.profile)}\n\n{self.takeaway.links()}"
+        )
+
+    def key_messages(self):
+        """Three to six plain findings written by code from this report's protected figures
+        (``reporting/key_messages.py``), for the top of the report."""
+        from IPython.display import Markdown
+
+        from .key_messages import key_messages_markdown
+
+        return Markdown(key_messages_markdown(self))
+
+    def notice(self):
+        """A plain warning when most of this report's tables will be suppressed."""
+        from IPython.display import Markdown
+
+        threshold = self.disclosure_threshold
+        n = len(self.cases)
+        if self.is_national or threshold is None or n >= 20 * threshold:
+            return Markdown("")
+        return Markdown(
+            f"> **Most figures in this report are hidden.** {self.name} recorded very few "
+            f"crimes of this kind in the period (fewer than {20 * threshold}), so to protect "
+            f"the people involved every table or figure built on fewer than {threshold} cases is "
+            f"shown as [c] or left out."
+            + ("" if self.force_only is not None and self.force_only.doc is None else
+               " The national and most-similar-force figures are still shown for context.")
+        )
+
+    def incidence_note(self) -> str:
+        """Which cases the time-to-outcome curve describes, in a sentence."""
+        frame = self.incidence(times=[0])
+        return frame.attrs.get("note", "")
+
+    def definitions(self) -> dict[str, str]:
+        """What the report's measures mean, in a line each (for the workbook's notes)."""
+        return {
+            "Outcome shares within a year": (
+                f"Outcomes within {WITHIN_DAYS} days of recording, among cases recorded at "
+                f"least {WITHIN_DAYS} days before the extract date (open cases never count as "
+                "failures); 95% Wilson intervals."),
+            "Still open": "Cases with no outcome at the extract date, out of all cases.",
+            "Stage funnel": "Cases that had reached each investigation stage by the extract "
+                            "date (a snapshot, not the chance of reaching the next stage).",
+            "Time to outcome": (
+                "Aalen–Johansen cumulative incidence of each competing outcome, open and "
+                "transferred cases censored, for the latest financial-year cohort followed for "
+                f"{CURVE_DAYS} days."),
+            "Trends": f"Outcomes within {WITHIN_DAYS} days by financial year of recording "
+                      "(April to March); years without a full year of follow-up left out.",
+            "Differences": "This force's share minus the comparator's, in percentage points, "
+                           "95% Newcombe interval.",
+            "Hazard ratios": "Cause-specific: a rate among open cases; Fine–Gray "
+                             "subdistribution: a probability. Associations, not causes.",
+            "Observed / expected": "A force's outcomes against those its case mix predicts "
+                                   "from the national model.",
+            "[c]": "Hidden by disclosure control (see Disclosure control below).",
+        }
