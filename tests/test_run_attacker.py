@@ -337,3 +337,32 @@ def test_no_published_file_holds_a_path_a_traceback_or_a_log(runs, profile):
         text = text.replace(f"../{root.name}-private/logs/", "")  # run.json's pointer to a log
         for word in machine:
             assert word not in text, (path.relative_to(root), word)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_differences_use_the_published_figures_of_each_side(runs, profile):
+    """"This force" in the differences table is the headline's own share (it printed 6.8% from
+    the true counts beside the headline's 7.0%), and "England and Wales without this force"
+    is the national overview's published counts less this force's published counts."""
+    root = runs[profile].root
+    national = json.loads((root / "national" / "metrics.json").read_text())["figures"]
+    checked = 0
+    for force in FORCES:
+        own = json.loads((root / "forces" / force / "metrics.json").read_text())["figures"]
+        table = pd.read_csv(root / "forces" / force / "tables" / "differences.csv", dtype=str)
+        rest = table[table["Compared with"].eq("England and Wales without this force")]
+        for figure in own.values():
+            if "n" not in figure:
+                continue
+            row = rest[rest["Measure"].eq(figure["label"])]
+            assert len(row) == 1, (force, figure["label"])
+            if figure["count"] == HIDDEN or figure["n"] == HIDDEN:
+                assert row["This force"].iloc[0] == HIDDEN
+                continue
+            assert row["This force"].iloc[0] == format_share(figure["count"] / figure["n"])
+            whole = next(f for f in national.values() if f["label"] == figure["label"])
+            if HIDDEN not in (whole["count"], whole["n"]):
+                expected = (whole["count"] - figure["count"]) / (whole["n"] - figure["n"])
+                assert row["Them"].iloc[0] == format_share(expected), (force, figure["label"])
+                checked += 1
+    assert checked >= 8

@@ -197,8 +197,9 @@ class ReportHeadline:
         Columns ``measure`` (its label), ``comparator`` (its label), ``force_share,
         comparator_share, difference, ci_low, ci_high``.
 
-        A measure is hidden ("[c]") wherever disclosure control hides this force's figure, or
-        a peer's figure that the pooled peers would reveal.
+        Every share is from published (protected, rounded) counts: this force's is its
+        headline figure. A measure is hidden ("[c]") wherever disclosure control hides this
+        force's figure, or a peer's figure that the pooled peers would reveal.
         """
         from ..analysis import comparison
 
@@ -209,30 +210,53 @@ class ReportHeadline:
             return self.force_only.differences(columns)
         if self.is_national or headline.empty:
             return pd.DataFrame(columns=columns)
-        figures = headline[~headline["force"].eq(NATIONAL) & ~headline["measure"].eq("recorded")]
+        # Every side from published numbers, so "This force" is the headline's own figure
+        # (it printed 6.8% from the true counts beside the headline's 7.0%): this force's
+        # rounded counts, England and Wales's published counts less this force's, and the
+        # peers' pooled published counts. Newcombe intervals from those (a little approximate:
+        # the counts are rounded as published).
+        own = self.protected_headline()
+        own = own[~own["measure"].eq("recorded")].set_index("measure")
+        national = headline[headline["force"].eq(NATIONAL)].reset_index(drop=True)
+        national = self._protect_headline(national, suffix="_national")
+        national = national[~national["measure"].eq("recorded")].set_index("measure")
+        sides = [("rest_of_england_and_wales", national, True)]
         peers = self.peers()
-        table = comparison.force_differences(figures[["force", "measure", "count", "n"]],
-                                             force=self.force, peers=peers or None)
-        table = table[table["contrast"].eq("difference")].reset_index(drop=True)
-        own = self.protected_headline().set_index("measure")
-        hidden = own[["count", "n"]].isna().any(axis=1)
-        mine = table["measure"].map(hidden).fillna(True).astype(bool)
-        theirs = mine | (table["comparator"].eq("peers")
-                         & table["measure"].isin(self._hidden_in_peers(peers)))
-        table = table.astype({"share": object, "comparator_share": object, "estimate": object,
-                              "ci_low": object, "ci_high": object})
-        table.loc[mine, "share"] = "[c]"
-        table.loc[theirs, ["comparator_share", "estimate", "ci_low", "ci_high"]] = "[c]"
+        if peers:
+            pooled = self.peer_headline(peers)
+            sides.append(("peers", pooled[~pooled["measure"].eq("recorded")]
+                          .set_index("measure"), False))
         labels = headline.drop_duplicates("measure").set_index("measure")["label"]
-        return pd.DataFrame({
-            "measure": table["measure"].map(labels).to_numpy(),
-            "comparator": table["comparator"].map(comparison.COMPARATORS).to_numpy(),
-            "force_share": table["share"].to_numpy(),
-            "comparator_share": table["comparator_share"].to_numpy(),
-            "difference": table["estimate"].to_numpy(),
-            "ci_low": table["ci_low"].to_numpy(),
-            "ci_high": table["ci_high"].to_numpy(),
-        })
+        rows = []
+        for comparator, theirs, less_own in sides:
+            for measure in own.index:
+                mine = own.loc[measure]
+                mine_hidden = pd.isna(mine["count"]) or pd.isna(mine["n"]) or mine["n"] <= 0
+                count = n = float("nan")
+                if measure in theirs.index:
+                    count, n = theirs.loc[measure, "count"], theirs.loc[measure, "n"]
+                    if less_own and not mine_hidden:
+                        count, n = count - mine["count"], n - mine["n"]
+                    elif less_own:
+                        count = n = float("nan")  # the rest would give the hidden figure back
+                row = {"measure": labels.get(measure, measure),
+                       "comparator": comparison.COMPARATORS[comparator]}
+                theirs_hidden = pd.isna(count) or pd.isna(n) or n <= 0 or count < 0
+                if mine_hidden or theirs_hidden:
+                    row.update(force_share="[c]" if mine_hidden else mine["count"] / mine["n"],
+                               comparator_share="[c]" if theirs_hidden else count / n,
+                               difference="[c]", ci_low="[c]", ci_high="[c]")
+                else:
+                    pair = pd.DataFrame({"force": [self.force, "_them"],
+                                         "count": [mine["count"], count], "n": [mine["n"], n]})
+                    table = comparison.force_differences(pair, force=self.force, measure=None)
+                    table = table[table["contrast"].eq("difference")].iloc[0]
+                    row.update(force_share=float(table["share"]),
+                               comparator_share=float(count / n),
+                               difference=float(table["estimate"]),
+                               ci_low=float(table["ci_low"]), ci_high=float(table["ci_high"]))
+                rows.append(row)
+        return pd.DataFrame(rows, columns=columns)
 
     def peer_table(self) -> pd.DataFrame:
         """The most similar forces with their outcomes (``sections_breakdowns.peer_outcomes``)."""
