@@ -366,3 +366,22 @@ def test_differences_use_the_published_figures_of_each_side(runs, profile):
                 assert row["Them"].iloc[0] == format_share(expected), (force, figure["label"])
                 checked += 1
     assert checked >= 8
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_item7_crimes_recorded_is_one_cell_in_the_funnel_and_the_headline(runs, profile):
+    """The funnel's "Crime recorded" row is the headline's crimes recorded: printed in one, it
+    is printed (the same number) in the other; Durham's funnel showed [c] under a headline 550."""
+    checked = 0
+    for force in FORCES:
+        tables = runs[profile].root / "forces" / force / "tables"
+        funnel = pd.read_csv(tables / "funnel_view.csv", dtype=str).set_index("Stage")
+        headline = pd.read_csv(tables / "headline_by_offence_view.csv", dtype=str)
+        recorded = headline.set_index("Measure").loc["Crimes recorded"]
+        for group in ("All sexual offences", "Rape", "Other sexual offences"):
+            in_funnel = funnel.loc["Crime recorded", f"{group}: cases so far"]
+            assert (in_funnel == HIDDEN) == (recorded[group] == HIDDEN), (force, group)
+            if in_funnel != HIDDEN:
+                assert number(in_funnel)[0] == number(recorded[group])[0], (force, group)
+                checked += 1
+    assert checked >= 6

@@ -314,7 +314,7 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import protect_linked
-    from .disclosure.linked_shares import shares_over_published_totals
+    from .disclosure.linked_shares import shares_over_published_totals, show_where_published
     from .sections_timeliness import linked_tables as timeliness_tables
 
     tables = _linked_tables(cases, headline, effects, _extract_arg(params))
@@ -325,6 +325,10 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     shares_over_published_totals(linked, "outcome_mix", numerator="n",
                                  total_table="headline_recorded", total_column="count",
                                  keys=["force", "offence_group"])
+    # the funnel's first row is the headline's crimes recorded: one quantity, one cell
+    show_where_published(linked, "funnel", column="n", where={"stage": "recorded"},
+                         source_table="headline_recorded", source_column="count",
+                         keys=["force", "offence_group"], whole=["share_of_recorded"])
     linked.save(folder / LINKED_FILE)
     return []
 

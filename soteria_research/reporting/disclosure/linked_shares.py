@@ -20,7 +20,7 @@ import pandas as pd
 
 from .rounding import wilson
 
-__all__ = ["shares_over_published_totals"]
+__all__ = ["shares_over_published_totals", "show_where_published"]
 
 
 def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,
@@ -78,3 +78,45 @@ def shares_over_published_totals(linked, name: str, *, numerator: str, total_tab
     entry["rows"] = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
     entry["mask"] = mask.to_numpy().tolist()
     linked._frames.clear()  # rebuilt from the new rows
+
+
+def show_where_published(linked, name: str, *, column: str, where: dict, source_table: str,
+                         source_column: str, keys: Sequence[str],
+                         whole: Sequence[str] = ()) -> int:
+    """Show, in linked table ``name``, the cells of ``column`` (rows matching ``where``) that
+    are the same quantity as a cell another linked table publishes, with its published value.
+
+    One quantity is one cell wherever it appears (issue 16, item 7): the funnel's "Crime
+    recorded" row *is* the headline's count of crimes recorded (per force and offence group).
+    When the headline prints it, hiding it in the funnel protects nothing (any reader has it)
+    and only makes the report contradict itself ("[c]" under a printed 550). ``whole``: rate
+    columns equal to 1 on those rows (a stage's share of itself), shown with them. Returns how
+    many cells were shown.
+    """
+    if name not in linked.tables or source_table not in linked.tables:
+        return 0
+    entry, other_entry = linked.tables[name], linked.tables[source_table]
+    frame = pd.DataFrame(entry["rows"], columns=entry["columns"])
+    mask = pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool)
+    other = pd.DataFrame(other_entry["rows"], columns=other_entry["columns"])
+    other_mask = pd.DataFrame(other_entry["mask"], columns=other_entry["columns"]).astype(bool)
+    keys = [k for k in keys if k in frame.columns and k in other.columns]
+    published = other[keys].assign(_value=pd.to_numeric(other[source_column], errors="coerce")
+                                   .where(~other_mask[source_column])).drop_duplicates(keys)
+    rows = np.ones(len(frame), dtype=bool)
+    for key, value in where.items():
+        rows &= frame[key].eq(value).to_numpy()
+    value = frame[keys].merge(published, on=keys, how="left")["_value"].to_numpy(dtype=float)
+    show = rows & mask[column].to_numpy() & np.isfinite(value)
+    if not show.any():
+        return 0
+    frame.loc[show, column] = value[show]
+    mask.loc[show, column] = False
+    for rate in whole:
+        if rate in frame.columns:
+            frame.loc[show, rate] = 1.0
+            mask.loc[show, rate] = False
+    entry["rows"] = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+    entry["mask"] = mask.to_numpy().tolist()
+    linked._frames.clear()
+    return int(show.sum())
