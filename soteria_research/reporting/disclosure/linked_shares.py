@@ -52,11 +52,8 @@ def shares_over_published_totals(linked, name: str, *, numerator: str, total_tab
     """
     if name not in linked.tables or total_table not in linked.tables:
         return
-    entry, totals = linked.tables[name], linked.tables[total_table]
-    frame = pd.DataFrame(entry["rows"], columns=entry["columns"])
-    mask = pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool)
-    other = pd.DataFrame(totals["rows"], columns=totals["columns"])
-    other_mask = pd.DataFrame(totals["mask"], columns=totals["columns"]).astype(bool)
+    frame, mask = _table(linked, name)
+    other, other_mask = _table(linked, total_table)
     keys = [k for k in keys if k in frame.columns and k in other.columns]
     other = other[keys].assign(
         _total=pd.to_numeric(other[total_column], errors="coerce")
@@ -75,9 +72,7 @@ def shares_over_published_totals(linked, name: str, *, numerator: str, total_tab
             continue
         frame[column] = np.where(usable, value, np.nan)
         mask[column] = ~usable
-    entry["rows"] = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
-    entry["mask"] = mask.to_numpy().tolist()
-    linked._frames.clear()  # rebuilt from the new rows
+    _store(linked, name, frame, mask)
 
 
 def show_where_published(linked, name: str, *, column: str, where: dict, source_table: str,
@@ -95,11 +90,8 @@ def show_where_published(linked, name: str, *, column: str, where: dict, source_
     """
     if name not in linked.tables or source_table not in linked.tables:
         return 0
-    entry, other_entry = linked.tables[name], linked.tables[source_table]
-    frame = pd.DataFrame(entry["rows"], columns=entry["columns"])
-    mask = pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool)
-    other = pd.DataFrame(other_entry["rows"], columns=other_entry["columns"])
-    other_mask = pd.DataFrame(other_entry["mask"], columns=other_entry["columns"]).astype(bool)
+    frame, mask = _table(linked, name)
+    other, other_mask = _table(linked, source_table)
     keys = [k for k in keys if k in frame.columns and k in other.columns]
     published = other[keys].assign(_value=pd.to_numeric(other[source_column], errors="coerce")
                                    .where(~other_mask[source_column])).drop_duplicates(keys)
@@ -116,7 +108,20 @@ def show_where_published(linked, name: str, *, column: str, where: dict, source_
         if rate in frame.columns:
             frame.loc[show, rate] = 1.0
             mask.loc[show, rate] = False
+    _store(linked, name, frame, mask)
+    return int(show.sum())
+
+
+def _table(linked, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A linked table's stored (protected) values and its mask, as frames."""
+    entry = linked.tables[name]
+    return (pd.DataFrame(entry["rows"], columns=entry["columns"]),
+            pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool))
+
+
+def _store(linked, name: str, frame: pd.DataFrame, mask: pd.DataFrame) -> None:
+    """Store changed values and mask back (the cached frames are rebuilt from them)."""
+    entry = linked.tables[name]
     entry["rows"] = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
     entry["mask"] = mask.to_numpy().tolist()
     linked._frames.clear()
-    return int(show.sum())
