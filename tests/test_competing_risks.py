@@ -448,3 +448,27 @@ def test_fine_gray_levels_are_compared_with_the_project_reference():
     other = fit_fine_gray(frame, cause=1, covariates=["victim_ethnicity"], event="event",
                           reference={"victim_ethnicity": "asian"}).hazard_ratios()
     assert other["reference"].eq("against asian or Asian British").all()
+
+
+def test_an_outcome_not_seen_yet_has_an_exact_upper_limit_not_a_zero_width_interval():
+    """Before an outcome's first event its curve is 0; the log(-log) interval there has zero
+    width ([0, 0], as cmprsk reports), which says the chance is exactly 0. The upper limit is
+    the Clopper–Pearson one for no event among the cases still followed: the 97.5% quantile of
+    Beta(1, n) (scipy's beta, an independent formula)."""
+    from scipy.stats import beta
+
+    tte = pd.DataFrame({
+        "days": [2.0, 3.0, 3.0, 3.0, 5.0, 8.0, 8.0, 10.0],
+        "outcome": ["charge", "charge", "victim_withdrawal", "censored", "charge",
+                    "censored", "victim_withdrawal", "censored"],
+    })
+    cif = cumulative_incidence(tte, times=[0, 2.5, 3])
+    withdrawal = cif[cif["outcome"] == "victim_withdrawal"].set_index("time")
+    for day, n in ((0.0, 8), (2.5, 7)):  # no withdrawal yet; 8, then 7 cases still followed
+        row = withdrawal.loc[day]
+        assert row["cif"] == 0 and row["n_at_risk"] == n
+        assert row["ci_low"] == 0
+        assert row["ci_high"] == pytest.approx(beta.ppf(0.975, 1, n))
+    # Once the outcome has been seen, the log(-log) interval as before (not this bound).
+    seen = withdrawal.loc[3.0]
+    assert 0 < seen["ci_low"] < seen["cif"] < seen["ci_high"] < 1

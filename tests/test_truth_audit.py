@@ -93,9 +93,6 @@ def test_unmatched_figures_each_have_a_reason(audit):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="known defect the audit found: the log(-log) interval of "
-                   "a cumulative incidence has zero width before the outcome's first event, so "
-                   "an early day of the time-to-outcome curve can exclude a truth above zero")
 def test_no_interval_of_zero_width_misses_its_truth(audit):
     degenerate = audit.table[audit.table["degenerate"]]
     assert degenerate["covered"].all(), degenerate.to_string()

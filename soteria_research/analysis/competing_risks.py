@@ -210,8 +210,16 @@ def _jackknife_variance(counts, has_event, d_k, d, n, surv_before, cif) -> np.nd
     return np.maximum(var, 0.0)
 
 
-def _log_log_interval(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
-    """cif ** exp(±z se / (cif log cif)): inside (0, 1), as cmprsk-based tools report."""
+def _log_log_interval(cif: np.ndarray, se: np.ndarray, z: float,
+                      n_at_risk: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """cif ** exp(±z se / (cif log cif)): inside (0, 1), as cmprsk-based tools report.
+
+    Before an outcome's first event its curve is 0 with a variance of 0, and that interval has
+    zero width (cmprsk and survival report [0, 0] there): it says the chance is exactly 0, which
+    the data cannot say. There, with ``n_at_risk`` cases still followed, the upper limit is the
+    exact (Clopper–Pearson) one for no event among them, ``1 - (alpha/2) ** (1/n)`` (about
+    3.7/n at 95%, the "rule of three" for two-sided 95%); the lower limit stays 0.
+    """
     # cif near 0 or 1 makes k huge; the limits then go to 0 or 1, which is the right answer.
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         k = z * se / (cif * np.log(cif))
@@ -220,6 +228,14 @@ def _log_log_interval(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.nda
     degenerate = (se == 0) | (cif <= 0) | (cif >= 1)
     low = np.where(degenerate, cif, low)
     high = np.where(degenerate, cif, high)
+    if n_at_risk is not None:
+        from scipy.stats import norm
+
+        n = np.broadcast_to(np.asarray(n_at_risk, dtype=float), np.shape(cif))
+        none_yet = (cif == 0) & (n > 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            exact = 1.0 - norm.sf(z) ** (1.0 / n)
+        high = np.where(none_yet, exact, high)
     return low, high
 
 
@@ -245,7 +261,7 @@ def _one_group(time, code, labels, times, variance, z) -> pd.DataFrame:
         cif[beyond] = np.nan
         var[beyond] = np.nan
     se = np.sqrt(var)
-    low, high = _log_log_interval(cif, se, z)
+    low, high = _log_log_interval(cif, se, z, np.asarray(n_at_risk, dtype=float)[:, None])
     m = len(at)
     return pd.DataFrame({
         "outcome": np.repeat(np.asarray(labels, dtype=object), m),
