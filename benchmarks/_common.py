@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -66,3 +68,19 @@ def rows_argument(argv: list[str], *, full: int = 1_000_000, quick: int = 50_000
     parser.add_argument("--rows", type=int, default=None, help=f"default {full:,}")
     args = parser.parse_args(argv)
     return args.rows or (quick if args.quick else full)
+
+
+def kernel_name() -> str:
+    """The Jupyter kernel report benchmarks run in: ``SOTERIA_KERNEL``, ``soteria`` or
+    ``python3``, the first installed."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    for name in (os.environ.get("SOTERIA_KERNEL"), "soteria", "python3"):
+        if not name:
+            continue
+        try:
+            KernelSpecManager().get_kernel_spec(name)
+            return name
+        except NoSuchKernel:
+            continue
+    sys.exit("no Jupyter kernel: run `python -m ipykernel install --user --name soteria`")

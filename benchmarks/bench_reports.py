@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import report  # noqa: E402
+from _common import kernel_name, report  # noqa: E402
 
 DATA = Path(__file__).resolve().parent / "_data"
 QUICK_FORCES = ["durham", "cumbria", "city_of_london", "gwent"]
@@ -36,20 +36,6 @@ def case_file(quick: bool) -> Path:
                                scale=0.1 if quick else 1.0, seed=0)
         cases.to_parquet(path, index=False)
     return path
-
-
-def kernel_name() -> str:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    for name in (os.environ.get("SOTERIA_KERNEL"), "soteria", "python3"):
-        if not name:
-            continue
-        try:
-            KernelSpecManager().get_kernel_spec(name)
-            return name
-        except NoSuchKernel:
-            continue
-    sys.exit("no Jupyter kernel: run `python -m ipykernel install --user --name soteria`")
 
 
 def plain_execute(notebook: str, parameters: str) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import report  # noqa: E402
+from _common import kernel_name, report  # noqa: E402
 from tree_memory import run_tree_peak  # noqa: E402
 
 DATA = HERE / "_data"
@@ -51,20 +51,6 @@ def tree_peak(arguments: list[str]) -> tuple[float, float]:
     if result.returncode != 0:
         raise RuntimeError(f"{arguments[:4]} failed:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
     return peak, seconds
-
-
-def kernel_name() -> str:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    for name in (os.environ.get("SOTERIA_KERNEL"), "soteria", "python3"):
-        if not name:
-            continue
-        try:
-            KernelSpecManager().get_kernel_spec(name)
-            return name
-        except NoSuchKernel:
-            continue
-    sys.exit("no Jupyter kernel: run `python -m ipykernel install --user --name soteria`")
 
 
 def measure(scale: float, kernel: str) -> dict:
