@@ -28,6 +28,7 @@ __all__ = [
     "charge_model",
     "cohort_rates",
     "default_formula",
+    "design_effects",
     "funnel",
     "model_frame",
     "outcome_mix",
@@ -103,6 +104,93 @@ def _wilson(count: np.ndarray, nobs: np.ndarray, level: float = 0.95) -> tuple[n
                                    method="wilson")
     share = count / safe_nobs
     return tuple(np.where(has, values, np.nan) for values in (share, low, high))
+
+
+def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Series | None,
+                   strata: Sequence[pd.Series] = ()) -> pd.Series:
+    """Design effect of the share of ``flag`` in each group of ``keys`` when cases come in
+    clusters (the officer in charge: one officer's cases are alike).
+
+    The design effect is the cluster-robust variance of the share over the binomial variance
+    ``p (1 - p) / n``. The cluster-robust variance is the usual sandwich for a mean,
+    ``sum_h G_h / (G_h - 1) * sum_{c in h} (sum_{i in c} (y_i - p_h))**2 / n**2`` over the
+    ``G_h`` clusters of each stratum ``h`` of the group (without strata, one stratum: what an
+    intercept-only least-squares fit with ``cov_type="cluster"`` gives). Strata are parts of a
+    group whose sizes are fixed, not drawn (the forces of a national share: the share is a
+    mean of the forces' shares weighted by their cases), so only the variation within them
+    counts. It is floored at 1 (an interval is never narrower than the binomial one) and is 1
+    where it cannot be estimated: fewer than two clusters, or a share of 0 or 1. A case with no
+    cluster is a cluster of its own. Used with the Wilson interval at the effective sample size
+    ``n / deff`` (Kish's effective sample size, as survey statistics give a proportion's
+    interval under clustering).
+
+    Parameters
+    ----------
+    flag : Series of bool
+        The outcome per case.
+    keys : list of Series
+        Group columns aligned with ``flag`` (empty: one group).
+    cluster : Series or None
+        Cluster per case (NaN: a cluster of its own). None: every design effect is 1.
+    strata : list of Series
+        Strata columns within groups (clusters nested in them), aligned with ``flag``.
+
+    Returns
+    -------
+    Series
+        One design effect per group, indexed as ``flag.groupby(keys).sum()`` (a single value
+        under index 0 when ``keys`` is empty).
+
+    Examples
+    --------
+    >>> flag = pd.Series([1, 1, 1, 0, 0, 0, 1, 0], dtype=bool)
+    >>> officer = pd.Series(["a", "a", "a", "b", "b", "b", "c", "c"])
+    >>> round(float(design_effects(flag, [], officer).iloc[0]), 3)
+    2.286
+    """
+    keys, strata = list(keys), list(strata)
+    grouped = flag.astype(np.int64).groupby(keys) if keys else None
+    index = grouped.sum().index if grouped is not None else pd.RangeIndex(1)
+    if cluster is None or len(flag) == 0:
+        return pd.Series(1.0, index=index)
+    codes, _ = pd.factorize(cluster.to_numpy())
+    alone = codes < 0  # no cluster recorded: the case is a cluster of its own
+    codes = codes.astype(np.int64)
+    codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    y = flag.to_numpy(dtype=float)
+    group = (flag.groupby(keys, observed=True).ngroup().to_numpy() if keys
+             else np.zeros(len(y), dtype=np.int64))
+    stratum = (flag.groupby(keys + strata, observed=True).ngroup().to_numpy()
+               if keys + strata else group)
+    kept = (group >= 0) & (stratum >= 0)  # a case with a missing key is in no group
+    y, codes, group, stratum = y[kept], codes[kept], group[kept], stratum[kept]
+    n_groups, n_strata = int(group.max(initial=-1)) + 1, int(stratum.max(initial=-1)) + 1
+    group_of_stratum = np.zeros(n_strata, dtype=np.int64)
+    group_of_stratum[stratum] = group
+
+    def mean(labels, size):
+        count = np.bincount(labels, minlength=size).astype(float)
+        return np.bincount(labels, weights=y, minlength=size) / np.where(count > 0, count, 1), count
+
+    p, n = mean(group, n_groups)
+    p_stratum, _ = mean(stratum, n_strata)
+    width = int(codes.max(initial=0)) + 1
+    pair, inverse = np.unique(stratum * width + codes, return_inverse=True)
+    of_pair = pair // width
+    residual = np.bincount(inverse, weights=y) - p_stratum[of_pair] * np.bincount(inverse)
+    spread = np.bincount(of_pair, weights=residual**2, minlength=n_strata)
+    clusters = np.bincount(of_pair, minlength=n_strata).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corrected = np.where(clusters > 1, clusters / (clusters - 1) * spread, 0.0)
+        robust = np.bincount(group_of_stratum, weights=corrected, minlength=n_groups) / n**2
+        usable = (np.bincount(group_of_stratum, weights=clusters, minlength=n_groups) > 1) \
+            & (p > 0) & (p < 1)
+        deff = np.where(usable, np.maximum(1.0, robust / (p * (1 - p) / n)), 1.0)
+    if grouped is None:
+        return pd.Series(deff[:1] if n_groups else [1.0], index=index)
+    # ngroup numbers the observed groups in the order of groupby's (sorted) result
+    observed = flag.groupby(keys, observed=True).size().index
+    return pd.Series(deff, index=observed).reindex(index, fill_value=1.0)
 
 
 def _group_frame(index: pd.Index, by: list[str]) -> pd.DataFrame:

@@ -7,6 +7,7 @@ device request analysed from the day it happened.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -333,18 +334,23 @@ def _median_days_held(part: pd.DataFrame) -> tuple[float, float, float, int]:
             float(high) if high is not None else np.nan, len(requested))
 
 
-def _withdrawal_hazard_ratio(split: pd.DataFrame, level: float) -> tuple[float, ...]:
-    """Cause-specific hazard ratio of withdrawal for a device request (time-varying)."""
-    from .cox import fit_cox
+def _withdrawal_hazard_ratio(cases: pd.DataFrame, level: float,
+                             extract_date: object) -> tuple[float, ...]:
+    """Cause-specific hazard ratio of withdrawal for a device request (time-varying), as the
+    driver models estimate it: adjusted for their case mix, within each officer's cases."""
+    from .drivers import drivers
 
     try:
-        fit = fit_cox(split, duration="stop", entry="start", event="outcome",
-                      cause="victim_withdrawal", covariates=["device_requested"])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = drivers(cases, outcomes=["victim_withdrawal"], models=["cause_specific"],
+                             level=level, extract_date=extract_date)
     except SoteriaError:
         return np.nan, np.nan, np.nan
-    if not fit.diagnostics.ok or "device_requested" not in fit.params.index:
+    row = result.table[result.table["term"].eq("device_requested")]
+    if row.empty:
         return np.nan, np.nan, np.nan
-    row = fit.hazard_ratios(level).iloc[0]
+    row = row.iloc[0]
     return float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
 
 
@@ -374,7 +380,11 @@ def device_requests(
     - ``withdrawal_hazard_ratio``: the cause-specific hazard ratio of victim withdrawal after a
       request against before or without one, the request a time-varying covariate (0 until
       its day, 1 from it: :mod:`~soteria_research.analysis.episodes`): a rate ratio among
-      open cases. Descriptive: requests are not made at random.
+      open cases, the device term of the withdrawal driver model
+      (:func:`~soteria_research.analysis.drivers.drivers`): adjusted for its case mix and
+      compared within each officer's cases, since requests are not made at random (officers
+      who request sooner also see fewer withdrawals; offence and report delay change how soon
+      a request comes).
 
     Returns
     -------
@@ -420,7 +430,7 @@ def device_requests(
         rows.append({**group, "measure": "withdrawal_share_after_request", "n": len(window),
                      "n_events": int(window["victim_withdrawal"].sum())})
         mine = split[split["case"].isin(part.index)]
-        estimate, low, high = _withdrawal_hazard_ratio(mine, level)
+        estimate, low, high = _withdrawal_hazard_ratio(part, level, extract_date)
         rows.append({**group, "measure": "withdrawal_hazard_ratio", "estimate": estimate,
                      "ci_low": low, "ci_high": high, "n": len(part),
                      "n_events": int(mine["outcome"].eq("victim_withdrawal").sum())})

@@ -79,10 +79,14 @@ def _recorded_rows(headline: pd.DataFrame) -> pd.DataFrame:
 
 
 def _share_rows(headline: pd.DataFrame) -> pd.DataFrame:
+    """The outcome shares of a headline frame, with their design effect (protect them with
+    ``design_effect="design_effect"``: it is used to recompute the intervals from the published
+    counts, and not published)."""
     rows = headline[~headline["measure"].eq("recorded")]
     group = ["offence_group"] if "offence_group" in rows.columns else []
-    return rows[["force", *group, "measure", "count", "n", "estimate", "ci_low", "ci_high"]] \
-        .reset_index(drop=True)
+    deff = ["design_effect"] if "design_effect" in rows.columns else []
+    return rows[["force", *group, "measure", "count", "n", "estimate", "ci_low", "ci_high",
+                 *deff]].reset_index(drop=True)
 
 
 def share_of(numerator: str, denominator: str) -> dict[str, tuple[str, str]]:

@@ -166,7 +166,8 @@ def headline_by_offence(report) -> pd.DataFrame:
         recorded, shares = recorded.drop(columns="force"), shares.drop(columns="force")
     safe_recorded = _protect(report, recorded, "headline_recorded", counts=["count"])
     safe_shares = _protect(report, shares, "headline", kind="rates", by=["measure"],
-                           counts=["count", "n"], rates=share_of("count", "n"))
+                           counts=["count", "n"], rates=share_of("count", "n"),
+                           design_effect="design_effect")
     labels = frame.drop_duplicates("measure").set_index("measure")["label"]
     columns: dict[str, list[str]] = {}
     for group, group_label in OFFENCE_GROUPS.items():

@@ -1,5 +1,6 @@
 """Headline figures of a force report: volume, charge, withdrawal, evidential difficulty and
-still open, for a force, its peers or the nation, each share with its Wilson interval."""
+still open, for a force, its peers or the nation, each share with its Wilson interval (allowing
+for cases that come in clusters: one officer's cases are alike)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..attrition import _wilson, model_frame
+from ..attrition import _wilson, design_effects, model_frame
 
 __all__ = ["HEADLINE_MEASURES", "headline_figures"]
 
@@ -34,6 +35,8 @@ def headline_figures(
     by: str | Sequence[str] | None = None,
     within_days: int = 365,
     extract_date: object = None,
+    cluster: str | None = "officer_id",
+    strata: str | None = "force",
 ) -> pd.DataFrame:
     """The headline figures of a force report: volume, charge, withdrawal, still open.
 
@@ -52,13 +55,26 @@ def headline_figures(
         Follow-up window for the outcome shares.
     extract_date : date-like, optional
         View the data as they stood on this date.
+    cluster : str or None
+        Column of the cluster a case belongs to (default the officer in charge,
+        ``officer_id``). One officer's cases are alike (how fast, how thorough), so a share
+        over a force's cases varies more than a binomial count of independent cases would: the
+        interval is the Wilson interval at the effective number of cases ``n / design_effect``,
+        the design effect from the cluster-robust variance of the share
+        (:func:`~soteria_research.analysis.attrition.design_effects`, never below 1). Cases
+        with no officer recorded count as clusters of one. None, or a column the cases do not
+        have, gives the plain Wilson interval (design effect 1).
+    strata : str or None
+        Column whose groups have fixed sizes (default ``force``): a national share is the
+        forces' shares weighted by their cases, so only the variation within each force enters
+        its interval, not the differences between forces.
 
     Returns
     -------
     DataFrame
-        Tidy: ``group…, measure, label, count, estimate, ci_low, ci_high, n``. For ``recorded``
-        the estimate is the count; for shares ``count`` cases of ``n`` had the outcome, with a
-        Wilson 95% interval.
+        Tidy: ``group…, measure, label, count, estimate, ci_low, ci_high, n, design_effect``.
+        For ``recorded`` the estimate is the count; for shares ``count`` cases of ``n`` had the
+        outcome, with a Wilson 95% interval at ``n / design_effect`` cases.
 
     Examples
     --------
@@ -77,11 +93,21 @@ def headline_figures(
     if extract_date is not None:
         open_now = open_now | cases["outcome_date"].gt(pd.Timestamp(extract_date))
 
-    def counts(frame: pd.DataFrame, flag: pd.Series) -> pd.DataFrame:
-        grouped = flag.astype(np.int64).groupby([frame[c] for c in by]) if by else None
+    clusters = cases[cluster] if cluster is not None and cluster in cases.columns else None
+
+    def counts(frame: pd.DataFrame, flag: pd.Series, clustered: bool = False) -> pd.DataFrame:
+        keys = [frame[c] for c in by]
+        within = ([cases.loc[frame.index, strata]]
+                  if strata is not None and strata in cases.columns and strata not in by else [])
+        deff = (design_effects(flag, keys, clusters.loc[frame.index], within)
+                if clustered and clusters is not None else None)
+        grouped = flag.astype(np.int64).groupby(keys) if by else None
         if grouped is None:
-            return pd.DataFrame({"count": [int(flag.sum())], "n": [int(len(flag))]})
-        return pd.DataFrame({"count": grouped.sum(), "n": grouped.size()}).reset_index()
+            return pd.DataFrame({"count": [int(flag.sum())], "n": [int(len(flag))],
+                                 "design_effect": [1.0 if deff is None else float(deff.iloc[0])]})
+        out = pd.DataFrame({"count": grouped.sum(), "n": grouped.size()})
+        out["design_effect"] = 1.0 if deff is None else deff.reindex(out.index).fillna(1.0)
+        return out.reset_index()
 
     parts = []
     recorded = counts(cases, pd.Series(True, index=cases.index))
@@ -89,7 +115,7 @@ def headline_figures(
     parts.append(recorded)
     for measure, column in [("charged_within", "charged"), ("withdrawn_within", "withdrawn"),
                             ("evidential_within", "evidential_difficulty")]:
-        part = counts(followed, followed[column].astype(bool))
+        part = counts(followed, followed[column].astype(bool), clustered=True)
         part["measure"] = measure
         parts.append(part)
     still_open = counts(cases, open_now)
@@ -98,7 +124,9 @@ def headline_figures(
     frame = pd.concat(parts, ignore_index=True)
     frame["count"] = frame["count"].astype(np.int64)
     frame["n"] = frame["n"].astype(np.int64)
-    share, low, high = _wilson(frame["count"].to_numpy(), frame["n"].to_numpy())
+    share = frame["count"].to_numpy() / frame["n"].where(frame["n"] > 0).to_numpy()
+    deff = frame["design_effect"].to_numpy(dtype=float)
+    _, low, high = _wilson(frame["count"].to_numpy() / deff, frame["n"].to_numpy() / deff)
     is_count = frame["measure"].eq("recorded").to_numpy()
     frame["estimate"] = np.where(is_count, frame["count"], share)
     frame["ci_low"] = np.where(is_count, np.nan, low)
@@ -108,4 +136,5 @@ def headline_figures(
     order = {m: i for i, m in enumerate(HEADLINE_MEASURES)}
     frame = frame.sort_values([*by, "measure"], key=lambda s: s.map(order) if s.name == "measure"
                               else s, kind="stable").reset_index(drop=True)
-    return frame[[*by, "measure", "label", "count", "estimate", "ci_low", "ci_high", "n"]]
+    return frame[[*by, "measure", "label", "count", "estimate", "ci_low", "ci_high", "n",
+                  "design_effect"]]

@@ -577,6 +577,7 @@ def protect(
     column_total: str | None = None,
     columns_add_up: bool | None = None,
     profile: str | DisclosureProfile | None = None,
+    design_effect: str | None = None,
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -613,6 +614,11 @@ def protect(
         total column exists, or when no count column is a denominator such as ``n``.
     profile : str or DisclosureProfile, optional
         ``publication``, ``partner`` or ``internal`` (default: ``SOTERIA_DISCLOSURE``).
+    design_effect : str, optional
+        Column holding each row's design effect, when the intervals of its rates are Wilson
+        intervals at ``n / design_effect`` cases (clustered cases: ``headline_figures``).
+        Where counts are rounded, those bounds are recomputed from the published counts at the
+        same design effect. The column is used, never published: the output does not hold it.
 
     Returns
     -------
@@ -642,6 +648,13 @@ def protect(
     source = table.reset_index() if named else table.reset_index(drop=True)
     source.columns = [str(c) for c in source.columns]
     source.attrs = {}  # pandas deep-copies attrs on every operation: put them back at the end
+    deff = None
+    if design_effect is not None:
+        if design_effect not in source.columns:
+            raise ParameterError(f"protect({name!r}): design_effect={design_effect!r} is not a "
+                                 f"column of the table (columns: {list(source.columns)}).")
+        deff = source[design_effect].to_numpy(dtype=float, na_value=np.nan)
+        source = source.drop(columns=design_effect)
     frame = _Columns(source)
     by = [by] if isinstance(by, str) else list(by or [])
     given_rates = _normalise_rates(rates or {})
@@ -735,7 +748,7 @@ def protect(
     if profile.round_base:  # shares from the rounded counts, so they do not undo the rounding
         output.update(rates_from_published(
             lambda c: frame[c].to_numpy(dtype=float, na_value=np.nan), output, rate_spec,
-            counts))
+            counts, design_effect=deff))
     any_hidden = any(m.any() for m in mask.values())
     record.status = "withheld" if hidden_or_missing else "suppressed" if any_hidden else "pass"
     for column, hidden in mask.items():

@@ -21,7 +21,8 @@ __all__ = ["rates_from_published"]
 
 def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
                          rate_spec: dict[str, tuple[str | None, str | None]],
-                         counts: Iterable[str], level: float = 0.95) -> dict[str, np.ndarray]:
+                         counts: Iterable[str], level: float = 0.95,
+                         design_effect: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Rate columns recomputed from the published (rounded) counts, cell by cell.
 
     Parameters
@@ -34,6 +35,10 @@ def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
         ``{rate column: (numerator, denominator)}``.
     counts : iterable of str
         The count columns (numerators and denominators must be among them).
+    design_effect : array, optional
+        Each row's design effect: its Wilson bounds are at ``k / d`` of ``n / d`` cases (the
+        interval of clustered cases), and are recomputed at the same design effect from the
+        published counts. Default 1 (the plain Wilson interval).
 
     Examples
     --------
@@ -52,9 +57,11 @@ def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
         k, n = column(numerator), column(denominator)
         k_pub = np.asarray(published[numerator], dtype=float)
         n_pub = np.asarray(published[denominator], dtype=float)
+        d = np.ones(len(given)) if design_effect is None else np.where(
+            np.isfinite(design_effect) & (design_effect > 0), design_effect, 1.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            true_low, true_high = wilson(k, n, level)
-            pub_low, pub_high = wilson(k_pub, n_pub, level)
+            true_low, true_high = wilson(k / d, n / d, level)
+            pub_low, pub_high = wilson(k_pub / d, n_pub / d, level)
             pairs = ((k / n, k_pub / n_pub), (true_low, pub_low), (true_high, pub_high))
         values = given.copy()
         usable = np.isfinite(n_pub) & (n_pub > 0)

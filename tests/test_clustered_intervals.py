@@ -1,0 +1,120 @@
+"""Intervals of shares when cases come in clusters (one officer's cases are alike): the design
+effect of ``attrition.design_effects`` against statsmodels' cluster-robust variance, coverage
+of the clustered Wilson interval in simulated clustered data where the plain Wilson interval
+undercovers, and the headline figures and disclosure control that use them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.stats.proportion import proportion_confint
+
+from soteria_research.analysis.attrition import design_effects
+from soteria_research.analysis.comparison import headline_figures
+from soteria_research.reporting.disclosure.published_rates import rates_from_published
+
+
+def _clustered(rng, n_cases=2000, n_officers=40, loading=0.8, intercept=-1.0):
+    officer = rng.integers(0, n_officers, n_cases)
+    effect = rng.normal(size=n_officers)[officer]
+    chance = 1 / (1 + np.exp(-(intercept + loading * effect)))
+    return pd.Series(rng.random(n_cases) < chance), officer
+
+
+def _robust_variance(y: np.ndarray, groups: np.ndarray) -> float:
+    """statsmodels: an intercept-only least-squares fit with cluster-robust errors."""
+    fit = sm.OLS(y, np.ones(len(y))).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    return float(fit.bse[0] ** 2)
+
+
+def test_design_effect_is_statsmodels_cluster_robust_variance_over_binomial():
+    rng = np.random.default_rng(11)
+    flag, officer = _clustered(rng, 3000, 60)
+    group = pd.Series(rng.choice(["a", "b", "c"], len(flag)))
+    found = design_effects(flag, [group], pd.Series(officer))
+    for name in ("a", "b", "c"):
+        mine = group.eq(name).to_numpy()
+        y = flag[mine].to_numpy(float)
+        p = y.mean()
+        expected = _robust_variance(y, officer[mine]) / (p * (1 - p) / len(y))
+        assert found[name] == pytest.approx(expected, rel=1e-10)
+        assert expected > 1.5  # the world is clustered: the binomial variance is far too small
+
+
+def test_design_effect_within_strata_is_the_stratified_estimators_variance():
+    # officers nested in two forces of fixed sizes: the pooled share's variance is
+    # sum_h (n_h / n)^2 var_h, each var_h statsmodels' cluster-robust variance within force h
+    rng = np.random.default_rng(12)
+    flag, officer = _clustered(rng, 3000, 60)
+    force = officer // 30
+    found = design_effects(flag, [], pd.Series(officer), [pd.Series(force)]).iloc[0]
+    y = flag.to_numpy(float)
+    variance = sum((force == h).mean() ** 2 * _robust_variance(y[force == h], officer[force == h])
+                   for h in (0, 1))
+    p = y.mean()
+    assert found == pytest.approx(variance / (p * (1 - p) / len(y)), rel=1e-10)
+
+
+def test_no_clusters_or_degenerate_shares_give_design_effect_one():
+    flag = pd.Series([True, False, False, True])
+    assert design_effects(flag, [], None).iloc[0] == 1.0
+    # no officer recorded: clusters of one, the binomial variance up to the small-sample
+    # factor G / (G - 1) of the cluster-robust variance
+    alone = design_effects(flag, [], pd.Series([np.nan] * 4)).iloc[0]
+    assert alone == pytest.approx(4 / 3)
+    none = pd.Series([False] * 4)
+    assert design_effects(none, [], pd.Series(["a", "a", "b", "b"])).iloc[0] == 1.0
+
+
+def test_clustered_wilson_interval_covers_at_the_nominal_rate_where_the_plain_one_does_not():
+    rng = np.random.default_rng(2026)
+    truth_rng = np.random.default_rng(7)  # the truth: the mean chance over officers' effects
+    effects = truth_rng.normal(size=2_000_000)
+    truth = float(np.mean(1 / (1 + np.exp(-(-1.0 + 0.8 * effects)))))
+    plain = clustered = 0
+    reps = 400
+    for _ in range(reps):
+        flag, officer = _clustered(rng, 1500, 30)
+        k, n = int(flag.sum()), len(flag)
+        deff = design_effects(flag, [], pd.Series(officer)).iloc[0]
+        low, high = proportion_confint(k, n, method="wilson")
+        plain += low <= truth <= high
+        low, high = proportion_confint(k / deff, n / deff, method="wilson")
+        clustered += low <= truth <= high
+    # 400 draws at 95%: the binomial 99.9% range is about 0.91 to 0.98
+    assert 0.91 <= clustered / reps <= 0.99
+    assert plain / reps < 0.85
+
+
+def test_headline_intervals_widen_by_the_design_effect_and_match_wilson_without_clusters():
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["durham"], start="2019-04-01", end="2023-03-31", scale=0.3,
+                           seed=4)
+    clustered = headline_figures(cases).set_index("measure")
+    plain = headline_figures(cases, cluster=None).set_index("measure")
+    for measure in ("charged_within", "withdrawn_within"):
+        row, base = clustered.loc[measure], plain.loc[measure]
+        low, high = proportion_confint(base["count"], base["n"], method="wilson")
+        assert (base["ci_low"], base["ci_high"]) == pytest.approx((low, high), rel=1e-12)
+        assert base["design_effect"] == 1.0
+        assert row["design_effect"] > 1.2  # the generator's officers make cases alike
+        assert row["estimate"] == base["estimate"]
+        low, high = proportion_confint(row["count"] / row["design_effect"],
+                                       row["n"] / row["design_effect"], method="wilson")
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
+
+
+def test_published_intervals_are_recomputed_from_rounded_counts_at_the_same_design_effect():
+    k, n, d = np.array([19.0]), np.array([278.0]), np.array([1.8])
+    low, high = proportion_confint(k / d, n / d, method="wilson")
+    true = {"k": k, "n": n, "share": k / n, "low": low, "high": high}
+    out = rates_from_published(true.__getitem__, {"k": np.array([20.0]), "n": np.array([280.0])},
+                               {"share": ("k", "n"), "low": ("k", "n"), "high": ("k", "n")},
+                               ["k", "n"], design_effect=d)
+    pub_low, pub_high = proportion_confint(20 / 1.8, 280 / 1.8, method="wilson")
+    assert out["low"][0] == pytest.approx(pub_low, rel=1e-12)
+    assert out["high"][0] == pytest.approx(pub_high, rel=1e-12)
+    assert out["share"][0] == pytest.approx(20 / 280)
