@@ -118,3 +118,39 @@ def test_published_intervals_are_recomputed_from_rounded_counts_at_the_same_desi
     assert out["low"][0] == pytest.approx(pub_low, rel=1e-12)
     assert out["high"][0] == pytest.approx(pub_high, rel=1e-12)
     assert out["share"][0] == pytest.approx(20 / 280)
+
+
+def test_cohort_rates_pool_outcomes_and_widen_intervals_by_officer_clustering():
+    from soteria_research.analysis.attrition import cohort_rates
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["durham"], start="2019-04-01", end="2023-03-31", scale=0.3,
+                           seed=4)
+    plain = cohort_rates(cases, freq="FY", cluster=None)
+    rest = ["no_suspect", "other", "transferred", "open"]
+    pooled = cohort_rates(cases, freq="FY", pool={"rest": rest})
+    for cohort, part in plain.groupby("cohort"):
+        mine = pooled[pooled["cohort"].eq(cohort)].set_index("outcome")
+        assert mine.loc["rest", "n"] == part[part["outcome"].isin(rest)]["n"].sum()
+        assert set(mine.index) == {"charge", "victim_withdrawal", "evidential_difficulty", "rest"}
+    assert (plain["design_effect"] == 1.0).all()
+    assert pooled["design_effect"].max() > 1.2
+    for row in pooled.itertuples():
+        low, high = proportion_confint(row.n / row.design_effect,
+                                       row.n_cohort / row.design_effect, method="wilson")
+        assert (row.ci_low, row.ci_high) == pytest.approx((low, high), rel=1e-12)
+    # the design effect of one row, recomputed from the case-level outcome by statsmodels
+    from soteria_research.analysis.attrition import _window_outcome
+    from soteria_research.analysis.timeline import financial_year, time_to_outcome
+
+    tte = time_to_outcome(cases)
+    year = financial_year(cases["recorded_date"])
+    row = pooled[pooled["outcome"].eq("charge")].iloc[0]
+    members = year.eq(row["cohort"]).to_numpy()
+    y = _window_outcome(tte, 365)[members].eq("charge").to_numpy(float)
+    p = y.mean()
+    officers = pd.factorize(cases.loc[members, "officer_id"])[0]
+    expected = max(1.0, _robust_variance(y, officers) / (p * (1 - p) / len(y)))
+    assert row["design_effect"] == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(Exception, match="not among"):
+        cohort_rates(cases, freq="FY", pool={"x": ["charged"]})

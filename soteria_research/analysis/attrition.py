@@ -660,6 +660,9 @@ def cohort_rates(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
     extract_date: object = None,
+    pool: Mapping[str, Sequence[str]] | None = None,
+    cluster: str | None = "officer_id",
+    strata: str | None = "force",
 ) -> pd.DataFrame:
     """Share of each recording cohort with each outcome within a fixed window of recording.
 
@@ -685,6 +688,17 @@ def cohort_rates(
         Confidence level of the Wilson intervals.
     extract_date : date-like, optional
         View the data as they stood on this date (see ``timeline.time_to_outcome``).
+    pool : mapping, optional
+        ``{name: outcomes}``: outcomes counted together as one row named ``name`` (after the
+        outcomes not pooled), such as the rare outcomes of a report's trend.
+    cluster : str or None
+        Column of the cluster of a case (default the officer in charge): intervals are Wilson
+        intervals at ``n_cohort / design_effect`` cases (:func:`design_effects`, the
+        ``design_effect`` column), as the headline figures' are. None, or a column the cases
+        do not have: plain Wilson intervals.
+    strata : str or None
+        Column whose groups have fixed sizes (default ``force``, unless it is in ``by``): only
+        the variation within them enters the design effect, as for the headline figures.
 
     Returns
     -------
@@ -693,7 +707,7 @@ def cohort_rates(
         such as ``"2022Q1"`` or ``"2022/23"``), ``cohort_start``, ``cohort_end``, ``outcome``
         (charge, victim_withdrawal, evidential_difficulty, no_suspect, other, transferred, or
         open when no outcome came within the window), ``n``, ``n_cohort``, ``estimate`` (``n /
-        n_cohort``) and its Wilson ``ci_low``/``ci_high``. ``attrs`` holds
+        n_cohort``), its Wilson ``ci_low``/``ci_high`` and their ``design_effect``. ``attrs`` holds
         ``excluded_cohorts``, ``within_days``, ``extract_date`` and ``note``.
 
     Examples
@@ -718,6 +732,13 @@ def cohort_rates(
     excluded = sorted(str(p) for p in cohort[~complete].unique())
 
     categories = [*competing_risks(), "transferred", "open"]
+    for name, members in (pool or {}).items():
+        unknown = [m for m in members if m not in categories]
+        if unknown:
+            raise ParameterError(f"pool={{{name!r}: ...}} names outcomes {unknown} that are not "
+                                 f"among {categories}.")
+        outcome = outcome.where(~outcome.isin(list(members)), name)
+        categories = [c for c in categories if c not in members] + [name]
     keys = [cases.loc[complete, c] for c in by] + [cohort[complete].rename("cohort")]
     counts = (
         outcome[complete].rename("outcome")
@@ -736,10 +757,29 @@ def cohort_rates(
     long["cohort"] = long["cohort"].astype(str)
     long["n"] = long["n"].astype(np.int64)
     long["n_cohort"] = long["n_cohort"].astype(np.int64)
-    long["estimate"], long["ci_low"], long["ci_high"] = _wilson(long["n"], long["n_cohort"],
-                                                                level)
+    long["design_effect"] = 1.0
+    if cluster is not None and cluster in cases.columns and complete.any():
+        group_keys = [*by, "cohort"]
+        clusters = cases.loc[complete, cluster]
+        within = ([cases.loc[complete, strata]]
+                  if strata is not None and strata in cases.columns and strata not in by else [])
+        parts = []
+        for category in categories:  # a handful of outcomes
+            deff = design_effects(outcome[complete].eq(category), keys, clusters, within)
+            deff = deff.rename("design_effect").reset_index()
+            deff.columns = [*group_keys, "design_effect"]
+            parts.append(deff.assign(outcome=category))
+        deffs = pd.concat(parts, ignore_index=True)
+        deffs["cohort"] = deffs["cohort"].astype(str)
+        merged = long[[*group_keys, "outcome"]].merge(deffs, on=[*group_keys, "outcome"],
+                                                      how="left")
+        long["design_effect"] = merged["design_effect"].fillna(1.0).to_numpy()
+    deff = long["design_effect"].to_numpy(dtype=float)
+    _, long["ci_low"], long["ci_high"] = _wilson(long["n"] / deff, long["n_cohort"] / deff,
+                                                 level)
+    long["estimate"] = long["n"] / long["n_cohort"].where(long["n_cohort"] > 0)
     frame = long[[*by, "cohort", "cohort_start", "cohort_end", "outcome", "n", "n_cohort",
-                  "estimate", "ci_low", "ci_high"]]
+                  "estimate", "ci_low", "ci_high", "design_effect"]]
     frame.attrs.update(
         {
             "within_days": within_days,

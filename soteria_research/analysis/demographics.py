@@ -143,7 +143,7 @@ def outcome_shares(
     frame[dimension] = frame[dimension].astype(object).where(frame[dimension].notna(),
                                                              NOT_RECORDED)
     rates = cohort_rates(frame, within_days=within_days, freq="FY", by=[*by, dimension],
-                         extract_date=extract_date)
+                         extract_date=extract_date, cluster=None)  # counts only: pooled below
     pooled = (rates.groupby([*by, dimension, "outcome"], dropna=False)[["n", "n_cohort"]]
               .sum().reset_index())
     wanted = breakdown_categories(dimension)

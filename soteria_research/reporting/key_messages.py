@@ -188,7 +188,8 @@ def _protected_trends(report) -> pd.DataFrame:
 
     name = "cohort_trends_national" if report.is_national else "cohort_trends"
     return report.protect(linked_cohort_rates(report.cases), name=name,
-                          counts=["n", "n_cohort"], rates=share_of("n", "n_cohort")).frame
+                          counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
+                          design_effect="design_effect").frame
 
 
 def trend(report, outcome: str = "charge", words: str = "charged") -> str | None:

@@ -250,7 +250,8 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
         # 43 forces at scale 0.1; without it, 2 seconds and a third of the cells hidden.
         "cohort_trends": (linked_cohort_rates(cases, by="force").drop(columns="n_cohort"),
                           {"counts": ["n"], "rates": dict.fromkeys(
-                              ("estimate", "ci_low", "ci_high"), ("n", None))}),
+                              ("estimate", "ci_low", "ci_high"), ("n", None)),
+                           "design_effect": "design_effect"}),
         **linked_demographics(cases, by="force", extract_date=extract),
     }
     for outcome in EFFECT_OUTCOMES:

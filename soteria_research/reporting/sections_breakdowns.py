@@ -328,21 +328,18 @@ def trend_rates(cases: pd.DataFrame, by: str | None = None, *, within_days: int 
     count, the figure readers look for, with it.
     """
     from ..analysis import attrition
-    from ..analysis.attrition import _wilson
+    from ..analysis.outcomes import competing_risks
 
-    rates = attrition.cohort_rates(cases, within_days=within_days, freq="FY", by=by,
-                                   extract_date=extract_date)
-    keys = ([by] if by else []) + ["cohort"]
     shown = list(SHARE_OUTCOMES)
-    outcome = rates["outcome"].where(rates["outcome"].isin(shown), "other_or_open")
-    pooled = (rates.assign(outcome=outcome)
-              .groupby([*keys, "outcome"], sort=False, dropna=False)
-              .agg(n=("n", "sum"), n_cohort=("n_cohort", "first")).reset_index())
+    rest = [o for o in [*competing_risks(), "transferred", "open"] if o not in shown]
+    rates = attrition.cohort_rates(cases, within_days=within_days, freq="FY", by=by,
+                                   extract_date=extract_date, pool={"other_or_open": rest})
+    keys = ([by] if by else []) + ["cohort"]
     order = {o: i for i, o in enumerate([*shown, "other_or_open"])}
-    pooled = pooled.assign(_o=pooled["outcome"].map(order)).sort_values(
+    pooled = rates.assign(_o=rates["outcome"].map(order)).sort_values(
         [*keys, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    pooled["estimate"], pooled["ci_low"], pooled["ci_high"] = _wilson(pooled["n"],
-                                                                      pooled["n_cohort"])
+    pooled = pooled[[*keys, "outcome", "n", "n_cohort", "estimate", "ci_low", "ci_high",
+                     "design_effect"]]
     pooled.attrs = dict(rates.attrs)
     return pooled
 
