@@ -72,6 +72,7 @@ API: dict[str, dict[str, str]] = {
         "stage_dates": "analysis.attrition",
         "outcome_mix": "analysis.attrition",
         "cohort_rates": "analysis.attrition",
+        "design_effects": "analysis.attrition",
         "device_requests": "analysis.pillars",
         "withdrawal_timing": "analysis.pillars",
         "withdrawal_stage": "analysis.pillars",
