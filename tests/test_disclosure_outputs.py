@@ -71,3 +71,20 @@ def test_internal_profile_hides_nothing_and_labels_everything():
     assert protected.display()["n"].tolist() == [0, 4]
     assert protected.frame.attrs["label"].startswith("INTERNAL")
     assert np.isfinite(protected.frame["n"]).all()
+
+
+def test_a_table_whose_only_bound_is_infinite_displays_instead_of_failing():
+    # A month of one force: the median days a device is held has no upper end (inf) and every
+    # other interval is blank; the column is not a column of whole numbers (the report failed
+    # with "cannot convert float infinity to integer").
+    import numpy as np
+    import pandas as pd
+
+    from soteria_research.reporting.disclosure import protect
+
+    table = pd.DataFrame({"measure": ["request_share", "median_days_held"],
+                          "estimate": [np.nan, 180.0], "ci_low": [np.nan, 22.0],
+                          "ci_high": [np.nan, np.inf], "n": [0, 6]})
+    shown = protect(table, counts=["n"], rates={"estimate": (None, "n")},
+                    profile="internal").display()
+    assert shown.loc[1, "ci_high"] == np.inf

@@ -146,7 +146,7 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
     >>> flag = pd.Series([1, 1, 1, 0, 0, 0, 1, 0], dtype=bool)
     >>> officer = pd.Series(["a", "a", "a", "b", "b", "b", "c", "c"])
     >>> round(float(design_effects(flag, [], officer).iloc[0]), 3)
-    2.286
+    3.375
     """
     keys, strata = list(keys), list(strata)
     grouped = flag.astype(np.int64).groupby(keys) if keys else None

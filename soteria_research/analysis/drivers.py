@@ -282,7 +282,15 @@ def drivers(
             else:
                 fits[(outcome, "cause_specific")] = fit
                 counts = _term_counts(frame, split, fit.params.index, outcome, tv_used)
-                parts.append(_tidy(fit, level, counts, outcome, "cause_specific"))
+                tidy = _tidy(fit, level, counts, outcome, "cause_specific")
+                unknown = ~np.isfinite(tidy[["estimate", "ci_low", "ci_high"]].astype(float)
+                                       ).all(axis=1)
+                if unknown.any():  # separation: within officers, a term's ratio is unbounded
+                    tidy.loc[unknown, ["estimate", "ci_low", "ci_high", "p"]] = np.nan
+                    notes.append(f"{outcome.replace('_', ' ')} (cause-specific): no finite ratio "
+                                 "for " + ", ".join(tidy.loc[unknown, "term"]) + " (too few "
+                                 "cases of the same officer differ in it); left blank.")
+                parts.append(tidy)
                 try:
                     ph.append(fit.check_proportional_hazards().assign(outcome=outcome))
                 except (SoteriaError, ValueError, ArithmeticError, np.linalg.LinAlgError):

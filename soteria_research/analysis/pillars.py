@@ -350,8 +350,10 @@ def _withdrawal_hazard_ratio(cases: pd.DataFrame, level: float,
     row = result.table[result.table["term"].eq("device_requested")]
     if row.empty:
         return np.nan, np.nan, np.nan
-    row = row.iloc[0]
-    return float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"])
+    values = row.iloc[0][["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)
+    if not np.isfinite(values).all():  # separation within officers: no ratio to show
+        return np.nan, np.nan, np.nan
+    return tuple(float(v) for v in values)
 
 
 def device_requests(

@@ -147,7 +147,10 @@ def prepare_national(
     def keep(batch: pd.DataFrame) -> None:
         batch = _select_period(batch, params)
         files.write(batch)
-        parts.append(batch.drop(columns=list(ID_COLUMNS)))
+        batch = batch.drop(columns=list(ID_COLUMNS))
+        if "officer_id" in batch.columns:  # many cases per officer: one string per officer
+            batch["officer_id"] = batch["officer_id"].astype("category")
+        parts.append(batch)
 
     try:
         _, report = chunked.read_cases_in_chunks(params.data, extract_date=params.extract_date,

@@ -19,8 +19,10 @@ import pyarrow.parquet as pq
 CASES_DIR = "cases"
 #: The single file of all cases that shared folders written before per-force files held.
 OLD_CASES_FILE = "cases.parquet"
-#: Columns the national work never reads (identifiers): left out of the frame it holds.
-ID_COLUMNS = ("crime_ref", "victim_id", "suspect_id", "officer_id")
+#: Columns the national work never reads (identifiers): left out of the frame it holds. The
+#: officer in charge is kept (as a category): the headline intervals allow for clustering by
+#: officer, and the driver models are stratified by officer.
+ID_COLUMNS = ("crime_ref", "victim_id", "suspect_id")
 
 __all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "read_cases"]
 

@@ -57,8 +57,10 @@ def _whole_numbers(values: pd.Series) -> bool:
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return False
     numbers = values.to_numpy(dtype=float, na_value=np.nan)
-    finite = numbers[~np.isnan(numbers)]
-    return bool(np.all(finite >= 0) and np.all(finite == np.round(finite)))
+    given = numbers[~np.isnan(numbers)]
+    # an infinite value (an interval without an upper end) is not a whole number
+    return bool(np.all(np.isfinite(given)) and np.all(given >= 0)
+                and np.all(given == np.round(given)))
 
 
 @dataclass
