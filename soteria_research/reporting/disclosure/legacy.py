@@ -73,7 +73,12 @@ Secondary suppression is exact, not "two per line": the published cells and ever
 reader knows (row, column, implied ``by``-group and national totals, repeated group totals,
 funnel ``n_previous`` copies) form a linear system, and a hidden cell is safe only when the
 system leaves it undetermined (its row of the null space is non-zero). Cells are added
-greedily until every hidden cell is safe. Every key column is taken as a dimension whose
+greedily until every hidden cell is safe (``protect``'s default). Linked tables
+(``protect_linked``) choose their secondary cells by optimisation instead
+(``_secondary_optimal``, the run-level engine's ``suppression.suppress`` on this cell system):
+the least value hidden, a total row's figures (a force's all-offences headline) hidden only
+when no cheaper complement exists, every small count's range at least the profile's
+``protection`` wide. Every key column is taken as a dimension whose
 categories add up to a total readers know, unless it is named in ``by`` (separate tables,
 e.g. overlapping groups or nested funnel stages, which only over-suppress if left additive).
 The ranges a reader can put on a hidden cell (interval disclosure) are widened by preferring
@@ -363,6 +368,114 @@ def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
     return suppressed, False
 
 
+def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: DisclosureProfile,
+                       *, shown: np.ndarray, headline: np.ndarray,
+                       derived: list[tuple[np.ndarray, np.ndarray]] = (),
+                       protection: int = 1) -> tuple[np.ndarray, bool, list[str]]:
+    """Secondary suppression by optimisation (cost-based), for the run's linked tables.
+
+    The legacy cell system is handed to :func:`.suppression.suppress` (the Fischetti–Salazar
+    integer programme with an attacker's linear programme, as the run-level engine uses):
+
+    * cells of the published count columns (``shown``) are cells a reader sees unless hidden;
+    * the helper columns of rates (a share's complement, an implied numerator) are never
+      printed: they are latent cells, unknown to the reader except through their relations
+      (``count + complement = n``), but protected like any cell when they are small;
+    * a total assumed public (a constraint whose total is ``-1``: the national line of a
+      linked table, a force's total) becomes a known cell holding the sum of its members;
+    * a missing value (not hideable) is a known cell, as the greedy's null-space test takes it.
+
+    The cost of hiding a cell is its value (+1), times ``HEADLINE_FACTOR`` for ``headline``
+    cells (a total row: a force's all-offences figure), so a headline figure is hidden only
+    when no cheaper complement protects the small cells. The attacker takes published cells
+    as exact (one who has undone any rounding) and uses non-negativity and every known total;
+    each small count must keep a range reaching ``protection`` above it and
+    ``min(protection, value)`` below it (1: not exactly recoverable, this module's rule).
+
+    ``derived`` lists, per helper column, its cells and the cells they are worked out from
+    (``(helpers, sources)``, equal-length arrays): a helper counts as hidden where its source
+    is hidden (a reader cannot compute it), as published elsewhere. The result is then checked
+    with :func:`_determined` (every hidden cell, small or not): a secondary cell found exactly
+    recoverable is shown again (it tells a reader nothing new); a small cell found recoverable
+    (a stall) sends the pattern to the greedy pass to be completed: the next cheapest pattern,
+    never the whole table withheld. Returns the mask, whether every small cell is protected,
+    and notes for the log.
+    """
+    from dataclasses import replace
+
+    from .cells import KNOWN, LATENT, SHOWN, CellSystem
+    from .suppression import suppress
+
+    n = len(system.values)
+    shown = np.asarray(shown, dtype=bool)
+    values = [float(v) for v in system.values]
+    flags = np.where(system.eligible & shown, SHOWN,
+                     np.where(system.eligible, LATENT, KNOWN)).astype(np.int64).tolist()
+    marks = (np.asarray(headline, dtype=bool) & shown).tolist()
+    relations: list[tuple[np.ndarray, int]] = []
+    for members, total in system.constraints:
+        members = np.asarray(members, dtype=np.int64)
+        if total < 0:  # a total assumed public: a known cell of its own
+            values.append(float(system.values[members].sum()))
+            flags.append(KNOWN)
+            marks.append(False)
+            total = len(values) - 1
+        relations.append((members, int(total)))
+    cells = CellSystem(identities=[frozenset({("cell", i)}) for i in range(len(values))],
+                       values=np.array(values), flags=np.array(flags, dtype=np.int64),
+                       headline=np.array(marks, dtype=bool), weight=np.ones(len(values)),
+                       relations=relations)
+    result = suppress(cells, replace(profile, protection=protection))
+    notes = list(result.notes)
+
+    def with_helpers(mask: np.ndarray) -> np.ndarray:
+        mask = mask.copy()
+        mask[~shown] = primary[~shown]
+        for helpers, sources in derived:
+            mask[helpers] |= mask[sources]
+        return mask
+
+    hidden = with_helpers(primary | (result.hidden[:n] & shown))
+    for _ in range(n):
+        determined = _determined(system, hidden)
+        spare = determined & hidden & shown & ~primary
+        if not spare.any():
+            break
+        hidden = with_helpers(hidden & ~spare)  # recoverable anyway: showing it adds nothing
+    protectable = not result.exposed
+    if (determined & hidden).any():
+        hidden, protectable = _secondary(system, hidden, profile.threshold)
+        notes.append("secondary suppression: the optimal pattern left a hidden cell "
+                     "recoverable, so the greedy pass completed it")
+    return hidden, protectable, notes
+
+
+def _helper_sources(column_groups: list[tuple[list[int], int]], n_rows: int,
+                    n_columns: int, real: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each helper column (``j >= real``) and each published cell of its column group
+    (numerator, denominator): the helper's cells and that column's cells, row by row. A
+    helper is unknown to a reader in a row where any of them is hidden."""
+    rows = np.arange(n_rows) * n_columns
+    found = []
+    for members, total in column_groups:
+        group = list(members) + ([total] if total >= 0 else [])
+        for helper in (j for j in group if j >= real):
+            for source in (j for j in group if j != helper):
+                found.append((rows + helper, rows + source))
+    return found
+
+
+def _headline_cells(frame, key_columns: list[str], n_columns: int, real: int) -> np.ndarray:
+    """Cells of the published count columns in total rows (a key reads "all"/"total"):
+    a force's overall figures, the ones its report leads with."""
+    rows = np.zeros(len(frame), dtype=bool)
+    for key in key_columns:
+        rows |= frame[key].astype(str).str.strip().str.lower().isin(TOTAL_WORDS).to_numpy()
+    cells = np.zeros((len(frame), n_columns), dtype=bool)
+    cells[:, :real] = rows[:, None]
+    return cells.ravel()
+
+
 class _Keys:
     """The key columns of a table as integer codes, for fast grouping (numpy, no groupby)."""
 
@@ -577,6 +690,7 @@ def protect(
     column_total: str | None = None,
     columns_add_up: bool | None = None,
     profile: str | DisclosureProfile | None = None,
+    secondary: str = "greedy",
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -613,6 +727,11 @@ def protect(
         total column exists, or when no count column is a denominator such as ``n``.
     profile : str or DisclosureProfile, optional
         ``publication``, ``partner`` or ``internal`` (default: ``SOTERIA_DISCLOSURE``).
+    secondary : {"greedy", "optimal"}
+        How secondary cells are chosen: ``"greedy"`` (:func:`_secondary`, the default for a
+        table protected alone) or ``"optimal"`` (:func:`_secondary_optimal`: the cheapest
+        pattern by integer programming, total rows' cells costly; what
+        :func:`protect_linked` uses).
 
     Returns
     -------
@@ -634,6 +753,8 @@ def protect(
         return protect_model(table, name=name, profile=profile, **options)
     if kind not in ("counts", "rates"):
         raise ParameterError(f"kind={kind!r} is not one of counts, rates, curve, model.")
+    if secondary not in ("greedy", "optimal"):
+        raise ParameterError(f"secondary={secondary!r} is not one of greedy, optimal.")
     if options:
         raise ParameterError(f"protect(kind={kind!r}) got unexpected options {sorted(options)}.")
     # A named index holds keys (pd.crosstab output); an unnamed one is only row labels.
@@ -683,7 +804,16 @@ def protect(
         constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
                                        constant)
         system = _CellSystem(np.nan_to_num(values), constraints, known)
-        suppressed, protectable = _secondary(system, primary, profile.threshold)
+        if secondary == "optimal":
+            shown = np.zeros((n_rows, n_columns), dtype=bool)
+            shown[:, :len(counts)] = True
+            suppressed, protectable, notes = _secondary_optimal(
+                system, primary, profile, shown=shown.ravel(),
+                headline=_headline_cells(frame, keys + by, n_columns, len(counts)),
+                derived=_helper_sources(column_groups, n_rows, n_columns, len(counts)))
+            record.notes += notes
+        else:
+            suppressed, protectable = _secondary(system, primary, profile.threshold)
     else:
         suppressed, protectable = primary.copy(), True
     suppressed = suppressed.reshape(n_rows, n_columns)
@@ -1000,6 +1130,7 @@ def protect_linked(
     *,
     by: str = "force",
     profile: str | DisclosureProfile | None = None,
+    secondary: str = "optimal",
 ) -> LinkedProtection:
     """Protect tables that appear per force AND nationally, once, for the whole run.
 
@@ -1012,6 +1143,12 @@ def protect_linked(
     tables : dict
         ``{name: frame}`` or ``{name: (frame, options)}`` with ``options`` for :func:`protect`
         (``counts=``, ``rates=``, ``kind=``...).
+    secondary : {"optimal", "greedy"}
+        ``"optimal"`` (default): secondary cells chosen by integer programming at least cost,
+        a force's total-row ("all") figures costing ``HEADLINE_FACTOR`` times their value, so
+        they are hidden only when no cheaper complement exists (issue 16).
+        ``"greedy"``: the previous greedy pass, kept for comparison
+        (``benchmarks/headline_suppression.py``).
 
     Examples
     --------
@@ -1028,7 +1165,8 @@ def protect_linked(
         frame, options = spec if isinstance(spec, tuple) else (spec, {})
         if by not in frame:
             raise ParameterError(f"linked table {name!r} needs a {by!r} column.")
-        protected = protect(frame, name=name, profile=profile, **options)
+        protected = protect(frame, name=name, profile=profile,
+                            **{"secondary": secondary, **options})
         table = protected.frame.reset_index() if not isinstance(
             protected.frame.index, pd.RangeIndex) else protected.frame
         mask = protected.mask.reset_index(drop=True)
