@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 from soteria_research.data.synthetic import generate_cases
-from soteria_research.reporting.disclosure import protect_linked
+from soteria_research.reporting.disclosure import PROFILES, attack, protect_linked
 from soteria_research.reporting.national import _recorded_rows, _share_rows, share_of
 from soteria_research.reporting.sections_breakdowns import linked_headline
 
@@ -55,6 +55,91 @@ def _losses(linked, raw, sizes):
             lost.setdefault(force, []).append(
                 (measure, column, int(values[row]), forced_by if forced else []))
     return lost
+
+
+def _view(raw, mask, measure: str, base: int | None) -> tuple[dict, dict]:
+    """What a reader of one measure's headline lines knows, as ``attack`` takes it.
+
+    Built from the table itself, not from the suppression engine: per force and offence group
+    the count, n (rounded under ``base``, an interval to the attacker; hidden: unknown) and
+    the complement n - count (never printed); relations all = rape + other (each column),
+    count + complement = n, and each national total over forces (known exactly, as published
+    elsewhere). Shares are printed from the published counts under rounding (nothing more)
+    and hidden with their count otherwise, so they add no constraint. Returns the view and
+    the cell number of each (row, column).
+    """
+    rows = np.flatnonzero(raw["measure"].eq(measure).to_numpy())
+    cells, where, relations = [], {}, []
+
+    def cell(published, exact, identity, shown=True):
+        cells.append({"published": published, "exact": exact, "identity": identity,
+                      "shown": shown})
+        return len(cells) - 1
+
+    for row in rows:
+        force, group = raw["force"].iat[row], raw["offence_group"].iat[row]
+        for column in COLUMNS:
+            value = float(raw[column].iat[row])
+            shown = None if mask[row, COLUMNS.index(column)] else (
+                float(np.floor(value / base + 0.5) * base) if base else value)
+            where[(row, column)] = cell(shown, not base, [("force", force),
+                                                          ("group", group), ("c", column)])
+        where[(row, "rest")] = cell(None, False, [("force", force), ("group", group),
+                                                  ("c", "rest")], shown=False)
+        relations.append(([where[(row, "count")], where[(row, "rest")]], where[(row, "n")]))
+    frame = raw.iloc[rows]
+    for column in COLUMNS + ["rest"]:
+        for force in frame["force"].unique():
+            mine = {g: r for r, f, g in zip(rows, frame["force"], frame["offence_group"])
+                    if f == force}
+            if {"all", "rape", "other_sexual"} <= set(mine):
+                relations.append(([where[(mine["rape"], column)],
+                                   where[(mine["other_sexual"], column)]],
+                                  where[(mine["all"], column)]))
+        for group in frame["offence_group"].unique():
+            members = [r for r, g in zip(rows, frame["offence_group"]) if g == group]
+            values = raw.loc[members, "n"].to_numpy() - raw.loc[members, "count"].to_numpy() \
+                if column == "rest" else raw.loc[members, column].to_numpy()
+            total = cell(float(values.sum()), True, [("group", group), ("c", column)])
+            relations.append(([where[(r, column)] for r in members], total))
+    return {"cells": cells, "relations": relations, "round_base": base, "tables": []}, where
+
+
+def _rounding_check(raw, mask, measure, small_force, complements, base):
+    """The optimal pattern of ``measure`` without ``complements``' hidden cells: the range the
+    attacker (integer programming over rounded intervals, non-negativity, every national
+    total) leaves each of ``small_force``'s hidden counts. Returns [(group, true, low, high)]."""
+    mask = mask.copy()
+    forces = raw["force"].to_numpy()
+    in_measure = raw["measure"].eq(measure).to_numpy()
+    mask[np.isin(forces, complements) & in_measure] = False
+    view, where = _view(raw, mask, measure, base)
+    found = attack(view, integer=True).set_index("cell")
+    result = []
+    for row in np.flatnonzero(in_measure & (forces == small_force) & mask[:, 0]):
+        low, high = found.loc[where[(row, "count")], ["low", "high"]]
+        result.append((raw["offence_group"].iat[row], int(raw["count"].iat[row]), low, high))
+    return result
+
+
+def _attack_pattern(raw, mask, base) -> tuple[int, str]:
+    """The attacker on a whole pattern, measure by measure: how many hidden count or n cells
+    it pins to one value, and the narrowest range it leaves a hidden count below 10."""
+    exact, narrowest = 0, None
+    for measure in raw["measure"].unique():
+        view, where = _view(raw, mask, measure, base)
+        found = attack(view, integer=True).set_index("cell")
+        for (row, column), number in where.items():
+            if column == "rest" or not mask[row, COLUMNS.index(column)]:
+                continue
+            low, high = found.loc[number, ["low", "high"]]
+            exact += int(np.floor(high + 1e-6) <= np.ceil(low - 1e-6))
+            value = int(raw[column].iat[row])
+            if value < 10 and (narrowest is None or high - low < narrowest[0]):
+                narrowest = (high - low, f"{raw['force'].iat[row]} {measure} "
+                             f"{raw['offence_group'].iat[row]} {column} {value} in "
+                             f"[{low:g}, {high:g}]")
+    return exact, narrowest[1] if narrowest else "-"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -91,11 +176,31 @@ def main(argv: list[str] | None = None) -> None:
                            if forced_by else "")
                     parts.append(f"{measure} {column} ({number:,}{why})")
                 print(f"    {force} ({sizes[force]:,} cases) loses {'; '.join(parts)}")
+            exact, narrowest = _attack_pattern(raw, mask, PROFILES[profile].round_base)
+            print(f"    attacker on this pattern: {exact} hidden count or n recovered exactly; "
+                  f"narrowest range of a hidden small count {narrowest}")
             verdict = "met" if not large else "NOT met: " + ", ".join(large)
             if large and unavoidable == large:
                 verdict += " (no pattern can avoid it: see 'unavoidable')"
             print(f"    goal (no force with more than {limit:,.0f} cases loses a headline "
                   f"figure): {verdict}")
+            if method != "optimal" or not unavoidable:
+                continue
+            # would rounding alone protect the small count in the national line? ask the attacker
+            whole_mask = linked.table("headline").mask[COLUMNS].to_numpy()
+            pairs = {(m, by[0]): [] for f in unavoidable for m, _, _, by in lost[f] if by}
+            for f in unavoidable:
+                for m, _, _, by in lost[f]:
+                    if by:
+                        pairs[(m, by[0])].append(f)
+            base = PROFILES[profile].round_base
+            for (measure, small_force), complements in pairs.items():
+                ranges = _rounding_check(raw, whole_mask, measure, small_force, complements,
+                                         base)
+                shown = ", ".join(f"{g} {v} in [{lo:g}, {hi:g}]" for g, v, lo, hi in ranges)
+                print(f"    attacker, {measure} without {', '.join(complements)}'s cells hidden"
+                      f" ({'rounded to ' + str(base) if base else 'exact'} counts): "
+                      f"{small_force}'s {shown}")
 
 
 if __name__ == "__main__":
