@@ -6,14 +6,20 @@ Generates all 43 forces at ``--scale`` (1.0: about 900,000 cases, five years), p
 run's linked headline tables (crimes recorded, and the outcome shares within a year, for all
 sexual offences, rape and other sexual offences) as a report run does, under the publication and
 partner profiles, with the secondary suppression ``protect_linked`` uses (``optimal``: cost-based,
-``legacy._secondary_optimal``) beside the previous greedy pass (``greedy``, ``legacy._secondary``).
+``legacy._secondary_optimal``) beside the previous greedy pass (``greedy``, ``legacy._secondary``)
+and, under publication, ``optimal_rounding`` (the national totals left to the rounding when the
+attacker confirms it protects every hidden cell; not the default).
 For each it prints the headline cells hidden (count and n), the value they hold, the share of
 cells hidden, each force that loses an all-offences headline figure with its number of cases,
 and whether the goal (no force with more than 1,000 cases, scaled, loses a headline figure) is
 met. A loss that no pattern can avoid is marked: the national line of that figure (published
 elsewhere, exactly) holds another force's small count, and every other cell of the line is a
 force's headline figure, so one of them must be hidden; the line's smallest is the cheapest.
-A measurement, not a test.
+Every pattern is then given to the attacker (``attack``: integer programming over a view of
+each measure built here from the table, rounded counts as intervals under publication), which
+reports how many hidden cells it recovers exactly and the narrowest range it leaves a small
+count; for each unavoidable loss it is also asked what the small count's range would be without
+that complement. A measurement, not a test.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from soteria_research.reporting.sections_breakdowns import linked_headline
 COLUMNS = ["count", "n"]
 
 
-def _losses(linked, raw, sizes):
+def _losses(linked, raw):
     """{force: [(measure, column, value, forced_by)]} for hidden all-offences headline cells."""
     whole = linked.table("headline")
     primary = np.asarray(linked.tables["headline"]["primary"], dtype=bool)
@@ -39,7 +45,7 @@ def _losses(linked, raw, sizes):
     frame = whole.frame
     is_all = frame["offence_group"].eq("all").to_numpy()
     lost: dict[str, list] = {}
-    for j, column in enumerate(COLUMNS):
+    for column in COLUMNS:
         hidden = whole.mask[column].to_numpy()
         small = primary[:, counts.index(column)]
         values = raw[column].to_numpy()
@@ -157,21 +163,24 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(cases):,} cases, {len(sizes)} forces, scale {args.scale}")
     for profile in ("publication", "partner"):
         print(f"{profile}:")
-        for method in ("optimal", "greedy"):
+        methods = ("optimal", "greedy") + (
+            ("optimal_rounding",) if PROFILES[profile].round_base else ())
+        for method in methods:
             start = time.perf_counter()
             linked = protect_linked(tables, profile=profile, secondary=method)
             seconds = time.perf_counter() - start
             mask = linked.table("headline").mask[COLUMNS].to_numpy()
             value = int((raw[COLUMNS].to_numpy() * mask).sum())
-            lost = _losses(linked, raw, sizes)
+            lost = _losses(linked, raw)
             large = [f for f in lost if sizes[f] > limit]
             unavoidable = [f for f in large if all(entry[3] for entry in lost[f])]
-            print(f"  {method:8s} {mask.sum()} of {mask.size} headline cells hidden "
+            print(f"  {method:16s} {mask.sum()} of {mask.size} headline cells hidden "
                   f"({mask.mean():.1%}), value hidden {value:,}, protected in {seconds:.1f} s")
             for force, entries in lost.items():
                 parts = []
                 for measure, column, number, forced_by in entries:
-                    why = (f"; unavoidable: {', '.join(forced_by)} is small in that line and "
+                    why = (f"; unavoidable with exact counts: {', '.join(forced_by)} is small "
+                           "in that line and "
                            f"{number:,} is the line's smallest other figure"
                            if forced_by else "")
                     parts.append(f"{measure} {column} ({number:,}{why})")
@@ -181,7 +190,8 @@ def main(argv: list[str] | None = None) -> None:
                   f"narrowest range of a hidden small count {narrowest}")
             verdict = "met" if not large else "NOT met: " + ", ".join(large)
             if large and unavoidable == large:
-                verdict += " (no pattern can avoid it: see 'unavoidable')"
+                verdict += (" (no pattern can avoid it while published counts are taken as "
+                            "exact: see 'unavoidable')")
             print(f"    goal (no force with more than {limit:,.0f} cases loses a headline "
                   f"figure): {verdict}")
             if method != "optimal" or not unavoidable:

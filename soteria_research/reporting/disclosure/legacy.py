@@ -368,10 +368,81 @@ def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
     return suppressed, False
 
 
+def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray, *,
+                    public_totals: bool):
+    """The legacy cell system as a :class:`.cells.CellSystem` (see :func:`_secondary_optimal`).
+
+    A total assumed public (``-1``) becomes a cell of its own after the table's cells: known
+    (``public_totals``) or latent (a relaxation, for a pattern the attacker then checks).
+    """
+    from .cells import KNOWN, LATENT, SHOWN, CellSystem
+
+    values = [float(v) for v in system.values]
+    flags = np.where(system.eligible & shown, SHOWN,
+                     np.where(system.eligible, LATENT, KNOWN)).astype(np.int64).tolist()
+    marks = (np.asarray(headline, dtype=bool) & shown).tolist()
+    relations: list[tuple[np.ndarray, int]] = []
+    for members, total in system.constraints:
+        members = np.asarray(members, dtype=np.int64)
+        if total < 0:  # a total assumed public: a cell of its own
+            values.append(float(system.values[members].sum()))
+            flags.append(KNOWN if public_totals else LATENT)
+            marks.append(False)
+            total = len(values) - 1
+        relations.append((members, int(total)))
+    return CellSystem(identities=[frozenset({("cell", i)}) for i in range(len(values))],
+                      values=np.array(values), flags=np.array(flags, dtype=np.int64),
+                      headline=np.array(marks, dtype=bool), weight=np.ones(len(values)),
+                      relations=relations)
+
+
+def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
+                       profile: DisclosureProfile) -> bool:
+    """Whether the attacker (:func:`.attacker.attack`: integer programming where it can) finds
+    every hidden cell of ``hidden`` unknown and every small one's range reaching
+    ``profile.protection`` above it and ``min(protection, value)`` below, when each published
+    count is known only to its rounding interval. ``cells`` holds the public totals as known
+    cells (exact); the table's shares are printed from the rounded counts (``protect``), so
+    they tell a reader nothing more and add no constraint."""
+    from .attacker import attack
+    from .cells import KNOWN
+
+    n = len(hidden)
+    base = profile.round_base
+    rows = []
+    for i, value in enumerate(cells.values):
+        known = bool(cells.flags[i] & KNOWN)
+        if known:
+            rows.append({"published": float(value), "exact": True})
+        elif i < n and cells.shown[i] and not hidden[i]:
+            rows.append({"published": float(round_to_base(np.array([value]), base)[0]),
+                         "exact": False})
+        else:  # hidden, or a helper no one prints
+            rows.append({"published": None, "exact": False})
+        rows[-1].update(identity=[("cell", i)], shown=bool(cells.shown[i]))
+    view = {"cells": rows, "round_base": base, "tables": [],
+            "relations": [(members.tolist(), int(total)) for members, total in cells.relations]}
+    found = attack(view, integer=True)
+    found = found[found["cell"] < n].set_index("cell")
+    p = float(profile.protection or 1)
+    for cell in np.flatnonzero(hidden):
+        if cell not in found.index:
+            return False
+        low, high = found.loc[cell, ["low", "high"]]
+        if np.floor(high + 1e-6) <= np.ceil(low - 1e-6):
+            return False
+        value = float(cells.values[cell])
+        if primary[cell] and (high < value + p - 1e-6
+                              or low > value - min(p, value) + 1e-6):
+            return False
+    return True
+
+
 def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: DisclosureProfile,
                        *, shown: np.ndarray, headline: np.ndarray,
                        derived: list[tuple[np.ndarray, np.ndarray]] = (),
-                       protection: int = 1) -> tuple[np.ndarray, bool, list[str]]:
+                       protection: int = 1, trust_rounding: bool = False
+                       ) -> tuple[np.ndarray, bool, list[str]]:
     """Secondary suppression by optimisation (cost-based), for the run's linked tables.
 
     The legacy cell system is handed to :func:`.suppression.suppress` (the Fischetti–Salazar
@@ -400,33 +471,21 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     (a stall) sends the pattern to the greedy pass to be completed: the next cheapest pattern,
     never the whole table withheld. Returns the mask, whether every small cell is protected,
     and notes for the log.
+
+    ``trust_rounding`` (profiles that round only): first try the cheapest pattern that leaves
+    the totals assumed public to the rounding (they are latent in the programme), and keep it
+    only when :func:`_rounding_protects` (the attacker, each published count known to its
+    rounding interval, the public totals exact) finds every hidden cell unknown and every
+    small one's range at least the profile's ``protection`` wide; otherwise the pattern above.
     """
     from dataclasses import replace
 
-    from .cells import KNOWN, LATENT, SHOWN, CellSystem
     from .suppression import suppress
 
     n = len(system.values)
     shown = np.asarray(shown, dtype=bool)
-    values = [float(v) for v in system.values]
-    flags = np.where(system.eligible & shown, SHOWN,
-                     np.where(system.eligible, LATENT, KNOWN)).astype(np.int64).tolist()
-    marks = (np.asarray(headline, dtype=bool) & shown).tolist()
-    relations: list[tuple[np.ndarray, int]] = []
-    for members, total in system.constraints:
-        members = np.asarray(members, dtype=np.int64)
-        if total < 0:  # a total assumed public: a known cell of its own
-            values.append(float(system.values[members].sum()))
-            flags.append(KNOWN)
-            marks.append(False)
-            total = len(values) - 1
-        relations.append((members, int(total)))
-    cells = CellSystem(identities=[frozenset({("cell", i)}) for i in range(len(values))],
-                       values=np.array(values), flags=np.array(flags, dtype=np.int64),
-                       headline=np.array(marks, dtype=bool), weight=np.ones(len(values)),
-                       relations=relations)
-    result = suppress(cells, replace(profile, protection=protection))
-    notes = list(result.notes)
+    cells = _as_cell_system(system, shown, headline, public_totals=True)
+    notes: list[str] = []
 
     def with_helpers(mask: np.ndarray) -> np.ndarray:
         mask = mask.copy()
@@ -435,6 +494,20 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
             mask[helpers] |= mask[sources]
         return mask
 
+    if trust_rounding and profile.round_base:
+        # the totals published elsewhere are rounded too: try the pattern that leaves them to
+        # the rounding, and keep it only if the attacker finds it protects every hidden cell
+        relaxed = suppress(_as_cell_system(system, shown, headline, public_totals=False),
+                           replace(profile, protection=protection))
+        hidden = with_helpers(primary | (relaxed.hidden[:n] & shown))
+        if not relaxed.exposed and _rounding_protects(cells, hidden, primary, profile):
+            return hidden, True, list(relaxed.notes) + [
+                "secondary suppression: the national and other public totals are protected by "
+                f"the rounding to base {profile.round_base} (checked by the attacker)"]
+        notes.append("secondary suppression: the rounding alone did not protect the public "
+                     "totals: published counts taken as exact")
+    result = suppress(cells, replace(profile, protection=protection))
+    notes += result.notes
     hidden = with_helpers(primary | (result.hidden[:n] & shown))
     for _ in range(n):
         determined = _determined(system, hidden)
@@ -727,11 +800,14 @@ def protect(
         total column exists, or when no count column is a denominator such as ``n``.
     profile : str or DisclosureProfile, optional
         ``publication``, ``partner`` or ``internal`` (default: ``SOTERIA_DISCLOSURE``).
-    secondary : {"greedy", "optimal"}
+    secondary : {"greedy", "optimal", "optimal_rounding"}
         How secondary cells are chosen: ``"greedy"`` (:func:`_secondary`, the default for a
         table protected alone) or ``"optimal"`` (:func:`_secondary_optimal`: the cheapest
         pattern by integer programming, total rows' cells costly; what
-        :func:`protect_linked` uses).
+        :func:`protect_linked` uses). ``"optimal_rounding"``: as ``"optimal"``, but under a
+        rounding profile the totals assumed public may be left to the rounding when the
+        attacker confirms it protects every hidden cell (not used by default: a policy
+        choice, see ``benchmarks/headline_suppression.py``).
 
     Returns
     -------
@@ -753,8 +829,9 @@ def protect(
         return protect_model(table, name=name, profile=profile, **options)
     if kind not in ("counts", "rates"):
         raise ParameterError(f"kind={kind!r} is not one of counts, rates, curve, model.")
-    if secondary not in ("greedy", "optimal"):
-        raise ParameterError(f"secondary={secondary!r} is not one of greedy, optimal.")
+    if secondary not in ("greedy", "optimal", "optimal_rounding"):
+        raise ParameterError(f"secondary={secondary!r} is not one of greedy, optimal, "
+                             "optimal_rounding.")
     if options:
         raise ParameterError(f"protect(kind={kind!r}) got unexpected options {sorted(options)}.")
     # A named index holds keys (pd.crosstab output); an unnamed one is only row labels.
@@ -804,13 +881,14 @@ def protect(
         constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
                                        constant)
         system = _CellSystem(np.nan_to_num(values), constraints, known)
-        if secondary == "optimal":
+        if secondary != "greedy":
             shown = np.zeros((n_rows, n_columns), dtype=bool)
             shown[:, :len(counts)] = True
             suppressed, protectable, notes = _secondary_optimal(
                 system, primary, profile, shown=shown.ravel(),
                 headline=_headline_cells(frame, keys + by, n_columns, len(counts)),
-                derived=_helper_sources(column_groups, n_rows, n_columns, len(counts)))
+                derived=_helper_sources(column_groups, n_rows, n_columns, len(counts)),
+                trust_rounding=secondary == "optimal_rounding")
             record.notes += notes
         else:
             suppressed, protectable = _secondary(system, primary, profile.threshold)
@@ -1148,7 +1226,7 @@ def protect_linked(
         a force's total-row ("all") figures costing ``HEADLINE_FACTOR`` times their value, so
         they are hidden only when no cheaper complement exists (issue 16).
         ``"greedy"``: the previous greedy pass, kept for comparison
-        (``benchmarks/headline_suppression.py``).
+        (``benchmarks/headline_suppression.py``). ``"optimal_rounding"``: see :func:`protect`.
 
     Examples
     --------
