@@ -35,8 +35,12 @@ def offence_table() -> pd.DataFrame:
 def lines(table: pd.DataFrame) -> list[tuple[list[int], int | None]]:
     """What a reader knows adds up: each force's all = rape + other (the all cell is in the
     table), and each national total over forces (published elsewhere: no cell here)."""
+    return lines_for(table)
+
+
+def lines_for(table: pd.DataFrame) -> list[tuple[list[int], int | None]]:
     found = []
-    for force in FORCES:
+    for force in table["force"].unique():
         row = {g: int(np.flatnonzero((table["force"] == force) & (table["offence_group"] == g))[0])
                for g in GROUPS}
         found.append(([row["rape"], row["other"]], row["all"]))
@@ -45,42 +49,41 @@ def lines(table: pd.DataFrame) -> list[tuple[list[int], int | None]]:
     return found
 
 
-def attacker_ranges(values: np.ndarray, hidden: np.ndarray, known_lines) -> dict[int, tuple]:
+def attacker_ranges(values: np.ndarray, hidden: np.ndarray, known_lines,
+                    base: int | None = None) -> dict[int, tuple]:
     """Smallest and largest integer value of each hidden cell consistent with everything
-    published: the other cells (exact), every line's total, non-negativity."""
-    cells = np.flatnonzero(hidden)
-    position = {c: k for k, c in enumerate(cells)}
+    published: the other cells (exact, or within their rounding interval when rounded to
+    ``base``, halves up), every line's total (national totals exact), non-negativity."""
+    n = len(values)
+    low, high = np.zeros(n), np.full(n, np.inf)
+    for cell in np.flatnonzero(~hidden):
+        if base:
+            shown = np.floor(values[cell] / base + 0.5) * base
+            low[cell] = max(0.0, np.ceil(shown - base / 2))
+            high[cell] = np.ceil(shown + base / 2) - 1
+        else:
+            low[cell] = high[cell] = values[cell]
     rows, rhs = [], []
     for members, total in known_lines:
-        everything = list(members) + ([total] if total is not None else [])
-        if not any(hidden[c] for c in everything):
-            continue
-        row = np.zeros(len(cells))
-        constant = 0.0
-        for c in members:
-            if hidden[c]:
-                row[position[c]] += 1
-            else:
-                constant += values[c]
-        target = values[members].sum() if total is None else values[total]
-        if total is not None and hidden[total]:
-            row[position[total]] -= 1
-            target = 0.0
-        elif total is not None:
-            target = values[total]
+        row = np.zeros(n)
+        row[list(members)] = 1.0
+        if total is None:
+            rhs.append(values[list(members)].sum())
+        else:
+            row[total] = -1.0
+            rhs.append(0.0)
         rows.append(row)
-        rhs.append(target - constant)
-    a = np.array(rows) if rows else np.zeros((0, len(cells)))
-    constraints = [LinearConstraint(a, rhs, rhs)] if rows else []
+    constraints = [LinearConstraint(np.array(rows), rhs, rhs)]
     ranges = {}
-    for cell in cells:
+    for cell in np.flatnonzero(hidden):
         ends = []
         for sign in (1.0, -1.0):
-            c = np.zeros(len(cells))
-            c[position[cell]] = sign
-            res = milp(c, integrality=np.ones(len(cells)), bounds=Bounds(0, np.inf),
+            c = np.zeros(n)
+            c[cell] = sign
+            res = milp(c, integrality=np.ones(n), bounds=Bounds(low, high),
                        constraints=constraints)
-            ends.append(sign * res.fun if res.status == 0 else (np.inf if sign < 0 else 0))
+            assert res.status in (0, 3)
+            ends.append(sign * res.fun if res.status == 0 else sign * -np.inf)
         ranges[int(cell)] = (ends[0], ends[1])
     return ranges
 
@@ -185,3 +188,43 @@ def test_greedy_stays_the_default_of_a_table_protected_alone():
     assert (alone.mask.to_numpy() == greedy.mask.to_numpy()).all()
     with pytest.raises(Exception, match="secondary"):
         protect(table, profile="partner", secondary="best")
+
+
+def test_rounding_alone_protects_a_national_line_when_the_attacker_says_so():
+    """``optimal_rounding``: the national totals (exact) minus six rounded forces leave the tiny
+    force's small counts a range at least the protection (5) wide: no complement is hidden."""
+    table = offence_table()
+    values = table["count"].to_numpy(dtype=float)
+    small = values < 10
+    linked = protect_linked({"offences": table}, profile="publication",
+                            secondary="optimal_rounding")
+    hidden = hidden_of(linked, "offences", "count")
+    assert (hidden == small).all()
+    for cell, (low, high) in attacker_ranges(values, hidden, lines(table), base=5).items():
+        assert high >= values[cell] + 5 and low <= max(0.0, values[cell] - 5)
+    # the same pattern with exact counts would give the small counts away
+    ranges = attacker_ranges(values, hidden, lines(table))
+    assert any(high - low < 1 for low, high in ranges.values())
+    # partner does not round: the option changes nothing there
+    partner = [hidden_of(protect_linked({"offences": table}, profile="partner", secondary=s),
+                         "offences", "count") for s in ("optimal", "optimal_rounding")]
+    assert (partner[0] == partner[1]).all()
+
+
+def test_rounding_that_does_not_protect_falls_back_to_exact_counts():
+    """Two forces: the national rape total minus the other force's rounded count pins the
+    small count within 2 of its value, so the pattern for exact counts is used."""
+    table = pd.DataFrame({"force": ["a"] * 3 + ["b"] * 3,
+                          "offence_group": ["all", "rape", "other"] * 2,
+                          "count": [43, 3, 40, 110, 50, 60]})
+    values = table["count"].to_numpy(dtype=float)
+    relaxed_pattern = values == 3
+    relaxed_pattern[2] = True  # force a's other count, its line's complement
+    ranges = attacker_ranges(values, relaxed_pattern, lines_for(table), base=5)
+    assert ranges[1][1] < 3 + 5  # rounding alone is not enough here
+    rounding = hidden_of(protect_linked({"t": table}, profile="publication",
+                                        secondary="optimal_rounding"), "t", "count")
+    exact = hidden_of(protect_linked({"t": table}, profile="publication"), "t", "count")
+    assert (rounding == exact).all()
+    assert rounding[3:].any()  # force b gives a complement: not the relaxed pattern
+    assert safe(values, exact, lines_for(table))
