@@ -399,12 +399,12 @@ def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray
 def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
                        profile: DisclosureProfile) -> bool:
     """Whether the attacker (:func:`.attacker.attack`: integer programming where it can) finds
-    every hidden cell of ``hidden`` unknown and every small one's range reaching
-    ``profile.protection`` above it and ``min(protection, value)`` below, when each published
+    every hidden cell of ``hidden`` unknown and every small one's range at least
+    ``profile.protection`` wide (more than ``protection`` values possible), when each published
     count is known only to its rounding interval. ``cells`` holds the public totals as known
     cells (exact); the table's shares are printed from the rounded counts (``protect``), so
     they tell a reader nothing more and add no constraint."""
-    from .attacker import attack
+    from .attacker import _bound, _components, _count_bounds, _relations
     from .cells import KNOWN
 
     n = len(hidden)
@@ -422,18 +422,27 @@ def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
         rows[-1].update(identity=[("cell", i)], shown=bool(cells.shown[i]))
     view = {"cells": rows, "round_base": base, "tables": [],
             "relations": [(members.tolist(), int(total)) for members, total in cells.relations]}
-    found = attack(view, integer=True)
-    found = found[found["cell"] < n].set_index("cell")
+    # attack(view) bounds every unknown cell; only the hidden ones matter here
+    lower, upper = _count_bounds(view)
+    equalities = _relations(view, len(lower))
+    inequalities = sparse.csr_matrix((0, len(lower)))
+    wanted = np.zeros(len(lower), dtype=bool)
+    wanted[np.flatnonzero(hidden)] = True
+    found = {}
+    for component in _components(equalities, inequalities, lower < upper):
+        aims = component[wanted[component]]
+        if len(aims):
+            for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
+                                             upper, len(component) <= 400, 20.0):
+                found[cell] = (low, high)
     p = float(profile.protection or 1)
     for cell in np.flatnonzero(hidden):
-        if cell not in found.index:
+        if cell not in found:
             return False
-        low, high = found.loc[cell, ["low", "high"]]
+        low, high = found[cell]
         if np.floor(high + 1e-6) <= np.ceil(low - 1e-6):
             return False
-        value = float(cells.values[cell])
-        if primary[cell] and (high < value + p - 1e-6
-                              or low > value - min(p, value) + 1e-6):
+        if primary[cell] and high - low < p - 1e-6:
             return False
     return True
 
