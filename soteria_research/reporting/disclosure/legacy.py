@@ -73,7 +73,12 @@ Secondary suppression is exact, not "two per line": the published cells and ever
 reader knows (row, column, implied ``by``-group and national totals, repeated group totals,
 funnel ``n_previous`` copies) form a linear system, and a hidden cell is safe only when the
 system leaves it undetermined (its row of the null space is non-zero). Cells are added
-greedily until every hidden cell is safe. Every key column is taken as a dimension whose
+greedily until every hidden cell is safe (``protect``'s default). Linked tables
+(``protect_linked``) choose their secondary cells by optimisation instead
+(``_secondary_optimal``, the run-level engine's ``suppression.suppress`` on this cell system):
+the least value hidden, a total row's figures (a force's all-offences headline) hidden only
+when no cheaper complement exists, every small count's range at least the profile's
+``protection`` wide. Every key column is taken as a dimension whose
 categories add up to a total readers know, unless it is named in ``by`` (separate tables,
 e.g. overlapping groups or nested funnel stages, which only over-suppress if left additive).
 The ranges a reader can put on a hidden cell (interval disclosure) are widened by preferring
@@ -363,6 +368,196 @@ def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
     return suppressed, False
 
 
+def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray, *,
+                    public_totals: bool):
+    """The legacy cell system as a :class:`.cells.CellSystem` (see :func:`_secondary_optimal`).
+
+    A total assumed public (``-1``) becomes a cell of its own after the table's cells: known
+    (``public_totals``) or latent (a relaxation, for a pattern the attacker then checks).
+    """
+    from .cells import KNOWN, LATENT, SHOWN, CellSystem
+
+    values = [float(v) for v in system.values]
+    flags = np.where(system.eligible & shown, SHOWN,
+                     np.where(system.eligible, LATENT, KNOWN)).astype(np.int64).tolist()
+    marks = (np.asarray(headline, dtype=bool) & shown).tolist()
+    relations: list[tuple[np.ndarray, int]] = []
+    for members, total in system.constraints:
+        members = np.asarray(members, dtype=np.int64)
+        if total < 0:  # a total assumed public: a cell of its own
+            values.append(float(system.values[members].sum()))
+            flags.append(KNOWN if public_totals else LATENT)
+            marks.append(False)
+            total = len(values) - 1
+        relations.append((members, int(total)))
+    return CellSystem(identities=[frozenset({("cell", i)}) for i in range(len(values))],
+                      values=np.array(values), flags=np.array(flags, dtype=np.int64),
+                      headline=np.array(marks, dtype=bool), weight=np.ones(len(values)),
+                      relations=relations)
+
+
+def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
+                       profile: DisclosureProfile) -> bool:
+    """Whether the attacker (:func:`.attacker.attack`: integer programming where it can) finds
+    every hidden cell of ``hidden`` unknown and every small one's range at least
+    ``profile.protection`` wide (more than ``protection`` values possible), when each published
+    count is known only to its rounding interval. ``cells`` holds the public totals as known
+    cells (exact); the table's shares are printed from the rounded counts (``protect``), so
+    they tell a reader nothing more and add no constraint."""
+    from .attacker import _bound, _components, _count_bounds, _relations
+    from .cells import KNOWN
+
+    n = len(hidden)
+    base = profile.round_base
+    rows = []
+    for i, value in enumerate(cells.values):
+        known = bool(cells.flags[i] & KNOWN)
+        if known:
+            rows.append({"published": float(value), "exact": True})
+        elif i < n and cells.shown[i] and not hidden[i]:
+            rows.append({"published": float(round_to_base(np.array([value]), base)[0]),
+                         "exact": False})
+        else:  # hidden, or a helper no one prints
+            rows.append({"published": None, "exact": False})
+        rows[-1].update(identity=[("cell", i)], shown=bool(cells.shown[i]))
+    view = {"cells": rows, "round_base": base, "tables": [],
+            "relations": [(members.tolist(), int(total)) for members, total in cells.relations]}
+    # attack(view) bounds every unknown cell; only the hidden ones matter here
+    lower, upper = _count_bounds(view)
+    equalities = _relations(view, len(lower))
+    inequalities = sparse.csr_matrix((0, len(lower)))
+    wanted = np.zeros(len(lower), dtype=bool)
+    wanted[np.flatnonzero(hidden)] = True
+    found = {}
+    for component in _components(equalities, inequalities, lower < upper):
+        aims = component[wanted[component]]
+        if len(aims):
+            for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
+                                             upper, len(component) <= 400, 20.0):
+                found[cell] = (low, high)
+    p = float(profile.protection or 1)
+    for cell in np.flatnonzero(hidden):
+        if cell not in found:
+            return False
+        low, high = found[cell]
+        if np.floor(high + 1e-6) <= np.ceil(low - 1e-6):
+            return False
+        if primary[cell] and high - low < p - 1e-6:
+            return False
+    return True
+
+
+def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: DisclosureProfile,
+                       *, shown: np.ndarray, headline: np.ndarray,
+                       derived: list[tuple[np.ndarray, np.ndarray]] = (),
+                       protection: int = 1, trust_rounding: bool = False
+                       ) -> tuple[np.ndarray, bool, list[str]]:
+    """Secondary suppression by optimisation (cost-based), for the run's linked tables.
+
+    The legacy cell system is handed to :func:`.suppression.suppress` (the Fischetti–Salazar
+    integer programme with an attacker's linear programme, as the run-level engine uses):
+
+    * cells of the published count columns (``shown``) are cells a reader sees unless hidden;
+    * the helper columns of rates (a share's complement, an implied numerator) are never
+      printed: they are latent cells, unknown to the reader except through their relations
+      (``count + complement = n``), but protected like any cell when they are small;
+    * a total assumed public (a constraint whose total is ``-1``: the national line of a
+      linked table, a force's total) becomes a known cell holding the sum of its members;
+    * a missing value (not hideable) is a known cell, as the greedy's null-space test takes it.
+
+    The cost of hiding a cell is its value (+1), times ``HEADLINE_FACTOR`` for ``headline``
+    cells (a total row: a force's all-offences figure), so a headline figure is hidden only
+    when no cheaper complement protects the small cells. The attacker takes published cells
+    as exact (one who has undone any rounding) and uses non-negativity and every known total;
+    each small count must keep a range reaching ``protection`` above it and
+    ``min(protection, value)`` below it (1: not exactly recoverable, this module's rule).
+
+    ``derived`` lists, per helper column, its cells and the cells they are worked out from
+    (``(helpers, sources)``, equal-length arrays): a helper counts as hidden where its source
+    is hidden (a reader cannot compute it), as published elsewhere. The result is then checked
+    with :func:`_determined` (every hidden cell, small or not): a secondary cell found exactly
+    recoverable is shown again (it tells a reader nothing new); a small cell found recoverable
+    (a stall) sends the pattern to the greedy pass to be completed: the next cheapest pattern,
+    never the whole table withheld. Returns the mask, whether every small cell is protected,
+    and notes for the log.
+
+    ``trust_rounding`` (profiles that round only): first try the cheapest pattern that leaves
+    the totals assumed public to the rounding (they are latent in the programme), and keep it
+    only when :func:`_rounding_protects` (the attacker, each published count known to its
+    rounding interval, the public totals exact) finds every hidden cell unknown and every
+    small one's range at least the profile's ``protection`` wide; otherwise the pattern above.
+    """
+    from dataclasses import replace
+
+    from .suppression import suppress
+
+    n = len(system.values)
+    shown = np.asarray(shown, dtype=bool)
+    cells = _as_cell_system(system, shown, headline, public_totals=True)
+    notes: list[str] = []
+
+    def with_helpers(mask: np.ndarray) -> np.ndarray:
+        mask = mask.copy()
+        mask[~shown] = primary[~shown]
+        for helpers, sources in derived:
+            mask[helpers] |= mask[sources]
+        return mask
+
+    if trust_rounding and profile.round_base:
+        # the totals published elsewhere are rounded too: try the pattern that leaves them to
+        # the rounding, and keep it only if the attacker finds it protects every hidden cell
+        relaxed = suppress(_as_cell_system(system, shown, headline, public_totals=False),
+                           replace(profile, protection=protection))
+        hidden = with_helpers(primary | (relaxed.hidden[:n] & shown))
+        if not relaxed.exposed and _rounding_protects(cells, hidden, primary, profile):
+            return hidden, True, list(relaxed.notes) + [
+                "secondary suppression: the national and other public totals are protected by "
+                f"the rounding to base {profile.round_base} (checked by the attacker)"]
+        notes.append("secondary suppression: the rounding alone did not protect the public "
+                     "totals: published counts taken as exact")
+    result = suppress(cells, replace(profile, protection=protection))
+    notes += result.notes
+    hidden = with_helpers(primary | (result.hidden[:n] & shown))
+    for _ in range(n):
+        determined = _determined(system, hidden)
+        spare = determined & hidden & shown & ~primary
+        if not spare.any():
+            break
+        hidden = with_helpers(hidden & ~spare)  # recoverable anyway: showing it adds nothing
+    protectable = not result.exposed
+    if (determined & hidden).any():
+        hidden, protectable = _secondary(system, hidden, profile.threshold)
+        notes.append("secondary suppression: the optimal pattern left a hidden cell "
+                     "recoverable, so the greedy pass completed it")
+    return hidden, protectable, notes
+
+
+def _helper_sources(column_groups: list[tuple[list[int], int]], n_rows: int,
+                    n_columns: int, real: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each helper column (``j >= real``) and each published cell of its column group
+    (numerator, denominator): the helper's cells and that column's cells, row by row. A
+    helper is unknown to a reader in a row where any of them is hidden."""
+    rows = np.arange(n_rows) * n_columns
+    found = []
+    for members, total in column_groups:
+        group = list(members) + ([total] if total >= 0 else [])
+        for helper in (j for j in group if j >= real):
+            for source in (j for j in group if j != helper):
+                found.append((rows + helper, rows + source))
+    return found
+
+
+def _headline_cells(frame, key_columns: list[str], n_columns: int, real: int) -> np.ndarray:
+    """Cells of the published count columns in total rows (a key reads "all"/"total"):
+    a force's overall figures, the ones its report leads with."""
+    rows = np.zeros(len(frame), dtype=bool)
+    for key in key_columns:
+        rows |= frame[key].astype(str).str.strip().str.lower().isin(TOTAL_WORDS).to_numpy()
+    cells = np.zeros((len(frame), n_columns), dtype=bool)
+    cells[:, :real] = rows[:, None]
+    return cells.ravel()
+
+
 class _Keys:
     """The key columns of a table as integer codes, for fast grouping (numpy, no groupby)."""
 
@@ -578,6 +773,7 @@ def protect(
     columns_add_up: bool | None = None,
     profile: str | DisclosureProfile | None = None,
     design_effect: str | None = None,
+    secondary: str = "greedy",
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -619,6 +815,14 @@ def protect(
         intervals at ``n / design_effect`` cases (clustered cases: ``headline_figures``).
         Where counts are rounded, those bounds are recomputed from the published counts at the
         same design effect. The column is used, never published: the output does not hold it.
+    secondary : {"greedy", "optimal", "optimal_rounding"}
+        How secondary cells are chosen: ``"greedy"`` (:func:`_secondary`, the default for a
+        table protected alone) or ``"optimal"`` (:func:`_secondary_optimal`: the cheapest
+        pattern by integer programming, total rows' cells costly; what
+        :func:`protect_linked` uses). ``"optimal_rounding"``: as ``"optimal"``, but under a
+        rounding profile the totals assumed public may be left to the rounding when the
+        attacker confirms it protects every hidden cell (not used by default: a policy
+        choice, see ``benchmarks/headline_suppression.py``).
 
     Returns
     -------
@@ -640,6 +844,9 @@ def protect(
         return protect_model(table, name=name, profile=profile, **options)
     if kind not in ("counts", "rates"):
         raise ParameterError(f"kind={kind!r} is not one of counts, rates, curve, model.")
+    if secondary not in ("greedy", "optimal", "optimal_rounding"):
+        raise ParameterError(f"secondary={secondary!r} is not one of greedy, optimal, "
+                             "optimal_rounding.")
     if options:
         raise ParameterError(f"protect(kind={kind!r}) got unexpected options {sorted(options)}.")
     # A named index holds keys (pd.crosstab output); an unnamed one is only row labels.
@@ -696,7 +903,17 @@ def protect(
         constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
                                        constant)
         system = _CellSystem(np.nan_to_num(values), constraints, known)
-        suppressed, protectable = _secondary(system, primary, profile.threshold)
+        if secondary != "greedy":
+            shown = np.zeros((n_rows, n_columns), dtype=bool)
+            shown[:, :len(counts)] = True
+            suppressed, protectable, notes = _secondary_optimal(
+                system, primary, profile, shown=shown.ravel(),
+                headline=_headline_cells(frame, keys + by, n_columns, len(counts)),
+                derived=_helper_sources(column_groups, n_rows, n_columns, len(counts)),
+                trust_rounding=secondary == "optimal_rounding")
+            record.notes += notes
+        else:
+            suppressed, protectable = _secondary(system, primary, profile.threshold)
     else:
         suppressed, protectable = primary.copy(), True
     suppressed = suppressed.reshape(n_rows, n_columns)
@@ -1013,6 +1230,7 @@ def protect_linked(
     *,
     by: str = "force",
     profile: str | DisclosureProfile | None = None,
+    secondary: str = "optimal",
 ) -> LinkedProtection:
     """Protect tables that appear per force AND nationally, once, for the whole run.
 
@@ -1025,6 +1243,12 @@ def protect_linked(
     tables : dict
         ``{name: frame}`` or ``{name: (frame, options)}`` with ``options`` for :func:`protect`
         (``counts=``, ``rates=``, ``kind=``...).
+    secondary : {"optimal", "greedy"}
+        ``"optimal"`` (default): secondary cells chosen by integer programming at least cost,
+        a force's total-row ("all") figures costing ``HEADLINE_FACTOR`` times their value, so
+        they are hidden only when no cheaper complement exists (issue 16).
+        ``"greedy"``: the previous greedy pass, kept for comparison
+        (``benchmarks/headline_suppression.py``). ``"optimal_rounding"``: see :func:`protect`.
 
     Examples
     --------
@@ -1041,7 +1265,8 @@ def protect_linked(
         frame, options = spec if isinstance(spec, tuple) else (spec, {})
         if by not in frame:
             raise ParameterError(f"linked table {name!r} needs a {by!r} column.")
-        protected = protect(frame, name=name, profile=profile, **options)
+        protected = protect(frame, name=name, profile=profile,
+                            **{"secondary": secondary, **options})
         table = protected.frame.reset_index() if not isinstance(
             protected.frame.index, pd.RangeIndex) else protected.frame
         mask = protected.mask.reset_index(drop=True)

@@ -1,0 +1,230 @@
+"""Issue 16: linked tables choose their secondary cells by cost, not greedily.
+
+The expected patterns are worked out here independently of the code under test: a brute
+force over every pattern of a small force × offence table, each checked by an integer
+programming attacker written in this file (non-negativity, every force's total, every national
+total; published cells exact).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from soteria_research.reporting.disclosure import protect_linked
+from soteria_research.reporting.disclosure.legacy import _CellSystem, _determined
+
+# (rape, other) per force: one tiny force whose two small counts need complements, two small
+# forces that can supply them, four large ones.
+FORCES = {"tiny": (5, 7), "small_a": (40, 60), "small_b": (25, 90), "large_a": (400, 900),
+          "large_b": (800, 1500), "large_c": (1200, 2500), "large_d": (300, 700)}
+GROUPS = ("all", "rape", "other")
+
+
+def offence_table() -> pd.DataFrame:
+    rows = []
+    for force, (rape, other) in FORCES.items():
+        rows += [(force, "all", rape + other), (force, "rape", rape), (force, "other", other)]
+    return pd.DataFrame(rows, columns=["force", "offence_group", "count"])
+
+
+def lines(table: pd.DataFrame) -> list[tuple[list[int], int | None]]:
+    """What a reader knows adds up: each force's all = rape + other (the all cell is in the
+    table), and each national total over forces (published elsewhere: no cell here)."""
+    return lines_for(table)
+
+
+def lines_for(table: pd.DataFrame) -> list[tuple[list[int], int | None]]:
+    found = []
+    for force in table["force"].unique():
+        row = {g: int(np.flatnonzero((table["force"] == force) & (table["offence_group"] == g))[0])
+               for g in GROUPS}
+        found.append(([row["rape"], row["other"]], row["all"]))
+    for group in GROUPS:
+        found.append((list(np.flatnonzero(table["offence_group"] == group)), None))
+    return found
+
+
+def attacker_ranges(values: np.ndarray, hidden: np.ndarray, known_lines,
+                    base: int | None = None) -> dict[int, tuple]:
+    """Smallest and largest integer value of each hidden cell consistent with everything
+    published: the other cells (exact, or within their rounding interval when rounded to
+    ``base``, halves up), every line's total (national totals exact), non-negativity."""
+    n = len(values)
+    low, high = np.zeros(n), np.full(n, np.inf)
+    for cell in np.flatnonzero(~hidden):
+        if base:
+            shown = np.floor(values[cell] / base + 0.5) * base
+            low[cell] = max(0.0, np.ceil(shown - base / 2))
+            high[cell] = np.ceil(shown + base / 2) - 1
+        else:
+            low[cell] = high[cell] = values[cell]
+    rows, rhs = [], []
+    for members, total in known_lines:
+        row = np.zeros(n)
+        row[list(members)] = 1.0
+        if total is None:
+            rhs.append(values[list(members)].sum())
+        else:
+            row[total] = -1.0
+            rhs.append(0.0)
+        rows.append(row)
+    constraints = [LinearConstraint(np.array(rows), rhs, rhs)]
+    ranges = {}
+    for cell in np.flatnonzero(hidden):
+        ends = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(n)
+            c[cell] = sign
+            res = milp(c, integrality=np.ones(n), bounds=Bounds(low, high),
+                       constraints=constraints)
+            assert res.status in (0, 3)
+            ends.append(sign * res.fun if res.status == 0 else sign * -np.inf)
+        ranges[int(cell)] = (ends[0], ends[1])
+    return ranges
+
+
+def safe(values, hidden, known_lines) -> bool:
+    return all(high - low >= 1 for low, high in attacker_ranges(values, hidden,
+                                                                known_lines).values())
+
+
+def hidden_of(linked, name: str, column: str) -> np.ndarray:
+    return linked.table(name).mask[column].to_numpy()
+
+
+@pytest.mark.parametrize("profile", ["partner", "publication"])
+def test_small_counts_take_the_cheapest_complements_not_a_headline(profile):
+    table = offence_table()
+    values = table["count"].to_numpy(dtype=float)
+    known_lines = lines(table)
+    small = values < 10
+    linked = protect_linked({"offences": table}, profile=profile)
+    hidden = hidden_of(linked, "offences", "count")
+
+    assert hidden[small].all()
+    # no hidden cell can be worked out exactly, by the attacker here or the null-space test
+    assert safe(values, hidden, known_lines)
+    system = _CellSystem(values, [(np.array(m), -1 if t is None else t)
+                                  for m, t in known_lines], np.ones(len(values), bool))
+    assert not _determined(system, hidden).any()
+
+    # brute force: the least value hidden by any safe pattern that hides no all-offences
+    # figure (one exists here, so no force should lose its headline)
+    headline = table["offence_group"].eq("all").to_numpy()
+    candidates = np.flatnonzero(~small & ~headline)
+    patterns = [list(extra) for size in range(len(candidates) + 1)
+                for extra in combinations(candidates, size)]
+    patterns.sort(key=lambda extra: values[extra].sum())  # cheapest first: the first safe wins
+    best = None
+    for extra in patterns:
+        pattern = small.copy()
+        pattern[extra] = True
+        if safe(values, pattern, known_lines):
+            best = (values[pattern].sum(), pattern)
+            break
+    assert best is not None
+    assert not hidden[headline].any()
+    assert values[hidden].sum() == best[0]
+    assert (hidden == best[1]).all()
+    # the previous greedy pass hides at least as much
+    greedy = hidden_of(protect_linked({"offences": table}, profile=profile,
+                                      secondary="greedy"), "offences", "count")
+    assert values[hidden].sum() <= values[greedy].sum()
+
+
+def headline_shares(all_small: bool) -> pd.DataFrame:
+    """A headline-shaped table: count and n per force and offence group, with the share."""
+    rows = []
+    sizes = {"tiny": 60, "small_a": 700, "small_b": 900, "large_a": 5000, "large_b": 8000,
+             "large_c": 12000}
+    for k, (force, n_all) in enumerate(sizes.items()):
+        n_rape = n_all * 2 // 5
+        charged_rape = (2 if all_small else 4) if force == "tiny" else n_rape // 20 + k
+        charged_other = (3 if all_small else 7) if force == "tiny" else (n_all - n_rape) // 15
+        for group, count, n in (("all", charged_rape + charged_other, n_all),
+                                ("rape", charged_rape, n_rape),
+                                ("other", charged_other, n_all - n_rape)):
+            rows.append((force, group, "charged", count, n))
+    frame = pd.DataFrame(rows, columns=["force", "offence_group", "measure", "count", "n"])
+    frame["estimate"] = frame["count"] / frame["n"]
+    return frame
+
+
+@pytest.mark.parametrize("profile", ["partner", "publication"])
+def test_a_small_headline_figure_takes_the_smallest_other_headline(profile):
+    """When the tiny force's own all-offences count is small, the national line of that figure
+    holds only all-offences cells: some other force must lose it; the smallest one does."""
+    frame = headline_shares(all_small=True)
+    options = {"by": ["measure"], "counts": ["count", "n"], "rates": {"estimate": ("count", "n")}}
+    linked = protect_linked({"headline": (frame, options)}, profile=profile)
+    whole = linked.table("headline")
+    hidden = whole.mask["count"].to_numpy()
+    is_all = frame["offence_group"].eq("all").to_numpy()
+    assert hidden[(frame["force"] == "tiny").to_numpy()].all()
+    others = is_all & (frame["force"] != "tiny").to_numpy()
+    assert hidden[others].sum() == 1
+    chosen = frame.loc[others & hidden, "count"].item()
+    assert chosen == frame.loc[others, "count"].min()
+    assert not whole.mask["n"].to_numpy().any()  # no denominator needed hiding
+    assert whole.mask["estimate"].to_numpy()[hidden].all()
+    greedy = protect_linked({"headline": (frame, options)}, profile=profile, secondary="greedy")
+    hidden_greedy = greedy.table("headline").mask[["count", "n"]].to_numpy()
+    values = frame[["count", "n"]].to_numpy()
+    mask = whole.mask[["count", "n"]].to_numpy()
+    assert (values * mask).sum() <= (values * hidden_greedy).sum()
+
+
+def test_greedy_stays_the_default_of_a_table_protected_alone():
+    from soteria_research.reporting.disclosure import protect
+
+    table = offence_table()
+    alone = protect(table, profile="partner")
+    greedy = protect(table, profile="partner", secondary="greedy")
+    assert (alone.mask.to_numpy() == greedy.mask.to_numpy()).all()
+    with pytest.raises(Exception, match="secondary"):
+        protect(table, profile="partner", secondary="best")
+
+
+def test_rounding_alone_protects_a_national_line_when_the_attacker_says_so():
+    """``optimal_rounding``: the national totals (exact) minus six rounded forces leave the tiny
+    force's small counts a range at least the protection (5) wide: no complement is hidden."""
+    table = offence_table()
+    values = table["count"].to_numpy(dtype=float)
+    small = values < 10
+    linked = protect_linked({"offences": table}, profile="publication",
+                            secondary="optimal_rounding")
+    hidden = hidden_of(linked, "offences", "count")
+    assert (hidden == small).all()
+    for cell, (low, high) in attacker_ranges(values, hidden, lines(table), base=5).items():
+        assert high >= values[cell] + 5 and low <= max(0.0, values[cell] - 5)
+    # the same pattern with exact counts would give the small counts away
+    ranges = attacker_ranges(values, hidden, lines(table))
+    assert any(high - low < 1 for low, high in ranges.values())
+    # partner does not round: the option changes nothing there
+    partner = [hidden_of(protect_linked({"offences": table}, profile="partner", secondary=s),
+                         "offences", "count") for s in ("optimal", "optimal_rounding")]
+    assert (partner[0] == partner[1]).all()
+
+
+def test_rounding_that_does_not_protect_falls_back_to_exact_counts():
+    """Two forces: the national rape total minus the other force's rounded count pins the
+    small count within 2 of its value, so the pattern for exact counts is used."""
+    table = pd.DataFrame({"force": ["a"] * 3 + ["b"] * 3,
+                          "offence_group": ["all", "rape", "other"] * 2,
+                          "count": [43, 3, 40, 110, 50, 60]})
+    values = table["count"].to_numpy(dtype=float)
+    relaxed_pattern = values == 3
+    relaxed_pattern[2] = True  # force a's other count, its line's complement
+    ranges = attacker_ranges(values, relaxed_pattern, lines_for(table), base=5)
+    assert ranges[1][1] < 3 + 5  # rounding alone is not enough here
+    rounding = hidden_of(protect_linked({"t": table}, profile="publication",
+                                        secondary="optimal_rounding"), "t", "count")
+    exact = hidden_of(protect_linked({"t": table}, profile="publication"), "t", "count")
+    assert (rounding == exact).all()
+    assert rounding[3:].any()  # force b gives a complement: not the relaxed pattern
+    assert safe(values, exact, lines_for(table))
