@@ -5,10 +5,12 @@ Usage: python benchmarks/headline_suppression.py [--scale 1.0]
 Generates all 43 forces at ``--scale`` (1.0: about 900,000 cases, five years), protects the
 run's linked headline tables (crimes recorded, and the outcome shares within a year, for all
 sexual offences, rape and other sexual offences) as a report run does, under the publication and
-partner profiles, with the secondary suppression ``protect_linked`` uses (``optimal``: cost-based,
-``legacy._secondary_optimal``) beside the previous greedy pass (``greedy``, ``legacy._secondary``)
-and, under publication, ``optimal_rounding`` (the national totals left to the rounding when the
-attacker confirms it protects every hidden cell; not the default).
+partner profiles, with the secondary suppression ``protect_linked`` uses by default (``optimal``:
+cost-based, ``legacy._secondary_optimal``) beside the previous greedy pass (``greedy``,
+``legacy._secondary``) and, under publication, ``optimal_rounding`` (the national totals left to
+the rounding when the attacker confirms it protects every hidden cell), which is what a report
+run uses for the two headline tables (``national._linked_tables``); under partner, with no
+rounding, ``optimal_rounding`` is ``optimal``.
 For each it prints the headline cells hidden (count and n), the value they hold, the share of
 cells hidden, each force that loses an all-offences headline figure with its number of cases,
 and whether the goal (no force with more than 1,000 cases, scaled, loses a headline figure) is
