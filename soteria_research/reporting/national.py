@@ -127,7 +127,7 @@ def prepare_national(
     """
     from ..analysis import comparison
     from ..data import chunked
-    from .shared_cases import ID_COLUMNS, ForceFiles
+    from .shared_cases import ID_COLUMNS, ForceFiles, StringPool
 
     folder = Path(folder)
     stamp = folder / "fingerprint.json"
@@ -143,11 +143,13 @@ def prepare_national(
     shutil.rmtree(folder / "cases", ignore_errors=True)
     files = ForceFiles(folder)
     parts: list[pd.DataFrame] = []
+    strings = StringPool()
 
     def keep(batch: pd.DataFrame) -> None:
         batch = _select_period(batch, params)
         files.write(batch)
-        parts.append(batch.drop(columns=list(ID_COLUMNS)))
+        # without identifiers, each text value one shared string: a third of the memory
+        parts.append(strings.share(batch.drop(columns=list(ID_COLUMNS))))
 
     try:
         _, report = chunked.read_cases_in_chunks(params.data, extract_date=params.extract_date,
@@ -159,6 +161,7 @@ def prepare_national(
     files.close()
     cases = pd.concat(parts, ignore_index=True) if len(parts) > 1 else next(iter(parts), None)
     parts.clear()
+    del strings
     if cases is None or cases.empty:
         raise ParameterError(
             f"No valid cases in {params.data} for the period {params.period_start or 'start'} to "

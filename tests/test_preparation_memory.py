@@ -1,0 +1,101 @@
+"""The national preparation's memory savings change no figure.
+
+* ``force_effects`` fits its case-mix model on the distinct covariate patterns (a grouped
+  binomial model) instead of a design matrix with a row per case: same coefficients, standard
+  errors, intervals and expected counts as the model of every case.
+* ``StringPool`` shares one string object per distinct text value across the national frame:
+  same values, dtype and missing values.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.formula.api as smf
+
+from soteria_research.analysis.attrition import model_frame
+from soteria_research.analysis.comparison import force_effects
+from soteria_research.analysis.comparison.effects import _case_mix_formula, grouped_logit
+from soteria_research.data.synthetic import generate_cases
+from soteria_research.reporting.shared_cases import StringPool
+
+FORCES = ["durham", "cumbria", "cleveland", "northumbria"]
+
+
+@pytest.fixture(scope="module")
+def cases() -> pd.DataFrame:
+    cases = generate_cases(forces=FORCES, scale=0.6, seed=11)
+    # some missing covariates: the case-by-case model drops those cases (missing="drop")
+    rng = np.random.default_rng(5)
+    cases.loc[rng.random(len(cases)) < 0.03, "victim_age"] = pd.NA
+    cases.loc[rng.random(len(cases)) < 0.02, "victim_ethnicity"] = None
+    return cases
+
+
+@pytest.mark.parametrize("outcome", ["charged", "withdrawn", "evidential_difficulty"])
+def test_grouped_fit_is_the_case_by_case_fit(cases, outcome):
+    frame = model_frame(cases, within_days=365)
+    formula, _ = _case_mix_formula(outcome, frame)
+    assert "C(financial_year)" in formula and "victim_under_18" in formula
+    each = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
+    grouped, ids, patterns = grouped_logit(frame, outcome, formula)
+    # far fewer rows in the grouped model than cases
+    assert len(patterns) < 0.6 * each.nobs
+    assert int((ids >= 0).sum()) == int(each.nobs)
+    assert list(grouped.params.index) == list(each.params.index)
+    np.testing.assert_allclose(grouped.params, each.params, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(grouped.bse, each.bse, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(grouped.conf_int(), each.conf_int(), rtol=1e-8, atol=1e-8)
+    # the fitted probability of every case used
+    p_each = np.asarray(each.predict(frame))
+    p_grouped = np.asarray(grouped.predict(patterns))[ids[ids >= 0]]
+    np.testing.assert_allclose(p_grouped, p_each[ids.to_numpy() >= 0], rtol=1e-8, atol=1e-12)
+    assert np.isnan(p_each[ids.to_numpy() < 0]).all()
+
+
+@pytest.mark.parametrize("outcome", ["charged", "withdrawn"])
+def test_force_effects_grouped_equals_case_by_case(cases, outcome):
+    each = force_effects(cases, outcome=outcome, grouped=False)
+    grouped = force_effects(cases, outcome=outcome)  # the default formula: grouped
+    assert grouped["force"].tolist() == each["force"].tolist() == sorted(FORCES)
+    for column in ("observed", "n"):
+        assert grouped[column].tolist() == each[column].tolist()
+    for column in ("expected", "expected_variance", "estimate", "ci_low", "ci_high",
+                   "adjusted_rate"):
+        np.testing.assert_allclose(grouped[column], each[column], rtol=1e-8, err_msg=column)
+    for key in ("national_rate", "formula", "converged", "notes"):
+        assert grouped.attrs[key] == each.attrs[key], key
+
+
+def test_grouped_fit_refuses_a_formula_it_cannot_group(cases):
+    frame = model_frame(cases, within_days=365)
+    with pytest.raises(Exception, match="plain terms"):
+        grouped_logit(frame, "charged", "charged ~ np.log1p(report_delay_years)")
+    # a formula given is fitted case by case unless asked
+    given = force_effects(cases, formula="charged ~ victim_age_decades + domestic_abuse")
+    assert given.attrs["converged"]
+
+
+def test_string_pool_keeps_values_and_shares_objects():
+    frame = pd.DataFrame({
+        "text": ["rape", "".join(["ra", "pe"]), None, "other", np.nan, "".join(["oth", "er"])],
+        "mixed": ["1", 1, True, None, "x", "x"],
+        "number": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0],
+    })
+    before = frame.copy()
+    assert frame["text"][0] is not frame["text"][1]
+    shared = StringPool().share(frame)
+    pd.testing.assert_frame_equal(shared, before)
+    assert shared["text"].dtype == object
+    assert shared["text"][0] is shared["text"][1] and shared["text"][3] is shared["text"][5]
+    assert shared["text"][2] is None and isinstance(shared["text"][4], float)  # missing as was
+    assert shared["mixed"].tolist() == ["1", 1, True, None, "x", "x"]  # not all strings: left
+    assert [type(v) for v in shared["mixed"]] == [str, int, bool, type(None), str, str]
+
+
+def test_string_pool_shares_across_batches():
+    pool = StringPool()
+    first = pool.share(pd.DataFrame({"force": ["".join(["dur", "ham"])] * 3}))
+    second = pool.share(pd.DataFrame({"force": ["".join(["dur", "ham"])] * 2}))
+    assert first["force"][0] is second["force"][1]
