@@ -99,3 +99,14 @@ def test_string_pool_shares_across_batches():
     first = pool.share(pd.DataFrame({"force": ["".join(["dur", "ham"])] * 3}))
     second = pool.share(pd.DataFrame({"force": ["".join(["dur", "ham"])] * 2}))
     assert first["force"][0] is second["force"][1]
+
+
+def test_outcome_shares_leaves_the_cases_as_they_were():
+    from soteria_research.analysis.demographics import outcome_shares
+
+    cases = generate_cases(forces=["durham", "cumbria"], scale=0.2, seed=1)
+    cases.loc[cases.index[:50], "victim_sex"] = None
+    before = cases.copy()
+    for dimension in ("victim_age_band", "victim_sex", "victim_ethnicity"):
+        outcome_shares(cases, dimension, by="force")
+    pd.testing.assert_frame_equal(cases, before)
