@@ -161,7 +161,6 @@ def prepare_national(
     files.close()
     cases = pd.concat(parts, ignore_index=True) if len(parts) > 1 else next(iter(parts), None)
     parts.clear()
-    del strings
     if cases is None or cases.empty:
         raise ParameterError(
             f"No valid cases in {params.data} for the period {params.period_start or 'start'} to "
