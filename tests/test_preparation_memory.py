@@ -110,3 +110,20 @@ def test_outcome_shares_leaves_the_cases_as_they_were():
     for dimension in ("victim_age_band", "victim_sex", "victim_ethnicity"):
         outcome_shares(cases, dimension, by="force")
     pd.testing.assert_frame_equal(cases, before)
+
+
+def test_read_cases_leaves_out_the_columns_excluded(tmp_path):
+    from soteria_research.reporting import shared_cases
+
+    cases = generate_cases(forces=["durham", "cumbria"], scale=0.05, seed=2)
+    files = shared_cases.ForceFiles(tmp_path)
+    files.write(cases)
+    files.close()
+    whole = shared_cases.read_cases(tmp_path)
+    lean = shared_cases.read_cases(tmp_path, exclude=shared_cases.UNREAD_BY_REPORTS)
+    assert list(lean.columns) == [c for c in whole.columns
+                                  if c not in shared_cases.UNREAD_BY_REPORTS]
+    pd.testing.assert_frame_equal(lean, whole.drop(columns=list(shared_cases.UNREAD_BY_REPORTS)))
+    durham = shared_cases.read_cases(tmp_path, ["durham"], columns=["force", "victim_id"],
+                                     exclude=["victim_id"])
+    assert list(durham.columns) == ["force"] and set(durham["force"]) == {"durham"}

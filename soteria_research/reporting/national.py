@@ -384,9 +384,11 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
     ----------
     params : ReportParameters
     cases : DataFrame
-        This force's validated cases in the report period (all forces for the national report).
+        This force's validated cases in the report period (all forces for the national report),
+        without the identifiers no report reads (``shared_cases.UNREAD_BY_REPORTS``: the crime
+        reference and the victim's id).
     national_cases : DataFrame
-        Every force's cases (loaded on first use).
+        Every force's cases, the same columns (loaded on first use).
     disclosure : DisclosureControl
     """
     def __init__(self, params: ReportParameters, folder: Path):
@@ -401,7 +403,8 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
         self.is_national = params.force == NATIONAL
         self.name = ("England and Wales" if self.is_national
                      else self.force_names.get(params.force, params.force))
-        self.cases = shared_cases.read_cases(folder, None if self.is_national else [params.force])
+        self.cases = shared_cases.read_cases(folder, None if self.is_national else [params.force],
+                                             exclude=shared_cases.UNREAD_BY_REPORTS)
         self._national_cases = self.cases if self.is_national else None
         self._tte: pd.DataFrame | None = None
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
