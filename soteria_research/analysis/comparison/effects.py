@@ -128,12 +128,12 @@ def force_effects(
                      "with the outcome); expected counts may be unreliable.")
     used = expected_each.notna()
     force = frame.loc[used, "force"]
-    grouped = frame.loc[used].groupby("force", observed=True)
-    observed = grouped[outcome].sum().astype(np.int64)
+    by_force = frame.loc[used].groupby("force", observed=True)
+    observed = by_force[outcome].sum().astype(np.int64)
     p = expected_each[used]
     expected = p.groupby(force, observed=True).sum()
     variance = (p * (1 - p)).groupby(force, observed=True).sum()
-    n = grouped.size()
+    n = by_force.size()
     tail = (1 - level) / 2
     low = np.where(observed > 0, stats.chi2.ppf(tail, 2 * observed) / 2, 0.0)
     high = stats.chi2.ppf(1 - tail, 2 * (observed + 1)) / 2
