@@ -3,8 +3,8 @@
 * ``force_effects`` fits its case-mix model on the distinct covariate patterns (a grouped
   binomial model) instead of a design matrix with a row per case: same coefficients, standard
   errors, intervals and expected counts as the model of every case.
-* ``StringPool`` shares one string object per distinct text value across the national frame:
-  same values, dtype and missing values.
+* ``outcome_shares`` takes a shallow copy of the cases: the caller's frame is unchanged.
+* Reports read their cases without the identifiers none of them uses.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from soteria_research.analysis.attrition import model_frame
 from soteria_research.analysis.comparison import force_effects
 from soteria_research.analysis.comparison.effects import _case_mix_formula, grouped_logit
 from soteria_research.data.synthetic import generate_cases
-from soteria_research.reporting.shared_cases import StringPool
 
 FORCES = ["durham", "cumbria", "cleveland", "northumbria"]
 
@@ -75,30 +74,6 @@ def test_grouped_fit_refuses_a_formula_it_cannot_group(cases):
     # a formula given is fitted case by case unless asked
     given = force_effects(cases, formula="charged ~ victim_age_decades + domestic_abuse")
     assert given.attrs["converged"]
-
-
-def test_string_pool_keeps_values_and_shares_objects():
-    frame = pd.DataFrame({
-        "text": ["rape", "".join(["ra", "pe"]), None, "other", np.nan, "".join(["oth", "er"])],
-        "mixed": ["1", 1, True, None, "x", "x"],
-        "number": [1.0, 2.0, np.nan, 4.0, 5.0, 6.0],
-    })
-    before = frame.copy()
-    assert frame["text"][0] is not frame["text"][1]
-    shared = StringPool().share(frame)
-    pd.testing.assert_frame_equal(shared, before)
-    assert shared["text"].dtype == object
-    assert shared["text"][0] is shared["text"][1] and shared["text"][3] is shared["text"][5]
-    assert shared["text"][2] is None and isinstance(shared["text"][4], float)  # missing as was
-    assert shared["mixed"].tolist() == ["1", 1, True, None, "x", "x"]  # not all strings: left
-    assert [type(v) for v in shared["mixed"]] == [str, int, bool, type(None), str, str]
-
-
-def test_string_pool_shares_across_batches():
-    pool = StringPool()
-    first = pool.share(pd.DataFrame({"force": ["".join(["dur", "ham"])] * 3}))
-    second = pool.share(pd.DataFrame({"force": ["".join(["dur", "ham"])] * 2}))
-    assert first["force"][0] is second["force"][1]
 
 
 def test_outcome_shares_leaves_the_cases_as_they_were():

@@ -127,7 +127,7 @@ def prepare_national(
     """
     from ..analysis import comparison
     from ..data import chunked
-    from .shared_cases import ID_COLUMNS, ForceFiles, StringPool
+    from .shared_cases import ID_COLUMNS, ForceFiles
 
     folder = Path(folder)
     stamp = folder / "fingerprint.json"
@@ -143,13 +143,11 @@ def prepare_national(
     shutil.rmtree(folder / "cases", ignore_errors=True)
     files = ForceFiles(folder)
     parts: list[pd.DataFrame] = []
-    strings = StringPool()
 
     def keep(batch: pd.DataFrame) -> None:
         batch = _select_period(batch, params)
         files.write(batch)
-        # without identifiers, each text value one shared string: a third of the memory
-        parts.append(strings.share(batch.drop(columns=list(ID_COLUMNS))))
+        parts.append(batch.drop(columns=list(ID_COLUMNS)))
 
     try:
         _, report = chunked.read_cases_in_chunks(params.data, extract_date=params.extract_date,
@@ -186,7 +184,8 @@ def prepare_national(
                    folder / "headline.parquet")
     _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
     _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
-    # One case-mix model at a time: each holds a design matrix of the whole country. Force
+    # One case-mix model at a time, each fitted on the country's distinct covariate patterns
+    # (comparison.force_effects, grouped), not on a design matrix of every case. Force
     # effects compare forces: none for one force's file (its report does not show them).
     outcomes = EFFECT_OUTCOMES if cases["force"].nunique() > 1 else ()
     results = {outcome: _force_effects(cases, outcome, extract) for outcome in outcomes}

@@ -12,7 +12,6 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -27,7 +26,7 @@ ID_COLUMNS = ("crime_ref", "victim_id", "suspect_id", "officer_id")
 #: case, and held again by every copy of the national frame the national overview makes.
 UNREAD_BY_REPORTS = ("crime_ref", "victim_id")
 
-__all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "UNREAD_BY_REPORTS", "StringPool", "read_cases"]
+__all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "UNREAD_BY_REPORTS", "read_cases"]
 
 
 def _arrow_type(dtype) -> pa.DataType:
@@ -90,37 +89,6 @@ class ForceFiles:
             writer.close()
             self._temporary(force).unlink(missing_ok=True)
         self.writers = {}
-
-
-class StringPool:
-    """One Python string per distinct value of a text column, shared by every row holding it.
-
-    A validated batch's text columns hold a separate string object in each row (some 60 bytes
-    each): on a million cases that is most of the national frame. :meth:`share` points every
-    row at one object per distinct value instead, keeping the values, the ``object`` dtype and
-    the missing values exactly as they were, so nothing computed from the frame changes. (A
-    ``pandas.read_parquet`` of a file shares them the same way.) Columns holding anything but
-    strings and missing values are left alone.
-    """
-
-    def __init__(self):
-        self.values: dict[str, dict[str, str]] = {}
-
-    def share(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` with the strings of its text columns shared (the columns are replaced;
-        ``frame`` itself is changed and returned)."""
-        for name in frame.columns:
-            column = frame[name]
-            if column.dtype != object or pd.api.types.infer_dtype(column, skipna=True) != "string":
-                continue
-            codes, uniques = pd.factorize(column, use_na_sentinel=True)
-            pool = self.values.setdefault(name, {})
-            shared = np.array([pool.setdefault(value, value) for value in uniques], dtype=object)
-            values = column.to_numpy(dtype=object, copy=True)
-            present = codes >= 0
-            values[present] = shared[codes[present]]
-            frame[name] = pd.Series(values, index=frame.index, name=name)
-        return frame
 
 
 def read_cases(folder: str | os.PathLike, forces: Sequence[str] | None = None,
