@@ -10,6 +10,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
+import numpy as np
+
 
 def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
     """Median wall time of `repeat` calls, in seconds."""
@@ -46,8 +48,9 @@ NATIONAL_ROWS_PER_SCALE = 965_000
 
 
 def national_cases(rows: int, *, seed: int = 0):
-    """Exactly ``rows`` synthetic cases of all 43 forces (generated a little over, then cut),
-    printing how long the generator took."""
+    """Exactly ``rows`` synthetic cases of all 43 forces (generated a little over, then a
+    random ``rows`` of them kept in their order: the generator's rows come force by force, so
+    cutting the tail off would drop the last forces), printing how long the generator took."""
     from soteria_research.data.synthetic import generate_cases
 
     start = time.perf_counter()
@@ -56,7 +59,8 @@ def national_cases(rows: int, *, seed: int = 0):
     while len(cases) < rows:  # small sizes vary more about their expected count
         scale *= 1.1 * rows / max(len(cases), 1)
         cases = generate_cases(scale=scale, seed=seed)
-    cases = cases.iloc[:rows].reset_index(drop=True)
+    keep = np.sort(np.random.default_rng(seed).choice(len(cases), size=rows, replace=False))
+    cases = cases.iloc[keep].reset_index(drop=True)
     print(f"generated {len(cases):,} cases in {time.perf_counter() - start:.1f} s", flush=True)
     return cases
 

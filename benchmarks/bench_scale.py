@@ -6,7 +6,8 @@ run: the Parquet file's size on disk and the peak of a bare ``pandas.read_parque
 file in its own process. Growth is linear when the peak per row stays flat between the sizes.
 Goal (issue 17): a report run on 1,000,000 rows under 2 GB for the whole tree (the issue's
 target is 43 forces; this runs three: Durham, Wiltshire and the Metropolitan Police, the
-largest). Nothing is asserted; figures vary with the machine's load.
+largest; ``bench_national_memory.py`` runs all 43). Nothing is asserted; figures vary with the
+machine's load.
 
 Usage: ``python benchmarks/bench_scale.py [--quick]``.
 """

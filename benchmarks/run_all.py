@@ -3,8 +3,10 @@
 Each `bench_*.py` script prints result lines of the form ``BENCH {json}`` with the keys
 ``benchmark``, ``measure``, ``ours_s``, ``peer``, ``peer_s``, ``ratio``, ``goal``, ``met``
 (``peer``/``peer_s``/``ratio``/``goal``/``met`` may be null) and anything else on other lines.
-Memory benchmarks (``bench_scale.py``: peak memory of the whole process tree per row, against a
-bare ``read_parquet`` of the same file) leave ``ours_s`` null and give ``peak_mb``, shown last.
+Memory benchmarks (``bench_scale.py``: peak memory of the whole process tree per row;
+``bench_national_memory.py``: a 43-force run on 1,000,000 rows against the 2 GB goal; both
+against a bare ``read_parquet`` of the same file) leave ``ours_s`` null and give ``peak_mb``
+(and ``peak_pss_mb`` where the system gives PSS), shown last.
 Usage: ``python benchmarks/run_all.py [--quick] [name-filter]``.
 """
 
@@ -46,6 +48,8 @@ def main(argv: list[str]) -> int:
         ratio = f"{r['ratio']:7.2f}" if isinstance(r.get("ratio"), (int, float)) else f"{'':>7}"
         met = {True: "yes", False: "NO", None: ""}[r.get("met")]
         memory = f"  peak {r['peak_mb']:,} MB" if r.get("peak_mb") is not None else ""
+        if r.get("peak_pss_mb") is not None:
+            memory += f" (PSS {r['peak_pss_mb']:,} MB)"
         print(f"{r['benchmark']:<34} {r['measure']:<34} {num(r.get('ours_s'))} "
               f"{str(r.get('peer') or ''):<26} {num(r.get('peer_s'))} {ratio} {str(r.get('goal') or ''):<14} {met}{memory}")
     if failed:

@@ -62,8 +62,12 @@ def test_artefacts_equal_those_of_the_whole_file(prepared):
 
 def _as_saved(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame after a Parquet round trip (missing text reads back as None), as the single
-    cases file of earlier runs held it."""
-    return pd.read_parquet(io.BytesIO(frame.to_parquet(index=False)))
+    cases file of earlier runs held it, without the identifiers no report reads (a report's
+    cases leave them out: ``shared_cases.UNREAD_BY_REPORTS``)."""
+    from soteria_research.reporting.shared_cases import UNREAD_BY_REPORTS
+
+    saved = pd.read_parquet(io.BytesIO(frame.to_parquet(index=False)))
+    return saved.drop(columns=list(UNREAD_BY_REPORTS))
 
 
 def test_a_force_report_reads_only_its_own_cases_as_validated(prepared):

@@ -187,7 +187,8 @@ def prepare_national(
                    folder / "headline.parquet")
     _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
     _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
-    # One case-mix model at a time: each holds a design matrix of the whole country. Force
+    # One case-mix model at a time, each fitted on the country's distinct covariate patterns
+    # (comparison.force_effects, grouped), not on a design matrix of every case. Force
     # effects compare forces: none for one force's file (its report does not show them).
     outcomes = EFFECT_OUTCOMES if cases["force"].nunique() > 1 else ()
     results = {outcome: _force_effects(cases, outcome, extract) for outcome in outcomes}
@@ -393,9 +394,11 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
     ----------
     params : ReportParameters
     cases : DataFrame
-        This force's validated cases in the report period (all forces for the national report).
+        This force's validated cases in the report period (all forces for the national report),
+        without the identifiers no report reads (``shared_cases.UNREAD_BY_REPORTS``: the crime
+        reference and the victim's id).
     national_cases : DataFrame
-        Every force's cases (loaded on first use).
+        Every force's cases, the same columns (loaded on first use).
     disclosure : DisclosureControl
     """
     def __init__(self, params: ReportParameters, folder: Path):
@@ -410,7 +413,8 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
         self.is_national = params.force == NATIONAL
         self.name = ("England and Wales" if self.is_national
                      else self.force_names.get(params.force, params.force))
-        self.cases = shared_cases.read_cases(folder, None if self.is_national else [params.force])
+        self.cases = shared_cases.read_cases(folder, None if self.is_national else [params.force],
+                                             exclude=shared_cases.UNREAD_BY_REPORTS)
         self._national_cases = self.cases if self.is_national else None
         self._tte: pd.DataFrame | None = None
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))

@@ -26,7 +26,8 @@ class ReportData:
     @property
     def national_cases(self) -> pd.DataFrame:
         if self._national_cases is None:
-            self._national_cases = shared_cases.read_cases(self.folder)
+            self._national_cases = shared_cases.read_cases(
+                self.folder, exclude=shared_cases.UNREAD_BY_REPORTS)
         return self._national_cases
 
     @property

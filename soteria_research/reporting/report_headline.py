@@ -125,7 +125,9 @@ class ReportHeadline:
         from ..analysis import comparison
 
         if peer_cases is None:
-            peer_cases = shared_cases.read_cases(self.folder, peers)
+            # the headline figures read no identifier but the officer (for their intervals)
+            peer_cases = shared_cases.read_cases(self.folder, peers,
+                                                 exclude=shared_cases.ID_COLUMNS)
         pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
                                              extract_date=self.params.extract_date)
         protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")

@@ -23,8 +23,12 @@ OLD_CASES_FILE = "cases.parquet"
 #: officer in charge is kept (as a category): the headline intervals allow for clustering by
 #: officer, and the driver models are stratified by officer.
 ID_COLUMNS = ("crime_ref", "victim_id", "suspect_id")
+#: Identifiers no report reads (repeat suspects and officers' caseloads use the other two):
+#: left out of a report's cases. Each is a distinct string in nearly every row, some 70 bytes a
+#: case, and held again by every copy of the national frame the national overview makes.
+UNREAD_BY_REPORTS = ("crime_ref", "victim_id")
 
-__all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "read_cases"]
+__all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "UNREAD_BY_REPORTS", "read_cases"]
 
 
 def _arrow_type(dtype) -> pa.DataType:
@@ -90,14 +94,20 @@ class ForceFiles:
 
 
 def read_cases(folder: str | os.PathLike, forces: Sequence[str] | None = None,
-               columns: Sequence[str] | None = None) -> pd.DataFrame:
+               columns: Sequence[str] | None = None,
+               exclude: Sequence[str] = ()) -> pd.DataFrame:
     """The run's validated cases of ``forces`` (all forces when None), forces in the order
-    given (all: alphabetical), each force's cases in file order; only ``columns`` when given.
+    given (all: alphabetical), each force's cases in file order; only ``columns`` when given;
+    without the columns in ``exclude``.
 
     A shared folder written before per-force files (one ``cases.parquet``) is read as it is.
     """
     folder = Path(folder)
     old = folder / OLD_CASES_FILE
+    if exclude:
+        stored = old if old.exists() else next((folder / CASES_DIR).glob("*.parquet"))
+        names = columns if columns is not None else pq.read_schema(stored).names
+        columns = [name for name in names if name not in set(exclude)]
     if old.exists():
         return pd.read_parquet(old, columns=None if columns is None else list(columns),
                                filters=None if forces is None

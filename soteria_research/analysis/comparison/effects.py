@@ -26,6 +26,7 @@ def force_effects(
     formula: str | None = None,
     extract_date: object = None,
     level: float = 0.95,
+    grouped: bool | None = None,
 ) -> pd.DataFrame:
     """Case-mix-adjusted force effects: observed against expected outcomes, by force.
 
@@ -71,6 +72,12 @@ def force_effects(
         View the data as they stood on this date.
     level : float
         Confidence level of the intervals.
+    grouped : bool, optional
+        Fit the model on the distinct covariate patterns, each with its count of cases with
+        and without the outcome (a grouped binomial model: the same likelihood, so the same
+        coefficients and expected counts as the model of every case), instead of a design
+        matrix with a row per case. Default: grouped for the default formula (every term is
+        categorical or 0/1, so the patterns are few), case by case for a formula given.
 
     Returns
     -------
@@ -101,26 +108,32 @@ def force_effects(
         raise ModelError(f"Cannot adjust {outcome!r} for case mix: {events} of {len(frame)} cases "
                          "with full follow-up have it; the model needs both outcomes.")
     year_notes: list[str] = []
+    if grouped is None:
+        grouped = formula is None
     if formula is None:
         formula, year_notes = _case_mix_formula(outcome, frame)
     with warnings.catch_warnings(record=True) as caught:  # said in attrs, not scrolled past
         warnings.simplefilter("always")
-        fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
+        if grouped:
+            expected_each, converged = _grouped_expected(frame, outcome, formula)
+        else:
+            fitted = smf.logit(formula, data=frame, missing="drop").fit(disp=0, maxiter=100)
+            converged = bool(fitted.mle_retvals.get("converged", True))
+            expected_each = pd.Series(np.asarray(fitted.predict(frame)), index=frame.index)
+            del fitted  # its design matrix has a row per case
     notes = year_notes + [str(w.message) for w in caught
                           if not issubclass(w.category, (DeprecationWarning, FutureWarning))]
-    converged = bool(fitted.mle_retvals.get("converged", True))
     if not converged:
         notes.append("The case-mix model did not converge (a covariate level may have no cases "
                      "with the outcome); expected counts may be unreliable.")
-    expected_each = pd.Series(np.asarray(fitted.predict(frame)), index=frame.index)
     used = expected_each.notna()
     force = frame.loc[used, "force"]
-    grouped = frame.loc[used].groupby("force", observed=True)
-    observed = grouped[outcome].sum().astype(np.int64)
+    by_force = frame.loc[used].groupby("force", observed=True)
+    observed = by_force[outcome].sum().astype(np.int64)
     p = expected_each[used]
     expected = p.groupby(force, observed=True).sum()
     variance = (p * (1 - p)).groupby(force, observed=True).sum()
-    n = grouped.size()
+    n = by_force.size()
     tail = (1 - level) / 2
     low = np.where(observed > 0, stats.chi2.ppf(tail, 2 * observed) / 2, 0.0)
     high = stats.chi2.ppf(1 - tail, 2 * (observed + 1)) / 2
@@ -161,3 +174,70 @@ def _case_mix_formula(outcome: str, frame: pd.DataFrame) -> tuple[str, list[str]
         return formula, [f"The year of recording is not adjusted for: in {', '.join(map(str, degenerate))} "
                          f"no case, or every case, has {outcome!r} within the window."]
     return formula + " + C(financial_year)", []
+
+
+def _formula_columns(formula: str) -> list[str]:
+    """The columns of a formula of plain terms and ``C(column)`` terms joined by ``+``."""
+    columns = []
+    for term in formula.split("~", 1)[1].split("+"):
+        term = term.strip()
+        if term.startswith("C(") and term.endswith(")"):
+            term = term[2:-1]
+        if not term.isidentifier():
+            raise ParameterError(f"grouped=True needs a formula of plain terms; {term!r} is not.")
+        columns.append(term)
+    return columns
+
+
+def grouped_logit(frame: pd.DataFrame, outcome: str, formula: str):
+    """The logistic model ``formula`` of the 0/1 column ``outcome``, fitted on the distinct
+    covariate patterns of ``frame`` rather than case by case.
+
+    Each pattern of the formula's columns comes in once with the outcome and once without,
+    weighted by its number of cases (``statsmodels`` GLM, binomial family, ``freq_weights``):
+    the same log-likelihood as the model of every case, so the same maximum-likelihood
+    coefficients and standard errors, from a design matrix with a row per pattern instead of
+    a row per case. Cases with a missing value in a column of the formula are left out, as
+    ``missing="drop"`` leaves them out of the model of every case.
+
+    Returns ``(fitted, ids, patterns)``: the GLM results, each case's pattern number (-1 when
+    left out; a Series on ``frame``'s index) and the patterns (one row each, in pattern-number
+    order, with the formula's columns).
+    """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    columns = _formula_columns(formula)
+    covariates = [c for c in columns if c != outcome]
+    keys = frame[covariates]
+    complete = keys.notna().all(axis=1).to_numpy() & frame[outcome].notna().to_numpy()
+    ids = np.full(len(frame), -1, dtype=np.int64)
+    ids[complete] = keys.loc[complete].groupby(covariates, observed=True, sort=False,
+                                                dropna=False).ngroup().to_numpy()
+    n_patterns = int(ids.max()) + 1 if complete.any() else 0
+    first = np.unique(ids[complete], return_index=True)[1]
+    patterns = keys.loc[complete].iloc[first].reset_index(drop=True)
+    y = frame[outcome].to_numpy()[complete].astype(np.int64)
+    events = np.bincount(ids[complete], weights=y, minlength=n_patterns)
+    cases = np.bincount(ids[complete], minlength=n_patterns).astype(float)
+    counts = pd.concat([patterns.assign(**{outcome: 1}), patterns.assign(**{outcome: 0})],
+                       ignore_index=True)
+    weights = np.concatenate([events, cases - events])
+    keep = weights > 0  # a pattern with no case with (or without) the outcome adds nothing
+    counts = counts.loc[keep].reset_index(drop=True)
+    fitted = smf.glm(formula, data=counts, family=sm.families.Binomial(),
+                     freq_weights=weights[keep]).fit(
+        maxiter=100, tol=1e-10, tol_criterion="params")
+    return fitted, pd.Series(ids, index=frame.index), patterns
+
+
+def _grouped_expected(frame: pd.DataFrame, outcome: str,
+                      formula: str) -> tuple[pd.Series, bool]:
+    """Each case's expected probability (NaN when left out) from :func:`grouped_logit`, and
+    whether the fit converged."""
+    fitted, ids, patterns = grouped_logit(frame, outcome, formula)
+    p = np.asarray(fitted.predict(patterns), dtype=float)
+    each = np.full(len(frame), np.nan)
+    inside = ids.to_numpy() >= 0
+    each[inside] = p[ids.to_numpy()[inside]]
+    return pd.Series(each, index=frame.index), bool(fitted.converged)

@@ -184,15 +184,13 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
             inputs[extra] = provenance.file_sha256(path)
     names = _force_names()
     shared_started = time.perf_counter()
-    shared = prepare_shared(
+    # the benchmark file reads every force's cases: written in the preparation's process
+    shared, benchmark_file = prepare_shared(
         base, folders.shared,
         fingerprint=provenance.fingerprint(parameters=base.to_json(), **inputs),
-        rerun=rerun, data_path=data_path,
+        rerun=rerun, data_path=data_path, run_dir=folders.run_dir,
     )
-    from ..benchmarks import read_sections, write_run_benchmarks
-
-    benchmark_file = write_run_benchmarks(base, folders.shared, folders.run_dir,
-                                          shared.forces_present)
+    from ..benchmarks import read_sections
     shared_seconds = time.perf_counter() - shared_started
     codes = forces_to_build(requested, shared.forces_present, names)
     if national and len(shared.forces_present) < 2:

@@ -60,7 +60,12 @@ import gc as _gc
 _gc.collect()
 import pyarrow as _pa
 _pa.default_memory_pool().release_unused()  # what Arrow's allocator kept of the last report
-del _gc, _pa
+import ctypes as _ct
+try:  # and what glibc's malloc kept (the national overview's frames): back to the system
+    _ct.CDLL("libc.so.6").malloc_trim(0)
+except (OSError, AttributeError):  # not glibc
+    pass
+del _gc, _pa, _ct
 """
 
 _WARM_UP_CODE = """\
