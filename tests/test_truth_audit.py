@@ -96,3 +96,19 @@ def test_unmatched_figures_each_have_a_reason(audit):
 def test_no_interval_of_zero_width_misses_its_truth(audit):
     degenerate = audit.table[audit.table["degenerate"]]
     assert degenerate["covered"].all(), degenerate.to_string()
+
+
+def test_standardised_error_counts_the_printed_precision_of_metrics_json():
+    # metrics.json prints shares to 0.001: a printed 0.142 is the estimate to within 0.0005,
+    # uniform, so its variance 0.001**2 / 12 joins the interval's and the truth's.
+    from soteria_research.reporting.audit import METRICS_QUANTUM, _row
+
+    row = _row({}, outcome="evidential_difficulty", cohorts="", within_days=365,
+               estimate=0.142, low=0.141, high=0.143, truth=0.1405, truth_se=0.0002, n=1000,
+               quantum=METRICS_QUANTUM)
+    se = 0.002 / (2 * 1.959963984540054)
+    assert row["z"] == pytest.approx(0.0015 / math.sqrt(se**2 + 0.001**2 / 12 + 0.0002**2))
+    unrounded = _row({}, outcome="evidential_difficulty", cohorts="", within_days=365,
+                     estimate=0.142, low=0.141, high=0.143, truth=0.1405, truth_se=0.0002, n=1000)
+    assert abs(unrounded["z"]) > abs(row["z"])
+    assert row["covered"] is False and row["se"] == pytest.approx(se)

@@ -43,9 +43,13 @@ unadjusted, or adjusted without the officer strata, the national ratios missed 1
 0.97, 0.95 to 0.99; charge 1.07, 1.03 to 1.11, on eight forces at scale 1). The reports show
 no programme effect, so none is audited here.
 
-Standardised error: ``(estimate - truth) / sqrt(se**2 + truth_se**2)``, ``se`` from the 95%
-interval (its width over 2 × 1.96, on the log scale for a ratio) and ``truth_se`` the Monte
-Carlo error of the truth, so a truth computed from few simulated cases does not pass for a bias.
+Standardised error: ``(estimate - truth) / sqrt(se**2 + q**2 / 12 + truth_se**2)``, ``se``
+from the 95% interval (its width over 2 × 1.96, on the log scale for a ratio), ``truth_se`` the
+Monte Carlo error of the truth, so a truth computed from few simulated cases does not pass for
+a bias, and ``q`` the step to which the figure is printed (:data:`METRICS_QUANTUM` for
+``metrics.json``, which prints shares to 0.1% as the HTML does; 0 for the report tables, read
+unrounded): a printed 0.142 is the estimate to within ±0.0005, which at national scale is as
+large as the interval's standard error (the rounding is uniform, variance ``q**2 / 12``).
 
 Examples
 --------
@@ -87,6 +91,9 @@ OUTCOMES = ("charge", "victim_withdrawal", "evidential_difficulty", "no_suspect"
 #: Rows of the cohort trends that pool outcomes: their truth is the sum of the outcomes' truths
 #: (no transfers in the audit world; its Monte Carlo error is taken as if they were independent).
 POOLED = {"other_or_open": ("no_suspect", "other", "open")}
+#: Step to which ``metrics.json`` prints a share and its interval (three decimals:
+#: ``report_common.published_figures``, no more precision than the HTML's 0.1%).
+METRICS_QUANTUM = 0.001
 TABLE_COLUMNS = ["source", "report", "figure", "outcome", "cohorts", "within_days", "estimate",
                  "ci_low", "ci_high", "se", "truth", "truth_se", "z", "covered", "degenerate",
                  "n", "n_check"]
@@ -339,7 +346,8 @@ def _audit_headline(report, name, figure, content, cases, days_to_outcome, truth
     cohorts = sorted(weights.index.get_level_values("cohort").unique())
     return _row(base, outcome=outcome, cohorts=_span(cohorts), within_days=within,
                 estimate=estimate, low=low, high=high, truth=truth_value, truth_se=truth_se,
-                n=_number(figure.get("n")), n_check=int(weights.sum()))
+                n=_number(figure.get("n")), n_check=int(weights.sum()),
+                quantum=METRICS_QUANTUM)
 
 
 def _span(cohorts) -> str:
@@ -348,10 +356,11 @@ def _span(cohorts) -> str:
 
 
 def _row(base, *, outcome, cohorts, within_days, estimate, low, high, truth, truth_se, n,
-         n_check=None) -> dict:
+         n_check=None, quantum: float = 0.0) -> dict:
     se = _se(low, high)
     degenerate = not se > 0
-    z = math.nan if degenerate else (estimate - truth) / math.sqrt(se**2 + truth_se**2)
+    z = math.nan if degenerate else (estimate - truth) / math.sqrt(
+        se**2 + quantum**2 / 12 + truth_se**2)
     return {**base, "outcome": outcome, "cohorts": cohorts, "within_days": within_days,
             "estimate": estimate, "ci_low": low, "ci_high": high, "se": se, "truth": truth,
             "truth_se": truth_se, "z": z, "covered": bool(low <= truth <= high),
