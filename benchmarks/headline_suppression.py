@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> None:
     headline = linked_headline(cases, by="force")
     tables = {"headline_recorded": (_recorded_rows(headline), {"counts": ["count"]}),
               "headline": (_share_rows(headline), {"by": ["measure"], "counts": COLUMNS,
-                                                   "rates": share_of("count", "n")})}
+                                                   "rates": share_of("count", "n"),
+                                                   "design_effect": "design_effect"})}
     raw = tables["headline"][0].reset_index(drop=True)
     limit = 1000 * args.scale
     print(f"{len(cases):,} cases, {len(sizes)} forces, scale {args.scale}")
