@@ -117,7 +117,8 @@ class ReportHeadline:
         view.index = [labels.get(m, m) for m in view.index]
         view.index.name = "Measure"
         return self._styled(view.reset_index(), name="headline", caption=(
-            "Shares with 95% intervals. " + self.headline_cohorts()))
+            "Shares with 95% intervals, which allow for one officer's cases being alike. "
+            + self.headline_cohorts()))
 
     def peer_headline(self, peers: list[str], peer_cases: pd.DataFrame | None = None):
         """The pooled headline figures of ``peers`` after disclosure control (NaN where hidden,
