@@ -50,6 +50,8 @@ class Suppression:
     exposed: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rounds: int = 0
+    #: False when the cut loop ran out of rounds and :func:`_fallback` finished the pattern.
+    settled: bool = True
 
 
 def sensitive_cells(system: CellSystem, profile: DisclosureProfile) -> np.ndarray:
@@ -421,6 +423,7 @@ def _fallback(system, attacker, cells, variable, hidden, free, targets, up_need,
             hidden[near[variable[near]]] = True
     else:
         result.exposed += [t for t, _, _ in violated if t not in result.exposed]
+    result.settled = False
     result.notes.append("secondary suppression: the optimisation did not settle in time, so "
                         "cells around the remaining exposed counts were hidden as well")
 
