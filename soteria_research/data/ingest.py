@@ -218,7 +218,7 @@ def read_cases(
                            drop=tuple(spec.get("drop") or ()))
     raw = apply_mapping(extract.frame, spec, source=str(path))
     return _validate(raw, extract_date=extract_date, source=str(path), mapping=spec,
-                     row_numbers=extract.row_numbers, notes=extract.notes)
+                     row_numbers=extract.row_numbers, notes=extract.notes, owned=True)
 
 
 def validate_cases(
@@ -248,10 +248,11 @@ def validate_cases(
 
 
 def _validate(frame, *, extract_date, source, mapping, row_numbers, notes, duplicates=None,
-              date_checks=None):
+              date_checks=None, owned=False):
     # ``duplicates`` (failures found over the whole file) and ``date_checks`` (a list that
     # collects the wrong-format rule's counts instead of applying it) let :mod:`.chunked`
-    # validate a file part by part and apply the whole-file rules once.
+    # validate a file part by part and apply the whole-file rules once. ``owned``: ``frame``
+    # was read here from a file, so the cases may share its data (no defensive copy).
     dictionary = load_dictionary()
     mapping = mapping or {}
     frame, header_notes = tidy_headers(frame, source)
@@ -278,7 +279,7 @@ def _validate(frame, *, extract_date, source, mapping, row_numbers, notes, dupli
     accepted = np.ones(len(frame), dtype=bool)
     accepted[bad_positions] = False
 
-    cases = _derive(typed, accepted, dictionary)
+    cases = _derive(typed, accepted, dictionary, owned=owned)
     quarantine = _quarantine_table(frame, dictionary, failed, bad_positions, row_numbers)
     rule_counts = (
         failed.drop_duplicates(["position", "rule", "column"])
@@ -469,8 +470,13 @@ def _clean_free_text(raw: pd.Series, missing_values: list[str]):
         return pd.Series(out, index=raw.index, dtype=object), problems, present
     cleaned = pc.if_else(blank, pa_arrow.scalar(None, pa_arrow.string()), trimmed)
     present = cleaned.is_valid().to_numpy(zero_copy_only=False)
-    out = cleaned.to_numpy(zero_copy_only=False).astype(object)
-    out[~present] = np.nan
+    # Keep the given strings and make new ones only where trimming changed a value: turning
+    # the whole Arrow column back into Python strings cost ~0.3 s a column on 1,000,000 rows.
+    out = np.where(present, values, np.nan)
+    changed = np.flatnonzero(present & pc.fill_null(pc.not_equal(trimmed, arrow), False)
+                             .to_numpy(zero_copy_only=False))
+    if len(changed):
+        out[changed] = np.asarray(pc.take(trimmed, pa_arrow.array(changed)).to_pylist(), dtype=object)
     return pd.Series(out, index=raw.index, dtype=object), problems, present
 
 
@@ -731,12 +737,15 @@ def _drop_consequential(failed: pd.DataFrame) -> pd.DataFrame:
 
 def _cross_field_failures(typed: _TypedCases, dictionary: DataDictionary) -> list[pd.DataFrame]:
     out: list[pd.DataFrame] = []
+    # Dates compared as datetime64 arrays (NaT compares False, as in pandas): pandas' own
+    # comparison re-checks NaT and builds a Series each time, ~3x slower over 29 comparisons.
+    dates = {name: typed[name].to_numpy() for name in dictionary.date_fields}
     for earlier, later in dictionary.rule("date_order")["pairs"]:
-        out.append(_mask_failures(typed[later] < typed[earlier], later, "date_order", typed))
-    extract = typed["extract_date"]
+        out.append(_mask_failures(dates[later] < dates[earlier], later, "date_order", typed))
+    extract = dates["extract_date"]
     for name in dictionary.date_fields:
         if name != "extract_date":
-            out.append(_mask_failures(typed[name] > extract, name, "date_after_extract", typed))
+            out.append(_mask_failures(dates[name] > extract, name, "date_after_extract", typed))
 
     has = typed.has
     has_outcome = has("outcome_code")
@@ -781,9 +790,19 @@ def _duplicate_failures(typed: pd.DataFrame) -> list[pd.DataFrame]:
 # --------------------------------------------------------------------------------------------
 # Derived fields and the quarantine table
 # --------------------------------------------------------------------------------------------
-def _derive(typed: _TypedCases, accepted: np.ndarray, dictionary: DataDictionary) -> pd.DataFrame:
+def _derive(typed: _TypedCases, accepted: np.ndarray, dictionary: DataDictionary, *,
+            owned: bool = False) -> pd.DataFrame:
+    # ``owned``: typed.frame shares no data with a caller's frame (read_cases read it from a
+    # file), so with every row accepted its columns can be handed back without copying them.
     everything = bool(accepted.all())
-    cases = typed.frame if everything else typed.frame.loc[accepted].reset_index(drop=True)
+    if everything:
+        cases = typed.frame
+    else:
+        # take() copies each column once and keeps one block per column; the former
+        # .loc[accepted].reset_index(drop=True) copied the frame twice and consolidated its
+        # 38 blocks (~1 s on 1,000,000 rows).
+        cases = typed.frame.take(np.flatnonzero(accepted))
+        cases.index = pd.RangeIndex(len(cases))
     rows = None if everything else accepted
     for name, table in (("offence_group", dictionary.offence_group_map),
                         ("outcome_group", dictionary.outcome_group_map)):
@@ -798,7 +817,10 @@ def _derive(typed: _TypedCases, accepted: np.ndarray, dictionary: DataDictionary
     for name in dictionary.fields_of_type("boolean"):
         if cases[name].dtype != bool:
             cases[name] = cases[name].astype(bool)
-    return cases[dictionary.field_names]
+    if everything and not owned:  # a copy: the cases never share data with the caller's frame
+        return cases[dictionary.field_names]
+    # In the dictionary's order without copying (cases[field_names] would copy every column).
+    return pd.DataFrame({name: cases[name] for name in dictionary.field_names}, copy=False)
 
 
 def _quarantine_table(frame, dictionary, failed, bad_positions, row_numbers) -> pd.DataFrame:
