@@ -42,7 +42,7 @@ def tree_memory(root: psutil.Process, parts: list | None = None, *,
             rss = process.memory_info().rss
             share = _pss(process) if pss else None
             if parts is not None:
-                parts.append((rss, share, " ".join(process.cmdline())[:90]))
+                parts.append((rss, share, " ".join(process.cmdline())[:90], process.pid))
         except psutil.Error:
             continue
         total_rss += rss
@@ -60,22 +60,27 @@ def tree_rss(root: psutil.Process, parts: list | None = None) -> int:
 PEAK_PARTS: list = []
 #: The peak summed PSS (MB) of the last :func:`run_tree_peak`, None when unavailable.
 PEAK_PSS_MB: float | None = None
+#: Each process's own peak RSS (bytes) over the last :func:`run_tree_peak`, by (pid, command).
+PROCESS_PEAKS: dict = {}
 
 
 def run_tree_peak(command: list[str], *, interval: float = 0.05, env=None,
                   cwd=None) -> tuple[float, float, subprocess.CompletedProcess]:
     """Run ``command``; return (peak summed RSS of its process tree in MB, seconds, result).
     The peak summed PSS is left in :data:`PEAK_PSS_MB`."""
-    global PEAK_PARTS, PEAK_PSS_MB
+    global PEAK_PARTS, PEAK_PSS_MB, PROCESS_PEAKS
     start = time.perf_counter()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=cwd)
     root = psutil.Process(proc.pid)
     peak, peak_pss, have_pss = 0, 0, True
-    PEAK_PARTS = []
+    PEAK_PARTS, PROCESS_PEAKS = [], {}
     while proc.poll() is None:
         parts: list = []
         rss, pss = tree_memory(root, parts, pss=have_pss)
+        for part_rss, _, command, pid in parts:
+            key = (pid, command)
+            PROCESS_PEAKS[key] = max(PROCESS_PEAKS.get(key, 0), part_rss)
         if pss is None and rss:
             have_pss = False
         if rss > peak:

@@ -85,7 +85,8 @@ def test_a_data_folder_is_refused(tmp_path, no_run):
 
 # -- numbers and lists -----------------------------------------------------------------------------
 @pytest.mark.parametrize("option, value", [("--workers", "0"), ("--workers", "-1"), ("--cell-timeout", "0"),
-                                           ("--cell-timeout", "-5")])
+                                           ("--cell-timeout", "-5"), ("--max-memory", "0"),
+                                           ("--max-memory", "-100")])
 def test_numbers_out_of_range_are_refused(tmp_path, no_run, option, value):
     _assert_refused(_report(tmp_path, option, value), option, "at least 1")
 

@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -198,16 +199,38 @@ def test_index_links_every_force_with_status_and_headline(first_run):
     assert html.count(">built<") == len(FORCES)
 
 
+def _report_spans(private_dir: Path) -> dict[str, tuple[datetime, datetime]]:
+    """When each report of a run started and ended, from its log's first and last lines."""
+    spans = {}
+    for log in (private_dir / "logs").glob("*.log"):
+        stamps = [datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+                  for line in log.read_text().splitlines() if line[:4].isdigit()]
+        if log.stem != "kernels" and stamps:
+            spans[log.stem] = (stamps[0], stamps[-1])
+    return spans
+
+
 @pytest.mark.slow
 def test_second_run_gives_identical_metrics_and_resume_skips_unchanged(first_run, case_file,
                                                                       kernel):
+    """Also: a memory limit below what two reports need side by side (1 MB) runs every report
+    alone, and changes nothing published."""
     out = first_run.run_dir.parent
     again = run_reports(case_file, out=out, run="again", workers=2, kernel_name=kernel,
-                        rerun=True, progress=False)
+                        rerun=True, progress=False, max_memory=1)
     assert again.ok, again.summary()
     for code in FORCES:
         assert (again.run_dir / "forces" / code / "metrics.json").read_bytes() == \
             (first_run.run_dir / "forces" / code / "metrics.json").read_bytes(), code
+    assert (again.run_dir / "national" / "metrics.json").read_bytes() == \
+        (first_run.run_dir / "national" / "metrics.json").read_bytes()
+    spans = sorted(_report_spans(again.private_dir).values())
+    assert len(spans) == 4
+    assert all(end <= later_start for (_, end), (later_start, _) in zip(spans, spans[1:]))
+    assert json.loads((again.run_dir / "run.json").read_text())["parameters"]["max_memory"] == 1
+    spans_first = sorted(_report_spans(first_run.private_dir).values())
+    assert any(end > later_start for (_, end), (later_start, _) in
+               zip(spans_first, spans_first[1:]))  # without a limit, two ran side by side
     html_before = (again.run_dir / "forces" / "durham" / "report.html").stat().st_mtime_ns
     resumed = run_reports(case_file, out=out, run="again", workers=2, kernel_name=kernel,
                           progress=False)

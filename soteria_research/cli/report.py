@@ -28,6 +28,7 @@ def report(
     forces: list[str] = typer.Option(["all"], help="'all' (every force in the data) or force codes; repeat or comma-separate."),
     out: Path | None = typer.Option(None, help="Output folder (default SOTERIA_OUTPUT_DIR or reports/)."),
     workers: int | None = typer.Option(None, help="Local worker processes, at least 1 (default: CPUs)."),
+    max_memory: int | None = typer.Option(None, help="Megabytes the run may use at once (runner, workers, kernels): reports wait while running them side by side would need more (default: no limit)."),
     scheduler: str | None = typer.Option(None, help="Dask scheduler address, e.g. tcp://host:8786."),
     rerun: bool = typer.Option(False, help="Rebuild reports whose inputs are unchanged."),
     run: str | None = typer.Option(None, help="Run folder name inside --out: letters, digits, '.', '_', '-' (default: the data file's name)."),
@@ -52,10 +53,12 @@ def report(
             workers=workers, scheduler=scheduler, run=run, period_start=period_start,
             period_end=period_end, extract_date=extract_date, disclosure=disclosure, seed=seed,
             cell_timeout=cell_timeout, mapping=mapping, benchmarks=benchmarks,
+            max_memory=max_memory,
         )
         result = runner.run_reports(**plan, rerun=rerun, national=national, seed=seed,
                                     kernel_name=kernel, cell_timeout=cell_timeout,
-                                    workers=workers, disclosure=disclosure)
+                                    workers=workers, disclosure=disclosure,
+                                    max_memory=max_memory)
     except SoteriaError as error:
         fail(error)
     typer.echo(result.summary())
@@ -65,7 +68,7 @@ def report(
 
 def _checked_options(*, data, forces, out, workers, scheduler, run, period_start, period_end,
                      extract_date, disclosure, seed, cell_timeout, mapping=None,
-                     benchmarks=None) -> dict:
+                     benchmarks=None, max_memory=None) -> dict:
     """The options run_reports needs, each checked; raises ParameterError on the first mistake."""
     from ..data.reading import column_values
     from ..reporting.parameters import ReportParameters, _as_force, check_forces_have_cases
@@ -82,6 +85,7 @@ def _checked_options(*, data, forces, out, workers, scheduler, run, period_start
         codes = ["all"]
     at_least("--workers", workers, 1)
     at_least("--cell-timeout", cell_timeout, 1)
+    at_least("--max-memory", max_memory, 1)
     plain_name("--run", run)
     out = output_folder("--out", out)
     dates = {"period_start": iso_text("--period-start", period_start),

@@ -16,6 +16,7 @@ from pathlib import Path
 from ...errors import ParameterError
 from .. import provenance
 from ..parameters import NATIONAL, ReportParameters, plain_name
+from . import memory
 from .execute import ReportJob, ReportOutcome, execute_job, plain_error
 from .executors import check_scheduler, run_dask, run_local
 from .html_render import render_html
@@ -78,6 +79,7 @@ def run_reports(
     national_notebook: str | os.PathLike = NATIONAL_NOTEBOOK,
     mapping: str | os.PathLike | None = None,
     benchmarks: str | os.PathLike | None = None,
+    max_memory: float | None = None,
 ) -> RunResult:
     """Build the deep-dive report of every force asked for, and the national overview.
 
@@ -119,6 +121,12 @@ def run_reports(
         The ``benchmarks.json`` of a national run: the national and most-similar-force figures
         of a report whose data hold one force (``reporting/benchmarks.py``). A run whose data
         hold several forces writes its own ``benchmarks.json`` into the run folder.
+    max_memory : float, optional
+        Megabytes the run may use at once on this machine (runner, workers and their kernels):
+        reports wait to start while the estimates of those running, plus their own, would
+        exceed it (``runner/memory.py``); a report over it on its own runs alone. Only the
+        order of work changes, never a published figure. Default: no limit. Not used with a
+        Dask ``scheduler``, whose workers have memory limits of their own.
 
     Returns
     -------
@@ -136,7 +144,8 @@ def run_reports(
     if not data_path.is_file():
         raise ParameterError(f"data={str(data)!r}: no such file. Give the path of a case file "
                              f"(CSV, Parquet or Excel), e.g. synthetic_data/sample_cases.csv.")
-    check_numbers(workers=workers, cell_timeout=cell_timeout, startup_timeout=startup_timeout)
+    check_numbers(workers=workers, cell_timeout=cell_timeout, startup_timeout=startup_timeout,
+                  max_memory=max_memory)
     base = ReportParameters.validate(
         force=NATIONAL, data=str(data_path), period_start=period_start or "",
         period_end=period_end or "", extract_date=extract_date or "",
@@ -157,7 +166,7 @@ def run_reports(
                 lock=lock, folders=folders, run_name=run_name, base=base, requested=requested,
                 kernel=kernel, data_path=data_path, began=began, rerun=rerun, national=national,
                 workers=workers, scheduler=scheduler, cell_timeout=cell_timeout,
-                startup_timeout=startup_timeout, progress=progress,
+                startup_timeout=startup_timeout, progress=progress, max_memory=max_memory,
                 notebooks={"national": Path(national_notebook), "force": Path(force_notebook)},
             )
         except BaseException as error:
@@ -167,7 +176,7 @@ def run_reports(
 
 def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, began, rerun,
                 national, workers, scheduler, cell_timeout, startup_timeout, progress,
-                notebooks) -> RunResult:
+                notebooks, max_memory=None) -> RunResult:
     folders.make()
     mark_running(folders.run_dir, run_name)
     notes = (["the previous run in this folder did not finish; its reports are rebuilt "
@@ -207,8 +216,14 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
     sizes = shared.force_sizes
     jobs.sort(key=lambda j: -(sizes.get(j.name, 0) if j.name != NATIONAL else 10**12))
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    results = (run_dask(jobs, scheduler) if scheduler is not None
-               else run_local(jobs, n_workers))
+    if scheduler is not None:
+        if max_memory is not None:
+            notes.append("--max-memory is not used with a Dask scheduler: its workers have "
+                         "memory limits of their own")
+        results = run_dask(jobs, scheduler)
+    else:
+        results = run_local(jobs, n_workers, memory=_memory_estimates(jobs, shared, folders),
+                            budget=memory.kernel_budget_mb(max_memory, n_workers))
     outcomes.extend(_with_progress(results, len(jobs), progress))
     order = {name: i for i, name in enumerate(wanted)}
     outcomes.sort(key=lambda o: order.get(o.name, len(order)))
@@ -223,6 +238,7 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
             "cell_timeout": cell_timeout, "rerun": rerun,
             "executor": "dask" if scheduler is not None else "local",
             "workers": None if scheduler is not None else n_workers,
+            "max_memory": None if scheduler is not None else max_memory,
         },
         data={"name": Path(data_path).name, "sha256": inputs["data"]},  # no path: published
         validation=published_validation(shared.validation_summary, base.disclosure),
@@ -242,6 +258,18 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
     notes += write_record(folders.run_dir, record, names)
     result.notes = tuple(notes)
     return result
+
+
+def _memory_estimates(jobs, shared, folders) -> dict[str, float]:
+    """Each job's estimated peak memory (MB), from the cases its notebook reads."""
+    import pandas as pd
+
+    path = folders.shared / "peers.parquet"
+    table = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["force", "peer"])
+    peers = table.groupby("force")["peer"].apply(list).to_dict() if len(table) else {}
+    return {job.name: memory.report_memory_mb(memory.cases_read(job.name, shared.force_sizes,
+                                                                peers))
+            for job in jobs}
 
 
 def _with_progress(results: Iterable[ReportOutcome], total: int, show: bool):

@@ -117,12 +117,16 @@ def _keep_failed_copy(running: Path, failed_copy: Path) -> None:
         running.unlink(missing_ok=True)
 
 
-def _execute_notebook(job: ReportJob, running: Path) -> None:
+def _execute_notebook(job: ReportJob, running: Path, logger=None) -> None:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from .memory import peak_mb, reset_peak
+
     kernel = worker_kernel(job.kernel_name, cwd=job.executed.parent,
                            startup_timeout=job.startup_timeout, log_path=job.kernel_log)
+    pid = getattr(getattr(kernel.km, "provisioner", None), "pid", None)
+    reset_peak(pid)  # the kernel's peak memory for this report alone (the run's --max-memory)
     try:
         pm.execute_notebook(
             str(job.notebook), str(running), parameters=job.parameters,
@@ -135,6 +139,9 @@ def _execute_notebook(job: ReportJob, running: Path) -> None:
             f"cell {error.exec_count} raised {error.ename}: {error.evalue}".strip()
         ) from error
     finally:
+        peak = peak_mb(pid)
+        if logger is not None and peak is not None:
+            logger.info("kernel peak memory %.0f MB", peak)
         try:
             kernel.reset()
         except Exception:  # noqa: BLE001 (a kernel that cannot reset is replaced next job)
@@ -188,7 +195,7 @@ def execute_job(job: ReportJob) -> ReportOutcome:
         job.staging.mkdir(parents=True)
         job.executed.parent.mkdir(parents=True, exist_ok=True)
         failed_copy.unlink(missing_ok=True)
-        _execute_notebook(job, running)
+        _execute_notebook(job, running, logger)
         os.replace(running, job.executed)
         logger.info("executed in %.1f s", time.perf_counter() - started)
         outputs = _publish(job, render_html(job.executed, title=job.title))

@@ -12,7 +12,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlparse
 
 from ...errors import ParameterError
@@ -48,10 +48,20 @@ def run_sequential(jobs: Sequence[ReportJob]) -> Iterable[ReportOutcome]:
         shutdown_worker_kernel()
 
 
-def run_local(jobs: Sequence[ReportJob], workers: int) -> Iterable[ReportOutcome]:
-    """Run the jobs on ``workers`` local processes (sequentially when ``workers`` is 1)."""
+def run_local(jobs: Sequence[ReportJob], workers: int,
+              memory: Mapping[str, float] | None = None,
+              budget: float | None = None) -> Iterable[ReportOutcome]:
+    """Run the jobs on ``workers`` local processes (sequentially when ``workers`` is 1).
+
+    With ``memory`` (each job's estimated peak MB, by name) and ``budget`` (MB for all
+    kernels at once), a job starts only while the running jobs' estimates plus its own stay
+    within the budget (``memory.fits``), the first such job in the given order; a job over
+    the budget on its own runs alone. Outcomes are yielded as jobs finish.
+    """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from .memory import fits
 
     if workers <= 1:
         yield from run_sequential(jobs)
@@ -60,10 +70,22 @@ def run_local(jobs: Sequence[ReportJob], workers: int) -> Iterable[ReportOutcome
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                initializer=_watch_parent, initargs=(os.getpid(),))
+    estimate = (lambda job: 0.0) if memory is None else (lambda job: memory.get(job.name, 0.0))
+    pending, running = list(jobs), {}
     try:
-        futures = [pool.submit(execute_job, job) for job in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+        while pending or running:
+            while pending and len(running) < workers:
+                job = next((j for j in pending
+                            if fits([estimate(r) for r in running.values()], estimate(j),
+                                    budget)), None)
+                if job is None:
+                    break
+                pending.remove(job)
+                running[pool.submit(execute_job, job)] = job
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                running.pop(future)
+                yield future.result()
     except BaseException:
         # Interrupted (Ctrl-C): drop the queued reports rather than wait for all of them;
         # finished ones are already published, and the next run resumes from there.

@@ -101,8 +101,12 @@ def forces_to_build(requested: list[str] | str, present: Sequence[str],
     return list(requested)
 
 
-def check_numbers(*, workers: int | None, cell_timeout: int, startup_timeout: int) -> None:
-    """Refuse worker counts and timeouts that cannot work (0, negative)."""
+def check_numbers(*, workers: int | None, cell_timeout: int, startup_timeout: int,
+                  max_memory: float | None = None) -> None:
+    """Refuse worker counts, timeouts and memory limits that cannot work (0, negative)."""
+    if max_memory is not None and not max_memory >= 1:
+        raise ParameterError(f"max_memory={max_memory}: give a number of megabytes of at least "
+                             "1 (or leave it out for no limit).")
     if workers is not None and workers < 1:
         raise ParameterError(f"workers={workers}: give at least 1 (or leave it out for one per CPU).")
     if cell_timeout < 1:
