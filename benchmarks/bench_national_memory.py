@@ -53,6 +53,28 @@ def tree_peak(arguments: list[str]) -> tuple[float, float | None, float]:
     return peak, tree_memory.PEAK_PSS_MB, seconds
 
 
+def report_peaks(out: Path, data: Path) -> dict[str, tuple[float, float]]:
+    """Each report's kernel peak (MB, from its log) beside the runner's estimate of it."""
+    import re
+
+    import pandas as pd
+
+    from soteria_research.reporting.runner import memory
+
+    run_dir = next(folder for folder in out.iterdir() if folder.name.endswith("-private"))
+    sizes = pd.read_parquet(data, columns=["force"])["force"].value_counts().to_dict()
+    peers_path = run_dir / "shared" / "peers.parquet"
+    table = pd.read_parquet(peers_path) if peers_path.exists() else pd.DataFrame(columns=["force", "peer"])
+    peers = table.groupby("force")["peer"].apply(list).to_dict() if len(table) else {}
+    found = {}
+    for log in (run_dir / "logs").glob("*.log"):
+        peaks = re.findall(r"kernel peak memory (\d+) MB", log.read_text())
+        if peaks:
+            cases = memory.cases_read(log.stem, sizes, peers)
+            found[log.stem] = (float(peaks[-1]), memory.report_memory_mb(cases))
+    return found
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="50,000 rows")
@@ -69,6 +91,7 @@ def main(argv: list[str]) -> None:
                                             "all", "--out", out, "--kernel", kernel_name(),
                                             "--workers", str(args.workers), "--rerun",
                                             *limit])
+        fitted = report_peaks(Path(out), path)
     parts = sorted(tree_memory.PEAK_PARTS, key=lambda part: part[0], reverse=True)
     kernels = sorted(((rss, pid) for (pid, command), rss in tree_memory.PROCESS_PEAKS.items()
                       if "ipykernel" in command), reverse=True)
@@ -78,6 +101,10 @@ def main(argv: list[str]) -> None:
           f"{bare_mb:,.0f} MB ({bare_s:.1f} s); ratio {run_mb / bare_mb:.2f}; --max-memory "
           f"{args.max_memory or 'none'}", flush=True)
     print("  kernels' own peaks: " + ", ".join(f"{rss / 1e6:,.0f} MB" for rss, _ in kernels))
+    for name, (peak, estimate) in sorted(fitted.items(), key=lambda item: -item[1][0])[:8]:
+        print(f"  report {name}: kernel peak {peak:,.0f} MB, estimate {estimate:,.0f} MB")
+    under = sum(peak <= estimate for peak, estimate in fitted.values())
+    print(f"  estimates at or above the kernel's peak: {under} of {len(fitted)} reports")
     for rss, pss, command, _ in parts:
         print(f"  at the peak: {rss / 1e6:6.0f} MB RSS  "
               f"{'' if pss is None else f'{pss / 1e6:6.0f} MB PSS'}  {command}")
