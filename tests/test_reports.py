@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from datetime import datetime
@@ -270,13 +271,22 @@ def test_a_broken_force_fails_alone(tmp_path, case_file, kernel):
 
 @pytest.mark.slow
 def test_two_forces_on_a_dask_cluster(tmp_path, case_file, kernel):
-    from distributed import LocalCluster
+    import psutil
+    from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster:
         result = run_reports(case_file, forces=["durham", "city_of_london"], out=tmp_path,
                              scheduler=cluster.scheduler_address, kernel_name=kernel,
                              national=False, progress=False)
+        with Client(cluster) as client:
+            worker_pids = list(client.run(os.getpid).values())
+        # the workers live on after the run; their warm kernels must not
+        kernels = [child.pid for pid in worker_pids
+                   for child in psutil.Process(pid).children(recursive=True)
+                   if "ipykernel" in " ".join(child.cmdline())]
+    assert len(worker_pids) == 2
+    assert kernels == [], f"kernels left running under the Dask workers: {kernels}"
     assert result.ok, result.summary()
     record = json.loads((result.run_dir / "run.json").read_text())
     assert record["parameters"]["executor"] == "dask"

@@ -185,5 +185,9 @@ def run_dask(jobs: Sequence[ReportJob], scheduler) -> Iterable[ReportOutcome]:
         for future in as_completed(futures):
             yield future.result()
     finally:
+        # Each worker keeps a warm kernel for the next report; a Dask worker outlives the
+        # run, so its kernel (hundreds of MB, holding the last report's data) is stopped here.
+        with contextlib.suppress(Exception):
+            client.run(shutdown_all_kernels)
         if client is not scheduler:
             client.close()
