@@ -94,55 +94,6 @@ def run_local(jobs: Sequence[ReportJob], workers: int,
     pool.shutdown(wait=True)
 
 
-def _call(task: tuple) -> tuple:
-    """Run ``function(*args)`` for :func:`map_tasks`: (key, result, error text or None)."""
-    key, function, args = task
-    try:
-        return key, function(*args), None
-    except Exception as error:  # noqa: BLE001 (reported per task; the batch goes on)
-        import traceback
-
-        return key, None, f"{type(error).__name__}: {error}\n{traceback.format_exc()}"
-
-
-def map_tasks(function, tasks: dict, *, workers: int, scheduler=None) -> Iterable[tuple]:
-    """Run ``function(*args)`` for each ``key: args`` of ``tasks`` where the reports run (this
-    process, a local pool whose workers die with the runner, or Dask), yielding
-    ``(key, result, error)`` as each finishes; a task's exception is returned, not raised."""
-    items = [(key, function, tuple(args)) for key, args in tasks.items()]
-    if scheduler is not None:
-        from distributed import Client, as_completed
-
-        if isinstance(scheduler, str):
-            check_scheduler(scheduler)
-        client = scheduler if isinstance(scheduler, Client) else Client(
-            scheduler, timeout=f"{SCHEDULER_TIMEOUT}s")
-        try:
-            for future in as_completed(client.map(_call, items, pure=False)):
-                yield future.result()
-        finally:
-            if client is not scheduler:
-                client.close()
-        return
-    if workers <= 1 or len(items) <= 1:
-        for item in items:
-            yield _call(item)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
-        futures = [pool.submit(_call, item) for item in items]
-        try:
-            for future in as_completed(futures):
-                yield future.result()
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
 def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT) -> None:
     """Refuse, within ``timeout`` seconds, a Dask scheduler address that cannot be reached.
 
