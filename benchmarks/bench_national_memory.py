@@ -53,8 +53,9 @@ def tree_peak(arguments: list[str]) -> tuple[float, float | None, float]:
     return peak, tree_memory.PEAK_PSS_MB, seconds
 
 
-def report_peaks(out: Path, data: Path) -> dict[str, tuple[float, float]]:
-    """Each report's kernel peak (MB, from its log) beside the runner's estimate of it."""
+def report_peaks(out: Path, data: Path) -> dict[str, tuple[float, float, int]]:
+    """Each report's kernel peak (MB, from its log), the runner's estimate of it (MB) and the
+    cases it reads."""
     import re
 
     import pandas as pd
@@ -71,7 +72,7 @@ def report_peaks(out: Path, data: Path) -> dict[str, tuple[float, float]]:
         peaks = re.findall(r"kernel peak memory (\d+) MB", log.read_text())
         if peaks:
             cases = memory.cases_read(log.stem, sizes, peers)
-            found[log.stem] = (float(peaks[-1]), memory.report_memory_mb(cases))
+            found[log.stem] = (float(peaks[-1]), memory.report_memory_mb(cases), cases)
     return found
 
 
@@ -101,9 +102,12 @@ def main(argv: list[str]) -> None:
           f"{bare_mb:,.0f} MB ({bare_s:.1f} s); ratio {run_mb / bare_mb:.2f}; --max-memory "
           f"{args.max_memory or 'none'}", flush=True)
     print("  kernels' own peaks: " + ", ".join(f"{rss / 1e6:,.0f} MB" for rss, _ in kernels))
-    for name, (peak, estimate) in sorted(fitted.items(), key=lambda item: -item[1][0])[:8]:
-        print(f"  report {name}: kernel peak {peak:,.0f} MB, estimate {estimate:,.0f} MB")
-    under = sum(peak <= estimate for peak, estimate in fitted.values())
+    print("  report: kernel peak MB / estimate MB / cases read")
+    rows_text = [f"{name} {peak:,.0f}/{estimate:,.0f}/{cases:,}" for name, (peak, estimate, cases)
+                 in sorted(fitted.items(), key=lambda item: -item[1][0])]
+    for start in range(0, len(rows_text), 4):
+        print("    " + "; ".join(rows_text[start:start + 4]))
+    under = sum(peak <= estimate for peak, estimate, _ in fitted.values())
     print(f"  estimates at or above the kernel's peak: {under} of {len(fitted)} reports")
     for rss, pss, command, _ in parts:
         print(f"  at the peak: {rss / 1e6:6.0f} MB RSS  "
