@@ -154,3 +154,52 @@ def test_cohort_rates_pool_outcomes_and_widen_intervals_by_officer_clustering():
     assert row["design_effect"] == pytest.approx(expected, rel=1e-9)
     with pytest.raises(Exception, match="not among"):
         cohort_rates(cases, freq="FY", pool={"x": ["charged"]})
+
+
+def test_cohort_curve_intervals_widen_by_the_officer_design_effect():
+    # A cohort followed for the whole curve: "outcome k by day t" is a share of its cases, so
+    # its variance under clustering is the binomial one times statsmodels' cluster-robust
+    # variance over the binomial variance of that share (the headline's rule).
+    from soteria_research.analysis.cohorts import cohort_incidence, latest_cohorts
+    from soteria_research.analysis.timeline import time_to_outcome
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["durham"], scale=0.5, seed=3)
+    chosen = latest_cohorts(cases, horizon_days=730)
+    plain = cohort_incidence(cases, cohorts=chosen, times=[90, 365, 730])
+    clustered = cohort_incidence(cases, cohorts=chosen, times=[90, 365, 730],
+                                 cluster="officer_id")
+    assert plain["complete"].all()
+    np.testing.assert_allclose(clustered["cif"], plain["cif"])  # only the intervals change
+    tte = time_to_outcome(cases)
+    officer = cases["officer_id"].to_numpy()
+    mine = tte["financial_year"].eq(chosen[0]).to_numpy()
+    widened = 0
+    for row, base in zip(clustered.itertuples(), plain.itertuples(), strict=True):
+        y = (tte["outcome"].eq(row.outcome) & tte["days"].le(row.time)).to_numpy(float)[mine]
+        p = y.mean()
+        if not 0 < p < 1:
+            assert row.se == base.se
+            continue
+        expected = max(_robust_variance(y, officer[mine]) / (p * (1 - p) / len(y)), 1.0)
+        assert row.design_effect == pytest.approx(expected, rel=1e-9)
+        assert row.se ** 2 == pytest.approx(base.se ** 2 * expected, rel=1e-9)
+        assert row.ci_low <= base.ci_low and row.ci_high >= base.ci_high
+        widened += expected > 1.2
+    assert widened >= 3  # the synthetic world's officers differ: some shares are clustered
+
+
+def test_a_curve_with_no_event_among_cases_that_all_ended_has_an_exact_upper_limit():
+    # Nine cases, every one ended, none charged (another cohort has charges): "charge by day
+    # 730" is 0, and the data say only that it is small, not that it is exactly 0.
+    from soteria_research.analysis.competing_risks import cumulative_incidence
+
+    tte = pd.DataFrame({
+        "days": [10.0 * (i + 1) for i in range(9)] + [50.0, 60.0, 900.0],
+        "outcome": ["victim_withdrawal"] * 9 + ["charge", "charge", "censored"],
+        "cohort": ["small"] * 9 + ["other"] * 3,
+    })
+    row = cumulative_incidence(tte, by="cohort", times=[730]).query(
+        "cohort == 'small' and outcome == 'charge'").iloc[0]
+    assert row["cif"] == 0 and row["ci_low"] == 0
+    assert row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 9))  # Clopper–Pearson, n = 9

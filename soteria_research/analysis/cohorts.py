@@ -134,6 +134,8 @@ def cohort_incidence(
     level: float = 0.95,
     variance: str = "gray",
     extract_date: object = None,
+    cluster: str | None = None,
+    strata: str | None = None,
 ) -> pd.DataFrame:
     """Time to outcome for cases recorded in each financial year: cumulative incidence of each
     competing outcome by day t after recording, one set of curves per cohort.
@@ -162,6 +164,16 @@ def cohort_incidence(
         As :func:`~soteria_research.analysis.competing_risks.cumulative_incidence`.
     extract_date : date-like, optional
         View the data as they stood on this date.
+    cluster : str, optional
+        Column of ``cases`` whose cases are alike (the officer in charge, ``"officer_id"``).
+        With ``times``, each interval where the cohort is followed beyond the day
+        (``complete``) allows for it, as the headline shares' do: the variance is multiplied by
+        the design effect of "had this outcome by this day" (``attrition.design_effects``,
+        Kish), which there is the share of cases the curve estimates. Elsewhere, or when
+        the column is absent, the design effect is 1.
+    strata : str, optional
+        Column of ``cases`` within which clusters are nested and whose sizes are fixed (the
+        force, for a national curve).
 
     Returns
     -------
@@ -169,8 +181,9 @@ def cohort_incidence(
         The ``by`` columns, ``cohort`` (a financial year, or the span when pooled), then the
         columns of ``cumulative_incidence`` (``outcome, time, cif, se, ci_low, ci_high,
         n_at_risk, n_events``), ``n_cohort`` (cases in the cohort), ``follow_up_days`` (the
-        follow-up every case in the cohort has had) and ``complete`` (``time <=
-        follow_up_days``: the estimate there rests on every case of the cohort). ``attrs``
+        follow-up every case in the cohort has had), ``complete`` (``time <=
+        follow_up_days``: the estimate there rests on every case of the cohort) and
+        ``design_effect`` (1 without ``cluster``). ``attrs``
         holds ``cohorts`` and ``note`` (the estimand in words).
 
     Examples
@@ -184,6 +197,12 @@ def cohort_incidence(
     """
     by = [by] if isinstance(by, str) else list(by or [])
     tte = time_to_outcome(cases, extract_date=extract_date)
+    clustered = (cluster is not None and cluster in cases.columns and times is not None
+                 and len(tte) == len(cases))
+    if clustered:  # one time-to-event row per case, in the cases' order
+        tte = tte.assign(_cluster=cases[cluster].to_numpy(),
+                         _stratum=(cases[strata].to_numpy() if strata in cases.columns
+                                   else 0))
     missing = [c for c in by if c not in tte.columns]
     if missing:
         raise ParameterError(f"by={by!r} names column(s) {missing} that the time-to-event "
@@ -212,6 +231,9 @@ def cohort_incidence(
     curve["n_cohort"] = curve["cohort"].map(sizes).astype(np.int64)
     curve["follow_up_days"] = curve["cohort"].map(follow_up).astype(np.int64)
     curve["complete"] = curve["time"].to_numpy(float) <= curve["follow_up_days"].to_numpy(float)
+    curve["design_effect"] = 1.0
+    if clustered and len(curve):
+        curve = _clustered_intervals(curve, tte, [*by, "cohort"], level)
     # The note's follow-up runs from the end of the latest financial year, not from its last
     # case: "at least 859 days" gave away the day a small force's last case of the year was
     # recorded. It is still a true lower bound (no case was recorded after its year's end).
@@ -226,4 +248,37 @@ def cohort_incidence(
                  + followed + "; time counts from the recorded date."
                  if len(curve) else f"No cases recorded in {label}."),
     })
+    return curve
+
+
+def _clustered_intervals(curve: pd.DataFrame, tte: pd.DataFrame, keys: list[str],
+                         level: float) -> pd.DataFrame:
+    """``curve`` with each complete row's interval widened by the design effect of its share
+    (``tte`` carries ``_cluster`` and ``_stratum``); see :func:`cohort_incidence`."""
+    from scipy import stats
+
+    from .attrition import design_effects
+    from .competing_risks import _log_log_interval
+
+    curve = curve.copy()
+    groups = tte.groupby(keys, sort=False, dropna=False, observed=True).indices
+    for index, row in curve[curve["complete"]].iterrows():
+        key = tuple(row[k] for k in keys)
+        rows = groups.get(key if len(keys) > 1 else key[0])
+        if rows is None or not np.isfinite(row["cif"]):
+            continue
+        part = tte.iloc[rows]
+        flag = part["outcome"].eq(row["outcome"]) & (part["days"] <= row["time"])
+        deff = float(design_effects(flag, [], part["_cluster"], [part["_stratum"]]).iloc[0])
+        curve.loc[index, "design_effect"] = deff
+    widened = curve["design_effect"].to_numpy(float) > 1
+    if widened.any():
+        z = float(stats.norm.ppf(0.5 + level / 2))
+        deff = curve.loc[widened, "design_effect"].to_numpy(float)
+        se = curve.loc[widened, "se"].to_numpy(float) * np.sqrt(deff)
+        low, high = _log_log_interval(curve.loc[widened, "cif"].to_numpy(float), se, z,
+                                      curve.loc[widened, "n_at_risk"].to_numpy(float) / deff)
+        curve.loc[widened, "se"] = se
+        curve.loc[widened, "ci_low"] = low
+        curve.loc[widened, "ci_high"] = high
     return curve

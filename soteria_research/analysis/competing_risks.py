@@ -261,7 +261,12 @@ def _one_group(time, code, labels, times, variance, z) -> pd.DataFrame:
         cif[beyond] = np.nan
         var[beyond] = np.nan
     se = np.sqrt(var)
-    low, high = _log_log_interval(cif, se, z, np.asarray(n_at_risk, dtype=float)[:, None])
+    # Where every case has ended, a curve still at 0 rests on all of them (none had the
+    # outcome), not on the none still at risk: the exact upper limit counts every case.
+    ended = len(est["surv"]) > 0 and est["surv"][-1] == 0
+    exact_n = np.where((np.asarray(n_at_risk, dtype=float) == 0) & ended, float(len(time)),
+                       np.asarray(n_at_risk, dtype=float))
+    low, high = _log_log_interval(cif, se, z, exact_n[:, None])
     m = len(at)
     return pd.DataFrame({
         "outcome": np.repeat(np.asarray(labels, dtype=object), m),

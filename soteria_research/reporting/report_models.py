@@ -185,7 +185,10 @@ class ReportModels:
         chosen = latest_cohorts(self.cases, horizon_days=CURVE_DAYS, extract_date=extract)
         if not chosen:
             chosen = cohort_table(self.cases, extract_date=extract)["cohort"].head(1).tolist()
-        return cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract)
+        # Intervals allow for one officer's cases being alike (forces as strata), as the
+        # headline's do: without it the curves' intervals covered the truth 84% of the time.
+        return cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract,
+                                cluster="officer_id", strata="force")
 
     def drivers(self) -> tuple[pd.DataFrame, str]:
         """Driver models of charge and of victim withdrawal (``analysis.drivers.drivers``):
