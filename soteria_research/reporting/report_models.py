@@ -186,7 +186,7 @@ class ReportModels:
         if not chosen:
             chosen = cohort_table(self.cases, extract_date=extract)["cohort"].head(1).tolist()
         # Intervals allow for one officer's cases being alike (forces as strata), as the
-        # headline's do: without it the curves' intervals covered the truth 84% of the time.
+        # headline's do.
         return cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract,
                                 cluster="officer_id", strata="force")
 
