@@ -203,3 +203,35 @@ def test_a_curve_with_no_event_among_cases_that_all_ended_has_an_exact_upper_lim
         "cohort == 'small' and outcome == 'charge'").iloc[0]
     assert row["cif"] == 0 and row["ci_low"] == 0
     assert row["ci_high"] == pytest.approx(1 - 0.025 ** (1 / 9))  # Clopper–Pearson, n = 9
+
+
+def test_a_whole_curve_band_is_clustered_and_agrees_with_the_table_at_its_days():
+    # The figure's band (every event time) gets the design effect computed at the table's days
+    # and interpolated between them: at those days band and table are the same interval, and
+    # between them the band is never narrower than the unclustered one.
+    from soteria_research.analysis.cohorts import (
+        DESIGN_EFFECT_DAYS,
+        cohort_incidence,
+        latest_cohorts,
+    )
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["durham"], scale=0.5, seed=3)
+    chosen = latest_cohorts(cases, horizon_days=730)
+    band = cohort_incidence(cases, cohorts=chosen, cluster="officer_id")
+    plain = cohort_incidence(cases, cohorts=chosen)
+    table = cohort_incidence(cases, cohorts=chosen, times=list(DESIGN_EFFECT_DAYS),
+                             cluster="officer_id")
+    np.testing.assert_allclose(band["cif"], plain["cif"])
+    assert (band["ci_low"] <= plain["ci_low"] + 1e-12).all()
+    assert (band["ci_high"] >= plain["ci_high"] - 1e-12).all()
+    assert (band["design_effect"] > 1.2).sum() > 100  # clustered over much of the curve
+    # the band's design effect is the table's at its days, on the straight line between them
+    # (flat before the first), and the variance is the unclustered one times it
+    days = list(DESIGN_EFFECT_DAYS)
+    for outcome, rows in band.groupby("outcome"):
+        at_days = table[table["outcome"].eq(outcome)].set_index("time")["design_effect"]
+        expected = np.interp(rows["time"], days, at_days.loc[days].to_numpy())
+        np.testing.assert_allclose(rows["design_effect"], expected, rtol=1e-12)
+        base = plain.loc[rows.index]
+        np.testing.assert_allclose(rows["se"] ** 2, base["se"] ** 2 * expected, rtol=1e-9)

@@ -15,12 +15,17 @@ from .competing_risks import cumulative_incidence
 from .timeline import financial_year, financial_year_bounds, time_to_outcome
 
 __all__ = [
+    "DESIGN_EFFECT_DAYS",
     "cohort_incidence",
     "cohort_table",
     "describe_cohorts",
     "followed_cohorts",
     "latest_cohorts",
 ]
+
+#: Days at which a whole curve's design effect is computed (those of the reports'
+#: time-to-outcome table); between them it is interpolated (:func:`cohort_incidence`).
+DESIGN_EFFECT_DAYS = (30, 90, 180, 365, 730)
 
 
 def _extract(cases: pd.DataFrame, extract_date: object) -> pd.Series:
@@ -166,11 +171,16 @@ def cohort_incidence(
         View the data as they stood on this date.
     cluster : str, optional
         Column of ``cases`` whose cases are alike (the officer in charge, ``"officer_id"``).
-        With ``times``, each interval where the cohort is followed beyond the day
-        (``complete``) allows for it, as the headline shares' do: the variance is multiplied by
-        the design effect of "had this outcome by this day" (``attrition.design_effects``,
-        Kish), which there is the share of cases the curve estimates. Elsewhere, or when
-        the column is absent, the design effect is 1.
+        Each interval where the cohort is followed beyond the day (``complete``) allows for
+        it, as the headline shares' do: the variance is multiplied by the design effect of
+        "had this outcome by this day" (``attrition.design_effects``, Kish), which there is
+        the share of cases the curve estimates. With ``times`` the design effect is computed
+        at each of them; without (every event time, a figure's band) it is computed at the
+        days of :data:`DESIGN_EFFECT_DAYS` the cohort is followed beyond and interpolated
+        linearly between them (held flat before the first and after the last), so the band
+        agrees with the table at those days; a band keeps the last such design effect beyond
+        the cohort's full follow-up. Elsewhere, or when the column is absent, the design
+        effect is 1.
     strata : str, optional
         Column of ``cases`` within which clusters are nested and whose sizes are fixed (the
         force, for a national curve).
@@ -197,8 +207,7 @@ def cohort_incidence(
     """
     by = [by] if isinstance(by, str) else list(by or [])
     tte = time_to_outcome(cases, extract_date=extract_date)
-    clustered = (cluster is not None and cluster in cases.columns and times is not None
-                 and len(tte) == len(cases))
+    clustered = (cluster is not None and cluster in cases.columns and len(tte) == len(cases))
     if clustered:  # one time-to-event row per case, in the cases' order
         tte = tte.assign(_cluster=cases[cluster].to_numpy(),
                          _stratum=(cases[strata].to_numpy() if strata in cases.columns
@@ -233,7 +242,8 @@ def cohort_incidence(
     curve["complete"] = curve["time"].to_numpy(float) <= curve["follow_up_days"].to_numpy(float)
     curve["design_effect"] = 1.0
     if clustered and len(curve):
-        curve = _clustered_intervals(curve, tte, [*by, "cohort"], level)
+        curve = _clustered_intervals(curve, tte, [*by, "cohort"], level,
+                                     anchors=None if times is not None else DESIGN_EFFECT_DAYS)
     # The note's follow-up runs from the end of the latest financial year, not from its last
     # case: "at least 859 days" gave away the day a small force's last case of the year was
     # recorded. It is still a true lower bound (no case was recorded after its year's end).
@@ -252,25 +262,41 @@ def cohort_incidence(
 
 
 def _clustered_intervals(curve: pd.DataFrame, tte: pd.DataFrame, keys: list[str],
-                         level: float) -> pd.DataFrame:
+                         level: float, anchors: Sequence[float] | None = None) -> pd.DataFrame:
     """``curve`` with each complete row's interval widened by the design effect of its share
-    (``tte`` carries ``_cluster`` and ``_stratum``); see :func:`cohort_incidence`."""
+    (``tte`` carries ``_cluster`` and ``_stratum``); see :func:`cohort_incidence`. With
+    ``anchors``, the design effect is computed at those days only (the ones within each
+    group's follow-up) and interpolated to the curve's rows."""
     from scipy import stats
 
     from .attrition import design_effects
     from .competing_risks import _log_log_interval
 
+    def deff_at(part: pd.DataFrame, outcome, day: float) -> float:
+        flag = part["outcome"].eq(outcome) & (part["days"] <= day)
+        return float(design_effects(flag, [], part["_cluster"], [part["_stratum"]]).iloc[0])
+
     curve = curve.copy()
     groups = tte.groupby(keys, sort=False, dropna=False, observed=True).indices
-    for index, row in curve[curve["complete"]].iterrows():
-        key = tuple(row[k] for k in keys)
-        rows = groups.get(key if len(keys) > 1 else key[0])
-        if rows is None or not np.isfinite(row["cif"]):
+    # A table's rows are widened where they are shares of the cohort (complete); a band's
+    # everywhere, at the design effect of its last table day beyond the full follow-up (a
+    # band that narrowed there would claim a precision the later days do not have).
+    usable = np.isfinite(curve["cif"].to_numpy(float))
+    shown = curve[usable & (curve["complete"].to_numpy() if anchors is None else True)]
+    for key, rows in shown.groupby([*keys, "outcome"], sort=False, dropna=False,
+                                      observed=True).groups.items():
+        members = groups.get(key[:-1] if len(keys) > 1 else key[0])
+        if members is None:
             continue
-        part = tte.iloc[rows]
-        flag = part["outcome"].eq(row["outcome"]) & (part["days"] <= row["time"])
-        deff = float(design_effects(flag, [], part["_cluster"], [part["_stratum"]]).iloc[0])
-        curve.loc[index, "design_effect"] = deff
+        part, outcome = tte.iloc[members], key[-1]
+        days = curve.loc[rows, "time"].to_numpy(float)
+        if anchors is None:
+            curve.loc[rows, "design_effect"] = [deff_at(part, outcome, d) for d in days]
+            continue
+        follow_up = float(curve.loc[rows, "follow_up_days"].iloc[0])
+        points = [d for d in anchors if d <= follow_up] or [follow_up]
+        values = [deff_at(part, outcome, d) for d in points]
+        curve.loc[rows, "design_effect"] = np.interp(days, points, values)
     widened = curve["design_effect"].to_numpy(float) > 1
     if widened.any():
         z = float(stats.norm.ppf(0.5 + level / 2))

@@ -71,7 +71,9 @@ class ReportNarrative:
     def incidence_note(self) -> str:
         """Which cases the time-to-outcome curve describes, in a sentence."""
         frame = self.incidence(times=[0])
-        return frame.attrs.get("note", "")
+        note = frame.attrs.get("note", "")
+        return (f"{note} Shaded bands and the table's intervals are 95% intervals that allow "
+                "for one officer's cases being alike." if note else note)
 
     def definitions(self) -> dict[str, str]:
         """What the report's measures mean, in a line each (for the workbook's notes)."""
