@@ -73,6 +73,7 @@ API: dict[str, dict[str, str]] = {
         "outcome_mix": "analysis.attrition",
         "cohort_rates": "analysis.attrition",
         "design_effects": "analysis.attrition",
+        "rest_design_effects": "analysis.attrition",
         "device_requests": "analysis.pillars",
         "withdrawal_timing": "analysis.pillars",
         "withdrawal_stage": "analysis.pillars",

@@ -235,3 +235,27 @@ def test_a_whole_curve_band_is_clustered_and_agrees_with_the_table_at_its_days()
         np.testing.assert_allclose(rows["design_effect"], expected, rtol=1e-12)
         base = plain.loc[rows.index]
         np.testing.assert_allclose(rows["se"] ** 2, base["se"] ** 2 * expected, rtol=1e-9)
+
+
+def test_rest_of_england_and_wales_design_effect_is_that_of_the_other_forces_cases():
+    # The differences table compares a force with England and Wales without it. That side has
+    # no headline row of its own: its design effect (computed for every force in one pass)
+    # must equal the design effect of the headline computed on the other forces' cases.
+    from soteria_research.analysis.comparison import headline_figures
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.report_headline import _design_effects
+
+    forces = ["durham", "cumbria", "cleveland"]
+    cases = generate_cases(forces=forces, scale=0.3, seed=4)
+    headline = headline_figures(cases, by="force")
+    clustered = 0
+    for force in forces:
+        rest = headline_figures(cases[cases["force"].ne(force)]).set_index("measure")
+        own = headline[headline["force"].eq(force)].set_index("measure")
+        for measure in ("charged_within", "withdrawn_within", "evidential_within"):
+            d_own, d_rest = _design_effects(headline, force, measure,
+                                            "rest_of_england_and_wales", {})
+            assert d_own == own.loc[measure, "design_effect"]
+            assert d_rest == pytest.approx(rest.loc[measure, "design_effect"], rel=1e-9)
+            clustered += d_rest > 1.05
+    assert clustered >= 3  # the comparator is clustered too, so its interval must say so

@@ -29,6 +29,7 @@ __all__ = [
     "cohort_rates",
     "default_formula",
     "design_effects",
+    "rest_design_effects",
     "funnel",
     "model_frame",
     "outcome_mix",
@@ -191,6 +192,55 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
     # ngroup numbers the observed groups in the order of groupby's (sorted) result
     observed = flag.groupby(keys, observed=True).size().index
     return pd.Series(deff, index=observed).reindex(index, fill_value=1.0)
+
+
+def rest_design_effects(flag: pd.Series, group: pd.Series, cluster: pd.Series | None) -> pd.Series:
+    """Per group, the design effect of the share of ``flag`` among the cases of every *other*
+    group, those groups as strata (England and Wales without one force, for each force).
+
+    The same estimator as :func:`design_effects` with ``keys=[]`` and ``strata=[group]`` on the
+    cases outside the group, for every group in one pass: the stratified cluster-robust
+    variance is a sum over strata, so the rest's is the whole sum less the group's own term.
+
+    Examples
+    --------
+    >>> flag = pd.Series([1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 0], dtype=bool)
+    >>> force = pd.Series(["a"] * 4 + ["b"] * 4 + ["c"] * 4)
+    >>> officer = pd.Series(list("xxyyzzwwvvuu"))
+    >>> rest = rest_design_effects(flag, force, officer)
+    >>> direct = design_effects(flag[force.ne("a")], [], officer[force.ne("a")],
+    ...                         [force[force.ne("a")]]).iloc[0]
+    >>> bool(np.isclose(rest["a"], direct))
+    True
+    """
+    groups = pd.Index(pd.unique(group.dropna())).sort_values()
+    if cluster is None or len(flag) == 0:
+        return pd.Series(1.0, index=groups)
+    codes, _ = pd.factorize(cluster.to_numpy())
+    alone = codes < 0
+    codes = codes.astype(np.int64)
+    codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    stratum = groups.get_indexer(group.to_numpy())
+    kept = stratum >= 0
+    y, codes, stratum = flag.to_numpy(dtype=float)[kept], codes[kept], stratum[kept]
+    size = len(groups)
+    n_h = np.bincount(stratum, minlength=size).astype(float)
+    k_h = np.bincount(stratum, weights=y, minlength=size)
+    p_h = k_h / np.where(n_h > 0, n_h, 1)
+    width = int(codes.max(initial=0)) + 1
+    pair, inverse = np.unique(stratum * width + codes, return_inverse=True)
+    of_pair = pair // width
+    residual = np.bincount(inverse, weights=y) - p_h[of_pair] * np.bincount(inverse)
+    spread = np.bincount(of_pair, weights=residual**2, minlength=size)
+    g_h = np.bincount(of_pair, minlength=size).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        term = np.where(g_h > 1, g_h / (g_h - 1) * spread, 0.0)
+        n, k = n_h.sum() - n_h, k_h.sum() - k_h
+        p = k / np.where(n > 0, n, 1)
+        robust = (term.sum() - term) / np.where(n > 0, n, 1) ** 2
+        usable = (g_h.sum() - g_h > 1) & (p > 0) & (p < 1)
+        deff = np.where(usable, np.maximum(1.0, robust / (p * (1 - p) / n)), 1.0)
+    return pd.Series(deff, index=groups)
 
 
 def _group_frame(index: pd.Index, by: list[str]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ attributes ``ReportContext.__init__`` sets: ``params``, ``folder``, ``force``, `
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import shared_cases
@@ -132,6 +133,9 @@ class ReportHeadline:
         pooled = comparison.headline_figures(peer_cases, within_days=WITHIN_DAYS,
                                              extract_date=self.params.extract_date)
         protected = self._protect_headline(pooled.assign(force="peers"), suffix="_peers")
+        if "design_effect" in pooled.columns:  # for the differences' intervals; not shown
+            protected.attrs["design_effects"] = (pooled.set_index("measure")["design_effect"]
+                                                 .astype(float).to_dict())
         hidden = self._hidden_in_peers(peers)
         protected.loc[protected["measure"].isin(hidden),
                       ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
@@ -229,8 +233,10 @@ class ReportHeadline:
         national = national[~national["measure"].eq("recorded")].set_index("measure")
         sides = [("rest_of_england_and_wales", national, True)]
         peers = self.peers()
+        peer_deffs = {}
         if peers:
             pooled = self.peer_headline(peers)
+            peer_deffs = getattr(pooled, "attrs", {}).get("design_effects", {})
             sides.append(("peers", pooled[~pooled["measure"].eq("recorded")]
                           .set_index("measure"), False))
         labels = headline.drop_duplicates("measure").set_index("measure")["label"]
@@ -254,8 +260,14 @@ class ReportHeadline:
                                comparator_share="[c]" if theirs_hidden else count / n,
                                difference="[c]", ci_low="[c]", ci_high="[c]")
                 else:
+                    # Each side at its effective size (count and n over its design effect),
+                    # so the difference allows for officer clustering as the shares' own
+                    # intervals do.
+                    d_mine, d_them = _design_effects(headline, self.force, measure,
+                                                     comparator, peer_deffs)
                     pair = pd.DataFrame({"force": [self.force, "_them"],
-                                         "count": [mine["count"], count], "n": [mine["n"], n]})
+                                         "count": [mine["count"] / d_mine, count / d_them],
+                                         "n": [mine["n"] / d_mine, n / d_them]})
                     table = comparison.force_differences(pair, force=self.force, measure=None)
                     table = table[table["contrast"].eq("difference")].iloc[0]
                     row.update(force_share=float(table["share"]),
@@ -301,3 +313,24 @@ class ReportHeadline:
             table["More alike than this share of pairs of forces"] = (
                 mine["similarity"].map(format_share).to_numpy())
         return table
+
+
+def _design_effects(headline: pd.DataFrame, force: str, measure: str, comparator: str,
+                    peer_deffs: dict) -> tuple[float, float]:
+    """Design effects of a force's headline share and of its comparator's: the rest of
+    England and Wales (``rest_design_effect`` of the force's headline row) or its pooled peers
+    (``peer_deffs``); 1 where the shared preparation does not hold them."""
+    def usable(value) -> float:
+        value = float(value)
+        return max(value, 1.0) if np.isfinite(value) else 1.0
+
+    rows = headline[headline["measure"].eq(measure) & headline["force"].eq(force)]
+    if "offence_group" in rows.columns:
+        rows = rows[rows["offence_group"].eq("all")]
+    if rows.empty:
+        return 1.0, 1.0
+    row = rows.iloc[0]
+    own = usable(row.get("design_effect", 1.0))
+    if comparator == "peers":
+        return own, usable(peer_deffs.get(measure, 1.0))
+    return own, usable(row.get("rest_design_effect", 1.0))

@@ -20,8 +20,8 @@ from .disclosure.text import safe_text
 from .report_common import (
     _ERROR_DETAIL,
     CURVE_DAYS,
+    _fmt_share,
 )
-from .takeaway import format_share
 
 __all__ = ["ReportModels"]
 
@@ -152,16 +152,20 @@ class ReportModels:
         if frame.empty:
             view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
             return self._styled(view, name="time_to_outcome")
-        frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"))
-        view = frame.pivot_table(index="outcome", columns="column", values="cif",
+        # Each share with its interval (the figure's band at that day): the same protected,
+        # rounded values the figure and metrics carry, so the table adds no precision.
+        frame = frame.assign(column=frame["time"].map(lambda t: f"by day {t:g}"),
+                             text=[_fmt_share(e, lo, hi) for e, lo, hi in
+                                   zip(frame["cif"], frame["ci_low"], frame["ci_high"])])
+        view = frame.pivot_table(index="outcome", columns="column", values="text",
                                  aggfunc="first", sort=False)
         view = view.reindex(columns=[f"by day {t:g}" for t in times if
-                                     f"by day {t:g}" in view.columns])
-        view = view.apply(lambda col: col.map(format_share))
+                                     f"by day {t:g}" in view.columns]).fillna("[c]")
         view.index = [label(o) for o in view.index]
         view.index.name = "Outcome"
         return self._styled(view.reset_index(), name="time_to_outcome",
-                            caption="Share of cases with each outcome by each day.")
+                            caption="Share of cases with each outcome by each day (95% "
+                                    "interval, allowing for one officer's cases being alike).")
 
     def time_to_outcome(self) -> pd.DataFrame:
         """The time-to-event frame of this report's cases (``timeline.time_to_outcome``)."""

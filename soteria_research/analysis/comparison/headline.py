@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..attrition import _wilson, design_effects, model_frame
+from ..attrition import _wilson, design_effects, model_frame, rest_design_effects
 
 __all__ = ["HEADLINE_MEASURES", "headline_figures"]
 
@@ -74,7 +74,10 @@ def headline_figures(
     DataFrame
         Tidy: ``group…, measure, label, count, estimate, ci_low, ci_high, n, design_effect``.
         For ``recorded`` the estimate is the count; for shares ``count`` cases of ``n`` had the
-        outcome, with a Wilson 95% interval at ``n / design_effect`` cases.
+        outcome, with a Wilson 95% interval at ``n / design_effect`` cases. With
+        ``by="force"``, also ``rest_design_effect``: the design effect of the same share among
+        every other force's cases (the comparator "England and Wales without this force";
+        ``attrition.rest_design_effects``).
 
     Examples
     --------
@@ -107,6 +110,11 @@ def headline_figures(
                                  "design_effect": [1.0 if deff is None else float(deff.iloc[0])]})
         out = pd.DataFrame({"count": grouped.sum(), "n": grouped.size()})
         out["design_effect"] = 1.0 if deff is None else deff.reindex(out.index).fillna(1.0)
+        if by == ["force"]:  # the comparator "England and Wales without this force"
+            rest = (rest_design_effects(flag, frame["force"], clusters.loc[frame.index])
+                    if clustered and clusters is not None else None)
+            out["rest_design_effect"] = 1.0 if rest is None else \
+                rest.reindex(out.index).fillna(1.0).to_numpy()
         return out.reset_index()
 
     parts = []
@@ -136,5 +144,6 @@ def headline_figures(
     order = {m: i for i, m in enumerate(HEADLINE_MEASURES)}
     frame = frame.sort_values([*by, "measure"], key=lambda s: s.map(order) if s.name == "measure"
                               else s, kind="stable").reset_index(drop=True)
+    rest = ["rest_design_effect"] if "rest_design_effect" in frame.columns else []
     return frame[[*by, "measure", "label", "count", "estimate", "ci_low", "ci_high", "n",
-                  "design_effect"]]
+                  "design_effect", *rest]]
