@@ -325,3 +325,38 @@ def test_national_outcome_mix_is_wide_with_force_names(shared):
     assert len(view.columns) == 2 + mix.frame["outcome_group"].nunique()
     figures_breakdowns.plot_outcome_heatmap(mix.frame, names=report.force_names)
     plt.close("all")
+
+
+def test_differences_allow_for_officer_clustering_on_both_sides(shared):
+    # Each side of a difference enters Newcombe's interval at its effective size (count and
+    # cases over its design effect), as the shares' own intervals do; the rest of England and
+    # Wales has the design effect of its own cases. statsmodels gives the interval here.
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    params, folder = shared
+    report = ReportContext(params.replace(force="durham"), folder)
+    headline = report.artefact("headline")
+    own = headline[headline["force"].eq("durham")].set_index("label")
+    table = report.differences()
+    rest = table[table["comparator"].eq("England and Wales without this force")]
+    published = report.protected_headline().set_index("label")
+    national = report._protect_headline(
+        headline[headline["force"].eq("national")].reset_index(drop=True),
+        suffix="_national").set_index("label")
+    checked = wider = 0
+    for row in rest.itertuples():
+        if row.difference == "[c]":
+            continue
+        d1 = max(own.loc[row.measure, "design_effect"], 1.0)
+        d2 = max(own.loc[row.measure, "rest_design_effect"], 1.0)
+        k1, n1 = published.loc[row.measure, ["count", "n"]]
+        k2 = national.loc[row.measure, "count"] - k1
+        n2 = national.loc[row.measure, "n"] - n1
+        low, high = confint_proportions_2indep(k1 / d1, n1 / d1, k2 / d2, n2 / d2,
+                                               method="newcomb", compare="diff")
+        assert (row.ci_low, row.ci_high) == pytest.approx((low, high), rel=1e-9)
+        plain = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff")
+        assert high - low >= plain[1] - plain[0] - 1e-12
+        wider += (d1 > 1.05 or d2 > 1.05) and high - low > plain[1] - plain[0]
+        checked += 1
+    assert checked >= 2 and wider >= 1
