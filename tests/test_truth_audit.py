@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from report_fixtures import kernel_for_tests
 from scipy import stats
@@ -112,3 +113,25 @@ def test_standardised_error_counts_the_printed_precision_of_metrics_json():
                      estimate=0.142, low=0.141, high=0.143, truth=0.1405, truth_se=0.0002, n=1000)
     assert abs(unrounded["z"]) > abs(row["z"])
     assert row["covered"] is False and row["se"] == pytest.approx(se)
+
+
+def test_expected_coverage_allows_for_a_truth_known_only_by_simulation():
+    # A correct 95% interval contains an exact truth 95% of the time; a truth whose own Monte
+    # Carlo error equals the estimate's is inside it only P(|N(0, 2)| <= 1.96) of the time
+    # (83%). The audit prints that beside the coverage it finds, and checks it by simulation.
+    from statistics import NormalDist
+
+    from soteria_research.reporting.audit import Z95, _row
+
+    def row(truth_se, estimate=0.30, truth=0.30):
+        return _row({}, outcome="charge", cohorts="", within_days=365, estimate=estimate,
+                    low=estimate - Z95 * 0.01, high=estimate + Z95 * 0.01, truth=truth,
+                    truth_se=truth_se, n=1000)
+
+    assert row(0.0)["expected"] == pytest.approx(0.95, abs=1e-9)
+    exact = 2 * NormalDist().cdf(Z95 / math.sqrt(2)) - 1
+    assert row(0.01)["expected"] == pytest.approx(exact, rel=1e-9)
+    rng = np.random.default_rng(5)  # simulated: estimate and truth both drawn about 0.3
+    estimates, truths = rng.normal(0.3, 0.01, 20_000), rng.normal(0.3, 0.01, 20_000)
+    covered = np.mean([row(0.01, e, t)["covered"] for e, t in zip(estimates, truths)])
+    assert covered == pytest.approx(exact, abs=0.01)

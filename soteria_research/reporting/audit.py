@@ -51,6 +51,14 @@ a bias, and ``q`` the step to which the figure is printed (:data:`METRICS_QUANTU
 unrounded): a printed 0.142 is the estimate to within ±0.0005, which at national scale is as
 large as the interval's standard error (the rounding is uniform, variance ``q**2 / 12``).
 
+Reading the summary: ``coverage`` is the share of intervals that contain the truth as
+computed. That truth is a Monte Carlo estimate, and a metrics.json figure is printed rounded,
+so even a correct 95% interval contains it less often than 95%: ``expected`` is the mean over
+the figures of how often it would (``P(|N(0, σ²)| <= 1.96 se)`` with ``σ`` the standardised
+error's denominator), and ``coverage`` is to be read beside it. ``within_z95`` is the share
+with ``|z| <= 1.96``, which allows for both (95% for correct intervals), and ``sd_z`` the
+spread of ``z`` (1 for correct intervals; below 1, intervals wider than they need be).
+
 Examples
 --------
 >>> from soteria_research.reporting.audit import truth_audit
@@ -94,9 +102,11 @@ POOLED = {"other_or_open": ("no_suspect", "other", "open")}
 #: Step to which ``metrics.json`` prints a share and its interval (three decimals:
 #: ``report_common.published_figures``, no more precision than the HTML's 0.1%).
 METRICS_QUANTUM = 0.001
+#: The normal quantile of a two-sided 95% interval.
+Z95 = 1.959963984540054
 TABLE_COLUMNS = ["source", "report", "figure", "outcome", "cohorts", "within_days", "estimate",
-                 "ci_low", "ci_high", "se", "truth", "truth_se", "z", "covered", "degenerate",
-                 "n", "n_check"]
+                 "ci_low", "ci_high", "se", "truth", "truth_se", "z", "covered", "expected",
+                 "degenerate", "n", "n_check"]
 
 
 @dataclass(frozen=True)
@@ -160,7 +170,9 @@ class TruthAudit:
         the report table it comes from), ``report`` (force code or ``national``), ``figure``,
         ``outcome``, ``cohorts``, ``within_days``, the published ``estimate, ci_low, ci_high``,
         ``se`` (from the interval), ``truth``, ``truth_se`` (Monte Carlo), ``z`` (standardised
-        error), ``covered`` (truth inside the interval), ``degenerate`` (an interval of zero
+        error), ``covered`` (truth inside the interval), ``expected`` (how often a correct
+        interval would contain this truth, given its Monte Carlo error and the printed
+        precision: see the module's notes), ``degenerate`` (an interval of zero
         width, as the log(-log) interval of a cumulative incidence is before its first event:
         ``z`` is then not defined and left empty, and the figure counts as covered only if its
         truth is exactly the estimate), ``n`` and ``n_check`` (the cases the truth was weighted
@@ -188,13 +200,19 @@ class TruthAudit:
         for source, part in [*self.table.groupby("source", sort=False), ("all audited", self.table)]:
             rows.append({"set": source, "figures": len(part),
                          "coverage": part["covered"].mean() if len(part) else np.nan,
+                         "expected": part["expected"].mean() if len(part) else np.nan,
+                         "within_z95": part["z"].abs().le(Z95).mean() if len(part) else np.nan,
                          "mean_z": part["z"].mean() if len(part) else np.nan,
+                         "sd_z": part["z"].std() if len(part) > 1 else np.nan,
                          "max_abs_z": part["z"].abs().max() if len(part) else np.nan,
                          "zero_width": int(part["degenerate"].sum())})
         null = self.null_ratios
         rows.append({"set": "null world: hazard ratios cover 1", "figures": len(null),
                      "coverage": null["covers_one"].mean() if len(null) else np.nan,
+                     "expected": 0.95 if len(null) else np.nan,  # the truth, 1, is exact
+                     "within_z95": null["z"].abs().le(Z95).mean() if len(null) else np.nan,
                      "mean_z": null["z"].mean() if len(null) else np.nan,
+                     "sd_z": null["z"].std() if len(null) > 1 else np.nan,
                      "max_abs_z": null["z"].abs().max() if len(null) else np.nan,
                      "zero_width": 0})
         return pd.DataFrame(rows)
@@ -359,12 +377,15 @@ def _row(base, *, outcome, cohorts, within_days, estimate, low, high, truth, tru
          n_check=None, quantum: float = 0.0) -> dict:
     se = _se(low, high)
     degenerate = not se > 0
-    z = math.nan if degenerate else (estimate - truth) / math.sqrt(
-        se**2 + quantum**2 / 12 + truth_se**2)
+    spread = math.sqrt(se**2 + quantum**2 / 12 + truth_se**2)
+    z = math.nan if degenerate else (estimate - truth) / spread
+    # How often a correct 95% interval would contain this truth: the truth is itself a Monte
+    # Carlo estimate and the figure is printed rounded, so below 95% when either is coarse.
+    expected = math.nan if degenerate else math.erf(Z95 * se / spread / math.sqrt(2))
     return {**base, "outcome": outcome, "cohorts": cohorts, "within_days": within_days,
             "estimate": estimate, "ci_low": low, "ci_high": high, "se": se, "truth": truth,
             "truth_se": truth_se, "z": z, "covered": bool(low <= truth <= high),
-            "degenerate": degenerate, "n": n, "n_check": n_check}
+            "expected": expected, "degenerate": degenerate, "n": n, "n_check": n_check}
 
 
 # --------------------------------------------------------------------------------------------
