@@ -211,13 +211,14 @@ def shared(tmp_path_factory):
     return params, folder / "shared"
 
 
-def _published(k: float, n: float) -> str:
+def _published(k: float, n: float, d: float = 1.0) -> str:
     """A share and its Wilson interval as published: from the counts rounded to base 5 (so a
-    share never undoes the rounding of the counts beside it), computed here with statsmodels."""
+    share never undoes the rounding of the counts beside it), the interval at the effective
+    size over the design effect ``d``, computed here with statsmodels."""
     from statsmodels.stats.proportion import proportion_confint
 
     k5, n5 = 5 * round(k / 5), 5 * round(n / 5)
-    low, high = proportion_confint(k5, n5, alpha=0.05, method="wilson")
+    low, high = proportion_confint(k5 / d, n5 / d, alpha=0.05, method="wilson")
     return f"{k5 / n5:.1%} ({low:.1%} to {high:.1%})"
 
 
@@ -267,7 +268,8 @@ def test_breakdown_sections_render_with_protected_figures(shared, force):
             heading = "Victim withdrawal within 365 days"
             for label, cell in zip(view.iloc[:, 0], view[heading]):
                 row = direct.loc[label]
-                assert cell in ("[c]", _published(row["n_victim_withdrawal"], row["n_cohort"])), \
+                assert cell in ("[c]", _published(row["n_victim_withdrawal"], row["n_cohort"],
+                                                  row["victim_withdrawal_design_effect"])), \
                     (label, cell)
             assert (view[heading] != "[c]").any()
     if force == "city_of_london":

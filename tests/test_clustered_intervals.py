@@ -259,3 +259,47 @@ def test_rest_of_england_and_wales_design_effect_is_that_of_the_other_forces_cas
             assert d_rest == pytest.approx(rest.loc[measure, "design_effect"], rel=1e-9)
             clustered += d_rest > 1.05
     assert clustered >= 3  # the comparator is clustered too, so its interval must say so
+
+
+def test_demographic_shares_widen_by_their_own_design_effect_also_once_published():
+    # Outcome shares by victim characteristic pool the financial years followed for a year;
+    # each outcome's interval is Wilson at n / deff with deff the cluster-robust one of that
+    # pooled share (statsmodels), and publication recomputes it from the rounded counts at the
+    # same design effect (statsmodels' Wilson), without printing the design effect.
+    from soteria_research.analysis.demographics import outcome_shares
+    from soteria_research.analysis.timeline import financial_year, time_to_outcome
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.disclosure import protect
+    from soteria_research.reporting.sections_breakdowns import demographic_options
+
+    cases = generate_cases(forces=["durham"], scale=0.5, seed=3)
+    table = outcome_shares(cases, "victim_sex")
+    plain = outcome_shares(cases, "victim_sex", cluster=None)
+    female = table.set_index("category").loc["female"]
+    tte = time_to_outcome(cases)
+    mine = (financial_year(cases["recorded_date"]).isin(table.attrs["cohorts"])
+            & cases["victim_sex"].eq("female")).to_numpy()
+    assert mine.sum() == female["n_cohort"]
+    widened = 0
+    for outcome in ("charge", "victim_withdrawal"):
+        d = female[f"{outcome}_design_effect"]
+        y = (tte["outcome"].eq(outcome) & tte["days"].le(365)).to_numpy(float)[mine]
+        p = y.mean()
+        robust = _robust_variance(y, cases["officer_id"].to_numpy()[mine])
+        assert d == pytest.approx(max(robust / (p * (1 - p) / len(y)), 1.0), rel=1e-9)
+        low, high = proportion_confint(female[f"n_{outcome}"] / d, female["n_cohort"] / d,
+                                       method="wilson")
+        assert (female[f"{outcome}_low"], female[f"{outcome}_high"]) == pytest.approx(
+            (low, high), rel=1e-9)
+        base = plain.set_index("category").loc["female"]
+        assert female[f"{outcome}_share"] == base[f"{outcome}_share"]
+        widened += d > 1.1
+    assert widened >= 1
+    published = protect(table, name="demographics", kind="rates", profile="publication",
+                        **demographic_options()).frame.set_index("category")
+    assert not any(c.endswith("design_effect") for c in published.columns)
+    row = published.loc["female"]
+    d = female["charge_design_effect"]
+    low, high = proportion_confint(row["n_charge"] / d, row["n_cohort"] / d, method="wilson")
+    assert row["n_cohort"] % 5 == 0
+    assert (row["charge_low"], row["charge_high"]) == pytest.approx((low, high), rel=1e-9)

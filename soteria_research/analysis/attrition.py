@@ -713,6 +713,7 @@ def cohort_rates(
     pool: Mapping[str, Sequence[str]] | None = None,
     cluster: str | None = "officer_id",
     strata: str | None = "force",
+    pool_cohorts: bool = False,
 ) -> pd.DataFrame:
     """Share of each recording cohort with each outcome within a fixed window of recording.
 
@@ -749,6 +750,11 @@ def cohort_rates(
     strata : str or None
         Column whose groups have fixed sizes (default ``force``, unless it is in ``by``): only
         the variation within them enters the design effect, as for the headline figures.
+    pool_cohorts : bool
+        One row per group and outcome over every cohort kept, together (``cohort`` is then
+        their span, such as ``"2019/20 to 2022/23"``, and ``attrs["cohorts"]`` lists them):
+        each case counts once, and the design effect is that of the pooled share (one
+        officer's cases in different cohorts are alike too).
 
     Returns
     -------
@@ -780,6 +786,12 @@ def cohort_rates(
     last_extract = extract.groupby(cohort).transform("min")
     complete = (cohort_end + pd.Timedelta(days=within_days)).le(last_extract)
     excluded = sorted(str(p) for p in cohort[~complete].unique())
+    kept = sorted(str(p) for p in cohort[complete].unique())
+    if pool_cohorts and kept:
+        span = kept[0] if len(kept) == 1 else f"{kept[0]} to {kept[-1]}"
+        cohort = cohort.astype(object).where(~complete, span)
+        cohort_start = cohort_start.where(~complete, cohort_start[complete].min())
+        cohort_end = cohort_end.where(~complete, cohort_end[complete].max())
 
     categories = [*competing_risks(), "transferred", "open"]
     for name, members in (pool or {}).items():
@@ -835,6 +847,7 @@ def cohort_rates(
             "within_days": within_days,
             "extract_date": str(extract.min().date()) if len(extract) else None,
             "excluded_cohorts": excluded,
+            "cohorts": kept,
             "note": (
                 f"Cohorts left out because they have had less than {within_days} days of "
                 f"follow-up by the extract date: {', '.join(excluded)}."

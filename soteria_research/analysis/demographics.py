@@ -100,6 +100,8 @@ def outcome_shares(
     within_days: int = 365,
     extract_date: object = None,
     level: float = 0.95,
+    cluster: str | None = "officer_id",
+    strata: str | None = "force",
 ) -> pd.DataFrame:
     """Share of cases with each outcome within ``within_days`` of recording, by a victim
     characteristic, among crimes recorded in financial years with full follow-up.
@@ -116,6 +118,10 @@ def outcome_shares(
         The breakdown; ages are banded with :func:`victim_age_band`.
     by : str or list of str, optional
         Further grouping (``"force"``); every group gets every category.
+    cluster, strata : str or None
+        As ``attrition.cohort_rates``: each interval is the Wilson interval at the effective
+        number of cases (over the design effect of officer clustering, forces as strata).
+        None: plain Wilson intervals.
 
     Returns
     -------
@@ -123,7 +129,8 @@ def outcome_shares(
         One row per group and category (every category of the code list, zero or not):
         the ``by`` columns, ``category``, ``label``, ``n_cohort`` (cases followed), for each
         outcome of :data:`SHARE_OUTCOMES` its count ``n_<outcome>``, and ``<outcome>_share``,
-        ``<outcome>_low``, ``<outcome>_high`` (Wilson). ``attrs``: ``cohorts`` (the financial
+        ``<outcome>_low``, ``<outcome>_high`` (Wilson, at ``n_cohort /
+        <outcome>_design_effect`` cases), ``<outcome>_design_effect``. ``attrs``: ``cohorts`` (the financial
         years pooled), ``within_days``, ``note``.
 
     Examples
@@ -145,10 +152,10 @@ def outcome_shares(
         frame["victim_age_band"] = victim_age_band(cases["victim_age"])
     frame[dimension] = frame[dimension].astype(object).where(frame[dimension].notna(),
                                                              NOT_RECORDED)
-    rates = cohort_rates(frame, within_days=within_days, freq="FY", by=[*by, dimension],
-                         extract_date=extract_date, cluster=None)  # counts only: pooled below
-    pooled = (rates.groupby([*by, dimension, "outcome"], dropna=False)[["n", "n_cohort"]]
-              .sum().reset_index())
+    # every financial year followed for the window, pooled: each case counts once
+    pooled = cohort_rates(frame, within_days=within_days, freq="FY", by=[*by, dimension],
+                          extract_date=extract_date, cluster=cluster, strata=strata,
+                          pool_cohorts=True)
     wanted = breakdown_categories(dimension)
     codes = [code for code, _ in wanted]
     extra = sorted(set(pooled[dimension].astype(str)) - set(codes))
@@ -160,6 +167,8 @@ def outcome_shares(
         codes, name=dimension)
     counts = pooled.pivot_table(index=[*by, dimension], columns="outcome", values="n",
                                 aggfunc="sum", fill_value=0)
+    deffs = pooled.pivot_table(index=[*by, dimension], columns="outcome",
+                               values="design_effect", aggfunc="first").reindex(index)
     followed = pooled[pooled["outcome"].eq("open")].set_index([*by, dimension])["n_cohort"] \
         if len(pooled) else pd.Series(dtype=float)
     counts = counts.reindex(index, fill_value=0)
@@ -171,10 +180,14 @@ def outcome_shares(
         column = counts[outcome] if outcome in counts.columns else pd.Series(0, index=index)
         table[f"n_{outcome}"] = column.to_numpy(dtype=np.int64)
     for outcome in SHARE_OUTCOMES:
-        share, low, high = _wilson(table[f"n_{outcome}"], table["n_cohort"], level)
+        deff = (deffs[outcome].fillna(1.0).to_numpy(float) if outcome in deffs.columns
+                else np.ones(len(table)))
+        _, low, high = _wilson(table[f"n_{outcome}"] / deff, table["n_cohort"] / deff, level)
+        share, _, _ = _wilson(table[f"n_{outcome}"], table["n_cohort"], level)
         table[f"{outcome}_share"], table[f"{outcome}_low"], table[f"{outcome}_high"] = (
             share, low, high)
-    cohorts = sorted(rates["cohort"].unique().tolist())
+        table[f"{outcome}_design_effect"] = deff
+    cohorts = list(pooled.attrs.get("cohorts", []))
     table.attrs.update({
         "cohorts": cohorts, "within_days": within_days,
         "note": (f"Crimes recorded in the financial years {', '.join(cohorts)}, each followed "

@@ -68,12 +68,17 @@ def linked_headline(cases: pd.DataFrame, by: str | None = None,
 
 def demographic_options() -> dict:
     """Disclosure options of a demographic table: the followed cases and each outcome's count
-    are cells; each share and its interval is that count over the followed cases. The outcome
-    counts do not add up to the followed cases (not every outcome is shown)."""
+    are cells; each share and its interval is that count over the followed cases (the interval
+    at the outcome's design effect). The outcome counts do not add up to the followed cases
+    (not every outcome is shown)."""
     rates = {f"{outcome}_{part}": (f"n_{outcome}", "n_cohort")
              for outcome in SHARE_OUTCOMES for part in ("share", "low", "high")}
+    # each outcome's interval allows for officer clustering at its own design effect, used to
+    # recompute it from the published counts and not published
+    deffs = {f"{outcome}_{part}": f"{outcome}_design_effect"
+             for outcome in SHARE_OUTCOMES for part in ("share", "low", "high")}
     return {"counts": ["n_cohort", *[f"n_{o}" for o in SHARE_OUTCOMES]], "rates": rates,
-            "columns_add_up": False}
+            "columns_add_up": False, "design_effect": deffs}
 
 
 def linked_demographics(cases: pd.DataFrame, by: str = "force",

@@ -803,7 +803,7 @@ def protect(
     column_total: str | None = None,
     columns_add_up: bool | None = None,
     profile: str | DisclosureProfile | None = None,
-    design_effect: str | None = None,
+    design_effect: str | Mapping[str, str] | None = None,
     secondary: str = "greedy",
     **options,
 ) -> ProtectedTable:
@@ -841,11 +841,13 @@ def protect(
         total column exists, or when no count column is a denominator such as ``n``.
     profile : str or DisclosureProfile, optional
         ``publication``, ``partner`` or ``internal`` (default: ``SOTERIA_DISCLOSURE``).
-    design_effect : str, optional
+    design_effect : str or dict, optional
         Column holding each row's design effect, when the intervals of its rates are Wilson
-        intervals at ``n / design_effect`` cases (clustered cases: ``headline_figures``).
-        Where counts are rounded, those bounds are recomputed from the published counts at the
-        same design effect. The column is used, never published: the output does not hold it.
+        intervals at ``n / design_effect`` cases (clustered cases: ``headline_figures``), or
+        ``{rate column: design-effect column}`` when the rates of a row have design effects of
+        their own (one per outcome: ``demographics.outcome_shares``). Where counts are
+        rounded, those bounds are recomputed from the published counts at the same design
+        effect. The columns are used, never published: the output does not hold them.
     secondary : {"greedy", "optimal", "optimal_rounding"}
         How secondary cells are chosen: ``"greedy"`` (:func:`_secondary`, the default for a
         table protected alone) or ``"optimal"`` (:func:`_secondary_optimal`: the cheapest
@@ -888,11 +890,17 @@ def protect(
     source.attrs = {}  # pandas deep-copies attrs on every operation: put them back at the end
     deff = None
     if design_effect is not None:
-        if design_effect not in source.columns:
-            raise ParameterError(f"protect({name!r}): design_effect={design_effect!r} is not a "
-                                 f"column of the table (columns: {list(source.columns)}).")
-        deff = source[design_effect].to_numpy(dtype=float, na_value=np.nan)
-        source = source.drop(columns=design_effect)
+        named = ([design_effect] if isinstance(design_effect, str)
+                 else list(dict.fromkeys(design_effect.values())))
+        absent = [c for c in named if c not in source.columns]
+        if absent:
+            raise ParameterError(f"protect({name!r}): design_effect names {absent}, not "
+                                 f"columns of the table (columns: {list(source.columns)}).")
+        deff = (source[design_effect].to_numpy(dtype=float, na_value=np.nan)
+                if isinstance(design_effect, str) else
+                {rate: source[column].to_numpy(dtype=float, na_value=np.nan)
+                 for rate, column in design_effect.items()})
+        source = source.drop(columns=named)
     frame = _Columns(source)
     by = [by] if isinstance(by, str) else list(by or [])
     given_rates = _normalise_rates(rates or {})

@@ -22,7 +22,8 @@ __all__ = ["rates_from_published"]
 def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
                          rate_spec: dict[str, tuple[str | None, str | None]],
                          counts: Iterable[str], level: float = 0.95,
-                         design_effect: np.ndarray | None = None) -> dict[str, np.ndarray]:
+                         design_effect: np.ndarray | dict | None = None
+                         ) -> dict[str, np.ndarray]:
     """Rate columns recomputed from the published (rounded) counts, cell by cell.
 
     Parameters
@@ -35,10 +36,11 @@ def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
         ``{rate column: (numerator, denominator)}``.
     counts : iterable of str
         The count columns (numerators and denominators must be among them).
-    design_effect : array, optional
-        Each row's design effect: its Wilson bounds are at ``k / d`` of ``n / d`` cases (the
-        interval of clustered cases), and are recomputed at the same design effect from the
-        published counts. Default 1 (the plain Wilson interval).
+    design_effect : array or dict of arrays, optional
+        Each row's design effect (or, as a dict, each rate column's): its Wilson bounds are at
+        ``k / d`` of ``n / d`` cases (the interval of clustered cases), and are recomputed at
+        the same design effect from the published counts. Default 1 (the plain Wilson
+        interval).
 
     Examples
     --------
@@ -57,8 +59,9 @@ def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
         k, n = column(numerator), column(denominator)
         k_pub = np.asarray(published[numerator], dtype=float)
         n_pub = np.asarray(published[denominator], dtype=float)
-        d = np.ones(len(given)) if design_effect is None else np.where(
-            np.isfinite(design_effect) & (design_effect > 0), design_effect, 1.0)
+        own = design_effect.get(name) if isinstance(design_effect, dict) else design_effect
+        d = np.ones(len(given)) if own is None else np.where(
+            np.isfinite(own) & (own > 0), own, 1.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             true_low, true_high = wilson(k / d, n / d, level)
             pub_low, pub_high = wilson(k_pub / d, n_pub / d, level)
