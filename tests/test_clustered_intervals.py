@@ -303,3 +303,34 @@ def test_demographic_shares_widen_by_their_own_design_effect_also_once_published
     low, high = proportion_confint(row["n_charge"] / d, row["n_cohort"] / d, method="wilson")
     assert row["n_cohort"] % 5 == 0
     assert (row["charge_low"], row["charge_high"]) == pytest.approx((low, high), rel=1e-9)
+
+
+def test_pillar_shares_widen_by_the_officer_design_effect():
+    # The device request share, the withdrawal timing and the withdrawal stage shares are
+    # shares of cases handled by officers too: each interval is Wilson at n / deff, deff the
+    # cluster-robust variance of that share by officer (statsmodels) over the binomial one.
+    from soteria_research.analysis import pillars
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["durham"], scale=0.5, seed=3)
+    device = pillars.device_requests(cases).set_index("measure").loc["request_share"]
+    followed = ((cases["extract_date"] - cases["recorded_date"]).dt.days >= 365).to_numpy()
+    asked = ((cases["device_requested_date"] - cases["recorded_date"]).dt.days <= 365)
+    y = asked.to_numpy(float)[followed]
+    p = y.mean()
+    expected = _robust_variance(y, cases["officer_id"].to_numpy()[followed]) / (
+        p * (1 - p) / len(y))
+    assert device["n"] == len(y) and device["design_effect"] == pytest.approx(expected, rel=1e-9)
+    assert expected > 1.2  # officers differ in how soon they ask for a device
+    low, high = proportion_confint(device["n_events"] / expected, device["n"] / expected,
+                                   method="wilson")
+    assert (device["ci_low"], device["ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    for table in (pillars.withdrawal_timing(cases), pillars.withdrawal_stage(cases)):
+        d = table["design_effect"].to_numpy(float)
+        assert (d >= 1).all()
+        for row, k, n in zip(table.itertuples(), table["n"] / d, table.filter(
+                like="n_withdrawals").iloc[:, 0] / d):
+            low, high = proportion_confint(k, n, method="wilson")
+            assert (row.ci_low, row.ci_high) == pytest.approx((low, high), rel=1e-9)
+    stage = pillars.withdrawal_stage(cases)
+    assert (stage["design_effect"] > 1.1).any()

@@ -21,6 +21,7 @@ from .attrition import (
     _check_window,
     _extract_dates,
     _wilson,
+    design_effects,
     model_frame,
     outcome_mix,
     stage_reached,
@@ -53,6 +54,26 @@ def _group_columns(key: object, by: list[str]) -> dict:
 # --------------------------------------------------------------------------------------------
 # Pillar 3: victim engagement
 # --------------------------------------------------------------------------------------------
+def _design_effects(flag: pd.Series, cases: pd.DataFrame, by: list[str],
+                    cluster: str | None, strata: str | None) -> pd.Series:
+    """Officer design effect of the share of ``flag`` (indexed like ``cases``) in each ``by``
+    group (``attrition.design_effects``; ``strata`` unless grouped by it): index as
+    ``flag.groupby(by)``, or 0 for one group; all 1 without the cluster column."""
+    rows = cases.loc[flag.index]
+    clusters = (rows[cluster] if cluster is not None and cluster in cases.columns else None)
+    within = ([rows[strata]] if strata is not None and strata in cases.columns
+              and strata not in by else [])
+    return design_effects(flag.astype(bool), [rows[c] for c in by], clusters, within)
+
+
+def _lookup(deffs: pd.Series, key) -> float:
+    try:
+        value = float(deffs.get(key, 1.0))
+    except (TypeError, ValueError):  # a key with a missing value: no design effect known
+        return 1.0
+    return value if np.isfinite(value) else 1.0
+
+
 def _withdrawals(cases: pd.DataFrame) -> pd.DataFrame:
     withdrawn = cases["outcome_group"].eq("victim_withdrawal")
     return cases.loc[withdrawn].assign(
@@ -69,6 +90,8 @@ def withdrawal_timing(
     by: str | Sequence[str] | None = None,
     level: float = 0.95,
     extract_date: object = None,
+    cluster: str | None = "officer_id",
+    strata: str | None = "force",
 ) -> pd.DataFrame:
     """How early victims withdraw: the share of withdrawals (outcomes 14 and 16) that came
     within N days of the report, among cases followed long enough to see their withdrawal.
@@ -97,14 +120,20 @@ def withdrawal_timing(
         Confidence level of the Wilson intervals.
     extract_date : date-like, optional
         View the data as they stood on this date.
+    cluster, strata : str or None
+        As ``attrition.cohort_rates``: the column of the officer in charge (one officer's
+        cases are alike; None: plain Wilson intervals), and that of the strata the officers
+        are nested in (the force, unless grouped by it). The same in ``withdrawal_stage`` and
+        ``device_requests``.
 
     Returns
     -------
     DataFrame
         The ``by`` columns, ``within_days``, ``n`` (withdrawals within the threshold),
-        ``n_withdrawals`` (within the horizon), ``estimate`` and its Wilson ``ci_low`` /
-        ``ci_high``, ``horizon_days`` and ``cohorts`` (financial years of recording of the
-        cases counted).
+        ``n_withdrawals`` (within the horizon), ``design_effect`` (officer clustering, as
+        ``attrition.design_effects``; 1 with ``cluster=None``), ``estimate`` and its Wilson
+        ``ci_low`` / ``ci_high`` at ``n_withdrawals / design_effect`` cases, ``horizon_days``
+        and ``cohorts`` (financial years of recording of the cases counted).
 
     Examples
     --------
@@ -132,22 +161,28 @@ def withdrawal_timing(
     flags = pd.DataFrame(early, columns=thresholds, index=counted.index)
     counts = flags.groupby([counted[c] for c in by] or np.zeros(len(flags), dtype=np.int8),
                            dropna=False, observed=True).agg(["sum", "size"])
+    deffs = {t: _design_effects(flags[t], cases, by, cluster, strata) for t in thresholds}
     rows = []
     for key, row in counts.iterrows():  # one row per group: a handful, not per case
         for threshold in thresholds:
             rows.append({**_group_columns(key, by), "within_days": int(threshold),
                          "n": int(row[(threshold, "sum")]),
-                         "n_withdrawals": int(row[(threshold, "size")])})
-    frame = pd.DataFrame(rows, columns=[*by, "within_days", "n", "n_withdrawals"])
-    frame["estimate"], frame["ci_low"], frame["ci_high"] = _wilson(frame["n"],
-                                                                   frame["n_withdrawals"], level)
+                         "n_withdrawals": int(row[(threshold, "size")]),
+                         "design_effect": _lookup(deffs[threshold], key)})
+    frame = pd.DataFrame(rows, columns=[*by, "within_days", "n", "n_withdrawals",
+                                        "design_effect"])
+    frame["estimate"], _, _ = _wilson(frame["n"], frame["n_withdrawals"], level)
+    deff = frame["design_effect"].to_numpy(float)
+    _, frame["ci_low"], frame["ci_high"] = _wilson(frame["n"] / deff,
+                                                   frame["n_withdrawals"] / deff, level)
     frame["horizon_days"] = horizon_days
     frame["cohorts"] = describe_cohorts(cohorts)
     return frame
 
 
 def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = None,
-                     level: float = 0.95) -> pd.DataFrame:
+                     level: float = 0.95, cluster: str | None = "officer_id",
+                     strata: str | None = "force") -> pd.DataFrame:
     """At which investigation stage victims withdrew, and how long after the report.
 
     The stage is the furthest funnel stage the case had reached (see
@@ -157,7 +192,8 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
     -------
     DataFrame
         The ``by`` columns, ``stage``, ``n`` (withdrawals at that stage), ``n_withdrawals``,
-        ``estimate`` (share of withdrawals) with Wilson 95% ``ci_low``/``ci_high``, and
+        ``estimate`` (share of withdrawals) with Wilson 95% ``ci_low``/``ci_high`` at the
+        effective size over ``design_effect`` (officer clustering; ``cluster=None``: 1), and
         ``median_days`` from report to withdrawal.
 
     Examples
@@ -181,12 +217,21 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
     table = table[~table["stage"].isin(["charged", "convicted"]) | table["n"].gt(0)]
     table["n_withdrawals"] = (table.groupby(by, dropna=False)["n"].transform("sum") if by
                               else table["n"].sum())
-    table["estimate"], table["ci_low"], table["ci_high"] = _wilson(table["n"],
-                                                                   table["n_withdrawals"], level)
+    stage = withdrawals["stage_reached"].astype(str)
+    deffs = {s: _design_effects(stage.eq(s), cases, by, cluster, strata)
+             for s in table["stage"].unique()}
+    table["design_effect"] = [
+        _lookup(deffs[s], (tuple(row) if len(by) > 1 else row[0]) if by else 0)
+        for s, row in zip(table["stage"], table[by].itertuples(index=False, name=None)
+                          if by else [()] * len(table))]
+    deff = table["design_effect"].to_numpy(float)
+    table["estimate"], _, _ = _wilson(table["n"], table["n_withdrawals"], level)
+    _, table["ci_low"], table["ci_high"] = _wilson(table["n"] / deff,
+                                                   table["n_withdrawals"] / deff, level)
     order = table["stage"].map({s: i for i, s in enumerate(STAGES)})
     table = table.assign(_order=order).sort_values([*by, "_order"]).drop(columns="_order")
     return table[[*by, "stage", "n", "n_withdrawals", "estimate", "ci_low", "ci_high",
-                  "median_days"]].reset_index(drop=True)
+                  "median_days", "design_effect"]].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,6 +408,8 @@ def device_requests(
     within_days: int = 365,
     level: float = 0.95,
     extract_date: object = None,
+    cluster: str | None = "officer_id",
+    strata: str | None = "force",
 ) -> pd.DataFrame:
     """Victim device requests: how often, how long devices are held, and withdrawal after one.
 
@@ -393,7 +440,8 @@ def device_requests(
     DataFrame
         The ``by`` columns, ``measure``, ``estimate``, ``ci_low``, ``ci_high``, ``n`` (cases
         or devices the estimate rests on), ``n_events`` (cases counted in the numerator, for
-        a share; withdrawals, for the hazard ratio).
+        a share; withdrawals, for the hazard ratio), ``design_effect`` (for a share: officer
+        clustering, its Wilson interval at ``n / design_effect`` cases; else empty).
 
     Examples
     --------
@@ -415,12 +463,16 @@ def device_requests(
                         extract_date=extract_date)
     split = episodes(cases, events={"device_requested": "device_requested_date"},
                      extract_date=extract_date)
+    within = None if strata in by else strata  # one group at a time below
     rows = []
     for key, part in _grouped(cases, by):  # one iteration per group (a force, a relationship)
         group = _group_columns(key, by)
         in_window = followed[part.index]
+        flag = (early_request[part.index] & in_window)[in_window]
         rows.append({**group, "measure": "request_share", "n": int(in_window.sum()),
-                     "n_events": int((early_request[part.index] & in_window).sum())})
+                     "n_events": int(flag.sum()),
+                     "design_effect": _lookup(_design_effects(flag, cases, [], cluster,
+                                                              within), 0)})
         returned = part["device_returned_date"].where(
             part["device_returned_date"].le(as_of[part.index]))
         median, low, high, n_devices = _median_days_held(part.assign(
@@ -429,18 +481,25 @@ def device_requests(
         rows.append({**group, "measure": "median_days_held", "estimate": median, "ci_low": low,
                      "ci_high": high, "n": n_devices, "n_events": pd.NA})
         window = after.loc[after.index.intersection(part.index)]
+        withdrew = window["victim_withdrawal"].astype(bool)
         rows.append({**group, "measure": "withdrawal_share_after_request", "n": len(window),
-                     "n_events": int(window["victim_withdrawal"].sum())})
+                     "n_events": int(withdrew.sum()),
+                     "design_effect": _lookup(_design_effects(withdrew, cases, [], cluster,
+                                                              within), 0)})
         mine = split[split["case"].isin(part.index)]
         estimate, low, high = _withdrawal_hazard_ratio(part, level, extract_date)
         rows.append({**group, "measure": "withdrawal_hazard_ratio", "estimate": estimate,
                      "ci_low": low, "ci_high": high, "n": len(part),
                      "n_events": int(mine["outcome"].eq("victim_withdrawal").sum())})
     frame = pd.DataFrame(rows, columns=[*by, "measure", "estimate", "ci_low", "ci_high", "n",
-                                        "n_events"])
+                                        "n_events", "design_effect"])
     shares = frame["measure"].isin(["request_share", "withdrawal_share_after_request"])
-    estimate, low, high = _wilson(frame.loc[shares, "n_events"].astype(float),
-                                  frame.loc[shares, "n"].astype(float), level)
+    frame["design_effect"] = frame["design_effect"].astype(float).where(shares)
+    deff = frame.loc[shares, "design_effect"].to_numpy(float)
+    estimate, _, _ = _wilson(frame.loc[shares, "n_events"].astype(float),
+                             frame.loc[shares, "n"].astype(float), level)
+    _, low, high = _wilson(frame.loc[shares, "n_events"].astype(float) / deff,
+                           frame.loc[shares, "n"].astype(float) / deff, level)
     frame[["estimate", "ci_low", "ci_high"]] = frame[["estimate", "ci_low", "ci_high"]].astype(
         float)
     frame.loc[shares, ["estimate", "ci_low", "ci_high"]] = np.column_stack([estimate, low, high])
