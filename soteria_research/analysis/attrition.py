@@ -107,6 +107,29 @@ def _wilson(count: np.ndarray, nobs: np.ndarray, level: float = 0.95) -> tuple[n
     return tuple(np.where(has, values, np.nan) for values in (share, low, high))
 
 
+def _cluster_codes(cluster: pd.Series) -> np.ndarray:
+    """Integer cluster per case; a case with no cluster recorded is a cluster of its own."""
+    codes, _ = pd.factorize(cluster.to_numpy())
+    alone = codes < 0
+    codes = codes.astype(np.int64)
+    codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    return codes
+
+
+def _stratum_sandwich(y: np.ndarray, codes: np.ndarray, stratum: np.ndarray,
+                      p_stratum: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per stratum ``G / (G - 1) * sum_c (sum_{i in c} (y_i - p))**2`` over its ``G`` clusters
+    (0 with fewer than two), and ``G``: the terms of the cluster-robust variance."""
+    width = int(codes.max(initial=0)) + 1
+    pair, inverse = np.unique(stratum * width + codes, return_inverse=True)
+    of_pair = pair // width
+    residual = np.bincount(inverse, weights=y) - p_stratum[of_pair] * np.bincount(inverse)
+    spread = np.bincount(of_pair, weights=residual**2, minlength=size)
+    clusters = np.bincount(of_pair, minlength=size).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(clusters > 1, clusters / (clusters - 1) * spread, 0.0), clusters
+
+
 def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Series | None,
                    strata: Sequence[pd.Series] = ()) -> pd.Series:
     """Design effect of the share of ``flag`` in each group of ``keys`` when cases come in
@@ -154,10 +177,7 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
     index = grouped.sum().index if grouped is not None else pd.RangeIndex(1)
     if cluster is None or len(flag) == 0:
         return pd.Series(1.0, index=index)
-    codes, _ = pd.factorize(cluster.to_numpy())
-    alone = codes < 0  # no cluster recorded: the case is a cluster of its own
-    codes = codes.astype(np.int64)
-    codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    codes = _cluster_codes(cluster)
     y = flag.to_numpy(dtype=float)
     group = (flag.groupby(keys, observed=True).ngroup().to_numpy() if keys
              else np.zeros(len(y), dtype=np.int64))
@@ -175,14 +195,8 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
 
     p, n = mean(group, n_groups)
     p_stratum, _ = mean(stratum, n_strata)
-    width = int(codes.max(initial=0)) + 1
-    pair, inverse = np.unique(stratum * width + codes, return_inverse=True)
-    of_pair = pair // width
-    residual = np.bincount(inverse, weights=y) - p_stratum[of_pair] * np.bincount(inverse)
-    spread = np.bincount(of_pair, weights=residual**2, minlength=n_strata)
-    clusters = np.bincount(of_pair, minlength=n_strata).astype(float)
+    corrected, clusters = _stratum_sandwich(y, codes, stratum, p_stratum, n_strata)
     with np.errstate(invalid="ignore", divide="ignore"):
-        corrected = np.where(clusters > 1, clusters / (clusters - 1) * spread, 0.0)
         robust = np.bincount(group_of_stratum, weights=corrected, minlength=n_groups) / n**2
         usable = (np.bincount(group_of_stratum, weights=clusters, minlength=n_groups) > 1) \
             & (p > 0) & (p < 1)
@@ -216,10 +230,7 @@ def rest_design_effects(flag: pd.Series, group: pd.Series, cluster: pd.Series | 
     groups = pd.Index(pd.unique(group.dropna())).sort_values()
     if cluster is None or len(flag) == 0:
         return pd.Series(1.0, index=groups)
-    codes, _ = pd.factorize(cluster.to_numpy())
-    alone = codes < 0
-    codes = codes.astype(np.int64)
-    codes[alone] = codes.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    codes = _cluster_codes(cluster)
     stratum = groups.get_indexer(group.to_numpy())
     kept = stratum >= 0
     y, codes, stratum = flag.to_numpy(dtype=float)[kept], codes[kept], stratum[kept]
@@ -227,14 +238,8 @@ def rest_design_effects(flag: pd.Series, group: pd.Series, cluster: pd.Series | 
     n_h = np.bincount(stratum, minlength=size).astype(float)
     k_h = np.bincount(stratum, weights=y, minlength=size)
     p_h = k_h / np.where(n_h > 0, n_h, 1)
-    width = int(codes.max(initial=0)) + 1
-    pair, inverse = np.unique(stratum * width + codes, return_inverse=True)
-    of_pair = pair // width
-    residual = np.bincount(inverse, weights=y) - p_h[of_pair] * np.bincount(inverse)
-    spread = np.bincount(of_pair, weights=residual**2, minlength=size)
-    g_h = np.bincount(of_pair, minlength=size).astype(float)
+    term, g_h = _stratum_sandwich(y, codes, stratum, p_h, size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        term = np.where(g_h > 1, g_h / (g_h - 1) * spread, 0.0)
         n, k = n_h.sum() - n_h, k_h.sum() - k_h
         p = k / np.where(n > 0, n, 1)
         robust = (term.sum() - term) / np.where(n > 0, n, 1) ** 2
