@@ -58,6 +58,9 @@ STAGES = (
     "Convicted",
 )
 HEADLINES = ("charged_within", "withdrawn_within", "evidential_within")
+#: The offence split's column prefixes (wide tables) and the attacker's names of its groups;
+#: the all-offences group keeps the plain names.
+SPLIT = {"All sexual offences": "", "Rape": "rape|", "Other sexual offences": "other|"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,13 +250,41 @@ class Knowledge:
                 row[j] = row.get(j, 0.0) - sign * bound * c
             self.rows.append((row, -1e-9, np.inf))
 
+    def extreme_interval(self, numerator: str, denominator: str, share: str, low: str,
+                         high: str, z: float = 1.959963984540054) -> None:
+        """A printed Wilson interval of a share of 0 (or 1) gives its denominator: such a
+        share has no design effect (the variance is 0), so the upper bound of 0 of ``n`` is
+        ``z² / (n + z²)`` and the lower bound of ``n`` of ``n`` is ``n / (n + z²)``."""
+        parsed = [number(t) for t in (share, low, high)]
+        if any(p is None for p in parsed):
+            return
+        (p, _, percent), (lo, dl, _), (hi, dh, _) = parsed
+        scale = 100.0 if percent else 1.0
+        if p == 0 and 0 < hi < scale:
+            bound, decimals, at_zero = hi / scale, dh, True
+        elif p == scale and 0 < lo < scale:
+            bound, decimals, at_zero = lo / scale, dl, False
+        else:
+            return
+        half = 0.5 * 10.0 ** (-decimals) / scale
+        ends = [b for b in (bound - half, bound + half) if 0 < b < 1]
+        if len(ends) < 2:
+            return
+        sizes = sorted(z * z * (1 - b) / b if at_zero else z * z * b / (1 - b) for b in ends)
+        self.constrain(denominator, math.ceil(sizes[0] - 1e-9), math.floor(sizes[1] + 1e-9))
+        if at_zero:
+            self.constrain(numerator, 0.0, 0.0)
+
     def total(self, parts, whole) -> None:
         expr = {p: 1.0 for p in parts}
         expr[whole] = expr.get(whole, 0.0) - 1.0
         self.constrain(expr, 0.0, 0.0)
 
     def at_most(self, smaller, larger) -> None:
-        self.constrain({smaller: 1.0, larger: -1.0}, -np.inf, 0.0)
+        """``smaller <= larger``; ``smaller`` may be a sum ({name: 1.0, ...})."""
+        expr = dict(smaller) if isinstance(smaller, dict) else {smaller: 1.0}
+        expr[larger] = expr.get(larger, 0.0) - 1.0
+        self.constrain(expr, -np.inf, 0.0)
 
     # ----------------------------------------------------------------------------------------
     def attack(self, targets=None, time_limit: float = 10.0) -> dict[str, tuple[float, float]]:
@@ -336,6 +367,10 @@ def disclosed(found: dict[str, tuple[float, float]], *, zeros: bool, threshold: 
 def build(run: Published, round_base: int | None) -> Knowledge:
     """The attacker's program over every table this module knows how to read."""
     know = Knowledge(round_base)
+    trends: dict[str, dict[str, set[str]]] = {}  # owner -> year -> outcome labels printed
+    victims: dict[str, dict[str, set[str]]] = {}  # owner -> characteristic -> categories
+    victim_outcomes = [h[2:] for t in run.tables for h in [t.header]
+                       if h[1:2] == ["Cases followed for a year"]][:1]
     forces = run.forces
     code = dict(run.names)
     code.update({f: f for f in forces})
@@ -364,6 +399,28 @@ def build(run: Published, round_base: int | None) -> Knowledge:
             know.at_most(f"{f}|{m}", f"{f}|outcome|{o}")
         know.total([f"{f}|charged_within", f"{f}|withdrawn_within", f"{f}|evidential_within",
                     f"{f}|other_within"], f"{f}|followed")
+    # the offence split: rape and other sexual offences add up to all, per force and
+    # nationally, for every stage, outcome and headline count; each group's own outcomes add
+    # up to its crimes recorded, its stages are nested
+    for f in [*forces, "national"]:
+        def split(what):
+            know.total([f"{f}|rape|{what}", f"{f}|other|{what}"], f"{f}|{what}")
+        for what in ("recorded", "followed", *HEADLINES, *(f"stage|{s}" for s in STAGES),
+                     *(f"outcome|{o}" for o in OUTCOMES)):
+            split(what)
+        for group in ("rape", "other"):
+            g = f"{f}|{group}"
+            know.total([f"{g}|outcome|{o}" for o in OUTCOMES], f"{g}|recorded")
+            know.total([f"{g}|stage|{STAGES[0]}"], f"{g}|recorded")
+            for a, b in zip(STAGES[1:], STAGES[:-1]):
+                know.at_most(f"{g}|stage|{a}", f"{g}|stage|{b}")
+            for m in HEADLINES:
+                know.at_most(f"{g}|{m}", f"{g}|followed")
+            know.at_most(f"{g}|followed", f"{g}|recorded")
+    for group in ("rape", "other"):
+        for what in ("recorded", "followed", *HEADLINES, *(f"stage|{s}" for s in STAGES),
+                     *(f"outcome|{o}" for o in OUTCOMES)):
+            know.total([f"{f}|{group}|{what}" for f in forces], f"national|{group}|{what}")
     know.total([f"{f}|accepted" for f in forces], "all|accepted")
     know.total([f"{f}|quarantined" for f in forces] + ["unknown|quarantined"],
                "all|quarantined")
@@ -418,6 +475,23 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                                row[h.index("Victim withdrew within a year")])
                 if "Still open" in h:
                     know.share(f"{f}|outcome|{OPEN}", rec(f), row[h.index("Still open")])
+        elif h[:1] == ["Measure"] and set(SPLIT) <= set(h[1:]):
+            # the headline for each offence group
+            f = owner
+            for row in t.rows:
+                for label, prefix in SPLIT.items():
+                    cell = row[h.index(label)]
+                    if row[0] == "Crimes recorded":
+                        know.count(f"{f}|{prefix}recorded", cell, where)
+                        continue
+                    m = _measure(row[0])
+                    if m is None:
+                        continue
+                    num = (f"{f}|{prefix}outcome|{OPEN}" if m == "still_open"
+                           else f"{f}|{prefix}{m}")
+                    den = (f"{f}|{prefix}recorded" if m == "still_open"
+                           else f"{f}|{prefix}followed")
+                    know.share(num, den, cell.split(" (")[0])
         elif h[:1] == ["Measure"] and t.rows and t.rows[0][0] == "Crimes recorded":
             # headline: columns are this force, its peers together, the nation
             peers = _peers(run, owner, code)
@@ -576,6 +650,68 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.at_most(name + "|events", name + "|cases")
                 if "(share)" in row[0] or "share" in row[0].lower():
                     know.share(name + "|events", name + "|cases", row[h.index("Estimate")])
+        elif h[:1] == ["Stage"] and any(c.endswith(": cases so far") for c in h):
+            # the funnel, one pair of columns per offence group
+            f = owner
+            for label, prefix in SPLIT.items():
+                cases_col, share_col = f"{label}: cases so far", f"{label}: share of recorded"
+                if cases_col not in h:
+                    continue
+                for row in t.rows:
+                    if row[0] not in STAGES:
+                        continue
+                    name = f"{f}|{prefix}stage|{row[0]}"
+                    know.count(name, row[h.index(cases_col)], where)
+                    if share_col in h:
+                        know.share(name, f"{f}|{prefix}recorded", row[h.index(share_col)])
+        elif h[:1] == ["Outcome"] and any(c.endswith(": cases") for c in h):
+            # how investigations ended, one pair of columns per offence group
+            f = owner
+            for label, prefix in SPLIT.items():
+                cases_col, share_col = f"{label}: cases", f"{label}: share"
+                if cases_col not in h:
+                    continue
+                for row in t.rows:
+                    if row[0] not in OUTCOMES:
+                        continue
+                    name = f"{f}|{prefix}outcome|{row[0]}"
+                    know.count(name, row[h.index(cases_col)], where)
+                    if share_col in h:
+                        know.share(name, f"{f}|{prefix}recorded", row[h.index(share_col)])
+        elif h[1:2] == ["Cases followed for a year"] and h[0].startswith("Victim "):
+            # victim demographics: each characteristic's categories (a whole code list)
+            # partition the cases followed for a year, the same cases for every
+            # characteristic; each outcome's share is printed with its interval
+            f, dimension = owner, h[0]
+            for row in t.rows:
+                group = f"{f}|victims|{dimension}|{row[0]}"
+                victims.setdefault(f, {}).setdefault(dimension, set()).add(row[0])
+                know.count(group, row[1], where)
+                for j, outcome in enumerate(h[2:], start=2):
+                    name = f"{group}|{outcome}"
+                    know.at_most(name, group)
+                    printed = _PCT.match(row[j].replace(",", ""))
+                    if printed is None:
+                        continue
+                    know.share(name, group, printed.group(1) + "%")
+                    if know.base is None and printed.group(2) is not None:
+                        know.extreme_interval(name, group, printed.group(1) + "%",
+                                              printed.group(2) + "%", printed.group(3) + "%")
+        elif h[:2] == ["Financial year recorded", "Outcome"] and "Cases" in h:
+            # outcomes within a year by financial year: the four outcomes partition the year's
+            # cases followed for a year (its total: "Out of" nationally, never printed per force)
+            f = owner
+            for row in t.rows:
+                year, outcome = row[0], row[1]
+                total, name = f"{f}|trend|{year}", f"{f}|trend|{year}|{outcome}"
+                trends.setdefault(f, {}).setdefault(year, set()).add(outcome)
+                know.count(name, row[h.index("Cases")], where)
+                if "Out of" in h:
+                    know.count(total, row[h.index("Out of")], where)
+                know.share(name, total, row[h.index("Share within a year")])
+                if know.base is None:  # exact counts: a share of 0 or 1 has no design effect
+                    know.extreme_interval(name, total, row[h.index("Share within a year")],
+                                          row[h.index("95% interval from")], row[h.index("to")])
         elif h[:1] == ["Caseload"] and "Cases" in h:
             f = owner
             for row in t.rows:
@@ -584,6 +720,33 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 if target:
                     know.count(target, row[h.index("Cases")], where)
                 know.count(f"{f}|officers|{row[0]}", row[h.index("Officers")], where)
+    # the trend tables' totals: each year's outcomes add up to its cases; national = the sum
+    # of the forces'. (Not tied to the headline: a year's cases include transfers, which the
+    # headline's cases followed for a year leave out.)
+    years = sorted({y for by_year in trends.values() for y in by_year})
+    outcomes = sorted({o for by_year in trends.values() for os in by_year.values() for o in os})
+    for f in trends:
+        for y in years:
+            know.total([f"{f}|trend|{y}|{o}" for o in outcomes], f"{f}|trend|{y}")
+    for f, by_dimension in victims.items():
+        for dimension, categories in by_dimension.items():
+            groups = [f"{f}|victims|{dimension}|{c}" for c in sorted(categories)]
+            know.total(groups, f"{f}|victims")
+            for outcome in (victim_outcomes[0] if victim_outcomes else []):
+                know.total([f"{g}|{outcome}" for g in groups], f"{f}|victims|{outcome}")
+    if "national" in victims:
+        for dimension, categories in victims["national"].items():
+            for c in categories:
+                group = f"victims|{dimension}|{c}"
+                know.total([f"{f}|{group}" for f in forces], f"national|{group}")
+                for outcome in (victim_outcomes[0] if victim_outcomes else []):
+                    know.total([f"{f}|{group}|{outcome}" for f in forces],
+                               f"national|{group}|{outcome}")
+    if "national" in trends:
+        for y in years:
+            know.total([f"{f}|trend|{y}" for f in forces], f"national|trend|{y}")
+            for o in outcomes:
+                know.total([f"{f}|trend|{y}|{o}" for f in forces], f"national|trend|{y}|{o}")
     return know
 
 

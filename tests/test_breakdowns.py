@@ -26,11 +26,9 @@ from soteria_research.reporting import sections_breakdowns as breakdowns  # noqa
 from soteria_research.reporting.disclosure import protect_linked  # noqa: E402
 from soteria_research.reporting.national import (  # noqa: E402
     ReportContext,
-    linked_cohort_rates,
     linked_funnel,
     linked_outcome_mix,
     prepare_national,
-    share_of,
 )
 from soteria_research.reporting.parameters import ReportParameters  # noqa: E402
 
@@ -188,6 +186,60 @@ def test_trend_rates_equal_a_direct_count_and_pool_the_rest(cases):
     assert "2023/24" in trends.attrs["excluded_cohorts"]  # not yet followed for a year
 
 
+@pytest.mark.parametrize("profile", ["partner", "publication"])
+def test_a_years_total_is_a_protected_count_and_its_shares_rest_on_published_counts(
+        cases, profile):
+    """Issue 16: the four outcomes of a year add up to its cases, and the shares give the
+    total back (a share of 0 has no design effect, so its upper bound is z^2 / (n + z^2)).
+    City of London's years of 1, 2 and 1 cases came out exactly from its trend table; now each
+    year's total is a count cell: hidden below the threshold with every share of that year,
+    never the only hidden total of a year (national = sum of forces), every year listed."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from soteria_research.reporting.disclosure import PROFILES, protect_linked
+    from soteria_research.reporting.national import linked_cohort_rates
+
+    rates = linked_cohort_rates(cases, by="force")
+    table = breakdowns.with_year_totals(rates, by="force")
+    totals = table[table["outcome"].eq(breakdowns.YEAR_TOTAL)].set_index(["force", "cohort"])
+    direct = rates.groupby(["force", "cohort"])["n"].sum()
+    assert (totals["n"].reindex(direct.index) == direct).all()  # a total is its outcomes' sum
+    forces, years = rates["force"].unique(), rates["cohort"].unique()
+    assert len(totals) == len(forces) * len(years)  # every year for every force
+    assert totals.loc[("city_of_london", slice(None)), "n"].max() < 10  # small years exist
+
+    linked = protect_linked({"cohort_trends": (table, {
+        "counts": ["n"], "rates": dict.fromkeys(breakdowns.TREND_SHARES, ("n", None)),
+        "design_effect": "design_effect"})}, profile=profile)
+    profile_ = PROFILES[profile]
+    hidden_per_year: dict[str, int] = {}
+    for force in forces:
+        shown = breakdowns.year_totals_as_column(linked.slice("cohort_trends", force),
+                                                 effects=table[table["force"].eq(force)])
+        frame, mask = shown.frame, shown.mask
+        assert not frame["outcome"].eq(breakdowns.YEAR_TOTAL).any()
+        assert sorted(frame["cohort"].unique()) == sorted(years)
+        true_total = totals.loc[force, "n"].reindex(frame["cohort"]).to_numpy()
+        small = (true_total < profile_.threshold) & (
+            (true_total > 0) | profile_.zeros_disclosive)
+        assert mask["n_cohort"].to_numpy()[small].all()  # primary on the year's total
+        hidden = mask["n_cohort"].to_numpy()
+        for column in breakdowns.TREND_SHARES:  # a share never shows beside a hidden total
+            assert mask[column].to_numpy()[hidden | mask["n"].to_numpy()].all()
+        for year in frame.loc[hidden, "cohort"].unique():
+            hidden_per_year[year] = hidden_per_year.get(year, 0) + 1
+        # shown shares and intervals: the published counts' (statsmodels' Wilson at the
+        # row's design effect), not the true counts'
+        ok = ~mask["estimate"].to_numpy() & frame["n_cohort"].gt(0).to_numpy()
+        k, n = frame["n"].to_numpy(float)[ok], frame["n_cohort"].to_numpy(float)[ok]
+        d = frame["design_effect"].to_numpy(float)[ok]
+        low, high = proportion_confint(k / d, n / d, method="wilson")
+        assert np.allclose(frame["estimate"].to_numpy(float)[ok], k / n)
+        assert np.allclose(frame["ci_low"].to_numpy(float)[ok], low)
+        assert np.allclose(frame["ci_high"].to_numpy(float)[ok], high)
+    assert hidden_per_year and 1 not in hidden_per_year.values(), hidden_per_year
+
+
 def test_part_years_are_labelled_for_a_period_starting_mid_year():
     labels = financial_year_labels(["2019/20", "2020/21", "2021/22"],
                                    covered_from="2019-10-15", covered_to="2022-01-31")
@@ -275,9 +327,7 @@ def test_breakdown_sections_render_with_protected_figures(shared, force):
     if force == "city_of_london":
         assert set(view["Cases followed for a year"]) == {"[c]"}
 
-    name = "cohort_trends_national" if force == "national" else "cohort_trends"
-    trends = report.protect(linked_cohort_rates(report.cases), name=name,
-                            counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"))
+    trends = breakdowns.protected_trends(report)
     labels = breakdowns.year_labels(report, trends.frame)
     assert labels.get("2019/20") == "2019/20 (part)"
     assert labels.get("2020/21") == "2020/21"

@@ -107,6 +107,22 @@ def test_headline_intervals_widen_by_the_design_effect_and_match_wilson_without_
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), rel=1e-12)
 
 
+def test_headline_of_forces_read_one_by_one_and_stacked_equals_the_headline_of_one_frame():
+    """An analyst reads each force's extract and concatenates them (pandas keeps each file's
+    row numbers, so the index repeats): the figures are those of the same cases in one frame
+    (the design effects looked cases up by index label and failed)."""
+    from soteria_research.data.synthetic import generate_cases
+
+    forces = ["durham", "cumbria"]
+    cases = generate_cases(forces=forces, start="2020-04-01", end="2022-03-31", scale=0.1,
+                           seed=6)
+    stacked = pd.concat([cases[cases["force"].eq(f)].reset_index(drop=True) for f in forces])
+    assert not stacked.index.is_unique
+    one = headline_figures(stacked.reset_index(drop=True), by="force")
+    pd.testing.assert_frame_equal(headline_figures(stacked, by="force"), one)
+    assert one["design_effect"].gt(1).any()  # the clustered path ran
+
+
 def test_published_intervals_are_recomputed_from_rounded_counts_at_the_same_design_effect():
     k, n, d = np.array([19.0]), np.array([278.0]), np.array([1.8])
     low, high = proportion_confint(k / d, n / d, method="wilson")

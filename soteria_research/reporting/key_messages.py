@@ -184,12 +184,9 @@ def largest_loss(report) -> str | None:
 
 
 def _protected_trends(report) -> pd.DataFrame:
-    from .national import linked_cohort_rates, share_of
+    from .sections_breakdowns import protected_trends
 
-    name = "cohort_trends_national" if report.is_national else "cohort_trends"
-    return report.protect(linked_cohort_rates(report.cases), name=name,
-                          counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
-                          design_effect="design_effect").frame
+    return protected_trends(report).frame
 
 
 def trend(report, outcome: str = "charge", words: str = "charged") -> str | None:

@@ -236,7 +236,7 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
     sexual offences; ``all`` is their total), so a hidden rape figure cannot be had from all
     minus other either (``sections_breakdowns``).
     """
-    from .sections_breakdowns import linked_demographics, linked_headline
+    from .sections_breakdowns import linked_demographics, linked_headline, with_year_totals
 
     headline = linked_headline(cases, by="force", extract_date=extract)
     # The headline's national lines may rest on rounding (publication profile: 43 counts
@@ -254,11 +254,12 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
                         {"counts": ["n"], "rates": dict.fromkeys(("share", "ci_low", "ci_high"),
                                                                  ("n", None))}),
         "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
-        # n_cohort is left out (a force report's slice then has none): the outcomes partition
-        # each cohort, so it is the total the protection already takes as known, and as a
-        # repeated denominator it made the protection fail (all withheld, 11 minutes) on all
-        # 43 forces at scale 0.1; without it, 2 seconds and a third of the cells hidden.
-        "cohort_trends": (linked_cohort_rates(cases, by="force").drop(columns="n_cohort"),
+        # n_cohort as a repeated column made the protection fail (all withheld, 11 minutes)
+        # on all 43 forces at scale 0.1, and left out it was only assumed known. Instead
+        # each year's total is a row of its own (outcome "all"), protected as a count: the
+        # outcomes and shares give it away, so a small one is hidden and never follows from
+        # the national total less the other forces' (issue 16); every year is listed
+        "cohort_trends": (with_year_totals(linked_cohort_rates(cases, by="force"), by="force"),
                           {"counts": ["n"], "rates": dict.fromkeys(
                               ("estimate", "ci_low", "ci_high"), ("n", None)),
                            "design_effect": "design_effect"}),
@@ -341,6 +342,8 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     show_where_published(linked, "funnel", column="n", where={"stage": "recorded"},
                          source_table="headline_recorded", source_column="count",
                          keys=["force", "offence_group"], whole=["share_of_recorded"])
+    if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
+        linked.tables["cohort_trends"]["complete"] = True
     linked.save(folder / LINKED_FILE)
     return []
 

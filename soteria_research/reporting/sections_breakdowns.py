@@ -40,8 +40,11 @@ __all__ = [
     "outcome_mix_wide",
     "peer_outcomes",
     "soteria_marks",
+    "protected_trends",
     "trend_rates",
     "trends_note",
+    "with_year_totals",
+    "year_totals_as_column",
     "year_labels",
 ]
 
@@ -347,6 +350,125 @@ def trend_rates(cases: pd.DataFrame, by: str | None = None, *, within_days: int 
                      "design_effect"]]
     pooled.attrs = dict(rates.attrs)
     return pooled
+
+
+#: The ``outcome`` of a financial year's total row in the trend table as protected: the year's
+#: cases followed for a year (``n_cohort``) as a count cell of its own (issue 16).
+YEAR_TOTAL = "all"
+TREND_SHARES = ("estimate", "ci_low", "ci_high")
+
+
+def with_year_totals(rates: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """The trend table as disclosure control protects it: each year's cases followed for a
+    year as a row of its own (``outcome`` :data:`YEAR_TOTAL`, ``n`` = ``n_cohort``), and, with
+    ``by``, every year of the table listed for every group (no cases: ``n`` 0).
+
+    The four outcomes partition a year's cases, so whoever reads them has the year's total; the
+    shares and their intervals give it too (a share of 0 has no design effect: its upper
+    bound is ``z² / (n + z²)``). A total is therefore a published count: it must obey the
+    threshold, and a small one must not follow from the national total less the other forces'
+    (City of London's years of 1, 2 and 1 cases did; issue 16). Left as a repeated column it
+    is only assumed known, never protected. A year missing for one force read as 0 (item 3).
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"force": ["a", "a", "b", "b"], "cohort": ["2020/21"] * 2
+    ...                       + ["2021/22"] * 2, "outcome": ["charge", "other_or_open"] * 2,
+    ...                       "n": [1, 2, 3, 4], "n_cohort": [3, 3, 7, 7],
+    ...                       "estimate": [1 / 3, 2 / 3, 3 / 7, 4 / 7]})
+    >>> table = with_year_totals(rates, by="force")
+    >>> table[table["outcome"].eq("all")][["force", "cohort", "n"]].values.tolist()
+    [['a', '2020/21', 3], ['a', '2021/22', 0], ['b', '2020/21', 0], ['b', '2021/22', 7]]
+    """
+    keys = ([by] if by else []) + ["cohort"]
+    outcomes = list(dict.fromkeys(rates["outcome"]))
+    totals = (rates.drop_duplicates(keys)[keys + ["n_cohort"]]
+              .rename(columns={"n_cohort": "n"}).assign(outcome=YEAR_TOTAL))
+    long = pd.concat([rates.drop(columns="n_cohort"), totals], ignore_index=True)
+    order = [*outcomes, YEAR_TOTAL]
+    if by:
+        grid = pd.MultiIndex.from_product(
+            [list(dict.fromkeys(rates[by])), sorted(dict.fromkeys(rates["cohort"])), order],
+            names=[by, "cohort", "outcome"])
+        long = (long.set_index([by, "cohort", "outcome"]).reindex(grid).reset_index())
+        long["n"] = long["n"].fillna(0).astype(int)
+        if "design_effect" in long:
+            long["design_effect"] = long["design_effect"].fillna(1.0)
+    rank = {o: i for i, o in enumerate(order)}
+    long = (long.assign(_o=long["outcome"].map(rank)).sort_values([*keys, "_o"], kind="stable")
+            .drop(columns="_o").reset_index(drop=True))
+    long.attrs = dict(rates.attrs)
+    return long
+
+
+def year_totals_as_column(protected, effects: pd.DataFrame | None = None,
+                          level: float = 0.95):
+    """A protected :func:`with_year_totals` table back in the report's layout: each year's
+    total as an ``n_cohort`` column beside its outcomes (hidden where the total is hidden),
+    and the shares and Wilson intervals (at each row's design effect) computed from the
+    *published* counts, hidden wherever the count or the year's total is.
+
+    The shares then give neither a hidden total back nor the unrounded one. ``effects``: the
+    unprotected table with its ``design_effect`` column (protection drops it: design effects
+    are used, never published); default 1 (the plain Wilson interval)."""
+    from .disclosure import ProtectedTable
+    from .disclosure.rounding import wilson
+
+    frame, mask = protected.frame, protected.mask
+    if frame.empty or "outcome" not in frame or not frame["outcome"].eq(YEAR_TOTAL).any():
+        return protected
+    frame, mask = frame.reset_index(drop=True), mask.reset_index(drop=True)
+    keys = [c for c in ("force", "cohort") if c in frame.columns]
+    is_total = frame["outcome"].eq(YEAR_TOTAL).to_numpy()
+    totals = frame.loc[is_total, keys].assign(
+        n_cohort=pd.to_numeric(frame.loc[is_total, "n"], errors="coerce").to_numpy(),
+        _hidden=mask.loc[is_total, "n"].to_numpy())
+    rows = frame.loc[~is_total].reset_index(drop=True)
+    hidden = mask.loc[~is_total].reset_index(drop=True)
+    joined = rows[keys].merge(totals, on=keys, how="left")
+    total = joined["n_cohort"].to_numpy(dtype=float)
+    total_hidden = joined["_hidden"].fillna(True).to_numpy(dtype=bool)
+    count = pd.to_numeric(rows["n"], errors="coerce").to_numpy(dtype=float)
+    count_hidden = hidden["n"].to_numpy(dtype=bool)
+    total[total_hidden] = np.nan
+    count[count_hidden] = np.nan
+    if effects is not None and "design_effect" in effects and "design_effect" not in rows:
+        on = [c for c in [*keys, "outcome"] if c in effects.columns]
+        rows = rows.merge(effects[[*on, "design_effect"]].drop_duplicates(on), on=on,
+                          how="left")
+        hidden["design_effect"] = False
+    effect = (pd.to_numeric(rows["design_effect"], errors="coerce").to_numpy(dtype=float)
+              if "design_effect" in rows else np.ones(len(rows)))
+    effect = np.where(np.isfinite(effect) & (effect > 0), effect, 1.0)
+    usable = np.isfinite(count) & np.isfinite(total) & (total > 0) & (count <= total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low, high = wilson(count / effect, total / effect, level)
+        values = {"estimate": count / total, "ci_low": low, "ci_high": high}
+    position = list(rows.columns).index("n") + 1
+    rows.insert(position, "n_cohort", total)
+    hidden.insert(position, "n_cohort", total_hidden)
+    for column, value in values.items():
+        if column in rows.columns:
+            rows[column] = np.where(usable, value, np.nan)
+            hidden[column] = count_hidden | total_hidden
+    rows.attrs = dict(protected.frame.attrs)
+    return ProtectedTable(rows, hidden, protected.record, counts=("n", "n_cohort"))
+
+
+def protected_trends(report):
+    """The report's trend table (outcomes within a year by financial year), protected: the
+    run's linked ``cohort_trends`` (``cohort_trends_national`` in the national overview,
+    protected alone) with each year's total a count cell (:func:`with_year_totals`), in the
+    report's layout (:func:`year_totals_as_column`)."""
+    from .national import linked_cohort_rates
+
+    name = "cohort_trends_national" if report.is_national else "cohort_trends"
+    table = with_year_totals(linked_cohort_rates(report.cases)) if len(report.cases) else (
+        linked_cohort_rates(report.cases))
+    protected = report.protect(table, name=name, counts=["n"],
+                               rates=dict.fromkeys(TREND_SHARES, ("n", None)),
+                               design_effect="design_effect")
+    return year_totals_as_column(protected, effects=table)
 
 
 def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:

@@ -88,6 +88,8 @@ def headline_figures(
     ['recorded', 'charged_within', 'withdrawn_within', 'evidential_within', 'still_open']
     """
     by = _group_columns(by)
+    if not cases.index.is_unique:  # frames read per force and concatenated: rows by position
+        cases = cases.reset_index(drop=True)
     followed = model_frame(cases, within_days=within_days, extract_date=extract_date)
     for column in by:
         if column not in followed.columns:

@@ -1241,6 +1241,10 @@ class LinkedProtection:
                     f"{column!r} differs from the run's linked table; the report must show the "
                     "same numbers the runner protected (same cases, same function).")
         columns = [c for c in frame.columns if c in whole.columns]
+        if entry.get("complete"):
+            # every row of the slice, whether or not the report's frame has it: a category
+            # missing from a table would read as 0 (issue 16, item 3)
+            return self._protected(name, force, None, columns)
         return self._protected(name, force, order, columns)
 
     def save(self, path: str | Path) -> Path:
