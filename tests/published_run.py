@@ -403,11 +403,9 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     # nationally, for every stage, outcome and headline count; each group's own outcomes add
     # up to its crimes recorded, its stages are nested
     for f in [*forces, "national"]:
-        def split(what):
-            know.total([f"{f}|rape|{what}", f"{f}|other|{what}"], f"{f}|{what}")
         for what in ("recorded", "followed", *HEADLINES, *(f"stage|{s}" for s in STAGES),
                      *(f"outcome|{o}" for o in OUTCOMES)):
-            split(what)
+            know.total([f"{f}|rape|{what}", f"{f}|other|{what}"], f"{f}|{what}")
         for group in ("rape", "other"):
             g = f"{f}|{group}"
             know.total([f"{g}|outcome|{o}" for o in OUTCOMES], f"{g}|recorded")

@@ -75,6 +75,47 @@ def test_funnel_split_adds_up_and_equals_a_direct_count(cases):
     assert (convicted["rape"] == direct["rape"]).all()
 
 
+def test_the_offence_split_keeps_a_count_the_table_leaves_empty(cases):
+    """The funnel's first stage has no previous stage: its ``n_previous`` is empty in the rape
+    and other sexual offences rows as in the all-offences rows. As a 0 it made the run's
+    funnel impossible to protect, and every force's funnel was withheld on a run of small
+    forces (issue 16)."""
+    split = linked_funnel(cases, by="force")
+    first = split["stage"].eq("recorded")
+    assert split.loc[first, "n_previous"].isna().all()
+    assert split.loc[~first, "n_previous"].notna().all()
+    later = split[~first].set_index(["force", "offence_group", "stage"])["n_previous"]
+    assert (later.xs("all", level=1) == later.xs("rape", level=1)
+            + later.xs("other_sexual", level=1)).all()
+
+
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_the_runs_funnel_is_protected_not_withheld_beside_a_tiny_force(cases, profile):
+    """Issue 16: never the whole table withheld. Beside City of London (a few cases at each
+    stage), a larger force's all-offences funnel stays readable down to the referral (with
+    three forces one of the two must hide the stages where City of London's counts are small:
+    the national line of each is published)."""
+    from soteria_research.reporting.disclosure import protect_linked
+    from soteria_research.reporting.national import FUNNEL_PROTECTION
+
+    funnel = linked_funnel(cases, by="force")
+    linked = protect_linked({"funnel": (funnel, FUNNEL_PROTECTION)}, profile=profile)
+    record = linked.tables["funnel"]["record"]
+    assert record["status"] == "suppressed", record["notes"]
+    true = funnel[funnel["force"].eq("city_of_london")]["n"].to_numpy()
+    small = (true < 10) & ((true > 0) | (profile == "publication"))
+    assert small.sum() >= 6  # the tiny force has small counts to protect, and they are hidden
+    assert linked.slice("funnel", "city_of_london").mask["n"].to_numpy()[small].all()
+    readable = []
+    for force in ("durham", "cumbria"):
+        shown = linked.slice("funnel", force)
+        rows = (shown.frame["offence_group"].eq("all")
+                & shown.frame["stage"].isin(["recorded", "suspect_identified",
+                                             "arrested_or_interviewed", "referred_to_cps"]))
+        readable.append(not shown.mask.loc[rows.to_numpy(), "n"].any())
+    assert any(readable)
+
+
 def test_headline_split_adds_up_and_equals_a_direct_count(cases):
     headline = breakdowns.linked_headline(cases, by="force")
     for value in ("count", "n"):

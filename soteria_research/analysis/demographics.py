@@ -225,12 +225,17 @@ def by_offence_group(table_of, cases: pd.DataFrame, *, by: Sequence[str] = (),
     for group in list(OFFENCE_GROUPS)[1:]:
         subset = cases[cases["offence_group"].eq(group)]
         part = table_of(subset, by=by or None, **options) if len(subset) else whole.iloc[:0]
-        merged = whole[keys].merge(part, on=keys, how="left", validate="one_to_one")
+        merged = whole[keys].merge(part, on=keys, how="left", validate="one_to_one",
+                                   indicator="_found")
+        absent = merged.pop("_found").eq("left_only").to_numpy()
         for column in whole.columns:
-            if column in keys:
+            if column in keys or column not in counts:
                 continue
-            if column in counts:
-                merged[column] = merged[column].fillna(0).astype(whole[column].dtype)
+            # zero only where the group has no such row (no rapes in a force); a count the
+            # table leaves empty (the first stage has no previous stage) stays empty: as a
+            # 0 it made the funnel impossible to protect (every cell withheld; issue 16)
+            fill = absent & whole[column].notna().to_numpy()
+            merged[column] = merged[column].mask(fill, 0).astype(whole[column].dtype)
         parts.append(merged[whole.columns].assign(offence_group=group))
     frame = pd.concat(parts, ignore_index=True)
     order = [*by, "offence_group"] + [c for c in whole.columns if c not in by]
