@@ -58,6 +58,15 @@ STAGES = (
     "Convicted",
 )
 HEADLINES = ("charged_within", "withdrawn_within", "evidential_within")
+#: Timeliness measures whose cases or whose cases reaching the milestone are a funnel stage
+#: (the same quantity under another name).
+TIMELINESS_IS_FUNNEL = {
+    "Report to charge": {"cases": STAGES[0], "reached": "Charged or summonsed"},
+    "Report to any outcome": {"cases": STAGES[0]},
+    "Referral to the CPS to its decision": {"cases": "File referred to the prosecution service"},
+    "Suspect identified to arrest": {"cases": "Suspect identified"},
+    "Suspect identified to interview": {"cases": "Suspect identified"},
+}
 #: The offence split's column prefixes (wide tables) and the attacker's names of its groups;
 #: the all-offences group keeps the plain names.
 SPLIT = {"All sexual offences": "", "Rape": "rape|", "Other sexual offences": "other|"}
@@ -369,6 +378,9 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     know = Knowledge(round_base)
     trends: dict[str, dict[str, set[str]]] = {}  # owner -> year -> outcome labels printed
     victims: dict[str, dict[str, set[str]]] = {}  # owner -> characteristic -> categories
+    timeliness: dict[str, set[str]] = {}  # owner -> measures printed
+    decisions: dict[str, set[str]] = {}  # owner -> positions of the file printed
+    arrests: dict[str, set[str]] = {}  # owner -> days printed
     victim_outcomes = [h[2:] for t in run.tables for h in [t.header]
                        if h[1:2] == ["Cases followed for a year"]][:1]
     forces = run.forces
@@ -676,6 +688,54 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                     know.count(name, row[h.index(cases_col)], where)
                     if share_col in h:
                         know.share(name, f"{f}|{prefix}recorded", row[h.index(share_col)])
+        elif h[:2] == ["Offences", "Measure"] and "Reached the milestone" in h:
+            # timeliness: each measure's cases and the cases that reached its milestone, per
+            # offence group; several are funnel quantities under another name
+            f = owner
+            for row in t.rows:
+                prefix = SPLIT.get(row[0])
+                if prefix is None:
+                    continue
+                name = f"{f}|{prefix}time|{row[1]}"
+                same = TIMELINESS_IS_FUNNEL.get(row[1], {})
+                # a funnel quantity keeps its funnel name: one quantity, one cell (item 7)
+                cases_name, reached_name = (
+                    f"{f}|{prefix}" + ("recorded" if same[part] == STAGES[0]
+                                       else f"stage|{same[part]}") if part in same
+                    else f"{name}|{part}" for part in ("cases", "reached"))
+                know.count(cases_name, row[h.index("Cases")], where)
+                know.count(reached_name, row[h.index("Reached the milestone")], where)
+                know.at_most(reached_name, cases_name)
+                know.total([cases_name], f"{name}|cases")
+                know.total([reached_name], f"{name}|reached")
+                timeliness.setdefault(f, set()).add(row[1])
+        elif h[:2] == ["Offences", "Position of the file"]:
+            # prosecution decisions: the positions partition the files referred
+            f = owner
+            for row in t.rows:
+                prefix = SPLIT.get(row[0])
+                if prefix is None:
+                    continue
+                total = f"{f}|{prefix}decisions"
+                name = f"{total}|{row[1]}"
+                know.count(name, row[h.index("Files")], where)
+                know.count(total, row[h.index("Files referred")], where)
+                know.share(name, total, row[h.index("Share (95% interval)")].split(" (")[0])
+                decisions.setdefault(f, set()).add(row[1])
+        elif h[:1] == ["Offences"] and "Arrested" in h:
+            # arrests within so many days of a suspect's identification
+            f = owner
+            for row in t.rows:
+                prefix = SPLIT.get(row[0])
+                if prefix is None:
+                    continue
+                name = f"{f}|{prefix}arrests|{row[1]}"
+                know.count(name + "|suspects", row[2], where)
+                know.count(name + "|arrested", row[h.index("Arrested")], where)
+                know.at_most(name + "|arrested", name + "|suspects")
+                share = h.index("Share arrested (95% interval)")
+                know.share(name + "|arrested", name + "|suspects", row[share].split(" (")[0])
+                arrests.setdefault(f, set()).add(row[1])
         elif h[1:2] == ["Cases followed for a year"] and h[0].startswith("Victim "):
             # victim demographics: each characteristic's categories (a whole code list)
             # partition the cases followed for a year, the same cases for every
@@ -726,6 +786,27 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     for f in trends:
         for y in years:
             know.total([f"{f}|trend|{y}|{o}" for o in outcomes], f"{f}|trend|{y}")
+    # the timeliness, decision and arrest tables: rape and other add up to all (per force
+    # and nationally), national = the sum of the forces'; the positions of the file partition
+    # the files referred
+    def split_up(owners, names):
+        for f in owners:
+            for name in names:
+                know.total([f"{f}|rape|{name}", f"{f}|other|{name}"], f"{f}|{name}")
+        for name in names:
+            for prefix in SPLIT.values():
+                know.total([f"{f}|{prefix}{name}" for f in forces], f"national|{prefix}{name}")
+
+    split_up(timeliness, [f"time|{m}|{part}" for ms in timeliness.values() for m in ms
+                          for part in ("cases", "reached")])
+    split_up(decisions, ["decisions"] + [f"decisions|{d}" for ds in decisions.values()
+                                         for d in ds])
+    split_up(arrests, [f"arrests|{d}|{part}" for ds in arrests.values() for d in ds
+                       for part in ("suspects", "arrested")])
+    for f, positions in decisions.items():
+        for prefix in SPLIT.values():
+            know.total([f"{f}|{prefix}decisions|{d}" for d in positions],
+                       f"{f}|{prefix}decisions")
     for f, by_dimension in victims.items():
         for dimension, categories in by_dimension.items():
             groups = [f"{f}|victims|{dimension}|{c}" for c in sorted(categories)]
