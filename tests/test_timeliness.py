@@ -289,8 +289,14 @@ def _sections(report):
     cells = [c.source for c in nb.cells if c.cell_type == "code" and "timing." in c.source]
     assert len(cells) == 3
     shown = []
+    from soteria_research.reporting.national import FUNNEL_PROTECTION, linked_funnel
+
+    # the stage funnel, protected as the notebook's earlier cell does: the timeliness tables
+    # publish its quantities as it does (one quantity, one cell)
+    funnel = report.protect(linked_funnel(report.cases), name="funnel_national"
+                            if report.is_national else "funnel", **FUNNEL_PROTECTION)
     namespace = {"report": report, "cases": report.cases, "params": report.params,
-                 "Markdown": Markdown, "display": shown.append}
+                 "Markdown": Markdown, "display": shown.append, "funnel": funnel}
     for source in cells:
         tree = ast.parse(source)
         last = tree.body[-1]

@@ -342,6 +342,16 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     show_where_published(linked, "funnel", column="n", where={"stage": "recorded"},
                          source_table="headline_recorded", source_column="count",
                          keys=["force", "offence_group"], whole=["share_of_recorded"])
+    # the timeliness tables' cases (and cases charged) are funnel stages: one quantity, one
+    # cell, published as the funnel publishes it
+    from .disclosure.linked_shares import _store, _table
+    from .sections_timeliness import FUNNEL_QUANTITIES, as_in_funnel
+    if "funnel" in linked.tables:
+        funnel, funnel_mask = _table(linked, "funnel")
+        for name in FUNNEL_QUANTITIES:
+            if name in linked.tables:
+                frame, mask = _table(linked, name)
+                _store(linked, name, *as_in_funnel(frame, mask, funnel, funnel_mask, name))
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
     linked.save(folder / LINKED_FILE)

@@ -258,6 +258,50 @@ def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
     }
 
 
+#: Counts of the timeliness tables that are funnel stages (``linked_funnel``'s ``n``) under
+#: another name: ``{table: {column: stage}}``. Each is published as the funnel publishes it.
+FUNNEL_QUANTITIES = {
+    "timeliness": {"n": "recorded", "report_to_charge__n_events": "charged"},
+    "cps_timeliness": {"n": "referred_to_cps"},
+    "suspect_timeliness": {"n": "suspect_identified"},
+}
+_RATES = {"timeliness": TIMELINESS_RATES, "cps_timeliness": CPS_RATES,
+          "suspect_timeliness": SUSPECT_RATES}
+
+
+def as_in_funnel(frame: pd.DataFrame, mask: pd.DataFrame, funnel: pd.DataFrame,
+                 funnel_mask: pd.DataFrame, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A protected timeliness table (``table``: a key of :data:`FUNNEL_QUANTITIES`) with its
+    funnel quantities as the protected funnel publishes them (shown or hidden alike), and the
+    rates resting on a count it now hides hidden with it (issue 16, item 7)."""
+    from .disclosure.linked_shares import as_published_in
+
+    for column, stage in FUNNEL_QUANTITIES.get(table, {}).items():
+        frame, mask, _ = as_published_in(
+            frame, mask, column=column, source=funnel, source_mask=funnel_mask,
+            source_column="n", keys=["force", "offence_group"],
+            source_where={"stage": stage}, rates=_RATES[table])
+    return frame, mask
+
+
+def agree_with_funnel(protected, funnel, table: str):
+    """:func:`as_in_funnel` on protected tables (what ``report.protect`` returns); a table
+    the run protected with the funnel (its linked tables) is unchanged."""
+    from .disclosure import ProtectedTable
+
+    if not hasattr(funnel, "mask") or "stage" not in getattr(funnel, "frame", ()):
+        raise TypeError("agree_with_funnel() needs the protected stage funnel (what "
+                        "report.protect(linked_funnel(...), ...) returned).")
+    if protected.frame.empty or funnel.frame.empty:
+        return protected
+    frame, mask = as_in_funnel(protected.frame.reset_index(drop=True),
+                               protected.mask.reset_index(drop=True),
+                               funnel.frame.reset_index(drop=True),
+                               funnel.mask.reset_index(drop=True), table)
+    return ProtectedTable(frame, mask, protected.record, primary=protected.primary,
+                          counts=protected.counts)
+
+
 # -- what a reader sees ----------------------------------------------------------------------
 def _hidden(protected, column: str) -> np.ndarray:
     mask = getattr(protected, "mask", None)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .rounding import wilson
 
-__all__ = ["shares_over_published_totals", "show_where_published"]
+__all__ = ["as_published_in", "shares_over_published_totals", "show_where_published"]
 
 
 def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,
@@ -125,3 +125,57 @@ def _store(linked, name: str, frame: pd.DataFrame, mask: pd.DataFrame) -> None:
     entry["rows"] = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
     entry["mask"] = mask.to_numpy().tolist()
     linked._frames.clear()
+
+
+def as_published_in(frame: pd.DataFrame, mask: pd.DataFrame, *, column: str,
+                    source: pd.DataFrame, source_mask: pd.DataFrame, source_column: str,
+                    keys: Sequence[str], source_where: dict | None = None,
+                    rates: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """``column`` of a protected table as another protected table publishes the same quantity:
+    its value where the source shows it, hidden where the source hides it (rows matched on
+    ``keys``; ``source_where`` picks the source's rows). One quantity is one cell wherever it
+    appears (issue 16, item 7): the timeliness table's cases reaching charge *are* the funnel's
+    charged cases, and a report that hides one and prints the other undoes the protection of
+    one of them. Taking the source's state publishes nothing the source does not, and hides
+    only more. ``rates``: ``{rate column: (numerator, denominator)}``; a rate resting on a
+    count hidden here is hidden with it. Returns the new frame and mask, and how many cells
+    changed.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"g": ["a", "b"], "n": [12.0, 40.0]})
+    >>> mask = pd.DataFrame({"g": [False, False], "n": [False, False]})
+    >>> source = pd.DataFrame({"g": ["a", "b"], "k": [np.nan, 40.0]})
+    >>> source_mask = pd.DataFrame({"g": [False, False], "k": [True, False]})
+    >>> out, hidden, changed = as_published_in(frame, mask, column="n", source=source,
+    ...     source_mask=source_mask, source_column="k", keys=["g"])
+    >>> hidden["n"].tolist(), changed
+    ([True, False], 1)
+    """
+    keys = [k for k in keys if k in frame.columns and k in source.columns]
+    if column not in frame.columns or not keys or source_column not in source.columns:
+        return frame, mask, 0
+    rows = np.ones(len(source), dtype=bool)
+    for key, value in (source_where or {}).items():
+        rows &= source[key].eq(value).to_numpy()
+    published = source.loc[rows, keys].assign(
+        _value=pd.to_numeric(source.loc[rows, source_column], errors="coerce").to_numpy(),
+        _hidden=source_mask.loc[rows, source_column].to_numpy(dtype=bool)
+    ).drop_duplicates(keys)
+    found = frame[keys].merge(published, on=keys, how="left")
+    matched = found["_hidden"].notna().to_numpy()
+    hide = matched & found["_hidden"].fillna(False).to_numpy(dtype=bool)
+    value = found["_value"].to_numpy(dtype=float)
+    frame, mask = frame.copy(), mask.copy()
+    before = mask[column].to_numpy(dtype=bool).copy()
+    old = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    new = np.where(matched & ~hide, value, np.where(hide, np.nan, old))
+    frame[column] = new
+    mask[column] = np.where(matched, hide, before)
+    changed = int((mask[column].to_numpy(dtype=bool) != before).sum())
+    for rate, (numerator, denominator) in (rates or {}).items():
+        if rate in frame.columns and column in (numerator, denominator):
+            gone = mask[column].to_numpy(dtype=bool)
+            frame.loc[gone, rate] = np.nan
+            mask.loc[gone, rate] = True
+    return frame, mask, changed
