@@ -662,32 +662,10 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                     know.share(name + "|events", name + "|cases", row[h.index("Estimate")])
         elif h[:1] == ["Stage"] and any(c.endswith(": cases so far") for c in h):
             # the funnel, one pair of columns per offence group
-            f = owner
-            for label, prefix in SPLIT.items():
-                cases_col, share_col = f"{label}: cases so far", f"{label}: share of recorded"
-                if cases_col not in h:
-                    continue
-                for row in t.rows:
-                    if row[0] not in STAGES:
-                        continue
-                    name = f"{f}|{prefix}stage|{row[0]}"
-                    know.count(name, row[h.index(cases_col)], where)
-                    if share_col in h:
-                        know.share(name, f"{f}|{prefix}recorded", row[h.index(share_col)])
+            _wide_split(know, t, STAGES, "stage", ": cases so far", ": share of recorded")
         elif h[:1] == ["Outcome"] and any(c.endswith(": cases") for c in h):
             # how investigations ended, one pair of columns per offence group
-            f = owner
-            for label, prefix in SPLIT.items():
-                cases_col, share_col = f"{label}: cases", f"{label}: share"
-                if cases_col not in h:
-                    continue
-                for row in t.rows:
-                    if row[0] not in OUTCOMES:
-                        continue
-                    name = f"{f}|{prefix}outcome|{row[0]}"
-                    know.count(name, row[h.index(cases_col)], where)
-                    if share_col in h:
-                        know.share(name, f"{f}|{prefix}recorded", row[h.index(share_col)])
+            _wide_split(know, t, OUTCOMES, "outcome", ": cases", ": share")
         elif h[:2] == ["Offences", "Measure"] and "Reached the milestone" in h:
             # timeliness: each measure's cases and the cases that reached its milestone, per
             # offence group; several are funnel quantities under another name
@@ -827,6 +805,23 @@ def build(run: Published, round_base: int | None) -> Knowledge:
             for o in outcomes:
                 know.total([f"{f}|trend|{y}|{o}" for f in forces], f"national|trend|{y}|{o}")
     return know
+
+
+def _wide_split(know: Knowledge, t: Table, labels, kind: str, cases: str, share: str) -> None:
+    """A table with a pair of columns (count, share of crimes recorded) per offence group, one
+    row per stage or outcome (``labels``): ``<force>|<group prefix><kind>|<label>``."""
+    where = f"{t.file}: {t.heading}"
+    for label, prefix in SPLIT.items():
+        cases_col, share_col = label + cases, label + share
+        if cases_col not in t.header:
+            continue
+        for row in t.rows:
+            if row[0] not in labels:
+                continue
+            name = f"{t.owner}|{prefix}{kind}|{row[0]}"
+            know.count(name, row[t.header.index(cases_col)], where)
+            if share_col in t.header:
+                know.share(name, f"{t.owner}|{prefix}recorded", row[t.header.index(share_col)])
 
 
 def _measure(label: str) -> str | None:
