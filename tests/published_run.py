@@ -670,10 +670,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
             # timeliness: each measure's cases and the cases that reached its milestone, per
             # offence group; several are funnel quantities under another name
             f = owner
-            for row in t.rows:
-                prefix = SPLIT.get(row[0])
-                if prefix is None:
-                    continue
+            for prefix, row in _by_offence_group(t):
                 name = f"{f}|{prefix}time|{row[1]}"
                 same = TIMELINESS_IS_FUNNEL.get(row[1], {})
                 # a funnel quantity keeps its funnel name: one quantity, one cell (item 7)
@@ -690,10 +687,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         elif h[:2] == ["Offences", "Position of the file"]:
             # prosecution decisions: the positions partition the files referred
             f = owner
-            for row in t.rows:
-                prefix = SPLIT.get(row[0])
-                if prefix is None:
-                    continue
+            for prefix, row in _by_offence_group(t):
                 total = f"{f}|{prefix}decisions"
                 name = f"{total}|{row[1]}"
                 know.count(name, row[h.index("Files")], where)
@@ -703,10 +697,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         elif h[:1] == ["Offences"] and "Arrested" in h:
             # arrests within so many days of a suspect's identification
             f = owner
-            for row in t.rows:
-                prefix = SPLIT.get(row[0])
-                if prefix is None:
-                    continue
+            for prefix, row in _by_offence_group(t):
                 name = f"{f}|{prefix}arrests|{row[1]}"
                 know.count(name + "|suspects", row[2], where)
                 know.count(name + "|arrested", row[h.index("Arrested")], where)
@@ -805,6 +796,15 @@ def build(run: Published, round_base: int | None) -> Knowledge:
             for o in outcomes:
                 know.total([f"{f}|trend|{y}|{o}" for f in forces], f"national|trend|{y}|{o}")
     return know
+
+
+def _by_offence_group(t: Table):
+    """``(group prefix, row)`` of each row of a long table whose first column names the offence
+    group (all sexual offences, rape, other sexual offences); other rows are skipped."""
+    for row in t.rows:
+        prefix = SPLIT.get(row[0])
+        if prefix is not None:
+            yield prefix, row
 
 
 def _wide_split(know: Knowledge, t: Table, labels, kind: str, cases: str, share: str) -> None:
