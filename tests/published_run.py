@@ -582,6 +582,40 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.count(name, row[h.index("Cases")], where)
                 know.count(rec(f), row[h.index("Out of")], where)
                 know.share(name, rec(f), row[h.index("Share")])
+        elif h[:1] == ["Force"] and "Crimes recorded" in h:
+            # a force report's most similar forces: each one's crimes recorded and its shares
+            # charged and withdrawn within a year (of its cases followed for a year)
+            for row in t.rows:
+                f = code.get(row[0].removesuffix(" (this force)"))
+                if f is None:
+                    continue
+                know.count(rec(f), row[h.index("Crimes recorded")], where)
+                for column, m in (("Charged within", "charged_within"),
+                                  ("Victim withdrew within", "withdrawn_within")):
+                    j = next((k for k, c in enumerate(h) if c.startswith(column)), None)
+                    if j is not None:
+                        know.share(f"{f}|{m}", f"{f}|followed", row[j].split(" (")[0])
+        elif h[:2] == ["Cohorts recorded", "Cases"]:
+            # the programme's before and after: cases followed a year and those charged, of
+            # the cohorts recorded before and after the force joined
+            f = owner
+            periods = []
+            for row in t.rows:
+                name = f"{f}|programme|{row[0]}"
+                periods.append(name)
+                know.count(f"{name}|cases", row[1], where)
+                know.count(f"{name}|charged", row[2], where)
+                know.at_most(f"{name}|charged", f"{name}|cases")
+                know.share(f"{name}|charged", f"{name}|cases", row[h.index("Share charged")])
+            know.at_most({f"{p}|cases": 1.0 for p in periods}, rec(f))
+            know.at_most({f"{p}|charged": 1.0 for p in periods}, f"{f}|stage|{STAGES[4]}")
+        elif h[:2] == ["Data check", "Rows set aside"]:
+            for row in t.rows:
+                if row[0].endswith("(all forces)"):
+                    know.count("all|quarantined", row[1], where)
+                elif row[0].startswith("Set aside for ") and (
+                        f := code.get(row[0].removeprefix("Set aside for "))):
+                    know.count(f"{f}|quarantined", row[1], where)
         elif h[:1] == ["Force"] and "Observed" in h:
             m = _observed_measure(run, t)
             for row in t.rows:

@@ -25,6 +25,8 @@ from soteria_research.reporting import figures_breakdowns  # noqa: E402
 from soteria_research.reporting import sections_breakdowns as breakdowns  # noqa: E402
 from soteria_research.reporting.disclosure import protect_linked  # noqa: E402
 from soteria_research.reporting.national import (  # noqa: E402
+    FUNNEL_PROTECTION,
+    OUTCOME_MIX_PROTECTION,
     ReportContext,
     linked_funnel,
     linked_outcome_mix,
@@ -339,14 +341,14 @@ def test_breakdown_sections_render_with_protected_figures(shared, force):
     assert all(v >= 10 and v % 5 == 0 for v in recorded)
 
     name = "funnel_national" if force == "national" else "funnel"
-    funnel = report.protect(linked_funnel(report.cases), name=name, counts=["n"])
+    funnel = report.protect(linked_funnel(report.cases), name=name, **FUNNEL_PROTECTION)
     view = breakdowns.offence_table(funnel, "stage", {"n": "cases"})
     assert len(view) == 6 and view.shape[1] == 4
     assert all(v >= 10 and v % 5 == 0 for v in _shown_counts(view, view.columns[1:]))
     figures_breakdowns.plot_funnel_by_offence(funnel.frame)
 
     name = "outcome_mix_national" if force == "national" else "outcome_mix"
-    mix = report.protect(linked_outcome_mix(report.cases), name=name)
+    mix = report.protect(linked_outcome_mix(report.cases), name=name, **OUTCOME_MIX_PROTECTION)
     figures_breakdowns.plot_outcome_mix_by_offence(mix.frame)
 
     for dimension, n_categories in (("victim_age_band", 8), ("victim_sex", 3),
@@ -411,7 +413,8 @@ def test_peers_show_their_outcomes_as_their_own_reports_do(shared):
 def test_national_outcome_mix_is_wide_with_force_names(shared):
     params, folder = shared
     report = ReportContext(params.replace(force="national"), folder)
-    mix = report.protect(report.outcome_mix_by_force(), name="outcome_mix")
+    mix = report.protect(report.outcome_mix_by_force(), name="outcome_mix",
+                         **OUTCOME_MIX_PROTECTION)
     view = breakdowns.outcome_mix_wide(report, mix)
     assert view["Force"].tolist() == ["City of London", "Cumbria", "Durham"]
     assert "Charged or summonsed" in view.columns and "durham" not in view.to_string()

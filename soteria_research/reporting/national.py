@@ -44,7 +44,7 @@ from .report_narrative import ReportNarrative
 from .report_tables import ReportTables
 from .takeaway import Takeaway
 
-__all__ = ["FUNNEL_PROTECTION", "NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
+__all__ = ["FUNNEL_PROTECTION", "OUTCOME_MIX_PROTECTION", "NationalArtefacts", "ReportContext", "open_report", "prepare_national", "share_of"]
 
 
 @dataclass
@@ -247,12 +247,11 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
         "headline_recorded": (_recorded_rows(headline), {"counts": ["count"],
                                                          "secondary": "optimal_rounding"}),
         "headline": (_share_rows(headline), {"by": ["measure"], "counts": ["count", "n"],
+                                             "columns_add_up": False,
                                              "rates": share_of("count", "n"),
                                              "design_effect": "design_effect",
                                              "secondary": "optimal_rounding"}),
-        "outcome_mix": (linked_outcome_mix(cases, by="force"),
-                        {"counts": ["n"], "rates": dict.fromkeys(("share", "ci_low", "ci_high"),
-                                                                 ("n", None))}),
+        "outcome_mix": (linked_outcome_mix(cases, by="force"), OUTCOME_MIX_PROTECTION),
         "funnel": (linked_funnel(cases, by="force"), FUNNEL_PROTECTION),
         # n_cohort as a repeated column made the protection fail (all withheld, 11 minutes)
         # on all 43 forces at scale 0.1, and left out it was only assumed known. Instead
@@ -272,7 +271,7 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
                                        "expected_variance"], errors="ignore")
             tables[f"force_effects_{outcome}"] = (
                 frame.reset_index(drop=True),
-                {"counts": ["observed", "n"],
+                {"counts": ["observed", "n"], "columns_add_up": False,
                  "rates": {**share_of("observed", "n"), "expected": (None, "n")}})
     return tables
 
@@ -292,11 +291,19 @@ def linked_outcome_mix(cases: pd.DataFrame, by: str | None = None) -> pd.DataFra
                             counts=("n", "n_total"), detail="group").drop(columns=["n_total"])
 
 
+#: How the outcome mix is protected (``protect(..., **OUTCOME_MIX_PROTECTION)``): each
+#: share and its interval rest on the count and the crimes recorded (the headline's, not in
+#: this table).
+OUTCOME_MIX_PROTECTION = {"counts": ["n"], "rates": dict.fromkeys(("share", "ci_low", "ci_high"),
+                                                                   ("n", None))}
+
 #: How the funnel is protected (``protect(..., **FUNNEL_PROTECTION)``): the share of the
 #: previous stage rests on the previous stage's count (``n_previous``, never shown), so it is
 #: hidden with it; printed beside a hidden previous count it gave that count back (issue 16).
-FUNNEL_PROTECTION = {"counts": ["n", "n_previous"],
-                     "rates": {"share_of_previous": ("n", "n_previous")}}
+FUNNEL_PROTECTION = {"counts": ["n", "n_previous"], "columns_add_up": False,
+                     "rates": {"share_of_previous": ("n", "n_previous"),
+                               # of the recorded count, in another row: hidden with its own
+                               "share_of_recorded": (None, None)}}
 
 
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
@@ -332,7 +339,7 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
 
     tables = _linked_tables(cases, headline, effects, _extract_arg(params))
     tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
-    linked = protect_linked(tables, profile=params.disclosure)
+    linked = protect_linked(tables, profile=params.disclosure, declared=True)
     # the outcome mix's shares are of the crimes recorded, published in the headline: from
     # the published counts, so they do not give the rounded total back (issue 16, item 11)
     shares_over_published_totals(linked, "outcome_mix", numerator="n",
@@ -436,6 +443,7 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
             profile=params.disclosure,
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
+            declared=True,  # every table says which columns are keys, counts and rates
         )
         from .benchmarks import ForceOnly
 

@@ -436,11 +436,13 @@ def force_section(report) -> ForceProgramme:
     raw = force_cohorts(report.cases, force, extract_date=report.params.extract_date) \
         if start is not None else force_cohorts(report.cases.iloc[0:0], force)
     cohorts = report.protect(raw, name="programme_force_cohorts", kind="rates",
-                             counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"))
+                             counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
+                             keys=["periods_since_joining"], columns_add_up=False)
     pooled_raw = _pooled(raw) if len(raw) else pd.DataFrame(
         columns=["phase", "n", "n_cohort", "estimate", "ci_low", "ci_high"])
     pooled = report.protect(pooled_raw, name="programme_force_before_after", kind="rates",
-                            counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"))
+                            counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
+                            columns_add_up=False)
     difference = {}
     if len(pooled_raw):
         shown = pooled_raw.copy()

@@ -55,18 +55,19 @@ class ReportHeadline:
         shares = _share_rows(frame)
         if linked:  # the run's table has all, rape and other sexual offences: take all
             recorded = dc.protect(recorded.assign(offence_group="all"),
-                                  name="headline_recorded").frame.drop(columns="offence_group")
+                                  name="headline_recorded", counts=["count"]
+                                  ).frame.drop(columns="offence_group")
             shares = dc.protect(shares.assign(offence_group="all"), name="headline",
                                 kind="rates", by=["measure", "offence_group"],
                                 counts=["count", "n"], rates=share_of("count", "n"),
-                                design_effect="design_effect"
+                                columns_add_up=False, design_effect="design_effect"
                                 ).frame.drop(columns="offence_group")
         else:
             recorded = dc.protect(recorded, name=f"headline_recorded{suffix}",
                                   counts=["count"], by=["force"]).frame
             shares = dc.protect(shares, name=f"headline{suffix}", kind="rates",
                                 by=["measure"], counts=["count", "n"],
-                                rates=share_of("count", "n"),
+                                rates=share_of("count", "n"), columns_add_up=False,
                                 design_effect="design_effect").frame
         recorded = recorded.assign(measure="recorded")
         protected = pd.concat([recorded, shares], ignore_index=True)

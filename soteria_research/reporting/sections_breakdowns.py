@@ -175,6 +175,7 @@ def headline_by_offence(report) -> pd.DataFrame:
     safe_recorded = _protect(report, recorded, "headline_recorded", counts=["count"])
     safe_shares = _protect(report, shares, "headline", kind="rates", by=["measure"],
                            counts=["count", "n"], rates=share_of("count", "n"),
+                           columns_add_up=False,
                            design_effect="design_effect")
     labels = frame.drop_duplicates("measure").set_index("measure")["label"]
     columns: dict[str, list[str]] = {}

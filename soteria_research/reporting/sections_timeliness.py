@@ -233,6 +233,22 @@ def decisions_table(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
 
 #: The names of these sections' tables in the force reports, protected once for the run with
 #: every force (see :func:`linked_tables`); the national overview's own are named ``…_national``.
+#: How each table of these sections is protected (``report.protect(table, name=...,
+#: **PROTECTION[name])``): its declared structure. A measure's cases and those that reached it
+#: do not add up to a total (``columns_add_up=False``); the positions of a file do (its total
+#: is the files referred).
+PROTECTION: dict[str, dict] = {
+    "timeliness": {"counts": TIMELINESS_COUNTS, "rates": TIMELINESS_RATES,
+                   "columns_add_up": False},
+    "cps_timeliness": {"counts": CPS_COUNTS, "rates": CPS_RATES, "columns_add_up": False},
+    "suspect_timeliness": {"counts": SUSPECT_COUNTS, "rates": SUSPECT_RATES,
+                           "columns_add_up": False},
+    "suspects_arrested": {"kind": "rates", "counts": ARREST_COUNTS, "rates": ARREST_RATES,
+                          "by": ["within_days"], "columns_add_up": False},
+    "prosecution_decisions": {"counts": DECISION_COUNTS, "rates": DECISION_RATES,
+                              "column_total": "n_files"},
+}
+
 LINKED = ("timeliness", "cps_timeliness", "suspect_timeliness", "suspects_arrested",
           "prosecution_decisions")
 
@@ -244,17 +260,12 @@ def linked_tables(cases: pd.DataFrame, *, extract_date: object = None
     national line, so the national overview cannot reveal it by subtraction."""
     x = {"extract_date": extract_date, "by": "force"}
     return {
-        "timeliness": (timeliness_table(cases, **x),
-                       {"counts": TIMELINESS_COUNTS, "rates": TIMELINESS_RATES}),
-        "cps_timeliness": (cps_table(cases, **x), {"counts": CPS_COUNTS, "rates": CPS_RATES}),
-        "suspect_timeliness": (suspect_table(cases, **x),
-                               {"counts": SUSPECT_COUNTS, "rates": SUSPECT_RATES}),
-        "suspects_arrested": (arrests_table(cases, **x),
-                              {"kind": "rates", "counts": ARREST_COUNTS, "rates": ARREST_RATES,
-                               "by": ["within_days"]}),
+        "timeliness": (timeliness_table(cases, **x), PROTECTION["timeliness"]),
+        "cps_timeliness": (cps_table(cases, **x), PROTECTION["cps_timeliness"]),
+        "suspect_timeliness": (suspect_table(cases, **x), PROTECTION["suspect_timeliness"]),
+        "suspects_arrested": (arrests_table(cases, **x), PROTECTION["suspects_arrested"]),
         "prosecution_decisions": (decisions_table(cases, **x),
-                                  {"counts": DECISION_COUNTS, "rates": DECISION_RATES,
-                                   "column_total": "n_files"}),
+                                  PROTECTION["prosecution_decisions"]),
     }
 
 

@@ -1,7 +1,9 @@
 """LEGACY (to be deleted once the reports register their tables with ``RunProtection``).
 
-The previous engine: ``protect`` guesses counts, keys and rates from column names and
-hides cells greedily; ``protect_linked``/``LinkedProtection`` protect force × category tables
+The previous engine: ``protect`` hides cells greedily, and guesses counts, keys and rates
+from column names unless told ``declared=True`` (the reports' ``DisclosureControl`` is: each
+of their tables declares its keys, counts, rates and one person's values, so a renamed column
+cannot change what is suppressed; an undeclared numeric column is an error); ``protect_linked``/``LinkedProtection`` protect force × category tables
 once per run; ``DisclosureControl`` is what the report notebooks call today. Kept only so the
 current callers (``reporting/national.py``, the notebooks) keep working and the benchmark can
 compare the new optimisation with the old greedy pass. New code uses ``TableSpec`` and
@@ -193,6 +195,35 @@ def _default_keys(table: pd.DataFrame, numeric_used: Iterable[str]) -> list[str]
     return [c for c in table.columns if c not in used and (
         not pd.api.types.is_numeric_dtype(table[c]) or pd.api.types.is_bool_dtype(table[c])
         or (_KEY_WORDS.search(str(c)) and not _COUNT_NAMES.search(str(c))))]
+
+
+def _declared_keys(frame, name: str, counts, rates, by: list[str], keys, extremes: list[str],
+                   columns_add_up, column_total) -> list[str]:
+    """The key columns of a table whose structure is declared (``protect(declared=True)``):
+    the declared ``keys`` and every text or yes/no column; an error for anything guessed."""
+    if counts is None:
+        raise ParameterError(
+            f"protect({name!r}): declare the count columns (counts=[...]): disclosure control "
+            "does not guess a table's structure from its column names.")
+    counts, keys = list(counts), list(keys or [])
+    named = set(counts) | set(rates) | set(by) | set(keys) | set(extremes)
+    # counts=[] declares that nothing in the table is a count to check (a layout of tables
+    # protected already): nothing is suppressed, so nothing is guessed
+    undeclared = [c for c in frame.columns if counts and c not in named
+                  and pd.api.types.is_numeric_dtype(frame[c])
+                  and not pd.api.types.is_bool_dtype(frame[c])]
+    if undeclared:
+        raise ParameterError(
+            f"protect({name!r}): numeric column(s) {undeclared} are not declared. Name each "
+            "in keys= (a category or period), counts=, rates= ({column: (numerator, "
+            "denominator)}, None for a part the table does not hold) or extremes= (one "
+            "person's value, always hidden); structure is never guessed from column names.")
+    if len(counts) >= 2 and columns_add_up is None and column_total is None:
+        raise ParameterError(
+            f"protect({name!r}): say whether the count columns {counts} partition a total "
+            "(columns_add_up=True, or column_total= naming the total column) or not "
+            "(columns_add_up=False).")
+    return keys + [c for c in frame.columns if c not in named]
 
 
 def _default_rates(table: pd.DataFrame, counts: list[str], keys: list[str], kind: str,
@@ -805,6 +836,9 @@ def protect(
     profile: str | DisclosureProfile | None = None,
     design_effect: str | Mapping[str, str] | None = None,
     secondary: str = "greedy",
+    keys: Iterable[str] | None = None,
+    extremes: Iterable[str] = (),
+    declared: bool = False,
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -856,6 +890,19 @@ def protect(
         rounding profile the totals assumed public may be left to the rounding when the
         attacker confirms it protects every hidden cell (not used by default: a policy
         choice, see ``benchmarks/headline_suppression.py``).
+    keys : list of str, optional
+        Key columns (categories, periods) that are numbers: a text column is always a key.
+        Default: guessed from names (``year``, ``within_…``), unless ``declared``.
+    extremes : list of str
+        Columns holding one person's value (a minimum or maximum): hidden wherever shown.
+        Without ``declared``, columns named ``max``/``min``… are taken as extremes too.
+    declared : bool
+        The table's structure is declared, never guessed from column names (what the reports
+        do, issue 16): ``counts`` must be given (``[]``: nothing to check, a layout of
+        tables protected already); every numeric column must be named in
+        ``keys``, ``counts``, ``rates``, ``extremes``, ``by`` or ``design_effect``; with two
+        or more count columns, ``columns_add_up`` (or ``column_total``) must be given. A
+        renamed column then cannot change what is suppressed: an undeclared one is an error.
 
     Returns
     -------
@@ -904,17 +951,29 @@ def protect(
     frame = _Columns(source)
     by = [by] if isinstance(by, str) else list(by or [])
     given_rates = _normalise_rates(rates or {})
+    extremes = list(extremes)
+    if declared:
+        keys = _declared_keys(frame, name, counts, given_rates, by, keys, extremes,
+                              columns_add_up, column_total)
     counts = list(counts) if counts is not None else _default_counts(
         frame, list(given_rates) + by)
-    missing = [c for c in counts + by + [c for c in given_rates] if c not in frame.columns]
+    declared_keys = list(keys or [])
+    missing = [c for c in counts + by + list(given_rates) + declared_keys + extremes
+               if c not in frame.columns]
     if missing:
         raise ParameterError(f"protect({name!r}): column(s) {missing} not in the table "
                              f"(columns: {list(frame.columns)}).")
-    keys = [k for k in _default_keys(frame, counts + list(given_rates)) if k not in by]
+    if keys is None:
+        keys = _default_keys(frame, counts + list(given_rates) + extremes)
+    keys = [k for k in keys if k not in by]
     keys_index = _Keys(frame, keys + by)
     groupings = _groupings(keys_index, keys, by)
-    hint = _ratio_hint(frame, counts, keys_index, groupings)
-    rate_spec = {**_default_rates(frame, counts, keys + by, kind, hint), **given_rates}
+    if declared:
+        rate_spec = {**dict.fromkeys(extremes, (None, None)), **given_rates}
+    else:
+        hint = _ratio_hint(frame, counts, keys_index, groupings)
+        rate_spec = {**_default_rates(frame, counts, keys + by, kind, hint),
+                     **dict.fromkeys(extremes, (None, None)), **given_rates}
     rate_spec = {c: v for c, v in rate_spec.items() if c not in counts and c not in keys + by}
     record = OutputRecord(name=name, kind=kind, profile=profile.name,
                           rules=_rules_applied(profile, kind), n_cells=len(frame) * len(counts))
@@ -931,7 +990,8 @@ def protect(
                              counts)
     all_counts, counts = counts, [c for c in counts if c not in copies]
     block, column_groups, depends = _count_block(frame, counts, rate_spec, kind,
-                                                 column_total, columns_add_up)
+                                                 column_total, columns_add_up,
+                                                 guess=not declared)
     n_rows, n_columns = block.shape
     values = block.ravel()
     known = ~np.isnan(values)
@@ -979,7 +1039,7 @@ def protect(
         for part in rate_spec.get(column, ()):
             if part in copies:
                 mask[column] = mask[column] | mask[part]
-        if _EXTREME.search(column):
+        if column in extremes or (not declared and _EXTREME.search(column)):
             # a minimum or maximum is one person's value, whatever the cell count
             mask[column] = present[column].copy()
     record.primary_suppressed = int(primary[:, :real].sum())
@@ -1046,7 +1106,7 @@ class _Columns:
         return len(self.index)
 
 
-def _count_block(frame, counts, rate_spec, kind, column_total, columns_add_up):
+def _count_block(frame, counts, rate_spec, kind, column_total, columns_add_up, guess=True):
     """The count cells as a rows × columns array, plus hidden helper columns for rates.
 
     A rate ``a / b`` reveals ``a`` and ``b − a`` too, so each rate with a count denominator adds
@@ -1055,9 +1115,11 @@ def _count_block(frame, counts, rate_spec, kind, column_total, columns_add_up):
     """
     block = [frame[c].to_numpy(dtype=float) for c in counts]
     position = {c: i for i, c in enumerate(counts)}
-    total_name = column_total or next(
-        (c for c in counts if c.strip().lower() in TOTAL_WORDS), None)
-    if columns_add_up is None:
+    total_name = column_total or (next(
+        (c for c in counts if c.strip().lower() in TOTAL_WORDS), None) if guess else None)
+    if columns_add_up is None and not guess:
+        columns_add_up = total_name is not None  # declared: one count column, or a total
+    elif columns_add_up is None:
         denominators = {d for _, d in rate_spec.values() if d}
         columns_add_up = total_name is not None or (
             len(counts) >= 2 and not denominators.intersection(counts)
@@ -1274,6 +1336,7 @@ def protect_linked(
     by: str = "force",
     profile: str | DisclosureProfile | None = None,
     secondary: str = "optimal",
+    declared: bool = False,
 ) -> LinkedProtection:
     """Protect tables that appear per force AND nationally, once, for the whole run.
 
@@ -1292,6 +1355,9 @@ def protect_linked(
         they are hidden only when no cheaper complement exists (issue 16).
         ``"greedy"``: the previous greedy pass, kept for comparison
         (``benchmarks/headline_suppression.py``). ``"optimal_rounding"``: see :func:`protect`.
+    declared : bool
+        Every table's structure is declared in its options (:func:`protect`'s ``declared``;
+        the ``by`` column is a key): what the report runner does.
 
     Examples
     --------
@@ -1308,8 +1374,10 @@ def protect_linked(
         frame, options = spec if isinstance(spec, tuple) else (spec, {})
         if by not in frame:
             raise ParameterError(f"linked table {name!r} needs a {by!r} column.")
+        if declared:
+            options = {**options, "keys": [by, *options.get("keys", [])]}
         protected = protect(frame, name=name, profile=profile,
-                            **{"secondary": secondary, **options})
+                            **{"secondary": secondary, "declared": declared, **options})
         table = protected.frame.reset_index() if not isinstance(
             protected.frame.index, pd.RangeIndex) else protected.frame
         mask = protected.mask.reset_index(drop=True)
@@ -1317,7 +1385,13 @@ def protect_linked(
                   and not _RATE_WORDS.search(c) and not _KEY_WORDS.search(c)]
         counts = list(options.get("counts", counts))
         numeric = [c for c in table.columns if pd.api.types.is_numeric_dtype(table[c])]
-        rates = [c for c in numeric if c not in counts and c != by and not _KEY_WORDS.search(c)]
+        if declared:  # the declared rates, extremes and whatever else is numeric and not a key
+            split = options.get("by") or []
+            keys_of = {*options["keys"], *([split] if isinstance(split, str) else split)}
+            rates = [c for c in numeric if c not in counts and c not in keys_of]
+        else:
+            rates = [c for c in numeric
+                     if c not in counts and c != by and not _KEY_WORDS.search(c)]
         # A declared rate is a rate even when every value is missing (an all-None column is not
         # numeric): as a key it would never match the same table of a report.
         rates += [c for c in options.get("rates", {}) if c in table.columns and c not in rates]
@@ -1350,6 +1424,9 @@ class DisclosureControl:
         The run's shared protection of linked tables (see the module docstring).
     force : str, optional
         The force this report is about (selects its slice of linked tables).
+    declared : bool
+        Every count or rate table's structure must be declared (``protect(declared=True)``):
+        reports set it; interactive use may leave the structure to be guessed from names.
 
     Examples
     --------
@@ -1364,8 +1441,11 @@ class DisclosureControl:
 
     def __init__(self, profile: str | None = None, log_path: str | Path | None = None,
                  linked: LinkedProtection | str | Path | None = None,
-                 force: str | None = None) -> None:
+                 force: str | None = None, declared: bool = False) -> None:
         self.profile = get_profile(profile)
+        #: Every table's structure is declared by its caller (``protect(declared=True)``):
+        #: the reports' setting, so a renamed column cannot change what is suppressed.
+        self.declared = declared
         self.log_path = Path(log_path) if log_path else None
         if linked is not None and not isinstance(linked, LinkedProtection):
             linked = LinkedProtection.load(linked)
@@ -1387,6 +1467,8 @@ class DisclosureControl:
                 and len(frame):
             result = self.linked.apply(frame, name, self.force)
         else:
+            if kind in ("counts", "rates"):
+                options = {"declared": self.declared, **options}
             result = protect(frame, name=name, kind=kind, profile=self.profile, **options)
         self._records[name] = result.record
         return result
