@@ -8,7 +8,9 @@ program over the underlying counts (one variable per quantity, wherever it is pr
 * a printed count ``v`` is the interval a rounding to ``base`` leaves (``v - 2 .. v + 2`` for
   base 5) or exactly ``v`` when counts are not rounded; a hidden count only says it is >= 0;
 * a printed share ``p`` (to ``d`` decimals) of a denominator ``n`` bounds the numerator,
-  ``(p - h) n <= k <= (p + h) n`` with ``h`` half a unit of the last decimal;
+  ``(p - h) n <= k <= (p + h) n`` with ``h`` half a unit of the last decimal; under a rounding
+  profile ``k`` and ``n`` are the counts' published (rounded) values, printed or not, each
+  within its rounding of the true count (shares are computed from the published counts);
 * categories of a complete code list add up to their total; stages are nested;
 * the same quantity printed in two tables (a force's recorded crimes in its headline, funnel,
   outcome mix, data quality, caseload, the index, the national overview...) is one variable;
@@ -37,6 +39,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 HIDDEN = "[c]"
+#: The attacker's own variables (a count's published value, and that value over the base):
+#: never targets, a published value is not a count of anyone.
+AUXILIARY = ("published|", "multiple|")
 
 OUTCOMES = (
     "Charged or summonsed",
@@ -202,6 +207,19 @@ class Knowledge:
     def constrain(self, expr, low: float, high: float) -> None:
         self.rows.append((self._expr(expr), low, high))
 
+    def published(self, name: str) -> str:
+        """The published (rounded to the base) value of a count, printed or not: a multiple of
+        the base within the rounding of the true count (``name``)."""
+        published, multiple = f"published|{name}", f"multiple|{name}"
+        if published not in self.index:
+            self.var(published)
+            self.var(multiple)
+            self.constrain({published: 1.0, multiple: -float(self.base)}, 0.0, 0.0)
+            # round half up: true - base/2 <= published < true + base/2 (integers)
+            self.constrain({name: 1.0, published: -1.0},
+                           -math.floor(self.base / 2), math.ceil(self.base / 2) - 1)
+        return published
+
     def structural(self, name: str) -> None:
         """A quantity that is 0 by definition (any reader knows it)."""
         self.constrain(name, 0.0, 0.0)
@@ -231,8 +249,10 @@ class Knowledge:
         """A printed share (percent, or a proportion when ``scale`` is 1) of a denominator.
 
         Kept aside until :meth:`attack`: a share that is exactly the ratio of the *printed*
-        counts (computed from the rounded counts) says nothing more and is dropped then; any
-        other printed share was computed from the true counts and bounds them.
+        counts says nothing more and is dropped then. Under a rounding profile any other share
+        is the ratio of the counts' published (rounded) values, printed or not
+        (:meth:`published`); a share computed from the true counts would then make the
+        program infeasible, and :meth:`attack` fails. Without rounding, it bounds the counts.
         """
         self.shares.append((numerator, denominator, text, scale))
 
@@ -249,6 +269,22 @@ class Knowledge:
             k, n = self.values.get(numerator), self.values.get(denominator)
             if k is not None and n and round(k / n * scale, decimals) == value:
                 return  # from the printed counts: nothing new
+        if self.base:
+            # under a rounding profile shares are computed from the published (rounded)
+            # counts, printed or not (docs/methods.md section 8), sums of them for pooled
+            # groups (the most similar forces together, England and Wales without a force):
+            # the share bounds those published values, each within its rounding of the truth
+            half = 0.5 * 10.0 ** (-decimals)
+            low, high = (value - half) / scale, (value + half) / scale
+            num, den = ({self.published(name): c for name, c in
+                         ({e: 1.0} if isinstance(e, str) else e).items()}
+                        for e in (numerator, denominator))
+            for bound, sign in ((low, 1.0), (high, -1.0)):
+                row = {name: sign * c for name, c in num.items()}
+                for name, c in den.items():
+                    row[name] = row.get(name, 0.0) - sign * bound * c
+                self.constrain(row, -1e-9, np.inf)
+            return
         half = 0.5 * 10.0 ** (-decimals)
         low, high = (value - half) / scale, (value + half) / scale
         num, den = self._expr(numerator), self._expr(denominator)
@@ -315,8 +351,8 @@ class Knowledge:
         a = sparse.csr_matrix((data, (rr, cc)), shape=(len(self.rows), n))
         lower, upper = np.array(self.lower), np.array(self.upper)
         if targets is None:
-            targets = [name for name in self.index
-                       if name not in self.shown and name not in self.zeros]
+            targets = [name for name in self.index if name not in self.shown
+                       and name not in self.zeros and not name.startswith(AUXILIARY)]
         # Solve each linked part separately (fixed variables do not link).
         free = lower < upper
         link = a[:, free]

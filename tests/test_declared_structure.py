@@ -122,3 +122,35 @@ def test_linked_tables_keep_a_declared_numeric_key_as_a_key():
     shown = DisclosureControl(profile="partner", linked=linked, force="a",
                               declared=True).protect(mine, name="arrests").display()
     assert shown["window"].tolist() == [7, 30] and (shown["n"] == "[c]").all()
+
+
+def test_the_funnels_share_of_recorded_is_of_the_published_counts():
+    """Issue 16, item 11: a share printed beside rounded counts is their ratio, or it undoes
+    the rounding (a national funnel printed 90 charged, 3.0% convicted and 9.4% charged of
+    the recorded crimes: no rounded counts give both). Hidden where either count is hidden."""
+    from soteria_research.reporting.national import FUNNEL_PROTECTION
+
+    stages = ["recorded", "suspect_identified", "arrested_or_interviewed", "referred_to_cps",
+              "charged", "convicted"]
+    rows = []
+    for group, counts in (("rape", [332, 244, 171, 61, 31, 12]),
+                          ("other_sexual", [958, 600, 402, 151, 92, 8])):
+        for k, (stage, n) in enumerate(zip(stages, counts)):
+            rows.append({"offence_group": group, "stage": stage, "n": n,
+                         "share_of_recorded": n / counts[0],
+                         "share_of_previous": n / counts[k - 1] if k else np.nan,
+                         "n_previous": counts[k - 1] if k else np.nan})
+    funnel = pd.DataFrame(rows)
+    protected = protect(funnel, name="funnel", profile="publication", declared=True,
+                        keys=["offence_group"], **FUNNEL_PROTECTION)
+    frame, mask = protected.frame, protected.mask
+    published = np.floor(funnel["n"] / 5 + 0.5) * 5  # round half up to base 5
+    recorded = published.groupby(funnel["offence_group"]).transform("first")
+    shown = ~mask["share_of_recorded"].to_numpy()
+    np.testing.assert_allclose(frame["share_of_recorded"].to_numpy()[shown],
+                               (published / recorded).to_numpy()[shown])
+    assert shown.sum() >= 8  # most shares are printed
+    hidden_n = mask["n"].to_numpy()
+    assert hidden_n.any() and not (shown & hidden_n).any()
+    # the true-count share (8 / 958 = 0.84%) is never what is printed
+    assert 244 / 332 not in frame["share_of_recorded"].tolist()

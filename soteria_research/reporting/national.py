@@ -302,8 +302,10 @@ OUTCOME_MIX_PROTECTION = {"counts": ["n"], "rates": dict.fromkeys(("share", "ci_
 #: hidden with it; printed beside a hidden previous count it gave that count back (issue 16).
 FUNNEL_PROTECTION = {"counts": ["n", "n_previous"], "columns_add_up": False,
                      "rates": {"share_of_previous": ("n", "n_previous"),
-                               # of the recorded count, in another row: hidden with its own
-                               "share_of_recorded": (None, None)}}
+                               # hidden with its own row's counts, too
+                               "share_of_recorded": (None, None)},
+                     # of the recorded count, in another row: from the published counts
+                     "shares_of_row": {"share_of_recorded": ("n", "stage", "recorded")}}
 
 
 def linked_funnel(cases: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -838,6 +838,7 @@ def protect(
     secondary: str = "greedy",
     keys: Iterable[str] | None = None,
     extremes: Iterable[str] = (),
+    shares_of_row: Mapping[str, tuple[str, str, object]] | None = None,
     declared: bool = False,
     **options,
 ) -> ProtectedTable:
@@ -896,6 +897,11 @@ def protect(
     extremes : list of str
         Columns holding one person's value (a minimum or maximum): hidden wherever shown.
         Without ``declared``, columns named ``max``/``min``… are taken as extremes too.
+    shares_of_row : dict, optional
+        ``{rate: (count, key, value)}``: a share of ``count`` in the row of the same group
+        whose ``key`` is ``value`` (the funnel's share of the crimes recorded:
+        ``("n", "stage", "recorded")``). Computed from the published counts, so it does not
+        undo their rounding (issue 16, item 11), and hidden where either count is hidden.
     declared : bool
         The table's structure is declared, never guessed from column names (what the reports
         do, issue 16): ``counts`` must be given (``[]``: nothing to check, a layout of
@@ -952,9 +958,10 @@ def protect(
     by = [by] if isinstance(by, str) else list(by or [])
     given_rates = _normalise_rates(rates or {})
     extremes = list(extremes)
+    shares_of_row = dict(shares_of_row or {})
     if declared:
-        keys = _declared_keys(frame, name, counts, given_rates, by, keys, extremes,
-                              columns_add_up, column_total)
+        keys = _declared_keys(frame, name, counts, {**given_rates, **shares_of_row}, by, keys,
+                              extremes, columns_add_up, column_total)
     counts = list(counts) if counts is not None else _default_counts(
         frame, list(given_rates) + by)
     declared_keys = list(keys or [])
@@ -1065,6 +1072,10 @@ def protect(
         output.update(rates_from_published(
             lambda c: frame[c].to_numpy(dtype=float, na_value=np.nan), output, rate_spec,
             counts, design_effect=deff))
+    for rate, (count, key, value) in shares_of_row.items():
+        output[rate], mask[rate] = _share_of_row(frame, output, mask, keys_index,
+                                                 [k for k in keys + by if k != key],
+                                                 rate, count, key, value)
     any_hidden = any(m.any() for m in mask.values())
     record.status = "withheld" if hidden_or_missing else "suppressed" if any_hidden else "pass"
     for column, hidden in mask.items():
@@ -1104,6 +1115,22 @@ class _Columns:
 
     def __len__(self) -> int:
         return len(self.index)
+
+
+def _share_of_row(frame, output, mask, keys_index, group_keys, rate, count, key, value):
+    """``rate`` as the published ``count`` over the published ``count`` of its group's row
+    whose ``key`` is ``value``; hidden where either is hidden (``protect(shares_of_row=)``)."""
+    present = frame[rate].notna().to_numpy()
+    numbers = np.array(output[count], dtype=float, copy=True)
+    numbers[mask[count]] = np.nan
+    group = keys_index.ids(group_keys)
+    base = (frame[key] == value).to_numpy()
+    total = np.full(int(group.max(initial=0)) + 1, np.nan)
+    total[group[base]] = numbers[base]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = numbers / total[group]
+    hidden = (mask[rate] | ~np.isfinite(share)) & present
+    return np.where(present & ~hidden, share, np.nan), hidden
 
 
 def _count_block(frame, counts, rate_spec, kind, column_total, columns_add_up, guess=True):
