@@ -269,31 +269,21 @@ class Knowledge:
             k, n = self.values.get(numerator), self.values.get(denominator)
             if k is not None and n and round(k / n * scale, decimals) == value:
                 return  # from the printed counts: nothing new
+        num, den = ({e: 1.0} if isinstance(e, str) else dict(e)
+                    for e in (numerator, denominator))
         if self.base:
             # under a rounding profile shares are computed from the published (rounded)
             # counts, printed or not (docs/methods.md section 8), sums of them for pooled
             # groups (the most similar forces together, England and Wales without a force):
             # the share bounds those published values, each within its rounding of the truth
-            half = 0.5 * 10.0 ** (-decimals)
-            low, high = (value - half) / scale, (value + half) / scale
-            num, den = ({self.published(name): c for name, c in
-                         ({e: 1.0} if isinstance(e, str) else e).items()}
-                        for e in (numerator, denominator))
-            for bound, sign in ((low, 1.0), (high, -1.0)):
-                row = {name: sign * c for name, c in num.items()}
-                for name, c in den.items():
-                    row[name] = row.get(name, 0.0) - sign * bound * c
-                self.constrain(row, -1e-9, np.inf)
-            return
+            num, den = ({self.published(name): c for name, c in e.items()} for e in (num, den))
         half = 0.5 * 10.0 ** (-decimals)
-        low, high = (value - half) / scale, (value + half) / scale
-        num, den = self._expr(numerator), self._expr(denominator)
-        for bound, sign in ((low, 1.0), (high, -1.0)):
+        for bound, sign in (((value - half) / scale, 1.0), ((value + half) / scale, -1.0)):
             # sign * (num - bound * den) >= 0
-            row = {j: sign * c for j, c in num.items()}
-            for j, c in den.items():
-                row[j] = row.get(j, 0.0) - sign * bound * c
-            self.rows.append((row, -1e-9, np.inf))
+            row = {name: sign * c for name, c in num.items()}
+            for name, c in den.items():
+                row[name] = row.get(name, 0.0) - sign * bound * c
+            self.constrain(row, -1e-9, np.inf)
 
     def extreme_interval(self, numerator: str, denominator: str, share: str, low: str,
                          high: str, z: float = 1.959963984540054) -> None:

@@ -3,10 +3,11 @@
 The previous engine: ``protect`` hides cells greedily, and guesses counts, keys and rates
 from column names unless told ``declared=True`` (the reports' ``DisclosureControl`` is: each
 of their tables declares its keys, counts, rates and one person's values, so a renamed column
-cannot change what is suppressed; an undeclared numeric column is an error); ``protect_linked``/``LinkedProtection`` protect force × category tables
-once per run; ``DisclosureControl`` is what the report notebooks call today. Kept only so the
-current callers (``reporting/national.py``, the notebooks) keep working and the benchmark can
-compare the new optimisation with the old greedy pass. New code uses ``TableSpec`` and
+cannot change what is suppressed; an undeclared numeric column is an error);
+``protect_linked``/``LinkedProtection`` protect force × category tables once per run;
+``DisclosureControl`` is what the report notebooks call today. Kept only so the current
+callers (``reporting/national.py``, the notebooks) keep working and the benchmark can compare
+the new optimisation with the old greedy pass. New code uses ``TableSpec`` and
 ``RunProtection`` (see the package docstring).
 Statistical disclosure control: every table, curve, model and figure passes through here.
 
