@@ -407,6 +407,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     timeliness: dict[str, set[str]] = {}  # owner -> measures printed
     decisions: dict[str, set[str]] = {}  # owner -> positions of the file printed
     arrests: dict[str, set[str]] = {}  # owner -> days printed
+    programme: dict[str, list[str]] = {}  # owner -> the programme table's cohorts
     victim_outcomes = [h[2:] for t in run.tables for h in [t.header]
                        if h[1:2] == ["Cases followed for a year"]][:1]
     forces = run.forces
@@ -416,6 +417,10 @@ def build(run: Published, round_base: int | None) -> Knowledge:
 
     def rec(f):
         return f"{f}|recorded"
+
+    # the financial year each report's time-to-outcome curves follow, named in its text
+    cohorts = {_owner(run.root / rel, run.root): m.group(1) for rel, text in run.texts.items()
+               for m in [re.search(r"Cases recorded in (\d{4}/\d{2}), followed", text)] if m}
 
     # national = sum of forces, for every additive quantity (all forces of the file are in)
     know.total([rec(f) for f in forces], rec("national"))
@@ -635,6 +640,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.share(f"{name}|charged", f"{name}|cases", row[h.index("Share charged")])
             know.at_most({f"{p}|cases": 1.0 for p in periods}, rec(f))
             know.at_most({f"{p}|charged": 1.0 for p in periods}, f"{f}|stage|{STAGES[4]}")
+            programme[f] = periods
         elif h[:2] == ["Data check", "Rows set aside"]:
             for row in t.rows:
                 if row[0].endswith("(all forces)"):
@@ -673,6 +679,8 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.share(name, total, row[h.index("Share")])
             if key.startswith("Furthest stage"):
                 know.total([f"{f}|withdrawals|{key}|{s}" for s in STAGES], total)
+                # every withdrawal has a furthest stage: the outcome mix's withdrawals
+                know.total([total], f"{f}|outcome|{OUTCOMES[1]}")
                 for s in STAGES[4:]:  # structural zeros for a withdrawal, unless listed
                     if f"{f}|withdrawals|{key}|{s}" not in parts:
                         know.structural(f"{f}|withdrawals|{key}|{s}")
@@ -711,10 +719,16 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.count(f"{f}|named cases", row[b], where)
                 know.at_most(f"{f}|repeat cases", f"{f}|named cases")
                 know.at_most(f"{f}|named cases", rec(f))
+                # a case has a named suspect when one is identified: the funnel's stage
+                know.total([f"{f}|named cases"], f"{f}|stage|{STAGES[1]}")
         elif h[:2] == ["Measure", "Estimate"] and "With the event" in h:
             f = owner
             for row in t.rows:
                 name = f"{f}|forensics|{row[0]}"
+                if row[0] == "Withdrawal hazard ratio":
+                    # a model of all the force's cases: its crimes recorded and withdrawals
+                    know.total([name + "|cases"], rec(f))
+                    know.total([name + "|events"], f"{f}|outcome|{OUTCOMES[1]}")
                 know.count(name + "|cases", row[h.index("Cases")], where)
                 know.count(name + "|events", row[h.index("With the event")], where)
                 know.at_most(name + "|events", name + "|cases")
@@ -723,6 +737,43 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         elif h[:1] == ["Stage"] and any(c.endswith(": cases so far") for c in h):
             # the funnel, one pair of columns per offence group
             _wide_split(know, t, STAGES, "stage", ": cases so far", ": share of recorded")
+        elif h[:3] == ["Outcome", "Measure", "Factor"] and "Cases" in h:
+            # the driver models: each factor level's cases, the same count in every model
+            # (charge and withdrawal, rate and probability); a factor's levels and its
+            # reference (not printed) partition the force's cases; the other-offence level is
+            # the crimes recorded of other sexual offences
+            f = owner
+            levels: dict[str, set[str]] = {}
+            for row in t.rows:
+                factor = row[h.index("Factor")]
+                name = f"{f}|drivers|{factor}"
+                know.count(name, row[h.index("Cases")], where)
+                know.at_most(name, rec(f))
+                levels.setdefault(factor.split(": ")[0], set()).add(name)
+                if factor == "offence group: other sexual offence":
+                    know.total([name], f"{f}|other|recorded")
+            for names in levels.values():
+                know.at_most(dict.fromkeys(names, 1.0), rec(f))
+        elif h[:1] == ["Outcome"] and any(c.startswith("by day ") for c in h):
+            # time to outcome: each step the share of the named cohort (a financial year's
+            # cases, the trend table's total) with the outcome by that day. Censored cases
+            # (open, transferred) make it only nearly events / cohort, so it is read only under
+            # a rounding profile, where it is the ratio of the published counts (docs/methods.md
+            # section 8); steps of a curve never fall, and outcomes share the cohort
+            if know.base is not None:
+                year = cohorts.get(owner)
+                cohort = f"{owner}|trend|{year}" if year else f"{owner}|curve|cohort"
+                days = [(j, int(c.removeprefix("by day "))) for j, c in enumerate(h)
+                        if c.startswith("by day ")]
+                for row in t.rows:
+                    steps = [f"{owner}|curve|{row[0]}|{d}" for _, d in days]
+                    for (j, _), step in zip(days, steps):
+                        know.share(step, cohort, row[j])
+                        know.at_most(step, cohort)
+                    for earlier, later in zip(steps, steps[1:]):
+                        know.at_most(earlier, later)
+                for _, d in days:
+                    know.at_most({f"{owner}|curve|{row[0]}|{d}": 1.0 for row in t.rows}, cohort)
         elif h[:1] == ["Outcome"] and any(c.endswith(": cases") for c in h):
             # how investigations ended, one pair of columns per offence group
             _wide_split(know, t, OUTCOMES, "outcome", ": cases", ": share")
@@ -815,6 +866,20 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     for f in trends:
         for y in years:
             know.total([f"{f}|trend|{y}|{o}" for o in outcomes], f"{f}|trend|{y}")
+    # the programme's cohorts before and after joining are the trend's years together (the
+    # cases followed a year, and those charged within it), and so are the cases of the
+    # forensics table's share of requests (cases followed a year)
+    charged = next((o for o in outcomes if o == OUTCOMES[0]), None)
+    for f in trends:
+        whole = {f"{f}|trend|{y}": -1.0 for y in years}
+        if f in programme:
+            know.constrain({**{f"{p}|cases": 1.0 for p in programme[f]}, **whole}, 0.0, 0.0)
+            if charged:
+                know.constrain({**{f"{p}|charged": 1.0 for p in programme[f]},
+                                **{f"{f}|trend|{y}|{charged}": -1.0 for y in years}}, 0.0, 0.0)
+        requests = f"{f}|forensics|Cases with a victim device requested (share)|cases"
+        if requests in know.index:
+            know.constrain({requests: 1.0, **whole}, 0.0, 0.0)
     # the timeliness, decision and arrest tables: rape and other add up to all (per force
     # and nationally), national = the sum of the forces'; the positions of the file partition
     # the files referred

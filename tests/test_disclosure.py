@@ -247,6 +247,33 @@ def test_curves_for_several_outcomes_are_coarsened_separately():
     assert protected.record.rows_dropped > 0
 
 
+def test_a_cohort_curve_under_rounding_is_a_share_of_the_published_cohort():
+    # A cohort of 119 with no censoring: 11 charges by day 365 is 9.2%, which beside the
+    # trend table's rounded "10 of 120" gives the 11 back. Under publication each step is its
+    # events rounded to 5 over the cohort rounded to 5 (10 / 120), its interval the Wilson
+    # interval of those at the step's design effect; under partner (no rounding) the curve's
+    # own value stays.
+    from statsmodels.stats.proportion import proportion_confint
+
+    events = np.array([11, 14, 24, 34])
+    curve = pd.DataFrame({"outcome": ["charge", "evidential", "withdrawal", "withdrawal"],
+                          "time": [365, 180, 30, 365], "cif": events / 119,
+                          "ci_low": 0.0, "ci_high": 1.0, "n_at_risk": [22, 55, 93, 22],
+                          "n_events": events, "n_cohort": 119,
+                          "design_effect": [2.0, 1.0, 1.5, 1.25]})
+    shown = protect_curve(curve, profile="publication", decimals=None).frame
+    published = np.array([10, 15, 25, 35])
+    np.testing.assert_allclose(shown["cif"], published / 120)
+    effect = curve["design_effect"].to_numpy()
+    low, high = proportion_confint(published / effect, 120 / effect, method="wilson")
+    np.testing.assert_allclose(shown["ci_low"], low)
+    np.testing.assert_allclose(shown["ci_high"], high)
+    assert (shown["n_cohort"] == 120).all()
+    partner = protect_curve(curve, profile="partner", decimals=None).frame
+    np.testing.assert_allclose(partner["cif"], events / 119)
+    assert (partner["ci_high"] == 1.0).all()
+
+
 def test_curve_with_too_few_events_is_withheld():
     curve = pd.DataFrame({"time": [1, 2, 3], "n_at_risk": [30, 28, 27], "n_events": [1, 1, 2],
                           "survival": [0.97, 0.93, 0.86]})

@@ -118,7 +118,8 @@ def test_event_study_rows_carry_the_joining_forces_cohort_counts(staggered_cases
 
 
 def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, shared):
-    report = _report(case_file, shared, "durham")
+    # Kent: none of its years is hidden in the run's trends (Durham's are: next test)
+    report = _report(case_file, shared, "kent")
     section = ps.force_section(report)
     direct = cohort_outcomes(report.cases, within_days=365, freq="Q", outcomes="charge",
                              medians=False)
@@ -129,7 +130,7 @@ def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, sha
     shown = section.cohorts.frame  # published: hidden cells NaN, the rest unchanged
     visible = shown["estimate"].notna()
     np.testing.assert_allclose(shown.loc[visible, "estimate"], direct.loc[visible, "estimate"])
-    table = _by_hand(report.cases, "durham", report.cases["extract_date"].max())
+    table = _by_hand(report.cases, "kent", report.cases["extract_date"].max())
     pooled = section.pooled.frame.set_index("phase")
     for phase, after in (("before joining", False), ("after joining", True)):
         part = table[table["after"].eq(after)]
@@ -147,6 +148,25 @@ def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, sha
     assert section.difference["ci_low"] < after - before < section.difference["ci_high"]
     assert f"{100 * (after - before):+.1f} percentage points" in section.text
     assert "no comparison group" in section.text
+
+
+def test_before_and_after_hide_the_sum_of_years_the_trends_hide(case_file, shared):
+    """Before and after together are the trend table's years together. Durham's charges
+    within a year are hidden in some years of the run's trends (to protect City of London's),
+    so their sum over the years is hidden here too, with the shares; its cases, none hidden in
+    the trends, are published (rounded)."""
+    report = _report(case_file, shared, "durham")
+    trends = report.disclosure.linked.slice("cohort_trends", "durham")
+    hidden = trends.frame.loc[trends.mask["n"].to_numpy(), "outcome"]
+    assert "charge" in set(hidden) and "all" not in set(hidden)
+    section = ps.force_section(report)
+    pooled = section.pooled.frame.set_index("phase")
+    table = _by_hand(report.cases, "durham", report.cases["extract_date"].max())
+    for phase, after in (("before joining", False), ("after joining", True)):
+        n = len(table[table["after"].eq(after)])
+        assert pooled.loc[phase, "n_cohort"] == 5 * round(n / 5)
+        assert pooled.loc[phase, ["n", "estimate", "ci_low", "ci_high"]].isna().all()
+    assert section.difference == {}
 
 
 def test_the_national_estimate_is_computed_once_per_run_and_read_by_every_report(case_file,

@@ -463,3 +463,68 @@ def test_the_attacker_finds_a_share_of_the_true_counts_contradicts_the_rounding(
     found = attack("95", "9.9%", "3.1%")
     # 955 or 960 published, each within 2 of the truth; 30 convicted published
     assert found["recorded"] == (953, 962) and found["convicted"] == (28, 32)
+
+
+@pytest.mark.parametrize("which", ["runs", "other_runs"])
+def test_item11_time_to_outcome_steps_are_shares_of_the_published_cohort(request, which):
+    """Under rounding, each step of a time-to-outcome table is a multiple of 5 events over the
+    cohort's published size (the trend table's "Out of" for the financial year the report
+    names): Cumbria's 9.3% charged by day 365 of 2021/22, from the true counts, gave back the
+    11 charges the trend table printed as "10 of 120"."""
+    root = request.getfixturevalue(which)["publication"].root
+    owners = {path.parent: path for path in root.glob("forces/*/report.html")}
+    owners[root / "national"] = root / "national" / "overview.html"
+    checked = 0
+    for folder, page in owners.items():
+        year = re.search(r"Cases recorded in (\d{4}/\d{2}), followed", page.read_text())
+        steps = pd.read_csv(folder / "tables" / "time_to_outcome.csv", dtype=str)
+        days = [c for c in steps.columns if c.startswith("by day ")]
+        if not days:
+            continue  # too few cases for a curve
+        assert year, folder
+        trends = next((folder / "tables").glob("cohort_trends*.csv"))
+        trend = pd.read_csv(trends, dtype=str)
+        out_of = {number(v)[0] for v in trend.loc[trend.iloc[:, 0].eq(year.group(1)), "Out of"]
+                  if number(v)}
+        assert len(out_of) == 1, (folder, out_of)
+        cohort = out_of.pop()
+        for text in steps[days].to_numpy().ravel():
+            if number(text) is None:
+                continue
+            value, decimals, _ = number(text)
+            events = round(value / 100 * cohort / 5) * 5
+            assert round(events / cohort * 100, decimals) == value, (folder, text, cohort)
+            checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("which", ["runs", "other_runs"])
+@pytest.mark.parametrize("profile", PROFILES)
+def test_item7_a_curve_shows_nothing_the_trends_hide(request, which, profile):
+    """A time-to-outcome curve is its events over the financial year's cases it follows (few
+    are censored), and by day 365 it is the trend table's share of that year: where the trends
+    hide the year's cases no curve is shown (two steps gave Dyfed-Powys's hidden 56 cases of
+    2021/22 back, and City of London's 2 with them), and where they hide an outcome of that
+    year the curve's step at day 365 is hidden too."""
+    root = request.getfixturevalue(which)[profile].root
+    withheld = []
+    for folder in sorted(root.glob("forces/*")):
+        page = (folder / "report.html").read_text()
+        year = re.search(r"Cases recorded in (\d{4}/\d{2}), followed", page)
+        steps = pd.read_csv(folder / "tables" / "time_to_outcome.csv", dtype=str)
+        trend = pd.read_csv(folder / "tables" / "cohort_trends.csv", dtype=str)
+        if year is None or not trend.iloc[:, 0].eq(year.group(1)).any():
+            continue
+        rows = trend[trend.iloc[:, 0].eq(year.group(1))].set_index("Outcome")
+        if (rows["Out of"] == HIDDEN).all():
+            assert not any(c.startswith("by day ") for c in steps.columns), folder.name
+            if steps.iloc[:, 0].str.startswith("Not shown: the number of cases").any():
+                withheld.append(folder.name)  # not "too few cases": withheld for the trends
+            continue
+        if "by day 365" not in steps.columns:
+            continue
+        for outcome, cell in steps.set_index("Outcome")["by day 365"].items():
+            if outcome in rows.index and rows.loc[outcome, "Cases"] == HIDDEN:
+                assert cell == HIDDEN, (folder.name, outcome, cell)
+    if which == "other_runs":
+        assert withheld  # Dyfed-Powys: its 2021/22 cases are hidden to protect City of London's

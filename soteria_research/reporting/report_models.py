@@ -20,6 +20,7 @@ from .disclosure.text import safe_text
 from .report_common import (
     _ERROR_DETAIL,
     CURVE_DAYS,
+    WITHIN_DAYS,
     _fmt_share,
 )
 
@@ -148,9 +149,10 @@ class ReportModels:
 
         table = self.incidence(times=list(times))
         protected = self.disclosure.protect(table, name="time_to_outcome_table", kind="curve")
-        frame = protected.frame
+        frame = self._hidden_in_trends(protected.frame)
         if frame.empty:
-            view = pd.DataFrame({"Outcome": ["Too few cases to show safely"]})
+            view = pd.DataFrame({"Outcome": [table.attrs.get("withheld")
+                                             or "Too few cases to show safely"]})
             return self._styled(view, name="time_to_outcome")
         # Each share with its interval (the figure's band at that day): the same protected,
         # rounded values the figure and metrics carry, so the table adds no precision.
@@ -191,8 +193,41 @@ class ReportModels:
             chosen = cohort_table(self.cases, extract_date=extract)["cohort"].head(1).tolist()
         # Intervals allow for one officer's cases being alike (forces as strata), as the
         # headline's do.
-        return cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract,
-                                cluster="officer_id", strata="force")
+        frame = cohort_incidence(self.cases, cohorts=chosen, times=times, extract_date=extract,
+                                 cluster="officer_id", strata="force")
+        hidden = [c for c in chosen if self._linked_cell_hidden("cohort_trends", "n", cohort=c,
+                                                                 outcome="all")]
+        if hidden:
+            # a curve is its events over the cohort (nearly: few are censored), so two steps
+            # give the cohort's size back: Dyfed-Powys's 56 cases of 2021/22, hidden in the
+            # trends to protect City of London's, came from 10 and 16 of them (issue 16)
+            from .disclosure import protect_curve
+
+            withheld = frame.iloc[0:0].copy()
+            withheld.attrs = dict(frame.attrs)
+            if not protect_curve(frame, profile=self.disclosure.profile).frame.empty:
+                withheld.attrs["withheld"] = (
+                    f"Not shown: the number of cases recorded in {', '.join(hidden)} is hidden "
+                    "in the trends (disclosure control), and the curves would give it back.")
+            return withheld
+        return frame
+
+    def _hidden_in_trends(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A curve's steps at the trends' horizon without the ones the trends hide.
+
+        By day 365 the share with an outcome of the cohort the curve follows is the trend
+        table's share of that financial year (the same cases, counted the same way): one
+        quantity, one decision, so a step the run's linked trends hide is not shown here.
+        """
+        if frame.empty or "cohort" not in frame.columns:
+            return frame
+        at_horizon = frame["time"].eq(WITHIN_DAYS).to_numpy()
+        drop = np.zeros(len(frame), dtype=bool)
+        for i in np.flatnonzero(at_horizon):
+            drop[i] = self._linked_cell_hidden("cohort_trends", "n",
+                                               cohort=str(frame["cohort"].iloc[i]),
+                                               outcome=str(frame["outcome"].iloc[i]))
+        return frame[~drop]
 
     def drivers(self) -> tuple[pd.DataFrame, str]:
         """Driver models of charge and of victim withdrawal (``analysis.drivers.drivers``):

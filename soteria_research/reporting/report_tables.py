@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ParameterError
@@ -71,7 +72,7 @@ class ReportTables:
             if frame.frame.empty:  # a table (as callers expect) of the sentence saying why
                 return self._styled(pd.DataFrame({"Nothing to show": [empty_sentence(
                     self, frame)]}), name=name)
-            shown = frame.display()
+            shown = self._hidden_where_hidden_elsewhere(name, frame.display())
             shown.attrs["disclosure"] = {"name": frame.record.name,
                                          "status": frame.record.status}
         note_withheld(self, shown)
@@ -106,6 +107,22 @@ class ReportTables:
         part = linked.slice("headline", self.force)
         return bool(part.mask["count"][part.frame["measure"].eq(measure).to_numpy()].any())
 
+    def _linked_cell_hidden(self, table: str, column: str, **where) -> bool:
+        """Whether the run's linked ``table`` hides this force's ``column`` in the row ``where``
+        names (``offence_group="all"``, say)."""
+        linked = getattr(self.disclosure, "linked", None)
+        if (self.is_national or linked is None or not self.disclosure.profile.suppress
+                or table not in linked.names):
+            return False
+        try:
+            part = linked.slice(table, self.force)
+        except ParameterError:  # no rows of this force (a short period: no year followed)
+            return False
+        rows = np.ones(len(part.frame), dtype=bool)
+        for key, value in where.items():
+            rows &= part.frame[key].astype(str).eq(value).to_numpy()
+        return bool(part.mask[column].to_numpy()[rows].any())
+
     def _hidden_where_hidden_elsewhere(self, name: str, shown: pd.DataFrame) -> pd.DataFrame:
         """One quantity, one decision (issue 16, item 7): a count that the run's linked tables
         hide (this force's recorded crimes, its open cases; the file's row total beside a
@@ -129,6 +146,66 @@ class ReportTables:
             quarantined = label.str.startswith("Quarantined for breaking")
             if (shown.loc[quarantined, "n"] == MARKER).any():
                 shown.loc[label.eq("Rows in the file (all forces)"), "n"] = MARKER
+        if name == "drivers" and {"term", "n"} <= set(shown.columns):
+            # a term's cases are one count in every model (charge and withdrawal, rate and
+            # probability): hidden in all where a model hides it (few events there)
+            terms = shown["term"].astype(str)
+            hidden_terms = set(terms[shown["n"].astype(object).eq(MARKER)])
+            if hidden_terms:
+                shown["n"] = shown["n"].astype(object)
+                shown.loc[terms.isin(hidden_terms), "n"] = MARKER
+            # the cases of the offence-group term are that group's crimes recorded (the
+            # headline's): Dyfed-Powys's other sexual offences, hidden in its headline to
+            # protect City of London's, were printed here, and City's 6 followed from the
+            # national total
+            for group in ("rape", "other_sexual"):
+                if self._linked_cell_hidden("headline_recorded", "count", offence_group=group):
+                    shown["n"] = shown["n"].astype(object)
+                    shown.loc[shown["term"].astype(str).eq(f"offence_group[T.{group}]"),
+                              "n"] = MARKER
+        if name == "device_requests" and {"measure", "n", "n_events"} <= set(shown.columns):
+            # the withdrawal hazard ratio's cases and events are all the force's cases and its
+            # withdrawals: the headline's crimes recorded and the outcome mix's count, which
+            # the run hid for Dyfed-Powys (City of London's 2 withdrawals followed)
+            ratio = shown["measure"].astype(str).eq("withdrawal_hazard_ratio")
+            # the cases of the share of requests are the cases followed a year, the trend
+            # table's years together: hidden with its share where the trends hide a year
+            if self._linked_cell_hidden("cohort_trends", "n", outcome="all"):
+                requests = shown["measure"].astype(str).eq("request_share")
+                columns = [c for c in ("n", "estimate", "ci_low", "ci_high")
+                           if c in shown.columns]
+                shown = shown.astype(dict.fromkeys(columns, object))
+                shown.loc[requests, columns] = MARKER
+            for column, hidden in (
+                    ("n", self._linked_cell_hidden("headline_recorded", "count",
+                                                   offence_group="all")),
+                    ("n_events", self._linked_cell_hidden(
+                        "outcome_mix", "n", offence_group="all",
+                        outcome_group="victim_withdrawal"))):
+                if hidden:
+                    shown[column] = shown[column].astype(object)
+                    shown.loc[ratio, column] = MARKER
+        if (name == "withdrawal_stage" and {"n", "n_withdrawals"} <= set(shown.columns)
+                and len(shown) and self._linked_cell_hidden(
+                    "outcome_mix", "n", offence_group="all", outcome_group="victim_withdrawal")):
+            # "Out of" is the force's withdrawals, which the outcome mix hides (Dyfed-Powys's
+            # 116, printed here, gave City of London's 2): hidden with every share (each
+            # gives it back with its count), and with the largest stage's count when every
+            # count is printed, since they add up to it
+            shown = shown.astype({c: object for c in shown.columns if c != "stage"})
+            rates = [c for c in ("estimate", "ci_low", "ci_high") if c in shown.columns]
+            shown.loc[:, ["n_withdrawals", *rates]] = MARKER
+            counts = pd.to_numeric(shown["n"], errors="coerce")
+            if counts.notna().all():
+                largest = counts.idxmax()
+                shown.loc[largest, [c for c in ("n", "median_days") if c in shown.columns]] = (
+                    MARKER)
+        if name == "repeat_suspects" and "n_cases" in shown.columns and self._linked_cell_hidden(
+                "funnel", "n", offence_group="all", stage="suspect_identified"):
+            # cases with a named suspect are the funnel's suspects identified (Dyfed-Powys's
+            # 266, hidden there, were printed here)
+            shown["n_cases"] = shown["n_cases"].astype(object)
+            shown.loc[:, "n_cases"] = MARKER
         if name == "officer_caseload" and {"caseload", "cases"} <= set(shown.columns):
             for key, measure in (("all", "recorded"), ("open", "still_open")):
                 if self._linked_hidden(measure):

@@ -16,9 +16,13 @@ import pandas as pd
 from ...errors import ParameterError
 from .profiles import INTERNAL_LABEL, DisclosureProfile, get_profile, round_to_base
 from .records import OutputRecord, ProtectedTable
+from .rounding import wilson
 
 __all__ = ["curve_steps", "protect_curve"]
 
+#: A cohort curve's size (``cohorts.cohort_incidence``): with it, a rounding profile shows each
+#: step as a share of the published cohort (:func:`_of_published_cohort`).
+COHORT = "n_cohort"
 _CURVE_ESTIMATES = ("cif", "estimate", "survival", "surv", "km", "cumulative_incidence")
 
 
@@ -62,6 +66,34 @@ def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
         if curve is not None and np.any((steps == 0) & (np.diff(curve[rows]) != 0)):
             return False
     return True
+
+
+def _of_published_cohort(out: pd.DataFrame, base: int) -> pd.DataFrame:
+    """Cumulative incidence as a share of the published cohort (issue 16, item 11).
+
+    A cohort's curve with no censoring before a step is its events over the cohort, so a share
+    printed to 0.1% from the true counts gives back counts that are published rounded (a
+    cohort's 11 charges within a year, printed as 10 in the trends, came back from 9.3% of a
+    published 120). Each step is therefore shown as its events (share × cohort, rounded to the
+    base) over the cohort rounded to the base, and its interval is the Wilson interval of those
+    published counts at the step's design effect (1 without the column), as every other share
+    under a rounding profile.
+    """
+    out = out.copy()
+    cohort = out[COHORT].to_numpy(dtype=float)
+    events = out["cif"].to_numpy(dtype=float) * cohort
+    events_published = round_to_base(events, base)
+    cohort_published = round_to_base(cohort, base)
+    effect = (out["design_effect"].to_numpy(dtype=float) if "design_effect" in out
+              else np.ones(len(out)))
+    effect = np.where(np.isfinite(effect) & (effect > 0), effect, 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["cif"] = events_published / cohort_published
+        low, high = wilson(events_published / effect, cohort_published / effect)
+    for column, values in (("ci_low", low), ("ci_high", high)):
+        if column in out:
+            out[column] = values
+    return out
 
 
 def _done(frame: pd.DataFrame, record: OutputRecord) -> ProtectedTable:
@@ -176,10 +208,16 @@ def protect_curve(
         out[events] = np.concatenate(shown_events) if shown_events else []
     names = list(estimates or []) or [c for c in frame.columns if c in _CURVE_ESTIMATES
                                       or c in ("ci_low", "ci_high")]
+    if profile.round_base and "cif" in out and COHORT in out:
+        out = _of_published_cohort(out, profile.round_base)
+        record.rules.append("each share is of the cohort as published: its events (share × "
+                            f"cohort) and the cohort rounded to base {profile.round_base}, "
+                            "with a Wilson interval at the step's design effect")
     if decimals is not None and names:
         out[names] = out[names].astype(float).round(decimals)
     if profile.round_base:
         rounded = [at_risk] + ([events] if events else [])
+        rounded += [COHORT] if COHORT in out else []
         out[rounded] = round_to_base(out[rounded].to_numpy(dtype=float), profile.round_base)
         record.rounded = int(out[rounded].notna().to_numpy().sum())
     record.status = "withheld" if out.empty else ("coarsened" if record.rows_dropped else "pass")
