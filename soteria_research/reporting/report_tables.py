@@ -95,17 +95,9 @@ class ReportTables:
 
     def _linked_hidden(self, measure: str) -> bool:
         """Whether the run's linked headline hides this force's ``measure`` count."""
-        linked = getattr(self.disclosure, "linked", None)
-        if self.is_national or linked is None or not self.disclosure.profile.suppress:
-            return False
         if measure == "recorded":
-            if "headline_recorded" not in linked.names:
-                return False
-            return bool(linked.slice("headline_recorded", self.force).mask["count"].any())
-        if "headline" not in linked.names:
-            return False
-        part = linked.slice("headline", self.force)
-        return bool(part.mask["count"][part.frame["measure"].eq(measure).to_numpy()].any())
+            return self._linked_cell_hidden("headline_recorded", "count")
+        return self._linked_cell_hidden("headline", "count", measure=measure)
 
     def _linked_cell_hidden(self, table: str, column: str, **where) -> bool:
         """Whether the run's linked ``table`` hides this force's ``column`` in the row ``where``
