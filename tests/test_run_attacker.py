@@ -320,6 +320,52 @@ def test_item10_disclosure_json_says_nothing_per_cell_at_publication(runs):
     assert not bad, bad
 
 
+#: The headline table lays out six protected outputs: the report's own figures, its peers'
+#: pooled figures and the nation's (crimes recorded and the shares, each).
+HEADLINE_PARTS = tuple(f"headline{part}{suffix}" for suffix in ("", "_peers", "_national")
+                       for part in ("", "_recorded"))
+
+
+@pytest.mark.parametrize("which", ["runs", "other_runs"])
+@pytest.mark.parametrize("profile", PROFILES)
+def test_disclosure_json_counts_every_cell_a_report_table_hides(request, which, profile):
+    """A reader of disclosure.json learns how many cells each output hides: no table of a
+    report or of the national overview may print more hidden cells than its entry counts. Counted from the take-away CSV
+    of each output (one file per output, named as in the log); a year's "Out of" in the trend
+    table is one cell printed beside each of its outcomes, so it counts once. Before the
+    declared rules (``same_quantity``), the cells hidden where the run's linked tables hide
+    the same quantity (withdrawal stage, forensics, caseload, programme, data quality), the
+    text views of linked tables and the trend shares hidden with their year were not
+    counted, nor the peers' pooled figures hidden where a peer's own is: the log said "pass"
+    beside a table of [c]."""
+    root = request.getfixturevalue(which)[profile].root
+    under = []
+    for folder in [*sorted((root / "forces").iterdir()), root / "national"]:
+        log = {entry["name"]: entry for entry in json.loads(
+            (folder / "disclosure.json").read_text(encoding="utf-8"))["outputs"]}
+        for path in sorted((folder / "tables").glob("*.csv")):
+            entry = log.get(path.stem)
+            if entry is None:
+                continue
+            parts = [log[name] for name in HEADLINE_PARTS if name in log] \
+                if path.stem == "headline" else [entry]
+            table = pd.read_csv(path, dtype=str, keep_default_na=False)
+            # the funnel-limit column restates the position of the ratio beside it: one cell
+            printed = int(table.drop(columns=["Out of", "Compared with the funnel limits"],
+                                     errors="ignore").eq(HIDDEN).to_numpy().sum())
+            if "Out of" in table.columns and path.stem.startswith("cohort_trends"):
+                printed += table.loc[table["Out of"].eq(HIDDEN)].iloc[:, 0].nunique()
+            elif "Out of" in table.columns:
+                printed += int(table["Out of"].eq(HIDDEN).sum())
+            logged = sum(e["cells_suppressed"] + e["derived_suppressed"] for e in parts)
+            if printed > logged:
+                under.append((folder.name, path.stem, printed, logged))
+            if printed:
+                assert {e["status"] for e in parts} & {"suppressed", "withheld"}, (
+                    folder.name, parts)
+    assert not under, under
+
+
 def test_share_of_cells_hidden_is_reported(runs, capsys):
     """The number the lead's note quotes: of all count cells printed in the run, the share
     shown as [c] (printed so ``pytest -s`` shows it; asserted only to be a share)."""

@@ -422,22 +422,6 @@ def _difference(pooled: pd.DataFrame) -> dict:
             "ci_low": float(low), "ci_high": float(high)}
 
 
-def _hidden_with_trends(report, pooled) -> None:
-    """Before and after together are the trend table's years together: the cases followed a
-    year (its years' totals) and those charged within it. Where the run's linked trends hide
-    any of this force's years, the sum is hidden here too, with its shares: printed, it gave
-    a hidden complement's years back, and City of London's 4 cases with them (issue 16)."""
-    hidden_check = getattr(report, "_linked_cell_hidden", None)
-    if hidden_check is None or pooled.frame.empty:
-        return
-    rates = [c for c in ("estimate", "ci_low", "ci_high") if c in pooled.frame.columns]
-    for column, outcome in (("n_cohort", "all"), ("n", "charge")):
-        if hidden_check("cohort_trends", "n", outcome=outcome):
-            for part in (column, *rates):
-                pooled.frame[part] = np.nan
-                pooled.mask[part] = True
-
-
 def force_section(report) -> ForceProgramme:
     """Everything the force report's "Before and after joining Soteria" section shows."""
     from ..analysis.evaluation import programme_start_dates
@@ -459,7 +443,8 @@ def force_section(report) -> ForceProgramme:
     pooled = report.protect(pooled_raw, name="programme_force_before_after", kind="rates",
                             counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
                             columns_add_up=False)
-    _hidden_with_trends(report, pooled)
+    # before and after together are the trend table's years together: hidden where the
+    # run's trends hide a year of this force (``same_quantity``, applied by report.protect)
     difference = {}
     if len(pooled_raw):
         shown = pooled_raw.copy()

@@ -138,8 +138,22 @@ class ReportHeadline:
             protected.attrs["design_effects"] = (pooled.set_index("measure")["design_effect"]
                                                  .astype(float).to_dict())
         hidden = self._hidden_in_peers(peers)
-        protected.loc[protected["measure"].isin(hidden),
-                      ["count", "n", "estimate", "ci_low", "ci_high"]] = float("nan")
+        rows = protected["measure"].isin(hidden)
+        columns = ["count", "n", "estimate", "ci_low", "ci_high"]
+        newly = protected.loc[rows, columns].notna()
+        protected.loc[rows, columns] = float("nan")
+        # counted in disclosure.json: the pooled figures of the peers' protection (just made)
+        for name, part in (("headline_recorded_peers", protected["measure"].eq("recorded")),
+                           ("headline_peers", ~protected["measure"].eq("recorded"))):
+            record = self.disclosure.record(name)
+            cells = newly[part[rows].to_numpy()]
+            if record is None or not cells.to_numpy().any():
+                continue
+            record.secondary_suppressed += int(cells[["count", "n"]].to_numpy().sum())
+            record.derived_suppressed += int(cells[["estimate", "ci_low", "ci_high"]]
+                                             .to_numpy().sum())
+            record.status = "suppressed" if record.status == "pass" else record.status
+            record.notes.append("pooled figures hidden where a peer's own figure is hidden")
         return protected
 
     def headline_range(self) -> dict[str, str]:

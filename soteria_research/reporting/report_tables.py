@@ -41,7 +41,9 @@ class ReportTables:
 
         if frame.empty:
             return protect_empty(self, frame, name=name, kind=kind, **options)
-        return self.disclosure.protect(frame, name=name, kind=kind, **options)
+        protected = self.disclosure.protect(frame, name=name, kind=kind, **options)
+        self._same_quantity_hidden(protected)
+        return protected
 
     def show(self, frame, *, name: str | None = None, kind: str = "counts",
              columns: dict[str, str] | None = None, percent: Sequence[str] = (),
@@ -64,15 +66,15 @@ class ReportTables:
             if frame.empty:
                 frame = self.protect(frame, name=name, kind=kind, **options)
             else:
-                shown = self.disclosure.show(frame, name=name, kind=kind, styled=False,
-                                             **options)
-                shown = self._hidden_where_hidden_elsewhere(name, shown)
+                shown = self.disclosure.displayed(self.protect(frame, name=name, kind=kind,
+                                                               **options))
         if not isinstance(frame, pd.DataFrame):
             name = name or frame.record.name
             if frame.frame.empty:  # a table (as callers expect) of the sentence saying why
                 return self._styled(pd.DataFrame({"Nothing to show": [empty_sentence(
                     self, frame)]}), name=name)
-            shown = self._hidden_where_hidden_elsewhere(name, frame.display())
+            self._same_quantity_hidden(frame)  # a no-op where protect() applied it already
+            shown = frame.display()
             shown.attrs["disclosure"] = {"name": frame.record.name,
                                          "status": frame.record.status}
         note_withheld(self, shown)
@@ -115,94 +117,45 @@ class ReportTables:
             rows &= part.frame[key].astype(str).eq(value).to_numpy()
         return bool(part.mask[column].to_numpy()[rows].any())
 
-    def _hidden_where_hidden_elsewhere(self, name: str, shown: pd.DataFrame) -> pd.DataFrame:
+    def _same_quantity_hidden(self, protected) -> None:
         """One quantity, one decision (issue 16, item 7): a count that the run's linked tables
-        hide (this force's recorded crimes, its open cases; the file's row total beside a
-        hidden quarantine total, as the national overview hides it) is hidden here too, or
-        printing it elsewhere would undo the secondary suppression."""
-        if not self.disclosure.profile.suppress:
-            return shown
-        shown = shown.copy()
-        if name == "data_quality" and {"rows", "n"} <= set(shown.columns):
-            from .runner.record import published_validation
+        hide is hidden in every other table that prints it, in the protected frame itself
+        (declared in ``same_quantity.SAME_QUANTITIES``: the drivers' offence-group cases, the
+        withdrawal stage's "Out of", the cases with a named suspect...), and counted in
+        ``disclosure.json``. The data-quality table prints the file's totals exactly as
+        ``run.json`` publishes them, and its row total beside a hidden quarantine total is
+        hidden, as the national overview hides it."""
+        from .same_quantity import hide_same_quantities, record_hidden
 
-            label = shown["rows"].astype(str)
-            # The whole file's totals exactly as run.json publishes them: one quantity, one
-            # decision in every file of the run.
-            totals = published_validation(self.validation, self.params.disclosure)
-            for row, key in (("Rows in the file (all forces)", "n_input"),
-                             ("Accepted (all forces)", "n_valid")):
-                shown.loc[label.eq(row), "n"] = totals[key]
-            if self._linked_hidden("recorded"):
-                shown.loc[label.str.endswith(f"for {self.name}"), "n"] = MARKER
-            quarantined = label.str.startswith("Quarantined for breaking")
-            if (shown.loc[quarantined, "n"] == MARKER).any():
-                shown.loc[label.eq("Rows in the file (all forces)"), "n"] = MARKER
-        if name == "drivers" and {"term", "n"} <= set(shown.columns):
-            # a term's cases are one count in every model (charge and withdrawal, rate and
-            # probability): hidden in all where a model hides it (few events there)
-            terms = shown["term"].astype(str)
-            hidden_terms = set(terms[shown["n"].astype(object).eq(MARKER)])
-            if hidden_terms:
-                shown["n"] = shown["n"].astype(object)
-                shown.loc[terms.isin(hidden_terms), "n"] = MARKER
-            # the cases of the offence-group term are that group's crimes recorded (the
-            # headline's): Dyfed-Powys's other sexual offences, hidden in its headline to
-            # protect City of London's, were printed here, and City's 6 followed from the
-            # national total
-            for group in ("rape", "other_sexual"):
-                if self._linked_cell_hidden("headline_recorded", "count", offence_group=group):
-                    shown["n"] = shown["n"].astype(object)
-                    shown.loc[shown["term"].astype(str).eq(f"offence_group[T.{group}]"),
-                              "n"] = MARKER
-        if name == "device_requests" and {"measure", "n", "n_events"} <= set(shown.columns):
-            # the withdrawal hazard ratio's cases and events are all the force's cases and its
-            # withdrawals: the headline's crimes recorded and the outcome mix's count, which
-            # the run hid for Dyfed-Powys (City of London's 2 withdrawals followed)
-            ratio = shown["measure"].astype(str).eq("withdrawal_hazard_ratio")
-            # the cases of the share of requests are the cases followed a year, the trend
-            # table's years together: hidden with its share where the trends hide a year
-            if self._linked_cell_hidden("cohort_trends", "n", outcome="all"):
-                requests = shown["measure"].astype(str).eq("request_share")
-                columns = [c for c in ("n", "estimate", "ci_low", "ci_high")
-                           if c in shown.columns]
-                shown = shown.astype(dict.fromkeys(columns, object))
-                shown.loc[requests, columns] = MARKER
-            for column, hidden in (
-                    ("n", self._linked_cell_hidden("headline_recorded", "count",
-                                                   offence_group="all")),
-                    ("n_events", self._linked_cell_hidden(
-                        "outcome_mix", "n", offence_group="all",
-                        outcome_group="victim_withdrawal"))):
-                if hidden:
-                    shown[column] = shown[column].astype(object)
-                    shown.loc[ratio, column] = MARKER
-        if (name == "withdrawal_stage" and {"n", "n_withdrawals"} <= set(shown.columns)
-                and len(shown) and self._linked_cell_hidden(
-                    "outcome_mix", "n", offence_group="all", outcome_group="victim_withdrawal")):
-            # "Out of" is the force's withdrawals, which the outcome mix hides (Dyfed-Powys's
-            # 116, printed here, gave City of London's 2): hidden with every share (each
-            # gives it back with its count), and with the largest stage's count when every
-            # count is printed, since they add up to it
-            shown = shown.astype({c: object for c in shown.columns if c != "stage"})
-            rates = [c for c in ("estimate", "ci_low", "ci_high") if c in shown.columns]
-            shown.loc[:, ["n_withdrawals", *rates]] = MARKER
-            counts = pd.to_numeric(shown["n"], errors="coerce")
-            if counts.notna().all():
-                largest = counts.idxmax()
-                shown.loc[largest, [c for c in ("n", "median_days") if c in shown.columns]] = (
-                    MARKER)
-        if name == "repeat_suspects" and "n_cases" in shown.columns and self._linked_cell_hidden(
-                "funnel", "n", offence_group="all", stage="suspect_identified"):
-            # cases with a named suspect are the funnel's suspects identified (Dyfed-Powys's
-            # 266, hidden there, were printed here)
-            shown["n_cases"] = shown["n_cases"].astype(object)
-            shown.loc[:, "n_cases"] = MARKER
-        if name == "officer_caseload" and {"caseload", "cases"} <= set(shown.columns):
-            for key, measure in (("all", "recorded"), ("open", "still_open")):
-                if self._linked_hidden(measure):
-                    shown.loc[shown["caseload"].eq(key), "cases"] = MARKER
-        return shown
+        if not self.disclosure.profile.suppress or not hasattr(protected, "mask"):
+            return
+        name = protected.record.name
+        hide_same_quantities(protected, name, self._linked_cell_hidden)
+        frame = protected.frame
+        if name != "data_quality" or not {"rows", "n"} <= set(frame.columns):
+            return
+        from .runner.record import published_validation
+        from .same_quantity import hide
+
+        before = protected.mask.to_numpy().copy()
+        label = frame["rows"].astype(str)
+        # The whole file's totals exactly as run.json publishes them: one quantity, one
+        # decision in every file of the run.
+        totals = published_validation(self.validation, self.params.disclosure)
+        for row, key in (("Rows in the file (all forces)", "n_input"),
+                         ("Accepted (all forces)", "n_valid")):
+            rows = label.eq(row).to_numpy()
+            if totals[key] == MARKER:
+                hide(protected, rows, ["n"])
+            elif rows.any():
+                frame["n"] = frame["n"].astype(float)
+                frame.loc[rows, "n"] = np.nan if totals[key] is None else float(totals[key])
+        if self._linked_hidden("recorded"):
+            hide(protected, label.str.endswith(f"for {self.name}").to_numpy(), ["n"])
+        quarantined = label.str.startswith("Quarantined for breaking").to_numpy()
+        if protected.mask["n"].to_numpy()[quarantined].any():
+            hide(protected, label.eq("Rows in the file (all forces)").to_numpy(), ["n"])
+        record_hidden(protected, before, (), "the file's totals as run.json publishes them")
 
     def _styled(self, view: pd.DataFrame, *, name: str, percent: Sequence[str] = (),
                 caption: str = "", shares: pd.DataFrame | None = None):

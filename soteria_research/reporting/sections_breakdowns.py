@@ -448,10 +448,15 @@ def year_totals_as_column(protected, effects: pd.DataFrame | None = None,
     position = list(rows.columns).index("n") + 1
     rows.insert(position, "n_cohort", total)
     hidden.insert(position, "n_cohort", total_hidden)
+    newly = 0
     for column, value in values.items():
         if column in rows.columns:
             rows[column] = np.where(usable, value, np.nan)
+            before = hidden[column].to_numpy(dtype=bool)
             hidden[column] = count_hidden | total_hidden
+            newly += int((hidden[column].to_numpy() & ~before).sum())
+    if newly:  # shares hidden with their year's total: counted in disclosure.json
+        protected.record.derived_suppressed += newly
     rows.attrs = dict(protected.frame.attrs)
     return ProtectedTable(rows, hidden, protected.record, counts=("n", "n_cohort"))
 

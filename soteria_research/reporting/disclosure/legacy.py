@@ -989,7 +989,18 @@ def protect(
     if not profile.suppress or not counts:
         record.status = "internal" if not profile.suppress else "pass"
         if profile.suppress:
-            record.notes.append("no count columns found: nothing to check")
+            # a layout of tables protected already (``counts=[]``: text views): the cells
+            # those protections hid are counted here too, so disclosure.json says what this
+            # output hides
+            carried = source.apply(lambda column: column.map(
+                lambda value: isinstance(value, str) and MARKER in value))
+            record.carried_suppressed = int(carried.to_numpy().sum())
+            if record.carried_suppressed:
+                record.status = "suppressed"
+                record.notes.append(f"a layout of tables protected already: "
+                                    f"{record.carried_suppressed} cell(s) hidden there")
+            else:
+                record.notes.append("no count columns found: nothing to check")
         result = _finish(source, pd.DataFrame(mask, index=source.index), record, index_names)
         result.frame.attrs = {**table.attrs, **result.frame.attrs}
         return result
@@ -1508,15 +1519,7 @@ class DisclosureControl:
         ``options`` go to :func:`protect` (``counts=``, ``rates=``, ``by=``),
         :func:`protect_curve` or :func:`protect_model` (``df_resid=``).
         """
-        result = self.protect(frame, name=name, kind=kind, **options)
-        shown = result.display()
-        if result.record.status == "withheld" and shown.empty:
-            note = result.record.notes[-1] if result.record.notes else "withheld"
-            shown = pd.DataFrame({"disclosure control": [note]})
-        shown.attrs = {"disclosure": {"name": name, "profile": self.profile.name,
-                                      "status": result.record.status}}
-        if self.profile.label:
-            shown.attrs["label"] = self.profile.label
+        shown = self.displayed(self.protect(frame, name=name, kind=kind, **options))
         if not styled:
             return shown
         text = " ".join(t for t in (caption, self.caption()) if t)
@@ -1524,6 +1527,19 @@ class DisclosureControl:
         if isinstance(shown.index, pd.RangeIndex):
             styler = styler.hide(axis="index")
         return styler
+
+    def displayed(self, result: ProtectedTable) -> pd.DataFrame:
+        """A protected output as :meth:`show` presents it (unstyled): "[c]" in hidden cells, a
+        line saying so when the whole output is withheld, and what was done in ``.attrs``."""
+        shown = result.display()
+        if result.record.status == "withheld" and shown.empty:
+            note = result.record.notes[-1] if result.record.notes else "withheld"
+            shown = pd.DataFrame({"disclosure control": [note]})
+        shown.attrs = {"disclosure": {"name": result.record.name, "profile": self.profile.name,
+                                      "status": result.record.status}}
+        if self.profile.label:
+            shown.attrs["label"] = self.profile.label
+        return shown
 
     def check_figure_data(self, frame: pd.DataFrame, *, name: str, kind: str = "counts",
                           **options) -> pd.DataFrame:
@@ -1580,6 +1596,10 @@ class DisclosureControl:
     @property
     def records(self) -> list[OutputRecord]:
         return list(self._records.values())
+
+    def record(self, name: str) -> OutputRecord | None:
+        """The log entry of output ``name`` (None before it is protected)."""
+        return self._records.get(name)
 
     def summary(self) -> pd.DataFrame:
         """One row per output: name, kind, status, cells suppressed and rounded."""

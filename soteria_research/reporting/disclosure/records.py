@@ -38,10 +38,12 @@ class OutputRecord:
     rows_dropped: int = 0
     status: str = "pass"
     notes: list[str] = field(default_factory=list)
+    #: Cells of a layout (a text view of tables protected already) that those tables hid.
+    carried_suppressed: int = 0
 
     @property
     def suppressed(self) -> int:
-        return self.primary_suppressed + self.secondary_suppressed
+        return self.primary_suppressed + self.secondary_suppressed + self.carried_suppressed
 
     def to_dict(self, detail: bool = True) -> dict:
         """The log entry; ``detail=False`` (publication) leaves out primary vs secondary."""

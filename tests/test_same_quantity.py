@@ -1,0 +1,171 @@
+"""Issue 16, item 7: a report column that prints a linked quantity under another name is
+declared once (``reporting/same_quantity.py``) and hidden wherever the run's linked tables
+hide that quantity, with what gives it back; ``disclosure.json`` counts those cells.
+
+The declarations are checked against the tables the package really builds (a renamed column
+or code fails here, not silently in a report), and the hiding on tables made up here, whose
+expected cells are worked out by hand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from soteria_research.reporting.disclosure import DisclosureControl
+from soteria_research.reporting.national import share_of
+from soteria_research.reporting.same_quantity import SAME_QUANTITIES, hide_same_quantities
+
+
+@pytest.fixture(scope="module")
+def cases() -> pd.DataFrame:
+    from soteria_research.data.synthetic import generate_cases
+
+    return generate_cases(forces=["cumbria", "dyfed_powys"], scale=0.05, seed=3)
+
+
+@pytest.fixture(scope="module")
+def report_tables(cases) -> dict[str, pd.DataFrame]:
+    from soteria_research.analysis import pillars
+    from soteria_research.analysis.drivers import drivers
+    from soteria_research.reporting.programme_section import _pooled, force_cohorts
+
+    one = cases[cases["force"].eq("cumbria")]
+    return {"withdrawal_stage": pillars.withdrawal_stage(one),
+            "repeat_suspects": pillars.repeat_suspects(one),
+            "device_requests": pillars.device_requests(one),
+            "officer_caseload": pillars.officer_caseload(one),
+            "drivers": drivers(one).table,
+            "programme_force_before_after": _pooled(force_cohorts(cases, "cumbria"))}
+
+
+def test_every_declaration_names_real_columns_rows_and_linked_cells(cases, report_tables):
+    from soteria_research.reporting.national import _linked_tables
+
+    linked = _linked_tables(cases, None, pd.DataFrame())
+    for same in SAME_QUANTITIES:
+        table = report_tables[same.table]
+        assert same.column in table.columns, same
+        assert set(same.hidden_with) <= set(table.columns), same
+        for key, value in same.rows:
+            values = set(table[key].astype(str))
+            if same.table == "drivers":  # the reference level has no term of its own
+                groups = table["term"].astype(str).str.startswith("offence_group[")
+                values |= {f"offence_group[T.{r.split()[-1]}]"  # "against rape"
+                           for r in table.loc[groups, "reference"]}
+            assert value in values, same
+        frame = linked[same.linked][0]
+        assert same.linked_column in frame.columns, same
+        rows = frame["force"].eq("cumbria")
+        for key, value in same.where:
+            rows &= frame[key].astype(str).eq(value)
+        assert rows.sum() >= 1, same
+        # the declared quantity is that linked cell: the same number, or (every year of the
+        # trends) the sum of the cells
+        printed = table.loc[_rows_of(table, same.rows), same.column]
+        if same.linked == "cohort_trends":
+            continue  # the programme's and the forensics' cohorts: checked below
+        assert (printed == frame.loc[rows, same.linked_column].sum()).all(), same
+
+
+def _rows_of(table: pd.DataFrame, rows) -> pd.Series:
+    chosen = pd.Series(True, index=table.index)
+    for key, value in rows:
+        chosen &= table[key].astype(str).eq(value)
+    return chosen
+
+
+def test_the_trend_years_together_bound_what_the_programme_and_forensics_print(cases,
+                                                                              report_tables):
+    """Cases followed a year are the trend years' totals together: the programme's before and
+    after, and the share of requests, count no case outside them."""
+    from soteria_research.reporting.national import _linked_tables
+
+    trends = _linked_tables(cases, None, pd.DataFrame())["cohort_trends"][0]
+    own = trends[trends["force"].eq("cumbria")]
+    years = own.loc[own["outcome"].eq("all"), "n"].sum()
+    charged = own.loc[own["outcome"].eq("charge"), "n"].sum()
+    pooled = report_tables["programme_force_before_after"]
+    assert pooled["n_cohort"].sum() == years
+    assert pooled["n"].sum() == charged
+
+
+def _withdrawal_stage() -> pd.DataFrame:
+    stages = ["recorded", "suspect_identified", "arrested_or_interviewed", "referred_to_cps"]
+    n = np.array([60, 30, 20, 12])
+    total = n.sum()
+    return pd.DataFrame({"stage": stages, "n": n, "n_withdrawals": total,
+                         "estimate": n / total, "ci_low": n / total - 0.05,
+                         "ci_high": n / total + 0.05, "median_days": [20.0, 40, 80, 150]})
+
+
+def _protected_stage(profile="partner"):
+    dc = DisclosureControl(profile=profile, declared=True)
+    return dc.protect(_withdrawal_stage(), name="withdrawal_stage", kind="rates",
+                      counts=["n", "n_withdrawals"],
+                      rates={**share_of("n", "n_withdrawals"), "median_days": ("n", None)},
+                      columns_add_up=False)
+
+
+def test_out_of_hidden_with_its_shares_and_the_largest_stage_and_counted_once():
+    protected = _protected_stage()
+    assert not protected.mask.to_numpy().any()  # nothing small: nothing hidden alone
+    asked = []
+
+    def hidden(table, column, **where):
+        asked.append((table, column, where))
+        return table == "outcome_mix" and where.get("outcome_group") == "victim_withdrawal"
+
+    assert hide_same_quantities(protected, "withdrawal_stage", hidden) == 4 * 4 + 2
+    mask = protected.mask
+    for column in ("n_withdrawals", "estimate", "ci_low", "ci_high"):
+        assert mask[column].all() and protected.frame[column].isna().all()
+    # the stages' counts add up to the hidden 122: the largest (60, recorded) goes too
+    assert mask["n"].tolist() == [True, False, False, False]
+    assert mask["median_days"].tolist() == [True, False, False, False]
+    assert protected.frame["n"].tolist()[1:] == [30, 20, 12]
+    assert asked == [("outcome_mix", "n", {"offence_group": "all",
+                                           "outcome_group": "victim_withdrawal"})]
+    record = protected.record.to_dict()
+    assert record["status"] == "suppressed"
+    assert record["secondary_suppressed"] == 4 + 1  # Out of in each row, the largest count
+    assert record["derived_suppressed"] == 3 * 4 + 1  # the shares, the largest's median
+    assert "hide the same quantity" in record["notes"][-1]
+    # applied again (show() of a table protect() already handled): nothing more, no recount
+    assert hide_same_quantities(protected, "withdrawal_stage", hidden) == 0
+    assert protected.record.to_dict()["secondary_suppressed"] == 5
+
+
+def test_nothing_hidden_where_the_linked_cell_is_published():
+    protected = _protected_stage()
+    assert hide_same_quantities(protected, "withdrawal_stage", lambda *a, **k: False) == 0
+    assert not protected.mask.to_numpy().any()
+    assert protected.record.status == "pass"
+
+
+def test_publication_log_says_what_not_why():
+    protected = _protected_stage("publication")
+    hide_same_quantities(protected, "withdrawal_stage", lambda t, c, **w: t == "outcome_mix")
+    assert protected.record.notes[-1].endswith("hide the same quantity")
+
+
+def test_a_driver_term_is_one_count_in_every_model_and_the_offence_group_its_recorded():
+    terms = ["offence_group[T.rape]", "victim_age_band[T.18-24]"]
+    rows = [(outcome, model, term) for outcome in ("charge", "withdrawal")
+            for model in ("cause_specific", "fine_gray") for term in terms]
+    frame = pd.DataFrame(rows, columns=["outcome", "model", "term"])
+    frame["estimate"] = 1.2
+    frame["n"] = np.where(frame["term"].eq(terms[0]), 222.0, 80.0)
+    dc = DisclosureControl(profile="partner", declared=True)
+    protected = dc.protect(frame, name="drivers", kind="model", df_resid=500)
+    assert not protected.mask["n"].any()
+    protected.mask.loc[3, "n"] = True  # one model hid the age band's cases (few events there)
+    protected.frame.loc[3, "n"] = np.nan
+
+    def recorded_hidden(table, column, **where):
+        return table == "headline_recorded" and where == {"offence_group": "rape"}
+
+    hide_same_quantities(protected, "drivers", recorded_hidden)
+    assert protected.mask["n"].all()  # the rape term's cases everywhere, the age band's too
+    assert not protected.mask["estimate"].any()
