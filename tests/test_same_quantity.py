@@ -169,3 +169,95 @@ def test_a_driver_term_is_one_count_in_every_model_and_the_offence_group_its_rec
     hide_same_quantities(protected, "drivers", recorded_hidden)
     assert protected.mask["n"].all()  # the rape term's cases everywhere, the age band's too
     assert not protected.mask["estimate"].any()
+
+
+class _Linked:
+    """The stored form of linked tables (``LinkedProtection.tables``), for the helpers."""
+
+    def __init__(self, **tables):
+        self.tables = {name: {"columns": list(frame.columns),
+                              "rows": frame.astype(object).to_numpy().tolist(),
+                              "mask": mask.to_numpy().tolist()}
+                       for name, (frame, mask) in tables.items()}
+        self._frames = {}
+
+    def frame(self, name):
+        entry = self.tables[name]
+        return (pd.DataFrame(entry["rows"], columns=entry["columns"]),
+                pd.DataFrame(entry["mask"], columns=entry["columns"]))
+
+
+def test_the_funnels_crimes_recorded_is_hidden_where_the_headline_hides_it():
+    """Run of nine small forces, partner: the headline hid Bedfordshire's 263 crimes recorded to
+    protect City of London's 4; the funnel printed 263 (and 74.1% of it identified a suspect),
+    and City of London's 4 followed from the national total."""
+    from soteria_research.reporting.disclosure.linked_shares import hide_where_hidden
+
+    recorded = pd.DataFrame({"force": ["beds", "city", "kent"], "offence_group": "all",
+                             "count": [263, 4, 900]})
+    recorded_mask = pd.DataFrame({"force": False, "offence_group": False,
+                                  "count": [True, True, False]})
+    stages = ["recorded", "suspect_identified", "charged"]
+    n = {"beds": [263, 195, 20], "city": [4, 3, 0], "kent": [900, 700, 60]}
+    rows = [(f, "all", s, n[f][i], n[f][i] / n[f][0], n[f][i] / n[f][i - 1] if i else None,
+             n[f][i - 1] if i else None) for f in n for i, s in enumerate(stages)]
+    funnel = pd.DataFrame(rows, columns=["force", "offence_group", "stage", "n",
+                                         "share_of_recorded", "share_of_previous",
+                                         "n_previous"])
+    funnel_mask = pd.DataFrame(False, index=funnel.index, columns=funnel.columns)
+    funnel_mask.loc[funnel["force"].eq("city"), ["n", "share_of_recorded",
+                                                 "share_of_previous", "n_previous"]] = True
+    linked = _Linked(headline_recorded=(recorded, recorded_mask), funnel=(funnel, funnel_mask))
+
+    assert hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
+                             source_table="headline_recorded", source_column="count",
+                             keys=["force", "offence_group"], whole=["share_of_recorded"],
+                             previous=("n_previous", "share_of_previous")) == 1
+    frame, mask = linked.frame("funnel")
+    beds = frame["force"].eq("beds")
+    # its crimes recorded, every share of them, and the next stage's share of the previous
+    assert mask.loc[beds, "n"].tolist() == [True, False, False]
+    assert mask.loc[beds, "share_of_recorded"].all()
+    assert mask.loc[beds, "share_of_previous"].tolist() == [False, True, False]
+    assert mask.loc[beds, "n_previous"].tolist() == [False, True, False]
+    assert frame.loc[beds & mask["n"], "n"].isna().all()
+    # the other stages' counts stay printed, and a force the headline prints is untouched
+    assert frame.loc[beds, "n"].tolist()[1:] == [195, 20]
+    assert not mask.loc[frame["force"].eq("kent")].to_numpy().any()
+    # applied again: nothing more to hide
+    assert hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
+                             source_table="headline_recorded", source_column="count",
+                             keys=["force", "offence_group"]) == 0
+
+
+def test_the_headlines_cases_still_open_are_hidden_where_the_outcome_mix_hides_them():
+    """Nine small forces, partner: the outcome mix hid Gwent's open rapes (a complement), the
+    headline printed Gwent's rape share still open (12.5% of a printed count), and with the
+    national share Bedfordshire's 9 open rapes followed."""
+    from soteria_research.reporting.disclosure.linked_shares import hide_where_hidden
+
+    keys = [("gwent", "all"), ("gwent", "rape"), ("beds", "rape")]
+    mix = pd.DataFrame([(f, g, o, n) for (f, g), n in zip(keys, (56, 12, 9))
+                        for o in ("open", "charge")], columns=["force", "offence_group",
+                                                               "outcome_group", "n"])
+    mix_mask = pd.DataFrame(False, index=mix.index, columns=mix.columns)
+    hidden_open = mix["outcome_group"].eq("open") & mix["offence_group"].eq("rape")
+    mix_mask.loc[hidden_open, "n"] = True  # Gwent's as the complement of Bedfordshire's 9
+    headline = pd.DataFrame([(f, g, m, 12, 96, 0.125, 0.08, 0.2) for f, g in keys
+                             for m in ("still_open", "charged_within")],
+                            columns=["force", "offence_group", "measure", "count", "n",
+                                     "estimate", "ci_low", "ci_high"])
+    headline_mask = pd.DataFrame(False, index=headline.index, columns=headline.columns)
+    linked = _Linked(outcome_mix=(mix, mix_mask), headline=(headline, headline_mask))
+
+    assert hide_where_hidden(linked, "headline", column="count",
+                             where={"measure": "still_open"}, source_table="outcome_mix",
+                             source_column="n", source_where={"outcome_group": "open"},
+                             keys=["force", "offence_group"],
+                             with_row=["estimate", "ci_low", "ci_high"]) == 2
+    frame, mask = linked.frame("headline")
+    hidden = mask["count"].to_numpy()
+    expected = (frame["measure"].eq("still_open") & frame["offence_group"].eq("rape"))
+    assert (hidden == expected.to_numpy()).all()
+    assert mask.loc[expected, ["estimate", "ci_low", "ci_high"]].all().all()
+    assert not mask.loc[~expected].to_numpy().any()  # charges and Gwent's all untouched

@@ -336,7 +336,11 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import protect_linked
-    from .disclosure.linked_shares import shares_over_published_totals, show_where_published
+    from .disclosure.linked_shares import (
+        hide_where_hidden,
+        shares_over_published_totals,
+        show_where_published,
+    )
     from .sections_timeliness import linked_tables as timeliness_tables
 
     tables = _linked_tables(cases, headline, effects, _extract_arg(params))
@@ -351,6 +355,21 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     show_where_published(linked, "funnel", column="n", where={"stage": "recorded"},
                          source_table="headline_recorded", source_column="count",
                          keys=["force", "offence_group"], whole=["share_of_recorded"])
+    # ... and hidden where the headline hides it, with the shares that rest on it (printed
+    # there, a complement the headline hid gave City of London's crimes recorded back)
+    hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
+                      source_table="headline_recorded", source_column="count",
+                      keys=["force", "offence_group"], whole=["share_of_recorded"],
+                      previous=("n_previous", "share_of_previous"))
+    # the headline's cases still open are the outcome mix's open cases: hidden wherever the
+    # outcome mix hides them (the two chose different complements, and Gwent's and
+    # Warwickshire's rape shares still open, printed in the headline, gave Bedfordshire's 9
+    # open rapes back from the national share; nine small forces, partner). Where the outcome
+    # mix prints them the headline's hiding is moot: its pattern is the outcome mix's.
+    hide_where_hidden(linked, "headline", column="count", where={"measure": "still_open"},
+                      source_table="outcome_mix", source_column="n",
+                      source_where={"outcome_group": "open"}, keys=["force", "offence_group"],
+                      with_row=["estimate", "ci_low", "ci_high"])
     # the timeliness tables' cases (and cases charged) are funnel stages: one quantity, one
     # cell, published as the funnel publishes it
     from .disclosure.linked_shares import _store, _table

@@ -20,7 +20,8 @@ import pandas as pd
 
 from .rounding import wilson
 
-__all__ = ["as_published_in", "shares_over_published_totals", "show_where_published"]
+__all__ = ["as_published_in", "hide_where_hidden", "shares_over_published_totals",
+           "show_where_published"]
 
 
 def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,
@@ -110,6 +111,69 @@ def show_where_published(linked, name: str, *, column: str, where: dict, source_
             mask.loc[show, rate] = False
     _store(linked, name, frame, mask)
     return int(show.sum())
+
+
+def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_table: str,
+                      source_column: str, keys: Sequence[str], whole: Sequence[str] = (),
+                      previous: tuple[str, str] | None = None,
+                      source_where: dict | None = None, with_row: Sequence[str] = ()) -> int:
+    """The other half of :func:`show_where_published`: hide, in linked table ``name``, the
+    cells of ``column`` (rows matching ``where``) that are the same quantity as a cell
+    ``source_table`` hides, with what gives them back.
+
+    The headline hides some forces' crimes recorded only to protect City of London's (the
+    national total less the other forces' would give it); printed as the funnel's "Crime
+    recorded" (and so as the timeliness tables' cases, which copy the funnel), Bedfordshire's
+    263 gave City of London's 4 (a run of nine small forces, ``partner``; issue 16, item 7).
+    ``whole``: rate columns of every row of the same ``keys`` that rest on the cell (a stage's
+    share of the crimes recorded), hidden with it. ``previous``: ``(count, rate)`` columns of
+    the rows whose previous count is the cell (the next stage's ``n_previous`` and its share of
+    the previous stage), hidden with it. ``source_where`` picks the source's rows (the outcome
+    mix's open cases are the headline's still open); ``with_row``: columns of the same row
+    hidden with the cell (its share and interval). Returns how many cells of ``column`` were
+    hidden.
+    """
+    if name not in linked.tables or source_table not in linked.tables:
+        return 0
+    frame, mask = _table(linked, name)
+    other, other_mask = _table(linked, source_table)
+    keys = [k for k in keys if k in frame.columns and k in other.columns]
+    chosen = np.ones(len(other), dtype=bool)
+    for key, value in (source_where or {}).items():
+        chosen &= other[key].eq(value).to_numpy()
+    hidden = other.loc[chosen, keys].assign(
+        _hidden=other_mask.loc[chosen, source_column].to_numpy(dtype=bool))
+    hidden = hidden.groupby(keys, sort=False)["_hidden"].any().reset_index()
+    rows = np.ones(len(frame), dtype=bool)
+    for key, value in where.items():
+        rows &= frame[key].eq(value).to_numpy()
+    hid = frame[keys].merge(hidden, on=keys, how="left")["_hidden"].fillna(False)
+    target = rows & hid.to_numpy(dtype=bool) & ~mask[column].to_numpy()
+    if not target.any():
+        return 0
+    values = pd.to_numeric(frame[column], errors="coerce")
+    for row in np.flatnonzero(target):
+        group = np.ones(len(frame), dtype=bool)
+        for key in keys:
+            group &= frame[key].eq(frame[key].iat[row]).to_numpy()
+        for rate in whole:
+            if rate in frame.columns:
+                frame.loc[group, rate] = np.nan
+                mask.loc[group, rate] = True
+        if previous is not None and previous[0] in frame.columns:
+            count, rate = previous
+            after = group & pd.to_numeric(frame[count], errors="coerce").eq(
+                values.iat[row]).to_numpy()
+            for part in (count, rate):
+                if part in frame.columns:
+                    frame.loc[after, part] = np.nan
+                    mask.loc[after, part] = True
+    for part in (column, *with_row):
+        if part in frame.columns:
+            frame.loc[target, part] = np.nan
+            mask.loc[target, part] = True
+    _store(linked, name, frame, mask)
+    return int(target.sum())
 
 
 def _table(linked, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
