@@ -261,3 +261,45 @@ def test_the_headlines_cases_still_open_are_hidden_where_the_outcome_mix_hides_t
     assert (hidden == expected.to_numpy()).all()
     assert mask.loc[expected, ["estimate", "ci_low", "ci_high"]].all().all()
     assert not mask.loc[~expected].to_numpy().any()  # charges and Gwent's all untouched
+
+
+@pytest.mark.slow
+def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(tmp_path):
+    """The run's linked protection as the national preparation saves it
+    (``national._protect_linked``), on the nine small forces where, under ``partner``, the
+    headline hid Bedfordshire's crimes recorded while its funnel printed them, and the outcome
+    mix hid open rapes (Gwent, Warwickshire) whose shares the headline printed."""
+    from types import SimpleNamespace
+
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.disclosure.legacy import LinkedProtection
+    from soteria_research.reporting.national import _protect_linked
+    from soteria_research.reporting.report_common import LINKED_FILE
+
+    forces = ["city_of_london", "cumbria", "dyfed_powys", "north_yorkshire", "gwent",
+              "warwickshire", "cleveland", "durham", "bedfordshire"]
+    cases = generate_cases(forces=forces, scale=0.04, seed=57)
+    params = SimpleNamespace(disclosure="partner", extract_date=None)
+    _protect_linked(cases, params, tmp_path, None, pd.DataFrame())
+    linked = LinkedProtection.load(tmp_path / LINKED_FILE)
+    keys = ["force", "offence_group"]
+
+    def hidden(name, column, **where):
+        table = linked.table(name)
+        rows = np.ones(len(table.frame), dtype=bool)
+        for key, value in where.items():
+            rows &= table.frame[key].eq(value).to_numpy()
+        return (table.frame.loc[rows, keys].assign(hidden=table.mask.loc[rows, column]
+                                                   .to_numpy()).set_index(keys)["hidden"])
+
+    recorded = hidden("headline_recorded", "count")
+    funnel = hidden("funnel", "n", stage="recorded").reindex(recorded.index)
+    assert recorded.any() and (funnel == recorded).all()
+    assert recorded[("bedfordshire", "all")]  # the complement of City of London's count
+    still_open = hidden("headline", "count", measure="still_open")
+    mix_open = hidden("outcome_mix", "n", outcome_group="open").reindex(still_open.index)
+    assert mix_open.sum() >= 2 and still_open[mix_open.to_numpy()].all()
+    # a share still open is hidden with its count
+    headline = linked.table("headline")
+    rows = headline.frame["measure"].eq("still_open").to_numpy()
+    assert (headline.mask.loc[rows, "estimate"] >= headline.mask.loc[rows, "count"]).all()

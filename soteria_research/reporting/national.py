@@ -335,7 +335,7 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
-    from .disclosure import protect_linked
+    from .disclosure import get_profile, protect_linked
     from .disclosure.linked_shares import (
         hide_where_hidden,
         shares_over_published_totals,
@@ -361,15 +361,21 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                       source_table="headline_recorded", source_column="count",
                       keys=["force", "offence_group"], whole=["share_of_recorded"],
                       previous=("n_previous", "share_of_previous"))
-    # the headline's cases still open are the outcome mix's open cases: hidden wherever the
-    # outcome mix hides them (the two chose different complements, and Gwent's and
-    # Warwickshire's rape shares still open, printed in the headline, gave Bedfordshire's 9
-    # open rapes back from the national share; nine small forces, partner). Where the outcome
-    # mix prints them the headline's hiding is moot: its pattern is the outcome mix's.
-    hide_where_hidden(linked, "headline", column="count", where={"measure": "still_open"},
-                      source_table="outcome_mix", source_column="n",
-                      source_where={"outcome_group": "open"}, keys=["force", "offence_group"],
-                      with_row=["estimate", "ci_low", "ci_high"])
+    # the headline's cases still open are the outcome mix's open cases: with exact counts
+    # (partner), hidden wherever the outcome mix hides them (the two chose different
+    # complements, and Gwent's and Warwickshire's rape shares still open, printed in the
+    # headline, gave Bedfordshire's 9 open rapes back from the national share; nine small
+    # forces). Where the outcome mix prints them the headline's hiding is moot: its pattern is
+    # the outcome mix's. Under rounding the headline's lines rest on the rounding, checked by
+    # the attacker of protect(secondary="optimal_rounding"), and a complement of the outcome
+    # mix is published only rounded there: copying it would cost Gloucestershire its share
+    # still open on 43 forces (scale 0.3) for nothing the rounding does not already protect.
+    if not get_profile(params.disclosure).round_base:
+        hide_where_hidden(linked, "headline", column="count", where={"measure": "still_open"},
+                          source_table="outcome_mix", source_column="n",
+                          source_where={"outcome_group": "open"},
+                          keys=["force", "offence_group"],
+                          with_row=["estimate", "ci_low", "ci_high"])
     # the timeliness tables' cases (and cases charged) are funnel stages: one quantity, one
     # cell, published as the funnel publishes it
     from .disclosure.linked_shares import _store, _table
