@@ -263,12 +263,22 @@ def test_the_headlines_cases_still_open_are_hidden_where_the_outcome_mix_hides_t
     assert not mask.loc[~expected].to_numpy().any()  # charges and Gwent's all untouched
 
 
+NINE = ["city_of_london", "cumbria", "dyfed_powys", "north_yorkshire", "gwent", "warwickshire",
+        "cleveland", "durham", "bedfordshire"]
+SEVEN = ["city_of_london", "wiltshire", "suffolk", "norfolk", "cumbria", "north_wales", "dorset"]
+
+
 @pytest.mark.slow
-def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(tmp_path):
+@pytest.mark.parametrize(("forces", "scale", "seed", "complement"),
+                         [(NINE, 0.04, 57, "bedfordshire"), (SEVEN, 0.03, 73, "wiltshire")])
+def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(
+        tmp_path, forces, scale, seed, complement):
     """The run's linked protection as the national preparation saves it
-    (``national._protect_linked``), on the nine small forces where, under ``partner``, the
-    headline hid Bedfordshire's crimes recorded while its funnel printed them, and the outcome
-    mix hid open rapes (Gwent, Warwickshire) whose shares the headline printed."""
+    (``national._protect_linked``), on two runs of small forces where, under ``partner``, the
+    headline hid a force's crimes recorded to protect City of London's while its funnel printed
+    them (Bedfordshire) or its outcome mix printed every outcome, adding up to them
+    (Wiltshire), and the outcome mix hid open rapes (Gwent, Warwickshire) whose shares the
+    headline printed."""
     from types import SimpleNamespace
 
     from soteria_research.data.synthetic import generate_cases
@@ -276,9 +286,7 @@ def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(tm
     from soteria_research.reporting.national import _protect_linked
     from soteria_research.reporting.report_common import LINKED_FILE
 
-    forces = ["city_of_london", "cumbria", "dyfed_powys", "north_yorkshire", "gwent",
-              "warwickshire", "cleveland", "durham", "bedfordshire"]
-    cases = generate_cases(forces=forces, scale=0.04, seed=57)
+    cases = generate_cases(forces=forces, scale=scale, seed=seed)
     params = SimpleNamespace(disclosure="partner", extract_date=None)
     _protect_linked(cases, params, tmp_path, None, pd.DataFrame())
     linked = LinkedProtection.load(tmp_path / LINKED_FILE)
@@ -295,11 +303,47 @@ def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(tm
     recorded = hidden("headline_recorded", "count")
     funnel = hidden("funnel", "n", stage="recorded").reindex(recorded.index)
     assert recorded.any() and (funnel == recorded).all()
-    assert recorded[("bedfordshire", "all")]  # the complement of City of London's count
+    assert recorded[(complement, "all")]  # the complement of City of London's count
     still_open = hidden("headline", "count", measure="still_open")
     mix_open = hidden("outcome_mix", "n", outcome_group="open").reindex(still_open.index)
-    assert mix_open.sum() >= 2 and still_open[mix_open.to_numpy()].all()
+    assert mix_open.any() and still_open[mix_open.to_numpy()].all()
+    # where the headline hides a force's crimes recorded, the outcome mix does not print
+    # every outcome of it (they add up to it)
+    mix = linked.table("outcome_mix")
+    printed_all = (~mix.mask["n"]).groupby([mix.frame[k] for k in keys]).all()
+    assert not (printed_all.reindex(recorded.index).fillna(False) & recorded).any()
     # a share still open is hidden with its count
     headline = linked.table("headline")
     rows = headline.frame["measure"].eq("still_open").to_numpy()
     assert (headline.mask.loc[rows, "estimate"] >= headline.mask.loc[rows, "count"]).all()
+
+
+def test_outcomes_adding_up_to_a_hidden_crimes_recorded_are_hidden_with_it():
+    """Seven small forces, partner: the headline hid Wiltshire's 299 crimes recorded to protect
+    City of London's 3, and Wiltshire's outcome mix printed its eight outcomes, 299 together."""
+    from soteria_research.reporting.disclosure.linked_shares import hide_parts_of_hidden_totals
+
+    recorded = pd.DataFrame({"force": ["wilts", "city", "dorset"], "offence_group": "all",
+                             "count": [299, 3, 330]})
+    recorded_mask = pd.DataFrame({"force": False, "offence_group": False,
+                                  "count": [True, True, False]})
+    counts = {"wilts": [28, 221, 50], "city": [0, 2, 1], "dorset": [30, 250, 50]}
+    mix = pd.DataFrame([(f, "all", o, n, n / sum(ns)) for f, ns in counts.items()
+                        for o, n in zip(("charge", "other", "open"), ns)],
+                       columns=["force", "offence_group", "outcome_group", "n", "share"])
+    mix_mask = pd.DataFrame(False, index=mix.index, columns=mix.columns)
+    city_small = mix["force"].eq("city") & mix["n"].between(1, 9)
+    mix_mask.loc[city_small, ["n", "share"]] = True
+    mix_mask.loc[mix["force"].isin(["wilts", "city"]), "share"] = True  # of a hidden total
+    linked = _Linked(headline_recorded=(recorded, recorded_mask), outcome_mix=(mix, mix_mask))
+
+    assert hide_parts_of_hidden_totals(linked, "outcome_mix", column="n",
+                                       total_table="headline_recorded", total_column="count",
+                                       keys=["force", "offence_group"],
+                                       with_row=["share"]) == 1
+    frame, mask = linked.frame("outcome_mix")
+    wilts = frame["force"].eq("wilts")
+    assert mask.loc[wilts, ["n", "share"]].all().all() and frame.loc[wilts, "n"].isna().all()
+    # City of London's row already hides a part; Dorset's crimes recorded are printed
+    assert mask.loc[frame["force"].eq("city"), "n"].tolist() == [False, True, True]
+    assert not mask.loc[frame["force"].eq("dorset")].to_numpy().any()

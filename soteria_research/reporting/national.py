@@ -337,6 +337,7 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import get_profile, protect_linked
     from .disclosure.linked_shares import (
+        hide_parts_of_hidden_totals,
         hide_where_hidden,
         shares_over_published_totals,
         show_where_published,
@@ -361,6 +362,12 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                       source_table="headline_recorded", source_column="count",
                       keys=["force", "offence_group"], whole=["share_of_recorded"],
                       previous=("n_previous", "share_of_previous"))
+    # the outcome mix's outcomes add up to the crimes recorded: where the headline hides them
+    # and the outcome mix printed every outcome, the outcomes are hidden too
+    hide_parts_of_hidden_totals(linked, "outcome_mix", column="n",
+                                total_table="headline_recorded", total_column="count",
+                                keys=["force", "offence_group"],
+                                with_row=["share", "ci_low", "ci_high"])
     # the headline's cases still open are the outcome mix's open cases: with exact counts
     # (partner), hidden wherever the outcome mix hides them (the two chose different
     # complements, and Gwent's and Warwickshire's rape shares still open, printed in the

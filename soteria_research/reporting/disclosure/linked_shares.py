@@ -20,7 +20,8 @@ import pandas as pd
 
 from .rounding import wilson
 
-__all__ = ["as_published_in", "hide_where_hidden", "shares_over_published_totals",
+__all__ = ["as_published_in", "hide_parts_of_hidden_totals", "hide_where_hidden",
+           "shares_over_published_totals",
            "show_where_published"]
 
 
@@ -174,6 +175,42 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
             mask.loc[target, part] = True
     _store(linked, name, frame, mask)
     return int(target.sum())
+
+
+def hide_parts_of_hidden_totals(linked, name: str, *, column: str, total_table: str,
+                                total_column: str, keys: Sequence[str],
+                                with_row: Sequence[str] = ()) -> int:
+    """Hide every part of a total that ``total_table`` hides, where linked table ``name``
+    prints all its parts (their sum would give the total back).
+
+    The outcome mix's outcomes add up to the crimes recorded. The headline hid Wiltshire's 299
+    crimes recorded to protect City of London's 3, and Wiltshire's outcome mix printed all
+    eight of its outcomes, 299 together: City of London's 3 followed from the national total
+    (seven small forces, ``partner``; issue 16, item 7). All the parts are hidden, not one: a
+    single hidden part would follow from its own national line wherever the small force's
+    cell of that line is printed. Only hides, so it reveals nothing. Returns how many key
+    groups were hidden.
+    """
+    if name not in linked.tables or total_table not in linked.tables:
+        return 0
+    frame, mask = _table(linked, name)
+    other, other_mask = _table(linked, total_table)
+    keys = [k for k in keys if k in frame.columns and k in other.columns]
+    totals = other[keys].assign(_hidden=other_mask[total_column].to_numpy(dtype=bool))
+    totals = totals.groupby(keys, sort=False)["_hidden"].any()
+    groups = 0
+    for key, rows in frame.groupby(keys, sort=False).groups.items():
+        key = key if isinstance(key, tuple) else (key,)
+        if not totals.get(key, False) or mask.loc[rows, column].any():
+            continue
+        for part in (column, *with_row):
+            if part in frame.columns:
+                frame.loc[rows, part] = np.nan
+                mask.loc[rows, part] = True
+        groups += 1
+    if groups:
+        _store(linked, name, frame, mask)
+    return groups
 
 
 def _table(linked, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
