@@ -193,12 +193,15 @@ def test_the_funnels_crimes_recorded_is_hidden_where_the_headline_hides_it():
     and City of London's 4 followed from the national total."""
     from soteria_research.reporting.disclosure.linked_shares import hide_where_hidden
 
-    recorded = pd.DataFrame({"force": ["beds", "city", "kent"], "offence_group": "all",
-                             "count": [263, 4, 900]})
+    recorded = pd.DataFrame({"force": ["beds", "city", "kent", "dorset"], "offence_group": "all",
+                             "count": [263, 4, 900, 50]})
     recorded_mask = pd.DataFrame({"force": False, "offence_group": False,
-                                  "count": [True, True, False]})
+                                  "count": [True, True, False, True]})
     stages = ["recorded", "suspect_identified", "charged"]
-    n = {"beds": [263, 195, 20], "city": [4, 3, 0], "kent": [900, 700, 60]}
+    # Dorset: every case named a suspect, so the charged stage's previous count is 50 too,
+    # though it is the (printed) suspect-identified count, not the crimes recorded
+    n = {"beds": [263, 195, 20], "city": [4, 3, 0], "kent": [900, 700, 60],
+         "dorset": [50, 50, 12]}
     rows = [(f, "all", s, n[f][i], n[f][i] / n[f][0], n[f][i] / n[f][i - 1] if i else None,
              n[f][i - 1] if i else None) for f in n for i, s in enumerate(stages)]
     funnel = pd.DataFrame(rows, columns=["force", "offence_group", "stage", "n",
@@ -208,26 +211,31 @@ def test_the_funnels_crimes_recorded_is_hidden_where_the_headline_hides_it():
     funnel_mask.loc[funnel["force"].eq("city"), ["n", "share_of_recorded",
                                                  "share_of_previous", "n_previous"]] = True
     linked = _Linked(headline_recorded=(recorded, recorded_mask), funnel=(funnel, funnel_mask))
+    options = dict(column="n", where={"stage": "recorded"}, source_table="headline_recorded",
+                   source_column="count", keys=["force", "offence_group"])
 
-    assert hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
-                             source_table="headline_recorded", source_column="count",
-                             keys=["force", "offence_group"], whole=["share_of_recorded"],
-                             previous=("n_previous", "share_of_previous")) == 1
+    with pytest.raises(ValueError, match="next_where"):  # which row is next: by stage, said
+        hide_where_hidden(linked, "funnel", **options,
+                          previous=("n_previous", "share_of_previous"))
+    assert hide_where_hidden(linked, "funnel", **options, whole=["share_of_recorded"],
+                             previous=("n_previous", "share_of_previous"),
+                             next_where={"stage": "suspect_identified"}) == 2
     frame, mask = linked.frame("funnel")
-    beds = frame["force"].eq("beds")
-    # its crimes recorded, every share of them, and the next stage's share of the previous
-    assert mask.loc[beds, "n"].tolist() == [True, False, False]
-    assert mask.loc[beds, "share_of_recorded"].all()
-    assert mask.loc[beds, "share_of_previous"].tolist() == [False, True, False]
-    assert mask.loc[beds, "n_previous"].tolist() == [False, True, False]
-    assert frame.loc[beds & mask["n"], "n"].isna().all()
-    # the other stages' counts stay printed, and a force the headline prints is untouched
-    assert frame.loc[beds, "n"].tolist()[1:] == [195, 20]
+    for force in ("beds", "dorset"):
+        rows = frame["force"].eq(force)
+        # its crimes recorded, every share of them, and the next stage's share of the previous
+        assert mask.loc[rows, "n"].tolist() == [True, False, False]
+        assert mask.loc[rows, "share_of_recorded"].all()
+        assert mask.loc[rows, "share_of_previous"].tolist() == [False, True, False]
+        assert mask.loc[rows, "n_previous"].tolist() == [False, True, False]
+        assert frame.loc[rows & mask["n"], "n"].isna().all()
+        # the other stages' counts stay printed, and so does the charged stage's share of the
+        # suspects identified (for Dorset equal in value to the crimes recorded, not the same)
+        assert frame.loc[rows, "n"].tolist()[1:] == n[force][1:]
+    assert frame.loc[frame["force"].eq("dorset"), "share_of_previous"].iat[2] == 12 / 50
     assert not mask.loc[frame["force"].eq("kent")].to_numpy().any()
     # applied again: nothing more to hide
-    assert hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
-                             source_table="headline_recorded", source_column="count",
-                             keys=["force", "offence_group"]) == 0
+    assert hide_where_hidden(linked, "funnel", **options) == 0
 
 
 def test_the_headlines_cases_still_open_are_hidden_where_the_outcome_mix_hides_them():

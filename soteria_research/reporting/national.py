@@ -333,6 +333,13 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
     return trend_rates(cases, by=by, within_days=WITHIN_DAYS)
 
 
+def _stage_after(stage: str) -> str:
+    from ..analysis.attrition import STAGES
+
+    stages = list(STAGES)
+    return stages[stages.index(stage) + 1]
+
+
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import get_profile, protect_linked
@@ -361,7 +368,8 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
                       source_table="headline_recorded", source_column="count",
                       keys=["force", "offence_group"], whole=["share_of_recorded"],
-                      previous=("n_previous", "share_of_previous"))
+                      previous=("n_previous", "share_of_previous"),
+                      next_where={"stage": _stage_after("recorded")})
     # the outcome mix's outcomes add up to the crimes recorded: where the headline hides them
     # and the outcome mix printed every outcome, the outcomes are hidden too
     hide_parts_of_hidden_totals(linked, "outcome_mix", column="n",

@@ -116,7 +116,7 @@ def show_where_published(linked, name: str, *, column: str, where: dict, source_
 
 def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_table: str,
                       source_column: str, keys: Sequence[str], whole: Sequence[str] = (),
-                      previous: tuple[str, str] | None = None,
+                      previous: tuple[str, str] | None = None, next_where: dict | None = None,
                       source_where: dict | None = None, with_row: Sequence[str] = ()) -> int:
     """The other half of :func:`show_where_published`: hide, in linked table ``name``, the
     cells of ``column`` (rows matching ``where``) that are the same quantity as a cell
@@ -128,17 +128,25 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
     263 gave City of London's 4 (a run of nine small forces, ``partner``; issue 16, item 7).
     ``whole``: rate columns of every row of the same ``keys`` that rest on the cell (a stage's
     share of the crimes recorded), hidden with it. ``previous``: ``(count, rate)`` columns of
-    the rows whose previous count is the cell (the next stage's ``n_previous`` and its share of
-    the previous stage), hidden with it. ``source_where`` picks the source's rows (the outcome
+    the row whose previous count is the cell (the next stage's ``n_previous`` and its share of
+    the previous stage), hidden with it; ``next_where`` says which row of the group that is
+    (``{"stage": "suspect_identified"}``), by stage and not by value (a later stage whose
+    previous count happens to equal the cell is left alone). ``source_where`` picks the source's rows (the outcome
     mix's open cases are the headline's still open); ``with_row``: columns of the same row
     hidden with the cell (its share and interval). Returns how many cells of ``column`` were
     hidden.
     """
+    if previous is not None and not next_where:
+        raise ValueError("hide_where_hidden(previous=...) needs next_where=: the row whose "
+                         "previous count is the cell, by its keys (say {'stage': ...}).")
     if name not in linked.tables or source_table not in linked.tables:
         return 0
     frame, mask = _table(linked, name)
     other, other_mask = _table(linked, source_table)
     keys = [k for k in keys if k in frame.columns and k in other.columns]
+    following = np.ones(len(frame), dtype=bool)
+    for key, value in (next_where or {}).items():
+        following &= frame[key].eq(value).to_numpy()
     chosen = np.ones(len(other), dtype=bool)
     for key, value in (source_where or {}).items():
         chosen &= other[key].eq(value).to_numpy()
@@ -152,7 +160,6 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
     target = rows & hid.to_numpy(dtype=bool) & ~mask[column].to_numpy()
     if not target.any():
         return 0
-    values = pd.to_numeric(frame[column], errors="coerce")
     for row in np.flatnonzero(target):
         group = np.ones(len(frame), dtype=bool)
         for key in keys:
@@ -163,8 +170,7 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
                 mask.loc[group, rate] = True
         if previous is not None and previous[0] in frame.columns:
             count, rate = previous
-            after = group & pd.to_numeric(frame[count], errors="coerce").eq(
-                values.iat[row]).to_numpy()
+            after = group & following
             for part in (count, rate):
                 if part in frame.columns:
                     frame.loc[after, part] = np.nan
