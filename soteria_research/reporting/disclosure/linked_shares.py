@@ -95,13 +95,8 @@ def show_where_published(linked, name: str, *, column: str, where: dict, source_
     frame, mask = _table(linked, name)
     other, other_mask = _table(linked, source_table)
     keys = [k for k in keys if k in frame.columns and k in other.columns]
-    published = other[keys].assign(_value=pd.to_numeric(other[source_column], errors="coerce")
-                                   .where(~other_mask[source_column])).drop_duplicates(keys)
-    rows = np.ones(len(frame), dtype=bool)
-    for key, value in where.items():
-        rows &= frame[key].eq(value).to_numpy()
-    value = frame[keys].merge(published, on=keys, how="left")["_value"].to_numpy(dtype=float)
-    show = rows & mask[column].to_numpy() & np.isfinite(value)
+    _, _, value = _source_cells(frame, other, other_mask, source_column, keys)
+    show = _rows_where(frame, where) & mask[column].to_numpy() & np.isfinite(value)
     if not show.any():
         return 0
     frame.loc[show, column] = value[show]
@@ -144,20 +139,9 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
     frame, mask = _table(linked, name)
     other, other_mask = _table(linked, source_table)
     keys = [k for k in keys if k in frame.columns and k in other.columns]
-    following = np.ones(len(frame), dtype=bool)
-    for key, value in (next_where or {}).items():
-        following &= frame[key].eq(value).to_numpy()
-    chosen = np.ones(len(other), dtype=bool)
-    for key, value in (source_where or {}).items():
-        chosen &= other[key].eq(value).to_numpy()
-    hidden = other.loc[chosen, keys].assign(
-        _hidden=other_mask.loc[chosen, source_column].to_numpy(dtype=bool))
-    hidden = hidden.groupby(keys, sort=False)["_hidden"].any().reset_index()
-    rows = np.ones(len(frame), dtype=bool)
-    for key, value in where.items():
-        rows &= frame[key].eq(value).to_numpy()
-    hid = frame[keys].merge(hidden, on=keys, how="left")["_hidden"].fillna(False)
-    target = rows & hid.to_numpy(dtype=bool) & ~mask[column].to_numpy()
+    following = _rows_where(frame, next_where)
+    _, hid, _ = _source_cells(frame, other, other_mask, source_column, keys, source_where)
+    target = _rows_where(frame, where) & hid & ~mask[column].to_numpy()
     if not target.any():
         return 0
     for row in np.flatnonzero(target):
@@ -219,6 +203,38 @@ def hide_parts_of_hidden_totals(linked, name: str, *, column: str, total_table: 
     return groups
 
 
+def _source_cells(frame: pd.DataFrame, source: pd.DataFrame, source_mask: pd.DataFrame,
+                  source_column: str, keys: Sequence[str], source_where: dict | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How ``source`` publishes ``source_column`` for each row of ``frame`` (matched on ``keys``;
+    ``source_where`` picks the source's rows): whether a source row matched, whether it is
+    hidden there (any matching row hidden), and its published value (NaN where hidden). The
+    one reading of "the same quantity in another table" that :func:`show_where_published`,
+    :func:`hide_where_hidden` and :func:`as_published_in` share."""
+    rows = np.ones(len(source), dtype=bool)
+    for key, value in (source_where or {}).items():
+        rows &= source[key].eq(value).to_numpy()
+    hidden = source_mask.loc[rows, source_column].to_numpy(dtype=bool)
+    published = source.loc[rows, list(keys)].assign(
+        _hidden=hidden,
+        _value=pd.to_numeric(source.loc[rows, source_column], errors="coerce")
+        .where(~hidden).to_numpy(dtype=float))
+    published = published.groupby(list(keys), sort=False, dropna=False).agg(
+        _hidden=("_hidden", "any"), _value=("_value", "first")).reset_index()
+    found = frame[list(keys)].merge(published, on=list(keys), how="left")
+    matched = found["_hidden"].notna().to_numpy()
+    hide = matched & found["_hidden"].fillna(False).to_numpy(dtype=bool)
+    value = np.where(hide, np.nan, found["_value"].to_numpy(dtype=float))
+    return matched, hide, value
+
+
+def _rows_where(frame: pd.DataFrame, where: dict | None) -> np.ndarray:
+    rows = np.ones(len(frame), dtype=bool)
+    for key, value in (where or {}).items():
+        rows &= frame[key].eq(value).to_numpy()
+    return rows
+
+
 def _table(linked, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A linked table's stored (protected) values and its mask, as frames."""
     entry = linked.tables[name]
@@ -262,17 +278,8 @@ def as_published_in(frame: pd.DataFrame, mask: pd.DataFrame, *, column: str,
     keys = [k for k in keys if k in frame.columns and k in source.columns]
     if column not in frame.columns or not keys or source_column not in source.columns:
         return frame, mask, 0
-    rows = np.ones(len(source), dtype=bool)
-    for key, value in (source_where or {}).items():
-        rows &= source[key].eq(value).to_numpy()
-    published = source.loc[rows, keys].assign(
-        _value=pd.to_numeric(source.loc[rows, source_column], errors="coerce").to_numpy(),
-        _hidden=source_mask.loc[rows, source_column].to_numpy(dtype=bool)
-    ).drop_duplicates(keys)
-    found = frame[keys].merge(published, on=keys, how="left")
-    matched = found["_hidden"].notna().to_numpy()
-    hide = matched & found["_hidden"].fillna(False).to_numpy(dtype=bool)
-    value = found["_value"].to_numpy(dtype=float)
+    matched, hide, value = _source_cells(frame, source, source_mask, source_column, keys,
+                                         source_where)
     frame, mask = frame.copy(), mask.copy()
     before = mask[column].to_numpy(dtype=bool).copy()
     old = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
