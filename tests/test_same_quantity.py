@@ -324,6 +324,18 @@ def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(
     headline = linked.table("headline")
     rows = headline.frame["measure"].eq("still_open").to_numpy()
     assert (headline.mask.loc[rows, "estimate"] >= headline.mask.loc[rows, "count"]).all()
+    # every declared link names tables, columns and rows the run really has
+    from soteria_research.reporting.linked_quantities import (
+        LINKED_QUANTITIES,
+        check_linked_quantities,
+    )
+
+    check_linked_quantities(linked)
+    for rule in LINKED_QUANTITIES:
+        for table, where in rule.rows().items():
+            frame = linked.table(table).frame
+            for column, value in where.items():
+                assert frame[column].eq(value).any(), (rule.why, table, column, value)
 
 
 def test_outcomes_adding_up_to_a_hidden_crimes_recorded_are_hidden_with_it():
@@ -355,3 +367,47 @@ def test_outcomes_adding_up_to_a_hidden_crimes_recorded_are_hidden_with_it():
     # City of London's row already hides a part; Dorset's crimes recorded are printed
     assert mask.loc[frame["force"].eq("city"), "n"].tolist() == [False, True, True]
     assert not mask.loc[frame["force"].eq("dorset")].to_numpy().any()
+
+
+def test_a_renamed_column_fails_the_linked_rules_loudly():
+    """A link between two linked tables that names a column the run no longer has would hide
+    nothing, silently, and print in one table what the other hides: the run stops, saying
+    which rule, table and column."""
+    from soteria_research.errors import DisclosureError
+    from soteria_research.reporting.linked_quantities import (
+        LINKED_QUANTITIES,
+        apply_linked_quantities,
+        check_linked_quantities,
+    )
+
+    recorded = pd.DataFrame({"force": ["a", "b"], "offence_group": "all", "count": [40, 50]})
+    funnel = pd.DataFrame({"force": ["a", "b"], "offence_group": "all", "stage": "recorded",
+                           "cases": [40, 50], "share_of_recorded": 1.0,
+                           "share_of_previous": None, "n_previous": None})
+    linked = _Linked(headline_recorded=(recorded, recorded.map(lambda _: False)),
+                     funnel=(funnel, funnel.map(lambda _: False)))
+    rules = [rule for rule in LINKED_QUANTITIES if rule.table == "funnel"]
+    with pytest.raises(DisclosureError, match=r"names column\(s\) \['n'\] of linked table "
+                                              r"'funnel'"):
+        check_linked_quantities(linked, rules)
+    with pytest.raises(DisclosureError, match="reads linked table 'outcome_mix'"):
+        apply_linked_quantities(linked, exact_counts=True)
+    # named as the rules name it, they pass
+    funnel = funnel.rename(columns={"cases": "n"})
+    linked = _Linked(headline_recorded=(recorded, recorded.map(lambda _: False)),
+                     funnel=(funnel, funnel.map(lambda _: False)))
+    check_linked_quantities(linked, rules)
+
+
+def test_the_funnels_next_stage_is_the_stage_after_crimes_recorded():
+    """The funnel rule hides the next stage's share of the previous with the crimes recorded:
+    that stage, by the package's own stage order."""
+    from soteria_research.analysis.attrition import STAGES
+    from soteria_research.reporting.linked_quantities import LINKED_QUANTITIES
+
+    stages = list(STAGES)
+    rules = [r for r in LINKED_QUANTITIES if "next_where" in r.options]
+    assert rules
+    for rule in rules:
+        current = rule.options["where"]["stage"]
+        assert rule.options["next_where"] == {"stage": stages[stages.index(current) + 1]}

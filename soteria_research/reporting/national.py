@@ -333,64 +333,19 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
     return trend_rates(cases, by=by, within_days=WITHIN_DAYS)
 
 
-def _stage_after(stage: str) -> str:
-    from ..analysis.attrition import STAGES
-
-    stages = list(STAGES)
-    return stages[stages.index(stage) + 1]
-
-
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
     from .disclosure import get_profile, protect_linked
-    from .disclosure.linked_shares import (
-        hide_parts_of_hidden_totals,
-        hide_where_hidden,
-        shares_over_published_totals,
-        show_where_published,
-    )
+    from .linked_quantities import apply_linked_quantities
     from .sections_timeliness import linked_tables as timeliness_tables
 
     tables = _linked_tables(cases, headline, effects, _extract_arg(params))
     tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
     linked = protect_linked(tables, profile=params.disclosure, declared=True)
-    # the outcome mix's shares are of the crimes recorded, published in the headline: from
-    # the published counts, so they do not give the rounded total back (issue 16, item 11)
-    shares_over_published_totals(linked, "outcome_mix", numerator="n",
-                                 total_table="headline_recorded", total_column="count",
-                                 keys=["force", "offence_group"])
-    # the funnel's first row is the headline's crimes recorded: one quantity, one cell
-    show_where_published(linked, "funnel", column="n", where={"stage": "recorded"},
-                         source_table="headline_recorded", source_column="count",
-                         keys=["force", "offence_group"], whole=["share_of_recorded"])
-    # ... and hidden where the headline hides it, with the shares that rest on it (printed
-    # there, a complement the headline hid gave City of London's crimes recorded back)
-    hide_where_hidden(linked, "funnel", column="n", where={"stage": "recorded"},
-                      source_table="headline_recorded", source_column="count",
-                      keys=["force", "offence_group"], whole=["share_of_recorded"],
-                      previous=("n_previous", "share_of_previous"),
-                      next_where={"stage": _stage_after("recorded")})
-    # the outcome mix's outcomes add up to the crimes recorded: where the headline hides them
-    # and the outcome mix printed every outcome, the outcomes are hidden too
-    hide_parts_of_hidden_totals(linked, "outcome_mix", column="n",
-                                total_table="headline_recorded", total_column="count",
-                                keys=["force", "offence_group"],
-                                with_row=["share", "ci_low", "ci_high"])
-    # the headline's cases still open are the outcome mix's open cases: with exact counts
-    # (partner), hidden wherever the outcome mix hides them (the two chose different
-    # complements, and Gwent's and Warwickshire's rape shares still open, printed in the
-    # headline, gave Bedfordshire's 9 open rapes back from the national share; nine small
-    # forces). Where the outcome mix prints them the headline's hiding is moot: its pattern is
-    # the outcome mix's. Under rounding the headline's lines rest on the rounding, checked by
-    # the attacker of protect(secondary="optimal_rounding"), and a complement of the outcome
-    # mix is published only rounded there: copying it would cost Gloucestershire its share
-    # still open on 43 forces (scale 0.3) for nothing the rounding does not already protect.
-    if not get_profile(params.disclosure).round_base:
-        hide_where_hidden(linked, "headline", column="count", where={"measure": "still_open"},
-                          source_table="outcome_mix", source_column="n",
-                          source_where={"outcome_group": "open"},
-                          keys=["force", "offence_group"],
-                          with_row=["estimate", "ci_low", "ci_high"])
+    # one quantity, one decision across the linked tables (crimes recorded in the headline,
+    # the funnel and the outcome mix; cases still open in the headline and the outcome mix):
+    # declared, with why, in linked_quantities.LINKED_QUANTITIES
+    apply_linked_quantities(linked, exact_counts=not get_profile(params.disclosure).round_base)
     # the timeliness tables' cases (and cases charged) are funnel stages: one quantity, one
     # cell, published as the funnel publishes it
     from .disclosure.linked_shares import _store, _table
