@@ -331,6 +331,12 @@ def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(
     )
 
     check_linked_quantities(linked)
+    # and what they hid is counted where the national overview logs the whole tables
+    for name in ("funnel", "outcome_mix", "headline"):
+        whole = linked.table(name)
+        counts = linked.tables[name]["counts"]
+        assert whole.record.suppressed == int(whole.mask[counts].to_numpy().sum()), name
+        assert whole.record.status == "suppressed"
     for rule in LINKED_QUANTITIES:
         for table, where in rule.rows().items():
             frame = linked.table(table).frame

@@ -1266,15 +1266,19 @@ class LinkedProtection:
                 raise ParameterError(
                     f"linked table {name!r} has no rows for {self.by}={force!r}.")
             record = {**entry["record"], "name": name}
-            if force is not None:
-                hidden = mask.iloc[rows]
-                primary = int(np.asarray(entry["primary"], dtype=bool)[rows].sum())
-                counted = int(hidden[entry["counts"]].to_numpy().sum())
-                record.update(
-                    n_cells=len(rows) * len(entry["counts"]), primary_suppressed=primary,
-                    secondary_suppressed=counted - primary,
-                    derived_suppressed=int(hidden[entry["rates"]].to_numpy().sum()),
-                    status="suppressed" if hidden.to_numpy().any() else "pass")
+            # counted from the mask as it stands, for a force's slice and for the whole table
+            # alike: the run's links between linked tables hide cells after protection
+            # (reporting/linked_quantities.py), which the protection's own record does not
+            # count (the national overview's disclosure.json said "pass" beside them)
+            hidden = mask.iloc[rows]
+            primary = int(np.asarray(entry["primary"], dtype=bool)[rows].sum())
+            counted = int(hidden[entry["counts"]].to_numpy().sum())
+            record.update(
+                n_cells=len(rows) * len(entry["counts"]), primary_suppressed=primary,
+                secondary_suppressed=counted - primary,
+                derived_suppressed=int(hidden[entry["rates"]].to_numpy().sum()))
+            if record.get("status") not in ("internal", "withheld"):
+                record["status"] = "suppressed" if hidden.to_numpy().any() else "pass"
             record["notes"] = [f"linked: suppression pattern shared by every report of the "
                                f"run ({self.by} × category protected once, national totals "
                                "included)"]
