@@ -22,6 +22,7 @@ import pytest
 from published_run import (
     HIDDEN,
     OUTCOMES,
+    SLIVER,
     STAGES,
     build,
     disclosed,
@@ -130,6 +131,35 @@ def test_no_hidden_small_count_or_zero_is_recoverable_from_all_files(request, wh
     run = request.getfixturevalue(which)[profile]
     assert set(run.forces) == set(FORCES if which == "runs" else OTHER_FORCES)
     leaks = _leaks(run, profile)
+    assert not leaks, leaks
+
+
+def _sliver_leaks(run, profile: str) -> dict[str, int]:
+    know = build(run, _base(profile))
+    found = know.attack(targets=[n for n in know.index if n.startswith(SLIVER)])
+    return disclosed(found, zeros=profile == "publication")
+
+
+def test_cohort_slivers_are_bounded_under_rounding(runs):
+    """The cohorts of "cases followed for a year" differ between tables (the headline leaves
+    out cases transferred within the year, the trend table, the programme and the forensics
+    table keep them; the forensics table adds days after the last complete financial year):
+    under rounding no difference between them comes out exact."""
+    know = build(runs["publication"], _base("publication"))
+    slivers = [n for n in know.index if n.startswith(SLIVER)]
+    assert len(slivers) >= 3 * len(FORCES)  # modelled for every force
+    assert not _sliver_leaks(runs["publication"], "publication")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known open leak (docs/methods.md section 8, 'Cohorts that differ by a sliver'): under "
+    "exact counts the headline's cases followed a year and the trend table's years differ by "
+    "the cases transferred within the year (Cumbria 4 and North Yorkshire 3 on "
+    "this run). The fix aligns the cohorts (transfers censored everywhere, docs/domain.md)."))
+def test_cohort_slivers_are_not_recoverable_under_exact_counts(runs):
+    """The cases transferred within a year (a count no table prints) must not follow from the
+    difference of two cohorts that are printed exactly."""
+    leaks = _sliver_leaks(runs["partner"], "partner")
     assert not leaks, leaks
 
 
