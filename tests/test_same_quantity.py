@@ -78,8 +78,10 @@ def _rows_of(table: pd.DataFrame, rows) -> pd.Series:
 
 def test_the_trend_years_together_bound_what_the_programme_and_forensics_print(cases,
                                                                               report_tables):
-    """Cases followed a year are the trend years' totals together: the programme's before and
-    after, and the share of requests, count no case outside them."""
+    """With an extract date that ends a financial year (the synthetic data's), the programme's
+    complete quarters are the trend years together: before and after count no case outside
+    them. (The share of requests adds any day after the years with a year's follow-up, the
+    leap year's 1 April: docs/methods.md section 8, 'Cohorts that differ by a sliver'.)"""
     from soteria_research.reporting.national import _linked_tables
 
     trends = _linked_tables(cases, None, pd.DataFrame())["cohort_trends"][0]
