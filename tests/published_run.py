@@ -381,11 +381,18 @@ class Knowledge:
                            constraints=[LinearConstraint(block, lo[touched] - fixed,
                                                          hi[touched] - fixed)],
                            options={"time_limit": time_limit})
-                if res.status == 0:
+                if res.status == 2:  # HiGHS says "infeasible" also when it is unbounded
+                    res = milp(np.zeros(len(cols)), integrality=np.ones(len(cols)),
+                               bounds=Bounds(lower[cols], upper[cols]),
+                               constraints=[LinearConstraint(block, lo[touched] - fixed,
+                                                             hi[touched] - fixed)],
+                               options={"time_limit": time_limit})
+                    if res.status == 2:  # infeasible: the reader's model is wrong
+                        raise AssertionError(f"the published figures contradict each other "
+                                             f"(around {names[j]})")
+                    ends.append(sign * -np.inf)
+                elif res.status == 0:
                     ends.append(sign * res.fun)
-                elif res.status == 2:  # infeasible: the reader's model is wrong
-                    raise AssertionError(f"the published figures contradict each other "
-                                         f"(around {names[j]})")
                 else:
                     ends.append(sign * -np.inf)
             found[name] = (ends[0], ends[1])
@@ -890,6 +897,10 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         days, quarters = f"{SLIVER}{f}|days_after_years", f"{SLIVER}{f}|quarters_after_years"
         transfers = f"{SLIVER}{f}|transferred_within"
         know.at_most(quarters, days)
+        # counts of the force's cases (unbounded, a maximum the solver reports as "infeasible
+        # or unbounded", which read as a contradiction on a period-restricted run)
+        know.at_most(days, rec(f))
+        know.at_most(transfers, rec(f))
         know.constrain({f"{f}|followed": 1.0, transfers: 1.0, days: -1.0, **whole}, 0.0, 0.0)
         if f in programme:
             know.constrain({**{f"{p}|cases": 1.0 for p in programme[f]}, **whole,
