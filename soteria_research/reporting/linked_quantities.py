@@ -27,11 +27,13 @@ from dataclasses import dataclass, field
 
 from ..errors import DisclosureError
 from .disclosure.linked_shares import (
+    follow_published,
     hide_parts_of_hidden_totals,
     hide_where_hidden,
     shares_over_published_totals,
     show_where_published,
 )
+from .sections_timeliness import FUNNEL_QUANTITIES, FUNNEL_QUANTITY_RATES
 
 __all__ = ["LINKED_QUANTITIES", "LinkedQuantity", "apply_linked_quantities",
            "check_linked_quantities"]
@@ -83,7 +85,7 @@ class LinkedQuantity:
         for option in _TABLE_COLUMNS:
             value = self.options.get(option)
             table.update([value] if isinstance(value, str) else value or ())
-        for option in _TABLE_ROWS:
+        for option in (*_TABLE_ROWS, "rates"):
             table.update(self.options.get(option) or {})
         for option in _SOURCE_COLUMNS:
             if option in self.options:
@@ -147,6 +149,17 @@ LINKED_QUANTITIES: tuple[LinkedQuantity, ...] = (
             "headline's lines rest on the rounding (checked by the attacker of "
             "protect(secondary='optimal_rounding')), and copying the outcome mix's complement "
             "cost Gloucestershire its share still open on 43 forces for nothing"),
+    # the timeliness tables' cases (and cases charged) are funnel stages: published as the
+    # funnel publishes them, after the funnel's own links above
+    *(LinkedQuantity(
+        follow_published, table,
+        {"column": column, "source_table": "funnel", "source_column": "n", "keys": _KEYS,
+         "source_where": {"stage": stage}, "rates": dict(FUNNEL_QUANTITY_RATES[table])},
+        why=f"the {table.replace('_', ' ')} table's {column!r} is the funnel's {stage!r} "
+            "stage under another name: a report that hid it in one table and printed it in "
+            "the other undid the protection of one of them (6 such quantities under "
+            "publication, 9 under partner, on four small forces)")
+      for table, columns in FUNNEL_QUANTITIES.items() for column, stage in columns.items()),
 )
 
 

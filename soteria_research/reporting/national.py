@@ -343,19 +343,10 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
     linked = protect_linked(tables, profile=params.disclosure, declared=True)
     # one quantity, one decision across the linked tables (crimes recorded in the headline,
-    # the funnel and the outcome mix; cases still open in the headline and the outcome mix):
-    # declared, with why, in linked_quantities.LINKED_QUANTITIES
+    # the funnel and the outcome mix; cases still open in the headline and the outcome mix;
+    # the timeliness tables' funnel stages): declared, with why, in
+    # linked_quantities.LINKED_QUANTITIES
     apply_linked_quantities(linked, exact_counts=not get_profile(params.disclosure).round_base)
-    # the timeliness tables' cases (and cases charged) are funnel stages: one quantity, one
-    # cell, published as the funnel publishes it
-    from .disclosure.linked_shares import _store, _table
-    from .sections_timeliness import FUNNEL_QUANTITIES, as_in_funnel
-    if "funnel" in linked.tables:
-        funnel, funnel_mask = _table(linked, "funnel")
-        for name in FUNNEL_QUANTITIES:
-            if name in linked.tables:
-                frame, mask = _table(linked, name)
-                _store(linked, name, *as_in_funnel(frame, mask, funnel, funnel_mask, name))
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
     linked.save(folder / LINKED_FILE)

@@ -276,8 +276,10 @@ FUNNEL_QUANTITIES = {
     "cps_timeliness": {"n": "referred_to_cps"},
     "suspect_timeliness": {"n": "suspect_identified"},
 }
-_RATES = {"timeliness": TIMELINESS_RATES, "cps_timeliness": CPS_RATES,
-          "suspect_timeliness": SUSPECT_RATES}
+#: The rates of those tables that rest on each count (hidden with it).
+FUNNEL_QUANTITY_RATES = {"timeliness": TIMELINESS_RATES, "cps_timeliness": CPS_RATES,
+                         "suspect_timeliness": SUSPECT_RATES}
+_RATES = FUNNEL_QUANTITY_RATES
 
 
 def as_in_funnel(frame: pd.DataFrame, mask: pd.DataFrame, funnel: pd.DataFrame,

@@ -203,6 +203,23 @@ def hide_parts_of_hidden_totals(linked, name: str, *, column: str, total_table: 
     return groups
 
 
+def follow_published(linked, name: str, *, column: str, source_table: str,
+                     source_column: str, keys: Sequence[str], source_where: dict | None = None,
+                     rates: dict | None = None) -> int:
+    """:func:`as_published_in` on the run's linked tables: ``column`` of linked table ``name``
+    published as ``source_table`` publishes the same quantity (shown or hidden alike), with
+    the ``rates`` resting on a count it now hides. Returns how many cells changed."""
+    if name not in linked.tables or source_table not in linked.tables:
+        return 0
+    frame, mask = _table(linked, name)
+    other, other_mask = _table(linked, source_table)
+    frame, mask, changed = as_published_in(
+        frame, mask, column=column, source=other, source_mask=other_mask,
+        source_column=source_column, keys=keys, source_where=source_where, rates=rates)
+    _store(linked, name, frame, mask)
+    return changed
+
+
 def _source_cells(frame: pd.DataFrame, source: pd.DataFrame, source_mask: pd.DataFrame,
                   source_column: str, keys: Sequence[str], source_where: dict | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
