@@ -126,10 +126,10 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
     the row whose previous count is the cell (the next stage's ``n_previous`` and its share of
     the previous stage), hidden with it; ``next_where`` says which row of the group that is
     (``{"stage": "suspect_identified"}``), by stage and not by value (a later stage whose
-    previous count happens to equal the cell is left alone). ``source_where`` picks the source's rows (the outcome
-    mix's open cases are the headline's still open); ``with_row``: columns of the same row
-    hidden with the cell (its share and interval). Returns how many cells of ``column`` were
-    hidden.
+    previous count happens to equal the cell is left alone). ``source_where`` picks the
+    source's rows (the outcome mix's open cases are the headline's still open);
+    ``with_row``: columns of the same row hidden with the cell (its share and interval).
+    Returns how many cells of ``column`` were hidden.
     """
     if previous is not None and not next_where:
         raise ValueError("hide_where_hidden(previous=...) needs next_where=: the row whose "
@@ -228,9 +228,7 @@ def _source_cells(frame: pd.DataFrame, source: pd.DataFrame, source_mask: pd.Dat
     hidden there (any matching row hidden), and its published value (NaN where hidden). The
     one reading of "the same quantity in another table" that :func:`show_where_published`,
     :func:`hide_where_hidden` and :func:`as_published_in` share."""
-    rows = np.ones(len(source), dtype=bool)
-    for key, value in (source_where or {}).items():
-        rows &= source[key].eq(value).to_numpy()
+    rows = _rows_where(source, source_where)
     hidden = source_mask.loc[rows, source_column].to_numpy(dtype=bool)
     published = source.loc[rows, list(keys)].assign(
         _hidden=hidden,
