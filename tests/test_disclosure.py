@@ -551,3 +551,16 @@ def test_minimum_and_maximum_values_are_single_records_and_hidden():
     protected = protect(caseload, by=["caseload"], counts=["officers", "cases"],
                         profile="partner")
     assert protected.mask["max"].all() and not protected.mask["median"].any()
+
+
+def test_a_huge_interval_end_is_shown_not_cast_to_a_count():
+    """A hazard ratio under separation can have an upper end of 1e21: a float that large is a
+    whole number, but no count; the table is shown (it once stopped a report whose shares
+    were all empty)."""
+    from soteria_research.reporting.disclosure.records import OutputRecord, ProtectedTable
+
+    frame = pd.DataFrame({"measure": ["share", "days", "ratio"],
+                          "ci_high": [np.nan, 252.0, 1.431628e21]})
+    mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    shown = ProtectedTable(frame, mask, OutputRecord("t", "rates", "internal")).display()
+    assert shown["ci_high"].tolist()[1:] == [252.0, 1.431628e21]

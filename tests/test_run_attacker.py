@@ -155,7 +155,8 @@ def test_cohort_slivers_are_bounded_under_rounding(runs):
     "known open leak (docs/methods.md section 8, 'Cohorts that differ by a sliver'): under "
     "exact counts the headline's cases followed a year and the trend table's years differ by "
     "the cases transferred within the year (Cumbria 4 and North Yorkshire 3 on "
-    "this run). The fix aligns the cohorts (transfers censored everywhere, docs/domain.md)."))
+    "this run). Aligning the cohorts alone let the trends' complements be read off the "
+    "headline's sums; it needs the headline and trends protected as one table (section 8)."))
 def test_cohort_slivers_are_not_recoverable_under_exact_counts(runs):
     """The cases transferred within a year (a count no table prints) must not follow from the
     difference of two cohorts that are printed exactly."""

@@ -719,6 +719,7 @@ def cohort_rates(
     cluster: str | None = "officer_id",
     strata: str | None = "force",
     pool_cohorts: bool = False,
+    censor_transfers: bool = False,
 ) -> pd.DataFrame:
     """Share of each recording cohort with each outcome within a fixed window of recording.
 
@@ -760,6 +761,12 @@ def cohort_rates(
         their span, such as ``"2019/20 to 2022/23"``, and ``attrs["cohorts"]`` lists them):
         each case counts once, and the design effect is that of the pooled share (one
         officer's cases in different cohorts are alike too).
+    censor_transfers : bool
+        Leave the cases transferred to another body within the window out of their cohort
+        (censored: their outcome is not the force's, docs/domain.md), as the headline shares
+        do (``comparison.headline_figures``); there is then no ``transferred`` row. False (the
+        default, and the reports' trend table for now: docs/methods.md section 8) counts a
+        transfer as an outcome of its own.
 
     Returns
     -------
@@ -798,7 +805,8 @@ def cohort_rates(
         cohort_start = cohort_start.where(~complete, cohort_start[complete].min())
         cohort_end = cohort_end.where(~complete, cohort_end[complete].max())
 
-    categories = [*competing_risks(), "transferred", "open"]
+    categories = [*competing_risks(), *([] if censor_transfers else ["transferred"]), "open"]
+    counted = complete & ~(outcome.eq("transferred") & censor_transfers)
     for name, members in (pool or {}).items():
         unknown = [m for m in members if m not in categories]
         if unknown:
@@ -806,9 +814,9 @@ def cohort_rates(
                                  f"among {categories}.")
         outcome = outcome.where(~outcome.isin(list(members)), name)
         categories = [c for c in categories if c not in members] + [name]
-    keys = [cases.loc[complete, c] for c in by] + [cohort[complete].rename("cohort")]
+    keys = [cases.loc[counted, c] for c in by] + [cohort[counted].rename("cohort")]
     counts = (
-        outcome[complete].rename("outcome")
+        outcome[counted].rename("outcome")
         .groupby(keys, dropna=False, observed=True).value_counts()
         .unstack("outcome", fill_value=0)
         .reindex(columns=categories, fill_value=0)
@@ -825,14 +833,14 @@ def cohort_rates(
     long["n"] = long["n"].astype(np.int64)
     long["n_cohort"] = long["n_cohort"].astype(np.int64)
     long["design_effect"] = 1.0
-    if cluster is not None and cluster in cases.columns and complete.any():
+    if cluster is not None and cluster in cases.columns and counted.any():
         group_keys = [*by, "cohort"]
-        clusters = cases.loc[complete, cluster]
-        within = ([cases.loc[complete, strata]]
+        clusters = cases.loc[counted, cluster]
+        within = ([cases.loc[counted, strata]]
                   if strata is not None and strata in cases.columns and strata not in by else [])
         parts = []
         for category in categories:  # a handful of outcomes
-            deff = design_effects(outcome[complete].eq(category), keys, clusters, within)
+            deff = design_effects(outcome[counted].eq(category), keys, clusters, within)
             deff = deff.rename("design_effect").reset_index()
             deff.columns = [*group_keys, "design_effect"]
             parts.append(deff.assign(outcome=category))

@@ -51,6 +51,7 @@ def staggered_did(
     seed: int = 0,
     bootstrap_weights: str = "webb",
     extract_date: object = None,
+    censor_transfers: bool = False,
 ) -> ProgrammeEffects:
     """Did the share of cases with an outcome change when forces joined Operation Soteria?
 
@@ -84,6 +85,9 @@ def staggered_did(
         The wild cluster bootstrap by force (Webb weights by default).
     extract_date : date-like, optional
         View the data as they stood on this date.
+    censor_transfers : bool
+        Leave the cases transferred to another body within the window out of their cohort
+        (:func:`cohort_outcomes`), as the headline shares do.
 
     Returns
     -------
@@ -105,7 +109,8 @@ def staggered_did(
     return evaluate_programme(
         cases, outcomes=[outcome], within_days=within_days, freq=freq, start_dates=start_dates,
         exposure=exposure, weights=weights, level=level, n_boot=n_boot, seed=seed,
-        bootstrap_weights=bootstrap_weights, extract_date=extract_date)[outcome]
+        bootstrap_weights=bootstrap_weights, extract_date=extract_date,
+        censor_transfers=censor_transfers)[outcome]
 
 
 def evaluate_programme(
@@ -122,6 +127,7 @@ def evaluate_programme(
     seed: int = 0,
     bootstrap_weights: str = "webb",
     extract_date: object = None,
+    censor_transfers: bool = False,
 ) -> dict[str, ProgrammeEffects]:
     """:func:`staggered_did` of several outcomes, building the cohort panel once.
 
@@ -153,7 +159,7 @@ def evaluate_programme(
     start = start_dates_for(cases, start_dates)
     cohorts = cohort_outcomes(cases, within_days=within_days, freq=freq, outcomes=outcomes,
                               start_dates=start.to_dict(), extract_date=extract_date,
-                              level=level, medians=False)
+                              level=level, medians=False, censor_transfers=censor_transfers)
     if cohorts.empty:
         raise ModelError(f"No cohort has had {within_days} days of follow-up by the extract "
                          "date; shorten within_days or use a later extract.")

@@ -63,15 +63,17 @@ def _factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def cohort_counts(cases: pd.DataFrame, *, within_days: int, freq: str,
-                  outcomes: Sequence[str], extract_date: object = None) -> pd.DataFrame:
+                  outcomes: Sequence[str], extract_date: object = None,
+                  censor_transfers: bool = False) -> pd.DataFrame:
     """Cases and outcomes within the window per force and complete recording cohort.
 
     The rule of :func:`~soteria_research.analysis.attrition.cohort_rates` (a cohort is kept
     when its last day plus ``within_days`` is on or before the earliest extract date of its
     cases; an outcome counts when it came within ``within_days`` of recording and by the
-    extract date; transfers are not outcomes), in integer arithmetic on the columns it needs,
-    so that a national panel of a million cases is built in a fraction of a second. The
-    tests check it equals ``cohort_rates``.
+    extract date; transfers are not outcomes, and with ``censor_transfers`` the cases
+    transferred within the window are left out of their cohort), in integer arithmetic on the
+    columns it needs, so that a national panel of a million cases is built in a fraction of a
+    second. The tests check it equals ``cohort_rates``.
 
     Returns
     -------
@@ -118,6 +120,9 @@ def cohort_counts(cases: pd.DataFrame, *, within_days: int, freq: str,
         outcome_ns <= extract_ns)
     force_index, forces = _factorize_sorted(cases["force"].to_numpy(object))
     keep = complete[cohort_index]
+    if censor_transfers:
+        transferred = np.flatnonzero(np.asarray(groups, dtype=object) == "transferred")
+        keep = keep & ~(np.isin(group_codes, transferred) & within)
     cell = force_index[keep] * len(cohorts) + cohort_index[keep]
     size = len(forces) * len(cohorts)
     n_cohort = np.bincount(cell, minlength=size)
@@ -175,6 +180,7 @@ def cohort_outcomes(
     extract_date: object = None,
     level: float = 0.95,
     medians: bool = True,
+    censor_transfers: bool = False,
 ) -> pd.DataFrame:
     """Share of each force's recording cohort with each outcome within a window, by joining.
 
@@ -205,6 +211,9 @@ def cohort_outcomes(
     medians : bool
         Add ``median_days`` (days until half of the cohort's within-window outcomes of that
         kind had happened, from the cumulative incidence); False skips this step.
+    censor_transfers : bool
+        Leave the cases transferred to another body within the window out of their cohort
+        (``attrition.cohort_rates``' option of the name), as the headline shares do.
 
     Returns
     -------
@@ -231,7 +240,7 @@ def cohort_outcomes(
     level = _check_level(level)
     start = start_dates_for(cases, start_dates)
     rates = cohort_counts(cases, within_days=within_days, freq=freq, outcomes=outcomes,
-                          extract_date=extract_date)
+                          extract_date=extract_date, censor_transfers=censor_transfers)
     attrs = dict(rates.attrs)
     rates["estimate"] = rates["n"] / rates["n_cohort"]
     first = _period_ordinals(start, freq)

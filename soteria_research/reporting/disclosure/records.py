@@ -60,9 +60,11 @@ def _whole_numbers(values: pd.Series) -> bool:
         return False
     numbers = values.to_numpy(dtype=float, na_value=np.nan)
     given = numbers[~np.isnan(numbers)]
-    # an infinite value (an interval without an upper end) is not a whole number
+    # an infinite value (an interval without an upper end) is not a whole number, nor is one
+    # beyond the integers a float holds exactly (the upper end of a hazard ratio under
+    # separation, 1.4e21: every float that large is "whole")
     return bool(np.all(np.isfinite(given)) and np.all(given >= 0)
-                and np.all(given == np.round(given)))
+                and np.all(given < 2.0**53) and np.all(given == np.round(given)))
 
 
 @dataclass
