@@ -93,6 +93,8 @@ API: dict[str, dict[str, str]] = {
         "cohort_incidence": "analysis.cohorts",
         "latest_cohorts": "analysis.cohorts",
         "followed_cohorts": "analysis.cohorts",
+        "followed_cases": "analysis.cohorts",
+        "transferred_within": "analysis.cohorts",
         "episodes": "analysis.episodes",
         "split_episodes": "analysis.episodes",
         "kaplan_meier": "analysis.kaplan_meier",

@@ -42,13 +42,6 @@ HIDDEN = "[c]"
 #: The attacker's own variables (a count's published value, and that value over the base):
 #: never targets, a published value is not a count of anyone.
 AUXILIARY = ("published|", "multiple|")
-#: The differences between cohorts of "cases followed for a year" that several tables print
-#: (the "slivers": cases with a year's follow-up recorded after the last complete financial
-#: year; cases transferred within the year, which the headline leaves out and the trend table
-#: keeps). Each is a count of cases no table prints, so a target like any hidden count; they
-#: are attacked apart (``SLIVERS``, ``Knowledge.attack(targets=...)``), being a known open
-#: leak under exact counts (docs/methods.md section 8).
-SLIVER = "sliver|"
 
 OUTCOMES = (
     "Charged or summonsed",
@@ -350,7 +343,7 @@ class Knowledge:
         if targets is None:
             targets = [name for name in self.index if name not in self.shown
                        and name not in self.zeros
-                       and not name.startswith((*AUXILIARY, SLIVER))]
+                       and not name.startswith(AUXILIARY)]
         # Solve each linked part separately (fixed variables do not link).
         free = lower < upper
         link = a[:, free]
@@ -771,13 +764,18 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.at_most(dict.fromkeys(names, 1.0), rec(f))
         elif h[:1] == ["Outcome"] and any(c.startswith("by day ") for c in h):
             # time to outcome: each step the share of the named cohort (a financial year's
-            # cases, the trend table's total) with the outcome by that day. Censored cases
-            # (open, transferred) make it only nearly events / cohort, so it is read only under
-            # a rounding profile, where it is the ratio of the published counts (docs/methods.md
-            # section 8); steps of a curve never fall, and outcomes share the cohort
+            # cases) with the outcome by that day. Censored cases (open, transferred) make it
+            # only nearly events / cohort, so it is read only under a rounding profile, where
+            # it is the ratio of the published counts (docs/methods.md section 8); steps of a
+            # curve never fall, and outcomes share the cohort. The cohort is the trend table's
+            # year with the cases transferred within the year, which the trend leaves out and
+            # the curve keeps (censored at their transfer)
             if know.base is not None:
                 year = cohorts.get(owner)
-                cohort = f"{owner}|trend|{year}" if year else f"{owner}|curve|cohort"
+                cohort = f"{owner}|curve|cohort"
+                if year:
+                    know.at_most(f"{owner}|trend|{year}", cohort)
+                know.at_most(cohort, rec(owner))
                 days = [(j, int(c.removeprefix("by day "))) for j, c in enumerate(h)
                         if c.startswith("by day ")]
                 for row in t.rows:
@@ -874,46 +872,38 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                     know.count(target, row[h.index("Cases")], where)
                 know.count(f"{f}|officers|{row[0]}", row[h.index("Officers")], where)
     # the trend tables' totals: each year's outcomes add up to its cases; national = the sum
-    # of the forces'. (Not tied to the headline: a year's cases include transfers, which the
-    # headline's cases followed for a year leave out.)
+    # of the forces'
     years = sorted({y for by_year in trends.values() for y in by_year})
     outcomes = sorted({o for by_year in trends.values() for os in by_year.values() for o in os})
     for f in trends:
         for y in years:
             know.total([f"{f}|trend|{y}|{o}" for o in outcomes], f"{f}|trend|{y}")
-    # the programme's cohorts before and after joining are the trend's years together (the
-    # cases followed a year, and those charged within it), and so are the cases of the
-    # forensics table's share of requests (cases followed a year)
-    # They are not the same cohort, though: the programme's complete quarters add any quarter
-    # with a year's follow-up after the last complete financial year, the forensics table's
-    # cases any day with it (a leap year's 1 April: West Midlands' 3,825 beside the years'
-    # 3,819, 43 forces at scale 0.1), and the headline's cases followed a year are the same
-    # days less the cases transferred within the year. Each difference is a sliver variable:
-    # the years <= the programme's quarters <= the forensics cases = the years + the days
-    # after them = the headline's cases followed a year + the transfers within the year.
-    charged = next((o for o in outcomes if o == OUTCOMES[0]), None)
+    # One cohort of "cases followed for a year" (docs/methods.md section 8): the trend's years
+    # together are the headline's cases followed a year (transfers within the year left out
+    # of both), with its charges, withdrawals and evidential difficulties; the programme's
+    # cohorts before and after joining (its quarters stop at the last of those years), the
+    # forensics table's cases of the share of requests and the victim breakdowns' cases are
+    # the same cases.
     for f in trends:
-        whole = {f"{f}|trend|{y}": -1.0 for y in years}
-        days, quarters = f"{SLIVER}{f}|days_after_years", f"{SLIVER}{f}|quarters_after_years"
-        transfers = f"{SLIVER}{f}|transferred_within"
-        know.at_most(quarters, days)
-        # counts of the force's cases (unbounded, a maximum the solver reports as "infeasible
-        # or unbounded", which read as a contradiction on a period-restricted run)
-        know.at_most(days, rec(f))
-        know.at_most(transfers, rec(f))
-        know.constrain({f"{f}|followed": 1.0, transfers: 1.0, days: -1.0, **whole}, 0.0, 0.0)
+        whole = {f"{f}|trend|{y}": 1.0 for y in years}
+        same = [f"{f}|followed"]
         if f in programme:
-            know.constrain({**{f"{p}|cases": 1.0 for p in programme[f]}, **whole,
-                            quarters: -1.0}, 0.0, 0.0)
-            if charged:
-                later = f"{SLIVER}{f}|quarters_after_years|charged"
-                know.at_most(later, quarters)
-                know.constrain({**{f"{p}|charged": 1.0 for p in programme[f]},
-                                **{f"{f}|trend|{y}|{charged}": -1.0 for y in years},
-                                later: -1.0}, 0.0, 0.0)
+            same.append({f"{p}|cases": 1.0 for p in programme[f]})
         requests = f"{f}|forensics|Cases with a victim device requested (share)|cases"
         if requests in know.index:
-            know.constrain({requests: 1.0, **whole, days: -1.0}, 0.0, 0.0)
+            same.append(requests)
+        if f in victims:
+            same.append(f"{f}|victims")
+        for other in same:
+            other = other if isinstance(other, dict) else {other: 1.0}
+            know.constrain({**whole, **{k: -v for k, v in other.items()}}, 0.0, 0.0)
+        for m, o in zip(HEADLINES, OUTCOMES):
+            if o in outcomes:
+                know.constrain({**{f"{f}|trend|{y}|{o}": 1.0 for y in years}, f"{f}|{m}": -1.0},
+                               0.0, 0.0)
+        if f in programme and OUTCOMES[0] in outcomes:
+            know.constrain({**{f"{p}|charged": 1.0 for p in programme[f]},
+                            **{f"{f}|trend|{y}|{OUTCOMES[0]}": -1.0 for y in years}}, 0.0, 0.0)
     # the timeliness, decision and arrest tables: rape and other add up to all (per force
     # and nationally), national = the sum of the forces'; the positions of the file partition
     # the files referred

@@ -36,6 +36,9 @@ def cases() -> pd.DataFrame:
 
 
 def test_withdrawal_timing_counts_from_the_report(cases):
+    # the financial year 2021/22 (to 31 March 2022) has been followed for the 730 days of the
+    # horizon on 30 March 2024: a later extract than the handmade one
+    cases = cases.assign(extract_date=pd.Timestamp("2024-04-01"))
     table = pillars.withdrawal_timing(cases)
     assert table["within_days"].tolist() == [7, 30, 90]
     assert table["n"].tolist() == [2, 3, 4]
@@ -161,11 +164,14 @@ def test_pillars_run_on_synthetic_data_without_identifiers():
 
 def test_withdrawal_timing_leaves_out_cases_not_followed_to_the_horizon(cases):
     # Reported 2023-06-01, withdrawn two days later: counting it (as every withdrawal "seen so
-    # far" would) tilts the shares towards early withdrawal; it has 214 days of follow-up.
+    # far" would) tilts the shares towards early withdrawal. On the extract date, 2024-10-18,
+    # its financial year (2023/24, to 31 March 2024) has been followed for 201 days, 2021/22
+    # for more than 730.
     recent = make_cases([_withdrawn(2, report_date="2023-06-01", recorded_date="2023-06-01",
                                     offence_start_date="2023-05-01")
                          | {"outcome_date": "2023-06-03"}])
-    both = pd.concat([cases, recent], ignore_index=True)
+    both = pd.concat([cases, recent], ignore_index=True).assign(
+        extract_date=pd.Timestamp("2024-10-18"))
     table = pillars.withdrawal_timing(both, horizon_days=730)
     assert table["n"].tolist() == [2, 3, 4] and (table["n_withdrawals"] == 5).all()
     assert table["cohorts"].eq("2021/22").all()

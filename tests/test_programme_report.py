@@ -54,14 +54,19 @@ def _report(case_file, shared, force, **extra):
 
 def _by_hand(cases: pd.DataFrame, force: str, extract: pd.Timestamp) -> pd.DataFrame:
     """Charged within 365 days among cases of complete quarters, by hand: a quarter counts when
-    its last day is 365 days or more before the extract; every case of the quarter is in the
-    denominator (a transfer is not a charge, as in the Trends section's cohort shares)."""
+    its last day is 365 days or more before the extract, and it ends by the last financial
+    year (to 31 March) so followed; a case transferred to another body within the 365 days is
+    left out (censored, as in the headline's shares and the Trends section's years)."""
     mine = cases[cases["force"].eq(force)].copy()
     quarter = mine["recorded_date"].dt.to_period("Q")
     complete = quarter.map(lambda q: q.end_time.normalize() + pd.Timedelta(days=365) <= extract)
+    year_end = pd.Timestamp(year=extract.year, month=3, day=31)
+    while year_end + pd.Timedelta(days=365) > extract:
+        year_end = pd.Timestamp(year=year_end.year - 1, month=3, day=31)
     days = (mine["outcome_date"] - mine["recorded_date"]).dt.days
     within = days.le(365) & mine["outcome_date"].le(extract)
-    kept = complete
+    transferred = mine["outcome_group"].eq("transferred") & within
+    kept = complete & mine["recorded_date"].le(year_end) & ~transferred
     return pd.DataFrame({"quarter": quarter[kept].astype(str),
                          "after": mine.loc[kept, "recorded_date"].ge(pd.Timestamp(STARTS[force])),
                          "charged": (mine["outcome_group"].eq("charge") & within)[kept]})
@@ -85,8 +90,9 @@ def staggered_cases():
 
 def test_national_numbers_are_those_of_staggered_did(staggered_cases):
     section = ps.national_programme(staggered_cases, seed=3)
-    direct = staggered_did(staggered_cases, outcome="charge", within_days=365, freq="Q",
-                           n_boot=ps.N_BOOT, seed=3)
+    # the financial years followed (as the trend table's), transfers within the year left out
+    direct = staggered_did(ps.followed_years(staggered_cases), outcome="charge", within_days=365,
+                           freq="Q", n_boot=ps.N_BOOT, seed=3, censor_transfers=True)
     assert section.ok
     columns = ["periods_since_joining", "estimate", "ci_low", "ci_high", "band_low", "band_high"]
     pd.testing.assert_frame_equal(section.event_study[columns], direct.event_study[columns])
@@ -121,8 +127,8 @@ def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, sha
     # Kent: none of its years is hidden in the run's trends (Durham's are: next test)
     report = _report(case_file, shared, "kent")
     section = ps.force_section(report)
-    direct = cohort_outcomes(report.cases, within_days=365, freq="Q", outcomes="charge",
-                             medians=False)
+    direct = cohort_outcomes(ps.followed_years(report.cases), within_days=365, freq="Q",
+                             outcomes="charge", medians=False, censor_transfers=True)
     numbers = ["n", "n_cohort", "estimate", "ci_low", "ci_high"]
     raw = section.raw_cohorts
     assert raw["cohort"].tolist() == direct["cohort"].tolist()

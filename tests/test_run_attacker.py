@@ -22,7 +22,6 @@ import pytest
 from published_run import (
     HIDDEN,
     OUTCOMES,
-    SLIVER,
     STAGES,
     build,
     disclosed,
@@ -134,34 +133,40 @@ def test_no_hidden_small_count_or_zero_is_recoverable_from_all_files(request, wh
     assert not leaks, leaks
 
 
-def _sliver_leaks(run, profile: str) -> dict[str, int]:
-    know = build(run, _base(profile))
-    found = know.attack(targets=[n for n in know.index if n.startswith(SLIVER)])
-    return disclosed(found, zeros=profile == "publication")
+def _printed_sum(know, names) -> int | None:
+    """The sum of printed counts, or None when any of them is not printed."""
+    if not names or any(n not in know.values for n in names):
+        return None
+    return int(sum(know.values[n] for n in names))
 
 
-def test_cohort_slivers_are_bounded_under_rounding(runs):
-    """The cohorts of "cases followed for a year" differ between tables (the headline leaves
-    out cases transferred within the year, the trend table, the programme and the forensics
-    table keep them; the forensics table adds days after the last complete financial year):
-    under rounding no difference between them comes out exact."""
-    know = build(runs["publication"], _base("publication"))
-    slivers = [n for n in know.index if n.startswith(SLIVER)]
-    assert len(slivers) >= 3 * len(FORCES)  # modelled for every force
-    assert not _sliver_leaks(runs["publication"], "publication")
+def test_cases_followed_a_year_are_one_cohort_in_every_table(runs):
+    """Under exact counts the tables that count "cases followed for a year" print the same
+    number for a force: the trend table's years together, the programme's cohorts before
+    and after joining, the forensics table's cases of the share of requests and each victim
+    breakdown's categories together (docs/methods.md section 8). Where two of them differed,
+    the difference (cases transferred within the year, days or quarters after the last year)
+    would be a count no table prints, and exact. Read off the printed cells."""
+    know = build(runs["partner"], None)
+    agreeing = 0
+    for f in FORCES:
+        def named(prefix, suffix="", depth=None):
+            return [n for n in know.index if n.startswith(prefix) and n.endswith(suffix)
+                    and (depth is None or n.count("|") == depth)]
 
-
-@pytest.mark.xfail(strict=True, reason=(
-    "known open leak (docs/methods.md section 8, 'Cohorts that differ by a sliver'): under "
-    "exact counts the headline's cases followed a year and the trend table's years differ by "
-    "the cases transferred within the year (Cumbria 4 and North Yorkshire 3 on "
-    "this run). Aligning the cohorts alone let the trends' complements be read off the "
-    "headline's sums; it needs the headline and trends protected as one table (section 8)."))
-def test_cohort_slivers_are_not_recoverable_under_exact_counts(runs):
-    """The cases transferred within a year (a count no table prints) must not follow from the
-    difference of two cohorts that are printed exactly."""
-    leaks = _sliver_leaks(runs["partner"], "partner")
-    assert not leaks, leaks
+        printed = {
+            "trend years": _printed_sum(know, named(f"{f}|trend|", depth=2)),
+            "programme": _printed_sum(know, named(f"{f}|programme|", "|cases")),
+            "forensics": _printed_sum(
+                know, [f"{f}|forensics|Cases with a victim device requested (share)|cases"]),
+        }
+        for dimension in {n.split("|")[2] for n in named(f"{f}|victims|", depth=3)}:
+            printed[f"victims by {dimension}"] = _printed_sum(
+                know, named(f"{f}|victims|{dimension}|", depth=3))
+        seen = {k: v for k, v in printed.items() if v is not None}
+        assert len(set(seen.values())) <= 1, (f, seen)
+        agreeing += len(seen) >= 3
+    assert agreeing >= 2  # the check bites: several tables printed in full for most forces
 
 
 # --------------------------------------------------------------------------------------------
@@ -568,9 +573,11 @@ def test_the_attacker_finds_a_share_of_the_true_counts_contradicts_the_rounding(
 @pytest.mark.parametrize("which", ["runs", "other_runs"])
 def test_item11_time_to_outcome_steps_are_shares_of_the_published_cohort(request, which):
     """Under rounding, each step of a time-to-outcome table is a multiple of 5 events over the
-    cohort's published size (the trend table's "Out of" for the financial year the report
-    names): Cumbria's 9.3% charged by day 365 of 2021/22, from the true counts, gave back the
-    11 charges the trend table printed as "10 of 120"."""
+    cohort's size rounded to 5: Cumbria's 9.3% charged by day 365 of 2021/22, from the true
+    counts, gave back the 11 charges the trend table printed as "10 of 120". The curve's
+    cohort is the financial year the report names with the cases transferred within the year
+    (censored at their transfer), which the trend table's "Out of" leaves out: a multiple of 5
+    from that "Out of" up, the same for every step."""
     root = request.getfixturevalue(which)["publication"].root
     owners = {path.parent: path for path in root.glob("forces/*/report.html")}
     owners[root / "national"] = root / "national" / "overview.html"
@@ -587,14 +594,18 @@ def test_item11_time_to_outcome_steps_are_shares_of_the_published_cohort(request
         out_of = {number(v)[0] for v in trend.loc[trend.iloc[:, 0].eq(year.group(1)), "Out of"]
                   if number(v)}
         assert len(out_of) == 1, (folder, out_of)
-        cohort = out_of.pop()
-        for text in steps[days].to_numpy().ravel():
-            if number(text) is None:
-                continue
-            value, decimals, _ = number(text)
-            events = round(value / 100 * cohort / 5) * 5
-            assert round(events / cohort * 100, decimals) == value, (folder, text, cohort)
-            checked += 1
+        least = out_of.pop()
+        shown = [number(text)[:2] for text in steps[days].to_numpy().ravel()
+                 if number(text) is not None]
+
+        def fits(cohort, shown=shown):
+            return all(round(round(value / 100 * cohort / 5) * 5 / cohort * 100, decimals)
+                       == value for value, decimals in shown)
+
+        # the transfers within a year are a few per cent of a year's cases at most
+        candidates = range(int(least), int(least * 1.1) + 10, 5)
+        assert any(fits(c) for c in candidates), (folder, least, shown)
+        checked += len(shown)
     assert checked >= 10
 
 

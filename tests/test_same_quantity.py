@@ -76,21 +76,22 @@ def _rows_of(table: pd.DataFrame, rows) -> pd.Series:
     return chosen
 
 
-def test_the_trend_years_together_bound_what_the_programme_and_forensics_print(cases,
-                                                                              report_tables):
-    """With an extract date that ends a financial year (the synthetic data's), the programme's
-    complete quarters are the trend years together: before and after count no case outside
-    them. (The share of requests adds any day after the years with a year's follow-up, the
-    leap year's 1 April: docs/methods.md section 8, 'Cohorts that differ by a sliver'.)"""
+def test_the_trend_years_together_are_what_the_programme_and_forensics_print(cases,
+                                                                             report_tables):
+    """The programme's before and after and the forensics table's share of requests count the
+    trend years' cases, no more (docs/methods.md section 8: one cohort of cases followed for
+    a year; tests/test_one_cohort.py checks it against a count by hand)."""
     from soteria_research.reporting.national import _linked_tables
 
     trends = _linked_tables(cases, None, pd.DataFrame())["cohort_trends"][0]
-    own = trends[trends["force"].eq("cumbria")]
+    own = trends[trends["force"].eq("cumbria") & ~trends["cohort"].eq("all")]  # the years
     years = own.loc[own["outcome"].eq("all"), "n"].sum()
     charged = own.loc[own["outcome"].eq("charge"), "n"].sum()
     pooled = report_tables["programme_force_before_after"]
     assert pooled["n_cohort"].sum() == years
     assert pooled["n"].sum() == charged
+    device = report_tables["device_requests"].set_index("measure")
+    assert device.loc["request_share", "n"] == years
 
 
 def _withdrawal_stage() -> pd.DataFrame:

@@ -764,9 +764,8 @@ def cohort_rates(
     censor_transfers : bool
         Leave the cases transferred to another body within the window out of their cohort
         (censored: their outcome is not the force's, docs/domain.md), as the headline shares
-        do (``comparison.headline_figures``); there is then no ``transferred`` row. False (the
-        default, and the reports' trend table for now: docs/methods.md section 8) counts a
-        transfer as an outcome of its own.
+        do (``cohorts.followed_cases``); there is then no ``transferred`` row. False (the
+        default) counts a transfer as an outcome of its own.
 
     Returns
     -------

@@ -19,8 +19,10 @@ __all__ = [
     "cohort_incidence",
     "cohort_table",
     "describe_cohorts",
+    "followed_cases",
     "followed_cohorts",
     "latest_cohorts",
+    "transferred_within",
 ]
 
 #: Days at which a whole curve's design effect is computed (those of the reports'
@@ -91,11 +93,15 @@ def latest_cohorts(cases: pd.DataFrame, *, horizon_days: int, n: int = 1,
 
 def followed_cohorts(cases: pd.DataFrame, *, days: int, extract_date: object = None
                      ) -> tuple[pd.Series, list[str]]:
-    """The cases of every financial-year cohort in which each case has been followed for at
-    least ``days`` from recording, and those cohorts.
+    """The cases of every financial-year cohort followed for at least ``days`` from recording,
+    and those cohorts.
 
-    Keeping whole cohorts (rather than each case recorded ``days`` before the extract) makes
-    the estimand a set of named financial years, with no part-year at the end.
+    A cohort counts when its last day (31 March) plus ``days`` is on or before the earliest
+    extract date of its cases: the rule of ``attrition.cohort_rates`` and
+    ``evaluation.cohort_counts``, so every table of "cases followed for a year" counts the
+    same years. Keeping whole cohorts (rather than each case recorded ``days`` before the
+    extract) makes the estimand a set of named financial years, with no part-year at the end;
+    and the rule rests on the calendar, never on the date of the last case recorded.
 
     Examples
     --------
@@ -105,10 +111,63 @@ def followed_cohorts(cases: pd.DataFrame, *, days: int, extract_date: object = N
     >>> cohorts, bool(keep.sum() < len(cases))
     (['2019/20', '2020/21', '2021/22', '2022/23'], True)
     """
-    table = cohort_table(cases, extract_date=extract_date)
-    chosen = table.loc[table["follow_up_days"] >= days, "cohort"].tolist()
-    keep = financial_year(cases["recorded_date"]).isin(chosen)
-    return keep, chosen
+    if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 0:
+        raise ParameterError(f"days={days!r} must be a whole number of days >= 0, such as 365.")
+    extract = _extract(cases, extract_date)
+    cohort = financial_year(cases["recorded_date"])
+    last_extract = extract.groupby(cohort).min()
+    chosen = sorted(str(year) for year, seen in last_extract.items()
+                    if financial_year_bounds(year)[1] + pd.Timedelta(days=int(days)) <= seen)
+    return cohort.isin(chosen), chosen
+
+
+def followed_cases(cases: pd.DataFrame, *, days: int, extract_date: object = None
+                   ) -> tuple[pd.Series, list[str]]:
+    """The cohort every table of "cases followed for ``days`` days" counts: the cases of the
+    financial years of :func:`followed_cohorts`, less those transferred to another body within
+    ``days`` of recording (and by the extract date). A transfer ends the force's follow-up, not
+    the case: its outcome is not the force's, so it is censored, left out of every share of
+    outcomes within the window (docs/domain.md).
+
+    The headline's shares, the trend table's years, the victim breakdowns, the programme's
+    cohorts and the forensics table's share of requests all count these cases, so no two of
+    them differ by a count no table prints (docs/methods.md section 8).
+
+    Returns
+    -------
+    (Series of bool, list of str)
+        Which cases are in the cohort, and its financial years.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> keep, years = followed_cases(cases, days=365)
+    >>> whole, _ = followed_cohorts(cases, days=365)
+    >>> bool(keep.sum() <= whole.sum()), bool((keep & ~whole).any())
+    (True, False)
+    """
+    whole, chosen = followed_cohorts(cases, days=days, extract_date=extract_date)
+    return whole & ~transferred_within(cases, days=days, extract_date=extract_date), chosen
+
+
+def transferred_within(cases: pd.DataFrame, *, days: int, extract_date: object = None
+                       ) -> pd.Series:
+    """Cases transferred to another body within ``days`` of recording, by the extract date:
+    censored, left out of every share of outcomes within ``days`` (:func:`followed_cases`).
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> moved = transferred_within(cases, days=365)
+    >>> bool(cases.loc[moved, "outcome_group"].eq("transferred").all())
+    True
+    """
+    extract = _extract(cases, extract_date)
+    ended = cases["outcome_date"]
+    return (cases["outcome_group"].eq("transferred") & ended.notna()
+            & ended.le(extract) & (ended - cases["recorded_date"]).dt.days.le(days))
 
 
 def describe_cohorts(cohorts: Sequence[str]) -> str:

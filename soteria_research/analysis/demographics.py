@@ -106,9 +106,11 @@ def outcome_shares(
     """Share of cases with each outcome within ``within_days`` of recording, by a victim
     characteristic, among crimes recorded in financial years with full follow-up.
 
-    The counts are those of ``attrition.cohort_rates(freq="FY")`` summed over the financial
-    years it keeps (those followed for the whole window by the extract date), so each case
-    counts once and every case had the same time to reach an outcome.
+    The counts are those of ``attrition.cohort_rates(freq="FY", censor_transfers=True)``
+    summed over the financial years it keeps (those followed for the whole window by the
+    extract date), so each case counts once and every case had the same time to reach an
+    outcome; cases transferred to another body within the window are left out, so the cases
+    followed are those of the headline's shares (``cohorts.followed_cases``).
 
     Parameters
     ----------
@@ -155,7 +157,7 @@ def outcome_shares(
     # every financial year followed for the window, pooled: each case counts once
     pooled = cohort_rates(frame, within_days=within_days, freq="FY", by=[*by, dimension],
                           extract_date=extract_date, cluster=cluster, strata=strata,
-                          pool_cohorts=True)
+                          pool_cohorts=True, censor_transfers=True)
     wanted = breakdown_categories(dimension)
     codes = [code for code, _ in wanted]
     extra = sorted(set(pooled[dimension].astype(str)) - set(codes))

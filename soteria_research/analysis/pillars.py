@@ -26,7 +26,7 @@ from .attrition import (
     outcome_mix,
     stage_reached,
 )
-from .cohorts import describe_cohorts, followed_cohorts
+from .cohorts import describe_cohorts, followed_cases, followed_cohorts
 
 __all__ = [
     "device_requests",
@@ -418,8 +418,9 @@ def device_requests(
     recording credits the request with that outcome-free time (immortal-time bias) and makes
     it look protective even when it changes nothing. The measures here avoid that:
 
-    - ``request_share``: share of cases, followed for ``within_days`` from recording, with a
-      victim device request within ``within_days`` of recording.
+    - ``request_share``: share of cases with a victim device request within ``within_days``
+      of recording, among the cases of the financial years followed that long, less those
+      transferred within the window (``cohorts.followed_cases``, the headline's cases).
     - ``median_days_held``: median days from request to return, Kaplan-Meier (statsmodels
       ``SurvfuncRight``) with devices not yet returned censored at the extract date, so long
       holds are not hidden; interval from ``quantile_ci``; ``n`` is the devices requested.
@@ -457,7 +458,9 @@ def device_requests(
     within_days = _check_window(within_days)
     as_of = _extract_dates(cases, extract_date)
     requested = cases["device_requested_date"].where(cases["device_requested_date"].le(as_of))
-    followed = (as_of - cases["recorded_date"]).dt.days.ge(within_days)
+    # the cases of every "followed a year" table: whole financial years, transfers within
+    # the window left out (the headline's, so no two tables differ by an unprinted count)
+    followed, _ = followed_cases(cases, days=within_days, extract_date=extract_date)
     early_request = (requested - cases["recorded_date"]).dt.days.le(within_days)
     after = model_frame(cases, within_days=within_days, start="device_requested_date",
                         extract_date=extract_date)

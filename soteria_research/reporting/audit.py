@@ -415,7 +415,7 @@ def audit_report_tables(shared: str | os.PathLike, data: str | os.PathLike, repo
                 parts = [_cell_truth(truth, o, within) for o in POOLED[row.outcome]]
                 cells = pd.DataFrame({"probability": sum(c["probability"] for c in parts),
                                       "mc_se": np.sqrt(sum(c["mc_se"] ** 2 for c in parts))})
-                weights = _report_weights(context.cases, cohort=row.cohort)
+                weights = _report_weights(context.cases, cohort=row.cohort, within_days=within)
                 value, se = _weighted_truth(cells, weights)
                 audited.append(_row(base, outcome=row.outcome, cohorts=row.cohort,
                                     within_days=within, estimate=row.estimate, low=row.ci_low,
@@ -427,7 +427,7 @@ def audit_report_tables(shared: str | os.PathLike, data: str | os.PathLike, repo
                                   "audit world has none)"})
                 continue
             cells = _cell_truth(truth, row.outcome, within)
-            weights = _report_weights(context.cases, cohort=row.cohort)
+            weights = _report_weights(context.cases, cohort=row.cohort, within_days=within)
             value, se = _weighted_truth(cells, weights)
             audited.append(_row(base, outcome=row.outcome, cohorts=row.cohort,
                                 within_days=within, estimate=row.estimate, low=row.ci_low,
@@ -440,7 +440,7 @@ def audit_report_tables(shared: str | os.PathLike, data: str | os.PathLike, repo
                 unmatched.append({**base, "reason": "no truth for this outcome or day"})
                 continue
             cells = _cell_truth(truth, row.outcome, float(row.time))
-            weights = _report_weights(context.cases, cohort=row.cohort)
+            weights = _report_weights(context.cases, cohort=row.cohort, within_days=None)
             value, se = _weighted_truth(cells, weights)
             audited.append(_row(base, outcome=row.outcome, cohorts=row.cohort,
                                 within_days=float(row.time), estimate=row.cif, low=row.ci_low,
@@ -449,9 +449,17 @@ def audit_report_tables(shared: str | os.PathLike, data: str | os.PathLike, repo
     return audited, unmatched
 
 
-def _report_weights(cases: pd.DataFrame, *, cohort: str) -> pd.Series:
+def _report_weights(cases: pd.DataFrame, *, cohort: str, within_days: int | None) -> pd.Series:
+    """Cases of one financial year per truth cell; with ``within_days``, less those
+    transferred within it (left out of the trend table's years as of the headline's shares,
+    ``cohorts.followed_cases``; a curve keeps them, censored)."""
+    from ..analysis.cohorts import transferred_within
+
     cases = cases.assign(cohort=_financial_year(cases["recorded_date"]))
-    part = cases[cases["cohort"].eq(cohort)]
+    keep = cases["cohort"].eq(cohort)
+    if within_days is not None:
+        keep &= ~transferred_within(cases, days=within_days)
+    part = cases[keep]
     return part.groupby(["force", "cohort", "offence_group"], observed=True).size()
 
 

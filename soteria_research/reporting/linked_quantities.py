@@ -149,6 +149,20 @@ LINKED_QUANTITIES: tuple[LinkedQuantity, ...] = (
             "headline's lines rest on the rounding (checked by the attacker of "
             "protect(secondary='optimal_rounding')), and copying the outcome mix's complement "
             "cost Gloucestershire its share still open on 43 forces for nothing"),
+    # the headline's counts within a year are the trends' years added up: hidden where the
+    # trends hide them (the trends' protection knows the years add up to them)
+    *(LinkedQuantity(
+        hide_where_hidden, "headline",
+        {"column": column, "where": {"measure": measure},
+         "source_table": "cohort_trends", "source_column": "n",
+         "source_where": {"cohort": "all", "outcome": outcome}, "keys": _KEYS,
+         "with_row": _RATES},
+        why="the headline's cases followed a year and its outcomes within the year are the "
+            "trend table's years added up")
+      for measure, risk in (("charged_within", "charge"),
+                            ("withdrawn_within", "victim_withdrawal"),
+                            ("evidential_within", "evidential_difficulty"))
+      for column, outcome in (("count", risk), ("n", "all"))),
     # the timeliness tables' cases (and cases charged) are funnel stages: published as the
     # funnel publishes them, after the funnel's own links above
     *(LinkedQuantity(

@@ -236,7 +236,12 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
     sexual offences; ``all`` is their total), so a hidden rape figure cannot be had from all
     minus other either (``sections_breakdowns``).
     """
-    from .sections_breakdowns import linked_demographics, linked_headline, with_year_totals
+    from .sections_breakdowns import (
+        linked_demographics,
+        linked_headline,
+        with_all_years,
+        with_year_totals,
+    )
 
     headline = linked_headline(cases, by="force", extract_date=extract)
     # The headline's national lines may rest on rounding (publication profile: 43 counts
@@ -258,10 +263,15 @@ def _linked_tables(cases: pd.DataFrame, headline: pd.DataFrame,
         # each year's total is a row of its own (outcome "all"), protected as a count: the
         # outcomes and shares give it away, so a small one is hidden and never follows from
         # the national total less the other forces' (issue 16); every year is listed
-        "cohort_trends": (with_year_totals(linked_cohort_rates(cases, by="force"), by="force"),
+        "cohort_trends": (with_all_years(with_year_totals(linked_cohort_rates(cases, by="force"),
+                                                          by="force"), cases),
                           {"counts": ["n"], "rates": dict.fromkeys(
                               ("estimate", "ci_low", "ci_high"), ("n", None)),
-                           "design_effect": "design_effect"}),
+                           "design_effect": "design_effect",
+                           # its all-years rows are the headline's figures: left to the
+                           # rounding like them where the attacker confirms it protects
+                           "secondary": "optimal_rounding",
+                           "headline_keys": ["cohort", "outcome"]}),
         **linked_demographics(cases, by="force", extract_date=extract),
     }
     for outcome in EFFECT_OUTCOMES:

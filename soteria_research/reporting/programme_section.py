@@ -187,6 +187,18 @@ def _empty_national(error: str) -> NationalProgramme:
     return NationalProgramme(event, effects, text=error, error=error)
 
 
+def followed_years(cases: pd.DataFrame, *, extract_date=None) -> pd.DataFrame:
+    """The cases of the financial years the headline's shares count
+    (``cohorts.followed_cohorts``): the programme's quarters stop where the trend table's years
+    do, so its cohorts before and after joining add up to those years (less the transfers
+    within the year, which ``censor_transfers`` leaves out), and no complete quarter after
+    the last year is a count no table prints (docs/methods.md section 8)."""
+    from ..analysis.cohorts import followed_cohorts
+
+    keep, _ = followed_cohorts(cases, days=WITHIN_DAYS, extract_date=extract_date)
+    return cases[keep.to_numpy()]
+
+
 def national_programme(cases: pd.DataFrame, *, seed: int = 0, extract_date=None,
                        n_boot: int = N_BOOT) -> NationalProgramme:
     """``staggered_did`` of the share charged within a year, with the counts each estimate
@@ -204,14 +216,16 @@ def national_programme(cases: pd.DataFrame, *, seed: int = 0, extract_date=None,
 
     if cases.empty:
         return _empty_national("There are no cases to compare.")
+    cases = followed_years(cases, extract_date=extract_date)
     try:
         result = staggered_did(cases, outcome=OUTCOME, within_days=WITHIN_DAYS, freq=FREQ,
-                               n_boot=n_boot, seed=int(seed), extract_date=extract_date)
+                               n_boot=n_boot, seed=int(seed), extract_date=extract_date,
+                               censor_transfers=True)
     except SoteriaError as error:
         return _empty_national(str(error))
     start = start_dates_for(cases)
     cohorts = cohort_outcomes(cases, within_days=WITHIN_DAYS, freq=FREQ, outcomes=OUTCOME,
-                              extract_date=extract_date, medians=False)
+                              extract_date=extract_date, medians=False, censor_transfers=True)
     excluded = dict(zip(result.excluded["force"], result.excluded["reason"], strict=True))
     cohorts = cohorts[~cohorts["force"].isin(excluded)]
     joined = start.dt.to_period(FREQ).astype(str)
@@ -350,7 +364,9 @@ def protect_national(report, result: NationalProgramme):
 def force_cohorts(cases: pd.DataFrame, force: str, *, extract_date=None) -> pd.DataFrame:
     """One force's quarterly cohorts: share charged within :data:`WITHIN_DAYS` days.
 
-    ``cohort_outcomes`` (cohorts with full follow-up only; Wilson intervals) for the force,
+    ``cohort_outcomes`` (cohorts with full follow-up only, up to the end of the last
+    financial year followed, :func:`followed_years`; cases transferred within the window left
+    out, as in the headline; Wilson intervals) for the force,
     with ``financial_year`` and ``phase`` ("before joining"/"after joining", the main
     exposure rule: recorded on or after the start date) as the keys disclosure control
     needs. Empty (same columns) when no cohort has had the full window.
@@ -361,10 +377,12 @@ def force_cohorts(cases: pd.DataFrame, force: str, *, extract_date=None) -> pd.D
     columns = ["cohort", "financial_year", "phase", "periods_since_joining", "n", "n_cohort",
                "estimate", "ci_low", "ci_high"]
     mine = cases[cases["force"].eq(force)]
+    if not mine.empty:
+        mine = followed_years(mine, extract_date=extract_date)
     if mine.empty:
         return pd.DataFrame(columns=columns)
     table = cohort_outcomes(mine, within_days=WITHIN_DAYS, freq=FREQ, outcomes=OUTCOME,
-                            extract_date=extract_date, medians=False)
+                            extract_date=extract_date, medians=False, censor_transfers=True)
     table = table.assign(financial_year=financial_year(table["cohort_start"]).to_numpy(),
                          phase=np.where(table["in_programme"], PHASES[1], PHASES[0]))
     return table[columns].reset_index(drop=True)

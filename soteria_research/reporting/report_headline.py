@@ -165,35 +165,44 @@ class ReportHeadline:
         # The month of the first case, never its day (issue 16, item 4: a date of one case).
         first = self.params.period_start or (
             self.cases["recorded_date"].min().to_period("M").start_time)
-        return {"recorded_from": _day(first),
-                "recorded_to": _day(extract - pd.Timedelta(days=WITHIN_DAYS))}
+        last = self._last_followed_day()
+        return {"recorded_from": _day(first), "recorded_to": _day(last) if last else ""}
+
+    def _followed_years(self) -> list[str]:
+        """The financial years the headline shares count (``cohorts.followed_cohorts``)."""
+        from ..analysis.cohorts import followed_cohorts
+
+        return followed_cohorts(self.cases, days=WITHIN_DAYS,
+                                extract_date=self.params.extract_date)[1]
+
+    def _last_followed_day(self) -> pd.Timestamp | None:
+        """31 March of the last financial year followed for :data:`WITHIN_DAYS` days."""
+        from ..analysis.timeline import financial_year_bounds
+
+        years = self._followed_years()
+        return financial_year_bounds(years[-1])[1] if years else None
 
     def headline_cohorts(self) -> str:
         """Which cases the headline shares count, in a sentence (dates, financial years and
         window)."""
-        from ..analysis.cohorts import describe_cohorts, followed_cohorts
-        from ..analysis.timeline import financial_year_bounds
+        from ..analysis.cohorts import describe_cohorts
 
         extract = self.extract_date
         if extract is None or self.cases.empty:
             return ""
-        last = extract - pd.Timedelta(days=WITHIN_DAYS)
-        first = self.cases["recorded_date"].min()
-        if first > last:
-            return (f"Not enough follow-up yet for outcome shares: they count cases followed for "
-                    f"{WITHIN_DAYS} days from recording, and no case in this period has been "
-                    f"followed that long by the extract date ({_day(extract)}).")
-        _, whole = followed_cohorts(self.cases, days=WITHIN_DAYS,
-                                    extract_date=self.params.extract_date)
-        years = ""
-        if whole:
-            partly = " and part of the next" if last > financial_year_bounds(whole[-1])[1] else ""
-            years = f" (financial years {describe_cohorts(whole)}{partly})"
+        whole = self._followed_years()
+        if not whole:
+            return (f"Not enough follow-up yet for outcome shares: they count the cases of the "
+                    f"financial years (April to March) followed for {WITHIN_DAYS} days from "
+                    f"recording, and no year in this period has been followed that long by the "
+                    f"extract date ({_day(extract)}).")
+        last = self._last_followed_day()
         # from the requested start, never the first case's date (issue 16, item 4)
         start = _day(self.params.period_start)
         span = f"from {start} to {_day(last)}" if start else f"up to {_day(last)}"
-        return (f"Outcome shares count cases recorded {span}"
-                f"{years}, each followed for {WITHIN_DAYS} days from recording.")
+        return (f"Outcome shares count cases recorded {span} (financial years "
+                f"{describe_cohorts(whole)}), each followed for {WITHIN_DAYS} days from "
+                "recording, less those transferred to another body within that time.")
 
     def metrics(self) -> dict:
         """Headline figures after disclosure control, as written to ``metrics.json``."""

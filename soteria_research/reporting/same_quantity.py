@@ -77,8 +77,9 @@ def _recorded(group: str) -> tuple[str, str, tuple]:
 
 _WITHDRAWALS = ("outcome_mix", "n", (("offence_group", "all"),
                                     ("outcome_group", "victim_withdrawal")))
-_CASES_FOLLOWED = ("cohort_trends", "n", (("outcome", "all"),))
-_CHARGED_WITHIN = ("cohort_trends", "n", (("outcome", "charge"),))
+# every year of the trends and their sum (cohort "all"): hidden wherever any of them is
+_CASES_FOLLOWED = ("cohort_trends", "n", (("offence_group", "all"), ("outcome", "all")))
+_CHARGED_WITHIN = ("cohort_trends", "n", (("offence_group", "all"), ("outcome", "charge")))
 
 
 def _same(table, column, linked, rows=(), hidden_with=(), why=""):
@@ -100,9 +101,8 @@ SAME_QUANTITIES: tuple[SameQuantity, ...] = (
           why="the withdrawal hazard ratio's events are the force's withdrawals"),
     _same("device_requests", "n", _CASES_FOLLOWED, rows=[("measure", "request_share")],
           hidden_with=_RATES,
-          why="the cases of the share of requests are the trend table's years together, "
-              "with any days after them that have had a year's follow-up (a leap year's 1 "
-              "April): hidden wherever a year is, a part of it"),
+          why="the cases of the share of requests are the trend table's years together "
+              "(cohorts.followed_cases): hidden wherever a year is, a part of it"),
     _same("withdrawal_stage", "n_withdrawals", _WITHDRAWALS, hidden_with=_RATES,
           why="'Out of' is the force's withdrawals (each share gives it back with its count)"),
     _same("repeat_suspects", "n_cases", ("funnel", "n", (("offence_group", "all"),
@@ -114,11 +114,11 @@ SAME_QUANTITIES: tuple[SameQuantity, ...] = (
                                                               ("measure", "still_open"))),
           rows=[("caseload", "open")], why="the open cases are the headline's still open"),
     _same("programme_force_before_after", "n_cohort", _CASES_FOLLOWED, hidden_with=_RATES,
-          why="before and after together are the cases of the trend table's years (with "
-              "any complete quarter after them)"),
+          why="before and after together are the cases of the trend table's years (its "
+              "quarters stop at the last of them: programme_section.followed_years)"),
     _same("programme_force_before_after", "n", _CHARGED_WITHIN, hidden_with=_RATES,
           why="before and after together are those charged within the year, the trend "
-              "table's years together (with any complete quarter after them)"),
+              "table's years together"),
 )
 
 

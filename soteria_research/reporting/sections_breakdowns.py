@@ -328,21 +328,23 @@ def _all_rows(frame: pd.DataFrame) -> np.ndarray:
 def trend_rates(cases: pd.DataFrame, by: str | None = None, *, within_days: int = WITHIN_DAYS,
                 extract_date=None) -> pd.DataFrame:
     """Outcomes within ``within_days`` by financial year of recording
-    (``attrition.cohort_rates(freq="FY")``, complete cohorts only): charge, victim withdrawal,
-    evidential difficulty, and every other outcome, transfer or open case together
-    (``other_or_open``), each with ``n``, ``n_cohort`` and a Wilson interval.
+    (``attrition.cohort_rates(freq="FY")``, complete cohorts only, cases transferred within
+    the window left out as in the headline's shares): charge, victim withdrawal, evidential
+    difficulty, and every other outcome or open case together (``other_or_open``), each with
+    ``n``, ``n_cohort`` and a Wilson interval.
 
     The rare outcomes are pooled because disclosure control hides a small cell together with
-    the smallest cell beside it: a hidden "transferred" count would otherwise take the charge
+    the smallest cell beside it: a hidden "no suspect" count would otherwise take the charge
     count, the figure readers look for, with it.
     """
     from ..analysis import attrition
     from ..analysis.outcomes import competing_risks
 
     shown = list(SHARE_OUTCOMES)
-    rest = [o for o in [*competing_risks(), "transferred", "open"] if o not in shown]
+    rest = [o for o in [*competing_risks(), "open"] if o not in shown]
     rates = attrition.cohort_rates(cases, within_days=within_days, freq="FY", by=by,
-                                   extract_date=extract_date, pool={"other_or_open": rest})
+                                   extract_date=extract_date, pool={"other_or_open": rest},
+                                   censor_transfers=True)
     keys = ([by] if by else []) + ["cohort"]
     order = {o: i for i, o in enumerate([*shown, "other_or_open"])}
     pooled = rates.assign(_o=rates["outcome"].map(order)).sort_values(
@@ -471,10 +473,62 @@ def protected_trends(report):
     name = "cohort_trends_national" if report.is_national else "cohort_trends"
     table = with_year_totals(linked_cohort_rates(report.cases)) if len(report.cases) else (
         linked_cohort_rates(report.cases))
+    if not report.is_national:  # the run's table has the offence groups' all-years rows too
+        table = table.assign(offence_group="all")
     protected = report.protect(table, name=name, counts=["n"],
                                rates=dict.fromkeys(TREND_SHARES, ("n", None)),
                                design_effect="design_effect")
+    years = ~protected.frame["cohort"].astype(str).eq(ALL_YEARS).to_numpy()
+    if "offence_group" in protected.frame:
+        years &= protected.frame["offence_group"].astype(str).eq("all").to_numpy()
+    if not years.all():  # the run's all-years rows are the headline's figures, not shown here
+        from .disclosure import ProtectedTable
+
+        protected = ProtectedTable(protected.frame[years].reset_index(drop=True),
+                                   protected.mask[years].reset_index(drop=True),
+                                   protected.record, counts=protected.counts)
     return year_totals_as_column(protected, effects=table)
+
+
+#: The ``cohort`` of the run's trend rows that add the financial years up: the headline's cases
+#: followed a year and their outcomes (one cohort, protected with the years).
+ALL_YEARS = "all"
+
+
+def _all_years(cases: pd.DataFrame, by=None) -> pd.DataFrame:
+    """The trend's years added up: each outcome's count and the cases (``outcome``
+    :data:`YEAR_TOTAL`) over every year followed, per ``by`` group (one column)."""
+    by = by[0] if isinstance(by, list | tuple) and by else by or None
+    rates = trend_rates(cases, by=by)
+    keys = [by] if by else []
+    counts = rates.groupby([*keys, "outcome"], sort=False, as_index=False)["n"].sum()
+    totals = (rates.drop_duplicates([*keys, "cohort"]).groupby(keys, sort=False)["n_cohort"]
+              .sum() if keys else pd.Series([rates.drop_duplicates("cohort")["n_cohort"].sum()]))
+    totals = (totals.rename("n").reset_index() if keys else totals.rename("n").to_frame())
+    return pd.concat([counts, totals.assign(outcome=YEAR_TOTAL)], ignore_index=True)
+
+
+def with_all_years(table: pd.DataFrame, cases: pd.DataFrame, by: str = "force") -> pd.DataFrame:
+    """The run's trend table with its years added up (``cohort`` :data:`ALL_YEARS`), for all
+    sexual offences, rape and other sexual offences (``offence_group``; the years themselves
+    are of all offences): the headline's cases followed a year and their outcomes within it,
+    the same cases (docs/methods.md section 8). Protected as one table, the years add up to
+    the headline's figures and the offence groups to all offences, so no complement chosen
+    for one is given back by the other."""
+    from ..analysis.demographics import by_offence_group
+
+    years = table.assign(offence_group="all")
+    sums = by_offence_group(_all_years, cases, by=[by], counts=("n",)).assign(cohort=ALL_YEARS)
+    for column in TREND_SHARES:
+        if column in table:
+            sums[column] = np.nan
+    if "design_effect" in table:
+        sums["design_effect"] = 1.0
+    columns = [by, "offence_group", *[c for c in table.columns if c != by]]
+    out = pd.concat([years[columns], sums.reindex(columns=columns)], ignore_index=True)
+    out["n"] = out["n"].fillna(0).astype(int)
+    out.attrs = dict(table.attrs)
+    return out
 
 
 def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
@@ -543,7 +597,8 @@ def trends_note(report, cohorts: pd.DataFrame) -> str:
     labels = year_labels(report, cohorts)
     part = [label for label in labels.values() if label.endswith("(part)")]
     words = [f"Crimes recorded in each financial year (April to March), each followed for "
-             f"{WITHIN_DAYS} days from recording; each panel has its own scale."]
+             f"{WITHIN_DAYS} days from recording (less those transferred to another body within "
+             "that time, as in the headline); each panel has its own scale."]
     if part:
         words.append(f"{', '.join(part)}: the data cover only part of the year.")
     excluded = cohorts.attrs.get("excluded_cohorts", [])

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..attrition import _wilson, design_effects, model_frame, rest_design_effects
+from ..cohorts import followed_cohorts
 
 __all__ = ["HEADLINE_MEASURES", "headline_figures"]
 
@@ -41,8 +42,10 @@ def headline_figures(
     """The headline figures of a force report: volume, charge, withdrawal, still open.
 
     Charge, withdrawal and evidential-difficulty shares count outcomes within ``within_days``
-    of recording among cases with that much follow-up (cases transferred within the window left
-    out), so recent, still-open cases do not drag them down. "Still open" is a snapshot at the
+    of recording among the cases of the financial years followed that long (cases transferred
+    within the window left out: ``cohorts.followed_cases``), so recent, still-open cases do not
+    drag them down, and they count the same cases as the trend table's years, the victim
+    breakdowns and the forensics table's share of requests. "Still open" is a snapshot at the
     extract date.
 
     Parameters
@@ -91,6 +94,9 @@ def headline_figures(
     if not cases.index.is_unique:  # frames read per force and concatenated: rows by position
         cases = cases.reset_index(drop=True)
     followed = model_frame(cases, within_days=within_days, extract_date=extract_date)
+    # whole financial years only (no part-year after the last one: docs/methods.md section 8)
+    whole, _ = followed_cohorts(cases, days=int(within_days), extract_date=extract_date)
+    followed = followed.loc[whole[followed.index].to_numpy()]
     for column in by:
         if column not in followed.columns:
             followed[column] = cases.loc[followed.index, column]

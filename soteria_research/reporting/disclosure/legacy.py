@@ -841,6 +841,7 @@ def protect(
     extremes: Iterable[str] = (),
     shares_of_row: Mapping[str, tuple[str, str, object]] | None = None,
     declared: bool = False,
+    headline_keys: Iterable[str] | None = None,
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -892,6 +893,10 @@ def protect(
         rounding profile the totals assumed public may be left to the rounding when the
         attacker confirms it protects every hidden cell (not used by default: a policy
         choice, see ``benchmarks/headline_suppression.py``).
+    headline_keys : list of str, optional
+        The key columns whose "all"/"total" rows are a force's headline figures, costly to hide
+        as complements (``"optimal"``): default every key. The run's trend table names its
+        years and outcomes only, so a year's outcome (offence group "all") stays cheap.
     keys : list of str, optional
         Key columns (categories, periods) that are numbers: a text column is always a key.
         Default: guessed from names (``year``, ``within_…``), unless ``declared``.
@@ -1026,7 +1031,9 @@ def protect(
             shown[:, :len(counts)] = True
             suppressed, protectable, notes = _secondary_optimal(
                 system, primary, profile, shown=shown.ravel(),
-                headline=_headline_cells(frame, keys + by, n_columns, len(counts)),
+                headline=_headline_cells(
+                    frame, keys + by if headline_keys is None else
+                    [k for k in headline_keys if k in frame.columns], n_columns, len(counts)),
                 derived=_helper_sources(column_groups, n_rows, n_columns, len(counts)),
                 trust_rounding=secondary == "optimal_rounding")
             record.notes += notes
