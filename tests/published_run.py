@@ -14,7 +14,8 @@ program over the underlying counts (one variable per quantity, wherever it is pr
 * categories of a complete code list add up to their total; stages are nested;
 * the same quantity printed in two tables (a force's recorded crimes in its headline, funnel,
   outcome mix, data quality, caseload, the index, the national overview...) is one variable;
-* national figures are the sum of the forces' (every force of the file is in the run).
+* national figures are the sum of the forces' of the file: those with a report in the run and
+  those the national overview's outcome mix by force lists without one (a run of some forces).
 
 :meth:`Knowledge.attack` then bounds each hidden quantity by MILP (scipy's HiGHS), the same
 method as ``soteria_research/reporting/disclosure/attacker.py`` but built from the printed files
@@ -54,6 +55,8 @@ OUTCOMES = (
     "Open at the extract date (censored)",
 )
 OPEN = OUTCOMES[-1]
+#: Outcomes the trend table counts within a year, as the time-to-outcome curves name them.
+TREND_OUTCOMES = OUTCOMES[:3]
 STAGES = (
     "Crime recorded",
     "Suspect identified",
@@ -168,6 +171,24 @@ def number(text: str):
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return float(text), len(text.split(".")[1]) if "." in text else 0, False
     return None
+
+
+def _censored_step(know: Knowledge, step: str, cohort: str, followed: str | None,
+                   text: str) -> None:
+    """A printed step of a cumulative incidence curve under exact counts: with ``D`` events
+    by then among ``n`` cases of which ``C`` were censored earlier, the Aalen-Johansen
+    estimate lies between ``D / n`` and ``D / (n - C)``, so ``D <= F n`` and
+    ``D >= F (n - C) >= F followed`` (``followed`` at most the cases never censored by then)."""
+    parsed = number(text)
+    if parsed is None:
+        return
+    value, decimals, percent = parsed
+    scale = 100.0 if percent else 1.0
+    half = 0.5 * 10.0 ** (-decimals)
+    high, low = (value + half) / scale, max(0.0, (value - half) / scale)
+    know.constrain({step: 1.0, cohort: -high}, -np.inf, 1e-9)
+    if followed is not None and low > 0:
+        know.constrain({step: 1.0, followed: -low}, -1e-9, np.inf)
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,10 +439,16 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     programme: dict[str, list[str]] = {}  # owner -> the programme table's cohorts
     victim_outcomes = [h[2:] for t in run.tables for h in [t.header]
                        if h[1:2] == ["Cases followed for a year"]][:1]
-    forces = run.forces
     code = dict(run.names)
-    code.update({f: f for f in forces})
+    code.update({f: f for f in run.forces})
     code["England and Wales"] = "national"
+    # a run of some forces: the national figures still add up every force of the file, and the
+    # national overview names them all (its outcome mix by force); one without a report here
+    # is a force of its own, named as printed
+    for t in run.tables:
+        if t.owner == "national" and t.header[:2] == ["Force", "Crimes recorded"]:
+            code.update({row[0]: row[0] for row in t.rows if row[0] not in code})
+    forces = sorted(set(code.values()) - {"national"})
 
     def rec(f):
         return f"{f}|recorded"
@@ -430,7 +457,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     cohorts = {_owner(run.root / rel, run.root): m.group(1) for rel, text in run.texts.items()
                for m in [re.search(r"Cases recorded in (\d{4}/\d{2}), followed", text)] if m}
 
-    # national = sum of forces, for every additive quantity (all forces of the file are in)
+    # national = sum of forces, for every additive quantity (every force of the file)
     know.total([rec(f) for f in forces], rec("national"))
     for o in OUTCOMES:
         know.total([f"{f}|outcome|{o}" for f in forces], f"national|outcome|{o}")
@@ -765,28 +792,40 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         elif h[:1] == ["Outcome"] and any(c.startswith("by day ") for c in h):
             # time to outcome: each step the share of the named cohort (a financial year's
             # cases) with the outcome by that day. Censored cases (open, transferred) make it
-            # only nearly events / cohort, so it is read only under a rounding profile, where
-            # it is the ratio of the published counts (docs/methods.md section 8); steps of a
+            # only nearly events / cohort; under a rounding profile it is the ratio of the
+            # published counts (docs/methods.md section 8); steps of a
             # curve never fall, and outcomes share the cohort. The cohort is the trend table's
             # year with the cases transferred within the year, which the trend leaves out and
-            # the curve keeps (censored at their transfer)
-            if know.base is not None:
-                year = cohorts.get(owner)
-                cohort = f"{owner}|curve|cohort"
-                if year:
-                    know.at_most(f"{owner}|trend|{year}", cohort)
-                know.at_most(cohort, rec(owner))
-                days = [(j, int(c.removeprefix("by day "))) for j, c in enumerate(h)
-                        if c.startswith("by day ")]
-                for row in t.rows:
-                    steps = [f"{owner}|curve|{row[0]}|{d}" for _, d in days]
-                    for (j, _), step in zip(days, steps):
+            # the curve keeps (censored at their transfer). Under exact counts a step is the
+            # Aalen-Johansen estimate: censoring only moves mass forward, so events by day d
+            # are at most the step times the cohort and at least the step times the cases
+            # still followed, no fewer than the trend's year up to day 365 (only transfers
+            # are censored before it: a year followed has 365 days of follow-up)
+            year = cohorts.get(owner)
+            cohort = f"{owner}|curve|cohort"
+            trend = f"{owner}|trend|{year}" if year else None
+            if trend:
+                know.at_most(trend, cohort)
+            know.at_most(cohort, rec(owner))
+            days = [(j, int(c.removeprefix("by day "))) for j, c in enumerate(h)
+                    if c.startswith("by day ")]
+            for row in t.rows:
+                steps = [f"{owner}|curve|{row[0]}|{d}" for _, d in days]
+                for (j, day), step in zip(days, steps):
+                    if know.base is not None:
                         know.share(step, cohort, row[j])
-                        know.at_most(step, cohort)
-                    for earlier, later in zip(steps, steps[1:]):
-                        know.at_most(earlier, later)
-                for _, d in days:
-                    know.at_most({f"{owner}|curve|{row[0]}|{d}": 1.0 for row in t.rows}, cohort)
+                    else:
+                        _censored_step(know, step, cohort, trend if day <= 365 else None,
+                                       row[j])
+                    know.at_most(step, cohort)
+                    if trend and day == 365 and row[0] in TREND_OUTCOMES:
+                        # by day 365 is within the year: the trend year's count of it (a
+                        # transfer is none of these outcomes)
+                        know.total([step], f"{trend}|{row[0]}")
+                for earlier, later in zip(steps, steps[1:]):
+                    know.at_most(earlier, later)
+            for _, d in days:
+                know.at_most({f"{owner}|curve|{row[0]}|{d}": 1.0 for row in t.rows}, cohort)
         elif h[:1] == ["Outcome"] and any(c.endswith(": cases") for c in h):
             # how investigations ended, one pair of columns per offence group
             _wide_split(know, t, OUTCOMES, "outcome", ": cases", ": share")

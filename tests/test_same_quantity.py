@@ -323,8 +323,21 @@ def test_the_runs_linked_tables_agree_on_crimes_recorded_and_cases_still_open(
     mix = linked.table("outcome_mix")
     printed_all = (~mix.mask["n"]).groupby([mix.frame[k] for k in keys]).all()
     assert not (printed_all.reindex(recorded.index).fillna(False) & recorded).any()
-    # a share still open is hidden with its count
+    # nor does a victim breakdown print every category of a force's hidden headline figure
     headline = linked.table("headline")
+    for measure, total, part in (("charged_within", "n", "n_cohort"),
+                                 *((m, "count", f"n_{o}") for m, o in (
+                                     ("charged_within", "charge"),
+                                     ("withdrawn_within", "victim_withdrawal"),
+                                     ("evidential_within", "evidential_difficulty")))):
+        rows = (headline.frame["measure"].eq(measure)
+                & headline.frame["offence_group"].eq("all")).to_numpy()
+        hidden_totals = set(headline.frame.loc[rows & headline.mask[total].to_numpy(), "force"])
+        for name in (n for n in linked.names if n.startswith("demographics_")):
+            table = linked.table(name)
+            printed_all = (~table.mask[part]).groupby(table.frame["force"]).all()
+            assert not printed_all[printed_all.index.isin(hidden_totals)].any(), (name, part)
+    # a share still open is hidden with its count
     rows = headline.frame["measure"].eq("still_open").to_numpy()
     assert (headline.mask.loc[rows, "estimate"] >= headline.mask.loc[rows, "count"]).all()
     # every declared link names tables, columns and rows the run really has
@@ -376,6 +389,65 @@ def test_outcomes_adding_up_to_a_hidden_crimes_recorded_are_hidden_with_it():
     # City of London's row already hides a part; Dorset's crimes recorded are printed
     assert mask.loc[frame["force"].eq("city"), "n"].tolist() == [False, True, True]
     assert not mask.loc[frame["force"].eq("dorset")].to_numpy().any()
+
+
+def test_a_victim_breakdown_adding_up_to_a_hidden_headline_figure_is_hidden_with_it():
+    """A victim breakdown's categories add up to the headline's cases followed for a year, and
+    each outcome's counts to the headline's count of it. Where the headline hides Dyfed-Powys's
+    cases followed (to protect City of London's 4) and its breakdown by sex printed both sexes
+    (and Unknown), 60 + 35 + 5 = 100 came back, and City of London's 4 from the national total
+    the overview prints. The declared links hide every category's cases followed and every
+    share resting on them; where the headline hides only the charges, only the charge column."""
+    from soteria_research.reporting.linked_quantities import LINKED_QUANTITIES
+
+    measures = ("charged_within", "withdrawn_within", "evidential_within")
+    headline = pd.DataFrame(
+        [(f, g, m, c, n) for f, n, counts in (("dyfed", 100, (9, 30, 20)),
+                                              ("city", 4, (0, 2, 1)),
+                                              ("kent", 400, (20, 120, 80)))
+         for g in ("all", "rape") for m, c in zip(measures, counts)],
+        columns=["force", "offence_group", "measure", "count", "n"])
+    headline_mask = pd.DataFrame(False, index=headline.index, columns=headline.columns)
+    all_rows = headline["offence_group"].eq("all")
+    headline_mask.loc[headline["force"].isin(["dyfed", "city"]) & all_rows, "n"] = True
+    # Kent's charges hidden (as another force's complement), its cases followed printed
+    headline_mask.loc[headline["force"].eq("kent") & all_rows
+                      & headline["measure"].eq("charged_within"), "count"] = True
+    # and a rape figure hidden elsewhere does not matter: the breakdown is of all offences
+    headline_mask.loc[headline["force"].eq("city") & ~all_rows, "count"] = True
+    outcomes = ("charge", "victim_withdrawal", "evidential_difficulty")
+    rows = []
+    for force, cohorts in (("dyfed", (60, 35, 5)), ("city", (3, 1, 0)), ("kent", (200, 190, 10))):
+        for category, n in zip(("female", "male", "unknown"), cohorts):
+            counts = dict(zip(outcomes, (n // 10, n // 3, n // 5)))
+            rows.append({"force": force, "category": category, "label": category.title(),
+                         "n_cohort": n, **{f"n_{o}": c for o, c in counts.items()},
+                         **{f"{o}_{part}": c / n if n else np.nan for o, c in counts.items()
+                            for part in ("share", "low", "high")}})
+    sex = pd.DataFrame(rows)
+    sex_mask = pd.DataFrame(False, index=sex.index, columns=sex.columns)
+    city = sex["force"].eq("city")
+    sex_mask.loc[city, [c for c in sex.columns if c.startswith(("n_", "charge", "victim",
+                                                                 "evidential"))]] = True
+    linked = _Linked(headline=(headline, headline_mask), demographics_victim_sex=(sex, sex_mask))
+    rules = [rule for rule in LINKED_QUANTITIES if rule.table == "demographics_victim_sex"]
+    assert {rule.options["column"] for rule in rules} == {"n_cohort", *(f"n_{o}" for o in
+                                                                        outcomes)}
+    fired = {rule.options["column"]: rule.action(linked, rule.table, **rule.options)
+             for rule in rules}
+    # Dyfed-Powys: every category's cases followed (one force); City of London's rows were
+    # hidden already; Kent: its charges only
+    assert fired == {"n_cohort": 1, "n_charge": 1, "n_victim_withdrawal": 0,
+                     "n_evidential_difficulty": 0}
+    frame, mask = linked.frame("demographics_victim_sex")
+    dyfed, kent = frame["force"].eq("dyfed"), frame["force"].eq("kent")
+    shares = [f"{o}_{p}" for o in outcomes for p in ("share", "low", "high")]
+    assert mask.loc[dyfed, ["n_cohort", *shares]].all().all()
+    assert frame.loc[dyfed, "n_cohort"].isna().all()
+    assert mask.loc[kent, ["n_charge", "charge_share", "charge_low", "charge_high"]].all().all()
+    assert not mask.loc[kent, ["n_cohort", "n_victim_withdrawal", "victim_withdrawal_share",
+                               "n_evidential_difficulty"]].to_numpy().any()
+    assert frame.loc[kent, "n_cohort"].sum() == 400  # printed, and the headline prints it too
 
 
 def test_a_renamed_column_fails_the_linked_rules_loudly():

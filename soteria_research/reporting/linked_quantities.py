@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from ..analysis.demographics import DIMENSIONS, SHARE_OUTCOMES
 from ..errors import DisclosureError
 from .disclosure.linked_shares import (
     follow_published,
@@ -174,6 +175,26 @@ LINKED_QUANTITIES: tuple[LinkedQuantity, ...] = (
             "the other undid the protection of one of them (6 such quantities under "
             "publication, 9 under partner, on four small forces)")
       for table, columns in FUNNEL_QUANTITIES.items() for column, stage in columns.items()),
+    # a victim breakdown's categories add up to the headline's cases followed for a year, and
+    # each outcome's counts to the headline's count of it (all sexual offences)
+    *(LinkedQuantity(
+        hide_parts_of_hidden_totals, f"demographics_{dimension}",
+        {"column": column, "total_table": "headline", "total_column": total,
+         "source_where": {"measure": measure, "offence_group": "all"}, "keys": ("force",),
+         "with_row": with_row},
+        why=f"the breakdown by {DIMENSIONS[dimension].lower()} adds up to the "
+            f"headline's {'cases followed for a year' if total == 'n' else measure!r}: where "
+            "the headline hides it and the breakdown printed every category, their sum gave it "
+            "back (and with it the small force's figure it protected)")
+      for dimension in DIMENSIONS
+      for column, total, measure, with_row in (
+          ("n_cohort", "n", "charged_within",
+           tuple(f"{o}_{part}" for o in SHARE_OUTCOMES for part in ("share", "low", "high"))),
+          *((f"n_{outcome}", "count", measure, tuple(f"{outcome}_{part}" for part in
+                                                      ("share", "low", "high")))
+            for outcome, measure in (("charge", "charged_within"),
+                                     ("victim_withdrawal", "withdrawn_within"),
+                                     ("evidential_difficulty", "evidential_within"))))),
 )
 
 

@@ -169,7 +169,8 @@ def hide_where_hidden(linked, name: str, *, column: str, where: dict, source_tab
 
 def hide_parts_of_hidden_totals(linked, name: str, *, column: str, total_table: str,
                                 total_column: str, keys: Sequence[str],
-                                with_row: Sequence[str] = ()) -> int:
+                                with_row: Sequence[str] = (),
+                                source_where: dict | None = None) -> int:
     """Hide every part of a total that ``total_table`` hides, where linked table ``name``
     prints all its parts (their sum would give the total back).
 
@@ -178,20 +179,24 @@ def hide_parts_of_hidden_totals(linked, name: str, *, column: str, total_table: 
     eight of its outcomes, 299 together: City of London's 3 followed from the national total
     (seven small forces, ``partner``; issue 16, item 7). All the parts are hidden, not one: a
     single hidden part would follow from its own national line wherever the small force's
-    cell of that line is printed. Only hides, so it reveals nothing. Returns how many key
-    groups were hidden.
+    cell of that line is printed. ``source_where`` picks the total's rows of ``total_table``
+    (a victim breakdown's categories add up to the headline's cases followed for a year of all
+    sexual offences, one measure of several). Only hides, so it reveals nothing. Returns how
+    many key groups were hidden.
     """
     if name not in linked.tables or total_table not in linked.tables:
         return 0
     frame, mask = _table(linked, name)
     other, other_mask = _table(linked, total_table)
     keys = [k for k in keys if k in frame.columns and k in other.columns]
-    totals = other[keys].assign(_hidden=other_mask[total_column].to_numpy(dtype=bool))
-    totals = totals.groupby(keys, sort=False)["_hidden"].any()
+    picked = _rows_where(other, source_where)
+    totals = other.loc[picked, keys].assign(
+        _hidden=other_mask.loc[picked, total_column].to_numpy(dtype=bool))
+    hidden = {tuple(key) for key in totals.loc[totals["_hidden"], keys].itertuples(index=False)}
     groups = 0
     for key, rows in frame.groupby(keys, sort=False).groups.items():
         key = key if isinstance(key, tuple) else (key,)
-        if not totals.get(key, False) or mask.loc[rows, column].any():
+        if key not in hidden or mask.loc[rows, column].any():
             continue
         for part in (column, *with_row):
             if part in frame.columns:
