@@ -685,20 +685,18 @@ def test_a_curve_under_exact_counts_bounds_its_events_from_both_sides():
     trend year's count of that outcome is the same number."""
     from published_run import Knowledge, _censored_step
 
-    know = Knowledge(None)
-    know.count("trend", "100", "trends")
-    know.count("recorded", "105", "headline")
-    know.at_most("trend", "cohort")
-    know.at_most("cohort", "recorded")
-    _censored_step(know, "step", "cohort", "trend", "20.0% (13.0% to 29.0%)")
+    def step_of(text):
+        know = Knowledge(None)
+        know.count("trend", "100", "trends")
+        know.count("recorded", "105", "headline")
+        know.at_most("trend", "cohort")
+        know.at_most("cohort", "recorded")
+        _censored_step(know, "step", "cohort", "trend", text)
+        return know
+
+    know = step_of("20.0% (13.0% to 29.0%)")
     know.total(["step"], "trend|charged")
     found = know.attack(targets=["step", "trend|charged"])
     assert found["step"] == (20, 21) and found["trend|charged"] == (20, 21)
     # a step of 0.0% of at most 105 cases: none
-    empty = Knowledge(None)
-    empty.count("trend", "100", "trends")
-    empty.count("recorded", "105", "headline")
-    empty.at_most("trend", "cohort")
-    empty.at_most("cohort", "recorded")
-    _censored_step(empty, "step", "cohort", "trend", "0.0%")
-    assert empty.attack(targets=["step"])["step"] == (0, 0)
+    assert step_of("0.0%").attack(targets=["step"])["step"] == (0, 0)
