@@ -101,6 +101,29 @@ def other_runs(tmp_path_factory) -> dict:
     return built
 
 
+@pytest.fixture(scope="module")
+def city_alone_runs(tmp_path_factory) -> dict:
+    """City of London's report alone from a file of three forces, as a force analyst runs it:
+    the national overview adds up all three. On such a run the attacker's first bound on a
+    curve called the published figures contradictory (its national curve printed 14.1% for
+    32 events of 229 cases, one censored)."""
+    from soteria_research.data.synthetic import generate_cases
+
+    folder = tmp_path_factory.mktemp("attacker-city")
+    path = folder / "cases.csv"
+    generate_cases(forces=["city_of_london", "dorset", "gwent"], scale=0.03,
+                   seed=37).to_csv(path, index=False)
+    kernel = kernel_for_tests(folder / "kernel")
+    built = {}
+    for profile in PROFILES:
+        result = run_reports(path, forces=["city_of_london"], out=folder / "runs",
+                             run=profile, workers=2, kernel_name=kernel, disclosure=profile,
+                             progress=False)
+        assert result.ok, result.summary()
+        built[profile] = read_run(result.run_dir)
+    return built
+
+
 def _base(profile: str) -> int | None:
     return 5 if profile == "publication" else None
 
@@ -138,6 +161,19 @@ def test_no_hidden_small_count_or_zero_is_recoverable_from_all_files(request, wh
     assert set(run.forces) == set(FORCES if which == "runs" else OTHER_REPORTED)
     if which == "other_runs":  # the national figures add up Cleveland's, which has no report
         assert "Cleveland|recorded" in build(run, _base(profile)).index
+    leaks = _leaks(run, profile)
+    assert not leaks, leaks
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_city_of_london_alone_from_a_file_of_three_forces_discloses_nothing(city_alone_runs,
+                                                                           profile):
+    run = city_alone_runs[profile]
+    assert run.forces == ["city_of_london"]
+    know = build(run, _base(profile))
+    # the national figures add up Dorset's and Gwent's, which have no report in the run
+    assert {"Dorset|recorded", "Gwent|recorded"} <= set(know.index)
+    assert len(know.hidden) > 5  # City of London's small counts are there to attack
     leaks = _leaks(run, profile)
     assert not leaks, leaks
 
