@@ -12,22 +12,17 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from worlds import FOLLOWED_WORLDS, followed_world
 
 from soteria_research.analysis import attrition
 from soteria_research.analysis.evaluation import staggered_did
 from soteria_research.analysis.evaluation.panel import cohort_counts
 from soteria_research.data.synthetic import generate_cases
 
-FORCES = ["cumbria", "durham", "gwent"]
-WORLDS = {
-    "built-in": {},
-    "stops mid-year": {"end": "2023-09-30", "extract_date": "2024-10-15"},
-}
 
-
-@pytest.fixture(scope="module", params=list(WORLDS))
+@pytest.fixture(scope="module", params=list(FOLLOWED_WORLDS))
 def cases(request):
-    return generate_cases(forces=FORCES, scale=0.1, seed=23, **WORLDS[request.param])
+    return followed_world(request.param)
 
 
 def _transferred_within(cases: pd.DataFrame, days: int = 365) -> pd.Series:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from worlds import FOLLOWED_FORCES, FOLLOWED_WORLDS, followed_world
 
 from soteria_research.analysis import pillars
 from soteria_research.analysis.comparison import headline_figures
@@ -27,17 +28,12 @@ from soteria_research.data.synthetic import generate_cases
 from soteria_research.reporting import programme_section as ps
 from soteria_research.reporting.sections_breakdowns import trend_rates
 
-FORCES = ["cumbria", "durham", "gwent"]
-WORLDS = {
-    "built-in": {},
-    "stops mid-year": {"end": "2023-09-30", "extract_date": "2024-10-15"},
-}
+FORCES = FOLLOWED_FORCES
 
 
-@pytest.fixture(scope="module", params=list(WORLDS))
+@pytest.fixture(scope="module", params=list(FOLLOWED_WORLDS))
 def world(request):
-    return request.param, generate_cases(forces=FORCES, scale=0.1, seed=23,
-                                         **WORLDS[request.param])
+    return request.param, followed_world(request.param)
 
 
 def _by_hand(cases: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
