@@ -101,6 +101,9 @@ def other_runs(tmp_path_factory) -> dict:
     return built
 
 
+CITY_ALONE = {"forces": ["city_of_london", "dorset", "gwent"], "scale": 0.03, "seed": 37}
+
+
 @pytest.fixture(scope="module")
 def city_alone_runs(tmp_path_factory) -> dict:
     """City of London's report alone from a file of three forces, as a force analyst runs it:
@@ -111,8 +114,7 @@ def city_alone_runs(tmp_path_factory) -> dict:
 
     folder = tmp_path_factory.mktemp("attacker-city")
     path = folder / "cases.csv"
-    generate_cases(forces=["city_of_london", "dorset", "gwent"], scale=0.03,
-                   seed=37).to_csv(path, index=False)
+    generate_cases(**CITY_ALONE).to_csv(path, index=False)
     kernel = kernel_for_tests(folder / "kernel")
     built = {}
     for profile in PROFILES:
@@ -176,6 +178,28 @@ def test_city_of_london_alone_from_a_file_of_three_forces_discloses_nothing(city
     assert len(know.hidden) > 5  # City of London's small counts are there to attack
     leaks = _leaks(run, profile)
     assert not leaks, leaks
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_item4_the_years_counted_are_the_files_not_the_forces_own(city_alone_runs, profile):
+    """City of London recorded crimes in November and December 2019 and none in 2020/21 in
+    this file. Its headline said "financial years 2019/20, 2021/22, 2022/23" and its
+    metrics.json "recorded_from": "2019-11-01": no crime in April to October 2019 nor in
+    2020/21, zeros every table hides. The years and dates are the file's, as the national
+    overview's."""
+    root = city_alone_runs[profile].root
+    city = json.loads((root / "forces" / "city_of_london" / "metrics.json").read_text())
+    nation = json.loads((root / "national" / "metrics.json").read_text())
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(**CITY_ALONE)
+    own = cases.loc[cases["force"].eq("city_of_london"), "recorded_date"]
+    assert own.min() > pd.Timestamp("2019-10-31")
+    assert not own.between("2020-04-01", "2021-03-31").any()  # the zero the text gave away
+    for key in ("cohorts", "recorded_from", "recorded_to"):
+        assert city[key] == nation[key], key
+    assert "financial years 2019/20 to 2022/23" in city["cohorts"]
+    assert city["recorded_from"] == cases["recorded_date"].min().strftime("%Y-%m-01")
 
 
 def _printed_sum(know, names) -> int | None:

@@ -162,18 +162,38 @@ class ReportHeadline:
         extract = self.extract_date
         if extract is None or self.cases.empty:
             return {"recorded_from": "", "recorded_to": ""}
-        # The month of the first case, never its day (issue 16, item 4: a date of one case).
-        first = self.params.period_start or (
+        # The requested start, or the whole file's first recorded month: never this force's
+        # first case, whose day (issue 16, item 4) or month says it had none before
+        first = self.params.period_start or self._coverage()[0] or (
             self.cases["recorded_date"].min().to_period("M").start_time)
         last = self._last_followed_day()
         return {"recorded_from": _day(first), "recorded_to": _day(last) if last else ""}
 
-    def _followed_years(self) -> list[str]:
-        """The financial years the headline shares count (``cohorts.followed_cohorts``)."""
-        from ..analysis.cohorts import followed_cohorts
+    def _coverage(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        from .sections_breakdowns import _coverage
 
-        return followed_cohorts(self.cases, days=WITHIN_DAYS,
-                                extract_date=self.params.extract_date)[1]
+        return _coverage(self)
+
+    def _followed_years(self) -> list[str]:
+        """The financial years the headline shares count: every year of the data's coverage
+        (the report period, or the whole file's) whose 31 March is :data:`WITHIN_DAYS` days or
+        more before the extract date (the calendar rule of ``cohorts.followed_cohorts``).
+
+        Every year of the coverage, with this force's cases or not: the years with its cases
+        listed "2019/20, 2021/22, 2022/23" for City of London, and so that it recorded none in
+        2020/21, a zero the tables hide (issue 16, item 4)."""
+        from ..analysis.cohorts import followed_cohorts
+        from ..analysis.timeline import financial_year, financial_year_bounds
+
+        start, end = self._coverage()
+        extract = self.extract_date
+        if start is None or end is None or extract is None:
+            return followed_cohorts(self.cases, days=WITHIN_DAYS,
+                                    extract_date=self.params.extract_date)[1]
+        months = pd.date_range(start.to_period("M").start_time, end, freq="MS")
+        years = financial_year(pd.Series(months)).unique()
+        return [str(year) for year in years if financial_year_bounds(year)[1]
+                + pd.Timedelta(days=WITHIN_DAYS) <= extract]
 
     def _last_followed_day(self) -> pd.Timestamp | None:
         """31 March of the last financial year followed for :data:`WITHIN_DAYS` days."""
