@@ -95,6 +95,7 @@ API: dict[str, dict[str, str]] = {
         "followed_cohorts": "analysis.cohorts",
         "followed_cases": "analysis.cohorts",
         "transferred_within": "analysis.cohorts",
+        "year_followed": "analysis.cohorts",
         "episodes": "analysis.episodes",
         "split_episodes": "analysis.episodes",
         "kaplan_meier": "analysis.kaplan_meier",

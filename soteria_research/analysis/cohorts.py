@@ -23,6 +23,7 @@ __all__ = [
     "followed_cohorts",
     "latest_cohorts",
     "transferred_within",
+    "year_followed",
 ]
 
 #: Days at which a whole curve's design effect is computed (those of the reports'
@@ -117,8 +118,24 @@ def followed_cohorts(cases: pd.DataFrame, *, days: int, extract_date: object = N
     cohort = financial_year(cases["recorded_date"])
     last_extract = extract.groupby(cohort).min()
     chosen = sorted(str(year) for year, seen in last_extract.items()
-                    if financial_year_bounds(year)[1] + pd.Timedelta(days=int(days)) <= seen)
+                    if year_followed(year, days=int(days), extract=seen))
     return cohort.isin(chosen), chosen
+
+
+def year_followed(year: str, *, days: int, extract: object) -> bool:
+    """Whether financial year ``year`` (``"2022/23"``) is followed for ``days`` days by the
+    extract date: its 31 March plus ``days`` is on or before it (the calendar rule of
+    :func:`followed_cohorts`).
+
+    Examples
+    --------
+    >>> year_followed("2022/23", days=365, extract="2024-03-31")
+    True
+    >>> year_followed("2023/24", days=365, extract="2024-03-31")
+    False
+    """
+    return bool(financial_year_bounds(year)[1] + pd.Timedelta(days=int(days))
+                <= pd.Timestamp(extract))
 
 
 def followed_cases(cases: pd.DataFrame, *, days: int, extract_date: object = None

@@ -182,8 +182,8 @@ class ReportHeadline:
         Every year of the coverage, with this force's cases or not: the years with its cases
         listed "2019/20, 2021/22, 2022/23" for City of London, and so that it recorded none in
         2020/21, a zero the tables hide (issue 16, item 4)."""
-        from ..analysis.cohorts import followed_cohorts
-        from ..analysis.timeline import financial_year, financial_year_bounds
+        from ..analysis.cohorts import followed_cohorts, year_followed
+        from ..analysis.timeline import financial_year
 
         start, end = self._coverage()
         extract = self.extract_date
@@ -192,8 +192,8 @@ class ReportHeadline:
                                     extract_date=self.params.extract_date)[1]
         months = pd.date_range(start.to_period("M").start_time, end, freq="MS")
         years = financial_year(pd.Series(months)).unique()
-        return [str(year) for year in years if financial_year_bounds(year)[1]
-                + pd.Timedelta(days=WITHIN_DAYS) <= extract]
+        return [str(year) for year in years
+                if year_followed(year, days=WITHIN_DAYS, extract=extract)]
 
     def _last_followed_day(self) -> pd.Timestamp | None:
         """31 March of the last financial year followed for :data:`WITHIN_DAYS` days."""
