@@ -87,6 +87,23 @@ def test_what_cannot_be_guessed_is_listed_to_fill_in(exports):
     assert "force: no column holds the force" in fill and "extract_date" in fill
 
 
+def test_the_constants_to_fill_in_come_as_a_block_to_uncomment(exports):
+    # A one-force export has no force or extract-date column: the analyst uncomments the block
+    # the assistant writes at the end, puts in the force's code and the export's date, and the
+    # mapping reads the file (before, the hint said "add under constants:" and there was none).
+    path, true_mapping, export = exports["case-file"]
+    text = suggest_mapping(path).to_yaml()
+    block = text.split("# Uncomment and fill in:\n")[1].splitlines()
+    assert block[0] == "# constants:" and [b.split(":")[0] for b in block[1:]] == \
+        ["#   force", "#   extract_date"]
+    filled = text.replace("\n".join(block), "\n".join(line[2:] for line in block))
+    filled = filled.replace("CODE", "cumbria").replace("YYYY-MM-DD", "2024-03-31")
+    spec = load_mapping(__import__("yaml").safe_load(filled))
+    assert spec["constants"] == {"force": "cumbria", "extract_date": "2024-03-31"}
+    _, report = read_cases(path, mapping=spec)
+    assert report.n_quarantined == export.defects["rows"].sum()
+
+
 def test_the_force_of_a_one_force_file_can_come_from_its_name(cases, tmp_path):
     path, _, _ = write_export(cases, tmp_path / "Cumbria_RASSO_2023.csv", style="case-file", seed=8)
     suggestion = suggest_mapping(path)

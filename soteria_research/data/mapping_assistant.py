@@ -597,6 +597,11 @@ def _words(words: list[str]) -> str:
     return "[" + ", ".join(_scalar(w) for w in words) + "]"
 
 
+#: The constants a one-force export usually lacks, as a commented block the analyst fills in.
+_CONSTANT_TEMPLATE = ("force: CODE        # this force's code, from data_dictionaries/forces.csv",
+                      "extract_date: YYYY-MM-DD   # the day the export was run")
+
+
 def _comment(lines: list[str], indent: str) -> list[str]:
     return [f"{indent}# {line}" for line in lines]
 
@@ -665,6 +670,11 @@ def _render_yaml(s: MappingSuggestion) -> str:
     if s.to_fill:
         out += ["", "# TO FILL IN: what could not be guessed."]
         out += _comment(s.to_fill, "")
+        template = [line for line in _CONSTANT_TEMPLATE
+                    if line.split(":")[0] in {f.split(":")[0] for f in s.to_fill}]
+        if template and not s.constants:  # no constants block yet: one to uncomment and fill
+            out += ["# Uncomment and fill in:", "# constants:"]
+            out += _comment([f"  {line}" for line in template], "")
     return "\n".join(out) + "\n"
 
 
