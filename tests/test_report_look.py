@@ -210,6 +210,52 @@ def test_hidden_panels_say_hidden_rather_than_draw_an_empty_axis():
     plt.close("all")
 
 
+@pytest.mark.parametrize("years", [2, 5, 10])
+def test_trend_panels_year_labels_do_not_overlap(years):
+    """A ten-year export's trend panels printed '2014/152015/162016/17...' as one run of text
+    (seen in a screenshot of a Durham report from ten years of data)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soteria_research.reporting.figures_breakdowns import plot_trend_panels
+
+    cohorts = [f"{2014 + i}/{(15 + i) % 100:02d}" for i in range(years)]
+    trends = pd.DataFrame({"cohort": cohorts, "outcome": "charge", "estimate": 0.04,
+                           "ci_low": 0.03, "ci_high": 0.05})
+    axes = plot_trend_panels(trends, labels={cohorts[-1]: f"{cohorts[-1]} (part)"})
+    figure = axes[0].figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    for ax in axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        assert len(boxes) == years
+        for left, right in zip(boxes, boxes[1:]):
+            assert not left.overlaps(right), (years, left, right)
+    plt.close("all")
+
+
+def test_a_curve_of_one_step_is_drawn_as_a_point():
+    """A one-month Lancashire report's charge curve, coarsened to its one step at day 365,
+    drew nothing: the legend named a curve no one could see."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soteria_research.reporting.figures import plot_cumulative_incidence
+
+    curve = pd.DataFrame({"outcome": ["charge"] + ["victim_withdrawal"] * 3,
+                          "time": [365, 30, 90, 365], "cif": [0.038, 0.25, 0.33, 0.37]})
+    lines = {line.get_label(): line for line in plot_cumulative_incidence(curve).get_lines()}
+    one = next(line for name, line in lines.items() if name.startswith("Charged"))
+    assert one.get_marker() == "o" and list(one.get_xdata()) == [365]
+    several = next(line for name, line in lines.items() if name.startswith("Victim"))
+    assert several.get_marker() in (None, "None", "")
+    plt.close("all")
+
+
 def test_force_funnel_axis_reads_as_plain_numbers_and_names_its_outcome():
     """The national overview's two funnels had the same title and an x axis of 10^0, 10^1,
     10^2 (seen in a screenshot)."""

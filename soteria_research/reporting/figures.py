@@ -242,8 +242,10 @@ def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
         style = "-" if by_colour else styles[g % len(styles)]
         text = label(outcome) if not key else (key if by_colour else f"{label(outcome)}: {key}")
         cif = pd.to_numeric(part["cif"], errors="coerce")
+        # A curve of one step (a rare outcome in a small force, coarsened) draws no line: a
+        # point, or its legend entry names a curve no one can see.
         ax.step(part["time"], cif, where="post", color=colour, linestyle=style, linewidth=2,
-                label=text)
+                label=text, marker="o" if cif.notna().sum() == 1 else None, markersize=5)
         if "ci_low" in part and (len(group_names) == 1 or by_colour):
             ax.fill_between(part["time"], pd.to_numeric(part["ci_low"], errors="coerce"),
                             pd.to_numeric(part["ci_high"], errors="coerce"), step="post",

@@ -163,7 +163,10 @@ def plot_trend_panels(frame: pd.DataFrame, *, labels: Mapping[str, str] | None =
         ax.set_ylim(0, top * 1.15)
         ax.set_xlim(-0.6, len(cohorts) - 0.4)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0 if top > 0.1 else 1))
-        ax.set_xticks(range(len(cohorts)), ticks, fontsize=9)
+        # Up to five years side by side; more (a ten-year export) turned upright, or they overlap.
+        ax.set_xticks(range(len(cohorts)), ticks, fontsize=9,
+                      **({} if len(cohorts) <= 5 else
+                         {"rotation": 90}))
         ax.set_title(SHARE_OUTCOMES.get(outcome, label(outcome)), fontsize=12)
         if not np.isfinite(est).any():
             ax.text(0.5, 0.5, "Every year hidden by\ndisclosure control", ha="center",
