@@ -828,8 +828,14 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                         # by day 365 is within the year: the trend year's count of it (a
                         # transfer is none of these outcomes)
                         know.total([step], f"{trend}|{row[0]}")
-                for earlier, later in zip(steps, steps[1:]):
+                for (_, first), (_, last), earlier, later in zip(days, days[1:], steps,
+                                                                 steps[1:]):
                     know.at_most(earlier, later)
+                    # the events between two days are a count too: a curve step rests on
+                    # enough of them (a step of 5 withdrawals between days 180 and 365 was
+                    # printed once, the day-365 value being the trends' count)
+                    between = f"{owner}|curve|{row[0]}|{first}-{last}"
+                    know.constrain({between: 1.0, later: -1.0, earlier: 1.0}, 0.0, 0.0)
             for _, d in days:
                 know.at_most({f"{owner}|curve|{row[0]}|{d}": 1.0 for row in t.rows}, cohort)
         elif h[:1] == ["Outcome"] and any(c.endswith(": cases") for c in h):

@@ -535,6 +535,64 @@ def test_repeated_group_total_and_label_columns(small_forces):
         assert (part.mask["share"] >= part.mask["n"]).all()
 
 
+def test_a_table_whose_last_day_is_past_follow_up_is_still_read_as_cumulative():
+    """A cohort not yet followed to day 730 has no estimate there (NaN). That NaN once made the
+    events read as events *at* each day, so every day rested on its running total: a
+    one-month Lancashire report printed 35.9% and 37.2% of withdrawals by days 180 and 365, a
+    step of 5 withdrawals (140 -> 145)."""
+    table = pd.DataFrame({"outcome": "victim_withdrawal", "time": [30, 90, 180, 365, 730],
+                          "cif": [0.264, 0.331, 0.362, 0.375, np.nan],
+                          "n_at_risk": [281, 226, 153, 73, 0],
+                          "n_events": [102, 128, 140, 145, 145]})
+    protected = protect_curve(table, profile="partner")
+    assert protected.frame["time"].tolist() == [30, 90, 180]  # 145 - 140 = 5: not a step
+    assert "'n_events' read as cumulative events up to each time" in protected.record.notes
+
+
+def test_marked_steps_by_hand():
+    """The figure stepped at 10 charges (day 260) and the table printed 15 by day 365."""
+    from soteria_research.reporting.disclosure.curves import curve_steps, marked_steps
+
+    events = np.array([0, 4, 6, 3, 2, 11, 0, 12])  # cumulative 0 4 10 13 15 26 26 38
+    day_365 = np.array([False, False, False, False, True, False, False, False])
+    assert curve_steps(events, 10).tolist() == [2, 5, 7]  # 10, 26, 38: 15 falls between
+    # the trends print 15 by day 365: no step within 10 of it, and it is a step itself
+    assert marked_steps(events, 10, marks=day_365, printed=day_365).tolist() == [4, 5, 7]
+    # not printed elsewhere, only a table day: 15 is kept as the table's, 10 is dropped for it
+    assert marked_steps(events, 10, marks=day_365).tolist() == [4, 5, 7]
+    # rows from the cut on are not kept, but a printed value there still bounds the steps
+    late = np.array([False] * 7 + [True])
+    assert marked_steps(events, 10, marks=late, printed=late, cut=7).tolist() == [2, 5]  # 38 - 26
+
+
+@settings(deadline=None)
+@given(events=arrays(np.int64, st.integers(1, 40), elements=st.integers(0, 8)),
+       marks=st.lists(st.booleans(), min_size=40, max_size=40),
+       printed_at=st.one_of(st.none(), st.integers(0, 39)),
+       cut=st.integers(0, 40))
+def test_marked_steps_keep_every_pair_of_printed_values_apart(events, marks, printed_at, cut):
+    """Whatever a table and another table print (one day's value, as the trends print day
+    365), the figure's steps, the table's days and that value, in time order, are each at
+    least the threshold of events from the last (the first from none), and nothing is kept
+    from the cut on."""
+    from soteria_research.reporting.disclosure.curves import marked_steps
+
+    n = len(events)
+    marks, printed = np.array(marks[:n]), np.zeros(n, dtype=bool)
+    if printed_at is not None and printed_at < n:
+        marks[printed_at] = printed[printed_at] = True
+    kept = marked_steps(events, 10, marks=marks, printed=printed, cut=min(cut, n))
+    assert np.all(kept < min(cut, n))
+    cumulative = np.cumsum(events)
+    shown = np.zeros(n, dtype=bool)
+    shown[kept] = True
+    # a printed value is published whatever the curve shows, unless it is itself small (the
+    # trends hide a count under the threshold)
+    published = shown | (printed & (cumulative >= 10))
+    values = cumulative[published]
+    assert np.all(np.diff(np.append(0, values)) >= 10), (events, marks, printed, kept)
+
+
 def test_events_column_is_read_per_time_or_cumulative_from_the_curve():
     # one event at each of 40 distinct times (no ties): the curve moves at every row
     per_time = pd.DataFrame({"time": np.arange(1, 41), "n_at_risk": np.arange(100, 60, -1),

@@ -81,13 +81,12 @@ import numpy as np
 import pandas as pd
 
 from .parameters import NATIONAL
+from .report_common import TABLE_DAYS  # the days of the reports' time-to-outcome table
 
 __all__ = ["AuditWorld", "TruthAudit", "audit_metrics", "audit_report_tables",
            "null_hazard_ratios", "read_metrics", "truth_audit", "main"]
 
 Z95 = 1.959963984540054
-#: Days of the time-to-outcome table the reports show (``ReportContext.incidence_view``).
-TABLE_DAYS = (30, 90, 180, 365, 730)
 #: Truth windows. The data hold dates: a case recorded on day 0 whose outcome comes at time
 #: 30.7 (days, continuous, as the generator runs) has its outcome dated day 30, and every
 #: report counts it "within 30 days". So a report's "within t days" is the generator's "before

@@ -435,6 +435,7 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
                                              exclude=shared_cases.UNREAD_BY_REPORTS)
         self._national_cases = self.cases if self.is_national else None
         self._tte: pd.DataFrame | None = None
+        self._curves: dict[tuple, pd.DataFrame] = {}  # ReportModels.incidence_curve
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
         linked = folder / LINKED_FILE
         self.disclosure = DisclosureControl(

@@ -17,6 +17,8 @@ from .takeaway import format_share
 WITHIN_DAYS = 365
 #: Time-to-outcome curves show the latest financial-year cohort followed this long.
 CURVE_DAYS = 730
+#: Days the time-to-outcome table reads the curve at (``ReportContext.incidence_view``).
+TABLE_DAYS = (30, 90, 180, 365, 730)
 #: Peers shown beside a force.
 N_PEERS = 5
 #: Outcomes whose case-mix-adjusted force effects are computed nationally.

@@ -220,7 +220,8 @@ class ReportHeadline:
         # from the requested start, never the first case's date (issue 16, item 4)
         start = _day(self.params.period_start)
         span = f"from {start} to {_day(last)}" if start else f"up to {_day(last)}"
-        return (f"Outcome shares count cases recorded {span} (financial years "
+        years = "financial year" if len(whole) == 1 else "financial years"
+        return (f"Outcome shares count cases recorded {span} ({years} "
                 f"{describe_cohorts(whole)}), each followed for {WITHIN_DAYS} days from "
                 "recording, less those transferred to another body within that time.")
 

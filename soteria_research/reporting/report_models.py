@@ -20,6 +20,7 @@ from .disclosure.text import safe_text
 from .report_common import (
     _ERROR_DETAIL,
     CURVE_DAYS,
+    TABLE_DAYS,
     WITHIN_DAYS,
     _fmt_share,
 )
@@ -143,15 +144,56 @@ class ReportModels:
         return self._styled(view.drop(columns="_order"), caption=caption,
                             name=protected.record.name)
 
-    def incidence_view(self, times: Sequence[int] = (30, 90, 180, 365, 730)):
-        """Cumulative incidence at a few days, one row per outcome (protected, then pivoted)."""
+    def incidence_curve(self, marks: Sequence[int] = TABLE_DAYS) -> pd.DataFrame:
+        """The time-to-outcome curve as published: the figure and the table of
+        :meth:`incidence_view` are one protected curve.
+
+        Coarsened apart, each rested every step on the threshold of events, yet together they
+        printed a step on fewer: a one-month Lancashire report's figure stepped at day 260 on
+        10 charges and its table said 15 by day 365, so 5 fell between. Here the curve has a
+        row at each of ``marks`` (the table's days), and its steps are chosen with them and
+        with the count within 365 days the trends print of the same cohort
+        (:func:`~.disclosure.curves.marked_steps`). Rows at 365 days the run's trends hide
+        are left out (:meth:`_hidden_in_trends`). ``attrs`` as :meth:`incidence`.
+        """
+        from .figures_breakdowns import TREND_OUTCOMES
+
+        key = tuple(marks)
+        if key in self._curves:
+            return self._curves[key]
+        full = self.incidence()
+        at_marks = self.incidence(times=list(marks)) if len(full) else full
+        if len(full):
+            same = full.set_index(["cohort", "outcome", "time"]).index.isin(
+                at_marks.set_index(["cohort", "outcome", "time"]).index)
+            curve = pd.concat([full[~same], at_marks], ignore_index=True).sort_values(
+                ["cohort", "outcome", "time"], kind="stable", ignore_index=True)
+            curve.attrs = dict(full.attrs)
+        else:
+            curve = full
+        # By day 365 a trend outcome's count for the cohort is the trends' (printed whatever
+        # the curve shows), so no step comes within the threshold of it.
+        printed = "_printed_elsewhere"
+        curve = curve.assign(**{printed: curve["time"].eq(WITHIN_DAYS)
+                                & curve["outcome"].isin(TREND_OUTCOMES)}) if len(curve) \
+            else curve.assign(**{printed: pd.Series(dtype=bool)})
+        protected = self.disclosure.protect(curve, name="time_to_outcome_curve", kind="curve",
+                                            marks=list(marks), printed=printed,
+                                            events="n_events", cumulative_events=True)
+        frame = self._hidden_in_trends(protected.frame)
+        frame.attrs = {**dict(curve.attrs), **dict(protected.frame.attrs)}
+        self._curves[key] = frame
+        return frame
+
+    def incidence_view(self, times: Sequence[int] = TABLE_DAYS):
+        """Cumulative incidence at a few days, one row per outcome: read off the published
+        curve (:meth:`incidence_curve`, which the figure draws), then pivoted."""
         from .figures import label
 
-        table = self.incidence(times=list(times))
-        protected = self.disclosure.protect(table, name="time_to_outcome_table", kind="curve")
-        frame = self._hidden_in_trends(protected.frame)
+        frame = self.incidence_curve(marks=times)
+        frame = frame[frame["time"].isin(list(times))] if len(frame) else frame
         if frame.empty:
-            view = pd.DataFrame({"Outcome": [table.attrs.get("withheld")
+            view = pd.DataFrame({"Outcome": [frame.attrs.get("withheld")
                                              or "Too few cases to show safely"]})
             return self._styled(view, name="time_to_outcome")
         # Each share with its interval (the figure's band at that day): the same protected,

@@ -18,7 +18,7 @@ from .profiles import INTERNAL_LABEL, DisclosureProfile, get_profile, round_to_b
 from .records import OutputRecord, ProtectedTable
 from .rounding import wilson
 
-__all__ = ["curve_steps", "protect_curve"]
+__all__ = ["curve_steps", "marked_steps", "protect_curve"]
 
 #: A cohort curve's size (``cohorts.cohort_incidence``): with it, a rounding profile shows each
 #: step as a share of the published cohort (:func:`_of_published_cohort`).
@@ -48,6 +48,65 @@ def curve_steps(events: np.ndarray, threshold: int) -> np.ndarray:
         target = cumulative[position] + threshold
 
 
+def marked_steps(events: np.ndarray, threshold: int, *, marks: np.ndarray,
+                 printed: np.ndarray | None = None, cut: int | None = None) -> np.ndarray:
+    """Rows kept when a table prints the curve at some days too (its "by day 365").
+
+    A table read off a curve at fixed days is a second set of steps. Coarsened apart, the two
+    can each rest every step on ``threshold`` events and still print, together, a step on fewer:
+    a figure's step at day 260 on 10 charges beside the table's 15 by day 365 says 5 charges
+    fell between (seen in a one-month Lancashire report). Here both come from one set of
+    steps. ``printed`` rows (a value another table prints whatever this curve shows: the
+    trends' count within 365 days) bound every choice; then the ``marks`` rows (the table's
+    days), each kept when it rests on ``threshold`` events since the last kept row and leaves
+    ``threshold`` before the next printed one; then the other rows, on the same rule with the
+    kept marks as further bounds. A ``printed`` row is kept when it rests on ``threshold``.
+    Rows from ``cut`` on (too few at risk) are not kept but their printed values still bound.
+
+    Examples
+    --------
+    Events at each row; row 3 is the table's day 365, which the trends print too:
+
+    >>> events = np.array([0, 10, 0, 5, 12])
+    >>> curve_steps(events, 10).tolist()            # alone: steps at 10 and 27 events
+    [1, 4]
+    >>> marked_steps(events, 10, marks=np.array([False, False, False, True, False]),
+    ...              printed=np.array([False, False, False, True, False])).tolist()
+    [3, 4]
+    """
+    cumulative = np.cumsum(np.asarray(events, dtype=float))
+    n = len(cumulative)
+    cut = n if cut is None else cut
+    printed = np.zeros(n, dtype=bool) if printed is None else np.asarray(printed, dtype=bool)
+    marks = np.asarray(marks, dtype=bool) & ~printed
+
+    def choose(candidates: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        after = np.full(n, np.inf)  # the next bounding value after each row
+        running = np.inf
+        for i in range(n - 1, -1, -1):
+            after[i] = running
+            if bounds[i]:
+                running = cumulative[i]
+        chosen = np.zeros(n, dtype=bool)
+        last = 0.0
+        for i in range(n):
+            value = cumulative[i]
+            if bounds[i]:
+                chosen[i] = i < cut and value - last >= threshold
+                last = value
+            elif candidates[i] and i < cut and value - last >= threshold and \
+                    after[i] - value >= threshold:
+                chosen[i] = True
+                last = value
+        return chosen
+
+    shown_marks = choose(marks, printed)
+    bounds = printed | shown_marks
+    steps = choose(~marks & ~printed, bounds)
+    kept = steps | (shown_marks & ~printed) | choose(np.zeros(n, dtype=bool), bounds)
+    return np.flatnonzero(kept)
+
+
 def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
                          estimates: Iterable[str] | None) -> bool:
     """Whether an events column counts events up to each time rather than at each time.
@@ -63,7 +122,11 @@ def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
         steps = np.diff(values[rows])
         if np.any(steps < 0):
             return False
-        if curve is not None and np.any((steps == 0) & (np.diff(curve[rows]) != 0)):
+        # A day past the cohort's follow-up has no estimate (NaN): that says nothing. Read as
+        # a change, it made a table whose last day was NaN read as events *at* each day, every
+        # day then resting on its total (a Lancashire step of 5 withdrawals was shown).
+        moved = np.diff(curve[rows]) if curve is not None else np.zeros(len(steps))
+        if np.any((steps == 0) & np.isfinite(moved) & (moved != 0)):
             return False
     return True
 
@@ -118,6 +181,8 @@ def protect_curve(
     by: Iterable[str] | None = None,
     decimals: int | None = 3,
     profile: str | DisclosureProfile | None = None,
+    marks: Iterable[float] = (),
+    printed: str | None = None,
 ) -> ProtectedTable:
     """Coarsen a survival or cumulative-incidence curve so that it rests on enough events.
 
@@ -143,6 +208,15 @@ def protect_curve(
         Estimate columns (default: the usual names, ``cif``, ``survival``...): rounded.
     by : list of str, optional
         Columns identifying separate curves (default: the non-numeric columns).
+    marks : sequence of float, optional
+        Days a table prints the curve at (its "by day 30 … 365" columns), read from this
+        protected curve: the table's days and the figure's steps are chosen together
+        (:func:`marked_steps`), so that no two values the two print lie fewer than the threshold
+        of events apart. The curve needs a row at each such day (``times=`` of the estimator).
+    printed : str, optional
+        A boolean column: rows whose value another table prints whatever happens here (a
+        cohort's count within 365 days in the trends). Every step keeps the threshold of events
+        away from them.
 
     Examples
     --------
@@ -152,6 +226,7 @@ def protect_curve(
     [10, 20, 30, 40]
     """
     profile = get_profile(profile)
+    marks = list(marks)
     frame = curve.reset_index(drop=True).copy()
     record = OutputRecord(name=name, kind="curve", profile=profile.name, n_cells=len(frame))
     if events is None:
@@ -167,7 +242,7 @@ def protect_curve(
     if not profile.suppress:
         record.rules = [f"no suppression ({profile.name} profile): labelled '{INTERNAL_LABEL}'"]
         record.status = "internal"
-        return _done(frame, record)
+        return _done(frame.drop(columns=[printed]) if printed else frame, record)
     threshold = profile.survival_threshold
     record.rules = [f"curve cut where fewer than {threshold} remain at risk",
                     f"each step rests on at least {threshold} "
@@ -175,6 +250,10 @@ def protect_curve(
                     "no step resting on no events (a curve starts at its first safe step)"]
     if profile.round_base:
         record.rules.append(f"numbers at risk and events rounded to base {profile.round_base}")
+    if marks or printed:
+        record.rules.append("the days a table prints and the figure's steps chosen together, "
+                            "with the values other tables print: no two lie fewer than "
+                            f"{threshold} events apart")
     frame = frame.sort_values(by + [time], kind="stable").reset_index(drop=True)
     groups = frame.groupby(by, sort=False).indices if by else {(): np.arange(len(frame))}
     if events and cumulative_events is None:
@@ -184,12 +263,15 @@ def protect_curve(
     at_risk_values = frame[at_risk].to_numpy(dtype=float)
     event_values = frame[events].to_numpy(dtype=float) if events else None
     kept_rows, shown_events = [], []
+    times = frame[time].to_numpy(dtype=float)
+    mark_rows = np.isin(times, np.asarray(list(marks), dtype=float))
+    printed_rows = (frame[printed].fillna(False).to_numpy(dtype=bool) if printed
+                    else np.zeros(len(frame), dtype=bool))
     for rows in groups.values():
         rows = np.asarray(rows)
         enough = at_risk_values[rows] >= threshold
         cut = int(np.argmin(enough)) if not enough.all() else len(rows)
-        rows = rows[:cut]
-        if len(rows) == 0:
+        if cut == 0:
             continue
         if events and cumulative_events:
             step_events = np.diff(np.append(0.0, np.nan_to_num(event_values[rows])))
@@ -197,13 +279,19 @@ def protect_curve(
             step_events = np.nan_to_num(event_values[rows])
         else:
             step_events = np.append(0.0, -np.diff(at_risk_values[rows]))
-        steps = curve_steps(step_events, threshold)
+        if mark_rows[rows].any() or printed_rows[rows].any():
+            steps = marked_steps(step_events, threshold, marks=mark_rows[rows],
+                                 printed=printed_rows[rows], cut=cut)
+        else:
+            steps = curve_steps(step_events[:cut], threshold)
         cumulative = np.cumsum(step_events)
         kept_rows.append(rows[steps])
         shown_events.append(np.diff(np.append(0.0, cumulative[steps])))
     kept = np.concatenate(kept_rows) if kept_rows else np.array([], dtype=int)
     record.rows_dropped = len(frame) - len(kept)
     out = frame.iloc[kept].copy()
+    if printed:
+        out = out.drop(columns=[printed])
     if events and not cumulative_events:
         out[events] = np.concatenate(shown_events) if shown_events else []
     names = list(estimates or []) or [c for c in frame.columns if c in _CURVE_ESTIMATES

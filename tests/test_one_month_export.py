@@ -1,0 +1,99 @@
+"""A force analyst's one-month export: its time-to-outcome figure and table are one published
+curve (issue 16), and its sentences name one financial year as one.
+
+A force analyst's one-month export of Lancashire (January 2023, extracted June 2024) showed a
+figure whose charge curve stepped at day 260 on 10 charges beside a table printing 15 by day
+365: each was coarsened so that every step rested on 10 events, and together they printed a
+step on 5. These tests read what a report publishes: the curve the figure draws, the table's
+days and the trends' count within 365 days.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soteria_research.reporting.disclosure import get_profile
+from soteria_research.reporting.figures_breakdowns import TREND_OUTCOMES
+from soteria_research.reporting.report_common import TABLE_DAYS, WITHIN_DAYS
+
+
+@pytest.fixture(scope="module")
+def month_file(tmp_path_factory):
+    from soteria_research.data.synthetic import generate_cases
+
+    cases = generate_cases(forces=["lancashire"], start="2023-01-01", end="2023-01-31",
+                           extract_date="2024-06-30", seed=0)
+    path = tmp_path_factory.mktemp("month") / "lancashire_month.csv"
+    cases.to_csv(path, index=False)
+    return path
+
+
+def _open(path, profile):
+    from soteria_research.reporting.national import open_report
+    from soteria_research.reporting.parameters import ReportParameters
+
+    return open_report(ReportParameters.validate(force="lancashire", data=str(path),
+                                                 disclosure=profile))
+
+
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_no_two_printed_values_of_a_curve_lie_fewer_than_the_threshold_apart(month_file,
+                                                                             profile):
+    report = _open(month_file, profile)
+    threshold = get_profile(profile).survival_threshold
+    curve = report.incidence_curve()
+    assert len(curve), "the month's curve should show something"
+    times = sorted(set(curve["time"]) | {WITHIN_DAYS})
+    raw = report.incidence(times=times).set_index(["cohort", "outcome", "time"])["n_events"]
+    checked = 0
+    for (cohort, outcome), part in curve.groupby(["cohort", "outcome"]):
+        published = {float(t): int(raw[(cohort, outcome, t)]) for t in part["time"]}
+        within_year = int(raw[(cohort, outcome, WITHIN_DAYS)])
+        if outcome in TREND_OUTCOMES and within_year >= threshold:  # the trends print it
+            published[float(WITHIN_DAYS)] = within_year
+        values = [published[t] for t in sorted(published)]
+        steps = np.diff(np.append(0, values))
+        assert np.all(steps >= threshold), (outcome, sorted(published.items()))
+        checked += len(values)
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_the_table_prints_the_figures_curve_at_its_days(month_file, profile):
+    from soteria_research.reporting.report_common import _fmt_share
+
+    report = _open(month_file, profile)
+    curve = report.incidence_curve()
+    table = report.incidence_view().data
+    from soteria_research.reporting.figures import label
+
+    shown = 0
+    for row in curve[curve["time"].isin(TABLE_DAYS)].itertuples(index=False):
+        cell = table.loc[table["Outcome"].eq(label(row.outcome)), f"by day {row.time:g}"]
+        assert cell.tolist() == [_fmt_share(row.cif, row.ci_low, row.ci_high)]
+        shown += 1
+    assert shown >= 5
+    # every other cell of the table is hidden, not made up
+    cells = table.drop(columns="Outcome").to_numpy().ravel()
+    assert (cells == "[c]").sum() == cells.size - shown
+
+
+def test_the_old_separate_coarsening_would_have_printed_a_step_of_five(month_file):
+    """The independent check that the world holds the case: coarsened alone, the figure's
+    charge curve has a step whose events, with the trends' count within 365 days, leave fewer
+    than 10 between them."""
+    from soteria_research.reporting.disclosure import protect_curve
+
+    report = _open(month_file, "partner")
+    full = report.incidence()
+    alone = protect_curve(full[full["outcome"].eq("charge")], profile="partner").frame
+    before = alone.loc[alone["time"] < WITHIN_DAYS, "n_events"]
+    raw = report.incidence(times=[WITHIN_DAYS])
+    by_year = int(raw.loc[raw["outcome"].eq("charge"), "n_events"].iloc[0])
+    assert len(before) and 0 < by_year - int(before.iloc[-1]) < 10
+
+
+def test_one_financial_year_is_named_as_one(month_file):
+    words = _open(month_file, "publication").headline_cohorts()
+    assert "(financial year 2022/23)" in words, words
