@@ -368,3 +368,19 @@ def test_hidden_charge_share_is_not_blamed_on_too_few_cases():
                              "count": [1110, np.nan], "estimate": [np.nan, np.nan]})
     text = km.charge_share(SimpleNamespace(name="Cumbria", protected_headline=lambda: headline))
     assert "too few cases" not in text and "another figure" in text
+
+
+@pytest.mark.parametrize(("start", "end", "words"), [
+    ("2021-04-01", "2023-03-31", "Crimes recorded: <strong>from 2021-04-01 to 2023-03-31</strong>"),
+    ("", "", "Crimes recorded: <strong>all crimes recorded in the data</strong>"),
+])
+def test_the_index_names_the_period_its_counts_cover(tmp_path, start, end, words):
+    """An analyst's run of two financial years out of five printed its index's crimes
+    recorded with no period (a warehouse export of Durham, --period-start 2021-04-01)."""
+    from soteria_research.reporting.html import render_index
+
+    record = {"run": "r", "reports": [], "parameters": {"period_start": start,
+                                                         "period_end": end,
+                                                         "disclosure": "publication"}}
+    html = render_index(tmp_path, record, names={})
+    assert words in html

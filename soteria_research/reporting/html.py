@@ -89,6 +89,15 @@ def render_index(run_dir: str | Path, run_record: dict, *, names: dict[str, str]
             f'<p class="note failed">The national overview failed: {escape(national.get("error") or "")}</p>'
         )
     profile = parameters.get("disclosure", "")
+    # The period as requested, never the first and last case's dates (issue 16, item 4): an
+    # index of a two-year run printed its counts with no period at all.
+    start, end = parameters.get("period_start") or "", parameters.get("period_end") or ""
+    period = (f"from {start} to {end}" if start and end else f"from {start}" if start
+              else f"up to {end}" if end else "all crimes recorded in the data")
+    extract = parameters.get("extract_date") or ""
+    scope = (f"Crimes recorded: <strong>{escape(str(period))}</strong>"
+             + (f" &middot; viewed as extracted on <strong>{escape(str(extract))}</strong>"
+                if extract else "") + ".<br>")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -102,6 +111,7 @@ def render_index(run_dir: str | Path, run_record: dict, *, names: dict[str, str]
 (commit {escape(str(git.get("commit") or "not recorded"))}) &middot; data dictionary
 v{escape(run_record.get("dictionary_version", ""))} &middot; data SHA-256
 <code>{escape(str(data.get("sha256", ""))[:16])}…</code><br>
+{scope}
 {summary.get("ok", 0)} built, {summary.get("skipped", 0)} unchanged, {summary.get("failed", 0)} failed.
 Figures have passed disclosure control: [c] marks a figure hidden to protect the people involved.
 Shares count outcomes within a year of recording, among cases with a full year of follow-up.</div>

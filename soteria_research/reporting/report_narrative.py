@@ -9,6 +9,7 @@ attributes ``ReportContext.__init__`` sets: ``params``, ``folder``, ``force``, `
 from __future__ import annotations
 
 from .disclosure.text import period_text
+from .parameters import NATIONAL
 from .report_common import (
     CURVE_DAYS,
     WITHIN_DAYS,
@@ -39,8 +40,33 @@ class ReportNarrative:
             "Rape and serious sexual offence (RASSO) investigations: where cases are lost, how "
             "long they take, and what makes a charge or a victim's withdrawal more likely. "
             "Figures for cases still under investigation are treated as open, not as failures."
-            f"\n\n{disclosure_rule(self.disclosure.profile)}\n\n{self.takeaway.links()}"
+            + self.coverage_note()
+            + f"\n\n{disclosure_rule(self.disclosure.profile)}\n\n{self.takeaway.links()}"
         )
+
+    def coverage_note(self) -> str:
+        """What "England and Wales" means when the data hold only some forces ('' when they
+        hold all, or one force's file, whose report has no national figures).
+
+        A warehouse export of two forces printed "England and Wales: 3,120 crimes recorded"
+        beside one of them: the two forces together, under the nation's name.
+        """
+        if self.force_only is not None and not self.is_national:
+            return ""
+        if self.is_national:
+            forces = self.cases["force"].astype(str).unique().tolist()
+        else:
+            headline = self.artefact("headline")
+            forces = ([] if headline.empty else
+                      [f for f in headline["force"].astype(str).unique() if f != NATIONAL])
+        every = len(self.force_names)
+        if not forces or len(forces) >= every:
+            return ""
+        names = sorted(self.force_names.get(f, f) for f in forces)
+        listed = (", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else names[0]
+        return (f"\n\n**\"England and Wales\" in this report** means the {len(forces)} of the "
+                f"{every} forces whose cases are in the data ({listed}) together, not the whole "
+                "of England and Wales.")
 
     def key_messages(self):
         """Three to six plain findings written by code from this report's protected figures

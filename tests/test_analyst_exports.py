@@ -1,5 +1,6 @@
-"""A force analyst's one-month export: its time-to-outcome figure and table are one published
-curve (issue 16), and its sentences name one financial year as one.
+"""Reports on a force analyst's exports, as tried in a browser: a one-month export's
+time-to-outcome figure and table are one published curve (issue 16) and its sentences name one
+financial year as one; a file of two forces says whose "England and Wales" it prints.
 
 A force analyst's one-month export of Lancashire (January 2023, extracted June 2024) showed a
 figure whose charge curve stepped at day 260 on 10 charges beside a table printing 15 by day
@@ -97,3 +98,29 @@ def test_the_old_separate_coarsening_would_have_printed_a_step_of_five(month_fil
 def test_one_financial_year_is_named_as_one(month_file):
     words = _open(month_file, "publication").headline_cohorts()
     assert "(financial year 2022/23)" in words, words
+
+
+def test_a_file_of_two_forces_says_whose_england_and_wales_it_is(tmp_path):
+    """A warehouse export of Cumbria and Durham printed "England and Wales" for the two
+    together, with nothing saying so."""
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.national import open_report
+    from soteria_research.reporting.parameters import ReportParameters
+
+    cases = generate_cases(forces=["cumbria", "durham"], start="2022-04-01", end="2023-03-31",
+                           extract_date="2024-06-30", scale=0.05, seed=2)
+    path = tmp_path / "two.csv"
+    cases.to_csv(path, index=False)
+    shared = tmp_path / "shared"
+    words = {}
+    for force in ("durham", "national"):
+        report = open_report(ReportParameters.validate(force=force, data=str(path),
+                                                       shared=str(shared)))
+        words[force] = report.coverage_note()
+    for text in words.values():
+        assert "means the 2 of the 43 forces whose cases are in the data (Cumbria and " \
+               "Durham) together" in text, text
+
+
+def test_a_file_of_one_force_or_all_has_no_such_sentence(month_file):
+    assert _open(month_file, "publication").coverage_note() == ""
