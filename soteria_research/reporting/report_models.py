@@ -226,7 +226,8 @@ class ReportModels:
         has been followed that long. ``attrs["note"]`` names the cohort."""
         from ..analysis.cohorts import cohort_incidence, cohort_table, latest_cohorts
 
-        columns = ["cohort", "outcome", "time", "cif", "ci_low", "ci_high", "n_at_risk"]
+        columns = ["cohort", "outcome", "time", "cif", "ci_low", "ci_high", "n_at_risk",
+                   "n_events"]
         if self.cases.empty:
             return pd.DataFrame(columns=columns)
         extract = self.params.extract_date
