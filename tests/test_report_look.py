@@ -371,8 +371,8 @@ def test_hidden_charge_share_is_not_blamed_on_too_few_cases():
 
 
 @pytest.mark.parametrize(("start", "end", "words"), [
-    ("2021-04-01", "2023-03-31", "Crimes recorded: <strong>from 2021-04-01 to 2023-03-31</strong>"),
-    ("", "", "Crimes recorded: <strong>all crimes recorded in the data</strong>"),
+    ("2021-04-01", "2023-03-31", "Crimes recorded: <strong>2021-04-01 to 2023-03-31</strong>"),
+    ("", "", "Crimes recorded: <strong>all crimes recorded in the extract</strong>"),
 ])
 def test_the_index_names_the_period_its_counts_cover(tmp_path, start, end, words):
     """An analyst's run of two financial years out of five printed its index's crimes

@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 
 from . import provenance
+from .disclosure.text import period_text
 
 INDEX_MEASURES = (
     ("recorded", "Crimes recorded", "count"),
@@ -91,9 +92,7 @@ def render_index(run_dir: str | Path, run_record: dict, *, names: dict[str, str]
     profile = parameters.get("disclosure", "")
     # The period as requested, never the first and last case's dates (issue 16, item 4): an
     # index of a two-year run printed its counts with no period at all.
-    start, end = parameters.get("period_start") or "", parameters.get("period_end") or ""
-    period = (f"from {start} to {end}" if start and end else f"from {start}" if start
-              else f"up to {end}" if end else "all crimes recorded in the data")
+    period = period_text(parameters.get("period_start"), parameters.get("period_end"))
     extract = parameters.get("extract_date") or ""
     scope = (f"Crimes recorded: <strong>{escape(str(period))}</strong>"
              + (f" &middot; viewed as extracted on <strong>{escape(str(extract))}</strong>"

@@ -175,8 +175,7 @@ class ReportModels:
         # the curve shows), so no step comes within the threshold of it.
         printed = "_printed_elsewhere"
         curve = curve.assign(**{printed: curve["time"].eq(WITHIN_DAYS)
-                                & curve["outcome"].isin(TREND_OUTCOMES)}) if len(curve) \
-            else curve.assign(**{printed: pd.Series(dtype=bool)})
+                                & curve["outcome"].isin(TREND_OUTCOMES)})
         protected = self.disclosure.protect(curve, name="time_to_outcome_curve", kind="curve",
                                             marks=list(marks), printed=printed,
                                             events="n_events", cumulative_events=True)

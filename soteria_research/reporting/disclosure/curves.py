@@ -100,11 +100,9 @@ def marked_steps(events: np.ndarray, threshold: int, *, marks: np.ndarray,
                 last = value
         return chosen
 
-    shown_marks = choose(marks, printed)
-    bounds = printed | shown_marks
-    steps = choose(~marks & ~printed, bounds)
-    kept = steps | (shown_marks & ~printed) | choose(np.zeros(n, dtype=bool), bounds)
-    return np.flatnonzero(kept)
+    shown = choose(marks, printed)  # the table's days, and the printed rows resting on enough
+    steps = choose(~marks & ~printed, printed | shown)
+    return np.flatnonzero(steps | shown)
 
 
 def _reads_as_cumulative(frame: pd.DataFrame, events: str, groups: dict,
