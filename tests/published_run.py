@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import connected_components
 HIDDEN = "[c]"
 #: The attacker's own variables (a count's published value, and that value over the base):
 #: never targets, a published value is not a count of anyone.
-AUXILIARY = ("published|", "multiple|")
+AUXILIARY = ("published|", "multiple|", "weighted|")
 
 OUTCOMES = (
     "Charged or summonsed",
@@ -195,6 +195,60 @@ def _censored_step(know: Knowledge, step: str, cohort: str, followed: str | None
     if followed is not None and low > 0:
         # D - low n + (n - followed) >= 0
         know.constrain({step: 1.0, cohort: 1.0 - low, followed: -1.0}, -1e-9, np.inf)
+
+
+def _curve_cohort(know: Knowledge, owner: str, year: str | None,
+                  recorded: str) -> tuple[str, str | None]:
+    """The cohort a report's time-to-outcome curve follows, as quantities: the trend table's
+    year (``year``, named in the report's text) with the cases transferred within the year,
+    which the trend leaves out and the curve keeps (censored at their transfer)."""
+    cohort = f"{owner}|curve|cohort"
+    trend = f"{owner}|trend|{year}" if year else None
+    if trend:
+        know.at_most(trend, cohort)
+    know.at_most(cohort, recorded)
+    return cohort, trend
+
+
+def _curve_steps(know: Knowledge, owner: str, outcome: str, printed: list[tuple[int, str]],
+                 cohort: str, trend: str | None) -> None:
+    """One outcome's printed steps ``[(day, text), ...]`` (days ascending) of a report's
+    time-to-outcome curve, each the events by that day as a quantity of its own.
+
+    A step is the Aalen-Johansen estimate: censoring only passes weight on, so events by day
+    d are at most the step times the cohort and at least that less the cases censored by
+    then, no more than the transfers within the year up to day 365 (only transfers are
+    censored before it: a year followed has 365 days of follow-up) (:func:`_censored_step`).
+    Under a rounding profile the step printed is the ratio of published counts
+    (docs/methods.md section 8): the step times the cohort (``weighted|``: events with the
+    weight the censored passed on), rounded, over the cohort rounded; the same bounds tie
+    that to the events. (Taken for the events themselves, a national curve's 14.5% of a
+    published 1,310 by day 365, 190 "events", contradicted the trends' 185 of the year:
+    187 events, with 1.6 more of the weight of 12 transfers.) Steps never fall; by day 365 a
+    trend outcome's events are the trend year's count of it (a transfer is none of these
+    outcomes); the events between two printed days are a count too, which a step must rest
+    on enough of (a step of 5 withdrawals between days 180 and 365 was printed once, the
+    day-365 value being the trends' count)."""
+    steps = [f"{owner}|curve|{outcome}|{day}" for day, _ in printed]
+    for (day, text), step in zip(printed, steps):
+        followed = trend if day <= 365 else None
+        if know.base is not None:
+            weighted = f"weighted|{step}"
+            know.share(weighted, cohort, text)
+            know.at_most(step, weighted)
+            know.at_most(weighted, cohort)
+            if followed is not None:  # weighted - events <= censored <= cohort - followed
+                know.constrain({weighted: 1.0, step: -1.0, cohort: -1.0, followed: 1.0},
+                               -np.inf, 0.0)
+        else:
+            _censored_step(know, step, cohort, followed, text)
+        know.at_most(step, cohort)
+        if trend and day == 365 and outcome in TREND_OUTCOMES:
+            know.total([step], f"{trend}|{outcome}")
+    for (first, _), (last, _), earlier, later in zip(printed, printed[1:], steps, steps[1:]):
+        know.at_most(earlier, later)
+        between = f"{owner}|curve|{outcome}|{first}-{last}"
+        know.constrain({between: 1.0, later: -1.0, earlier: 1.0}, 0.0, 0.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -797,47 +851,27 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.at_most(dict.fromkeys(names, 1.0), rec(f))
         elif h[:1] == ["Outcome"] and any(c.startswith("by day ") for c in h):
             # time to outcome: each step the share of the named cohort (a financial year's
-            # cases) with the outcome by that day. Censored cases (open, transferred) make it
-            # only nearly events / cohort; under a rounding profile it is the ratio of the
-            # published counts (docs/methods.md section 8); steps of a
-            # curve never fall, and outcomes share the cohort. The cohort is the trend table's
-            # year with the cases transferred within the year, which the trend leaves out and
-            # the curve keeps (censored at their transfer). Under exact counts a step is the
-            # Aalen-Johansen estimate: censoring only passes weight on, so events by day d are
-            # at most the step times the cohort and at least that less the cases censored by
-            # then, no more than the transfers within the year up to day 365 (only transfers
-            # are censored before it: a year followed has 365 days of follow-up)
-            year = cohorts.get(owner)
-            cohort = f"{owner}|curve|cohort"
-            trend = f"{owner}|trend|{year}" if year else None
-            if trend:
-                know.at_most(trend, cohort)
-            know.at_most(cohort, rec(owner))
+            # cases) with the outcome by that day (see _curve_steps); at each day the
+            # outcomes together are at most the cohort
+            cohort, trend = _curve_cohort(know, owner, cohorts.get(owner), rec(owner))
             days = [(j, int(c.removeprefix("by day "))) for j, c in enumerate(h)
                     if c.startswith("by day ")]
             for row in t.rows:
-                steps = [f"{owner}|curve|{row[0]}|{d}" for _, d in days]
-                for (j, day), step in zip(days, steps):
-                    if know.base is not None:
-                        know.share(step, cohort, row[j])
-                    else:
-                        _censored_step(know, step, cohort, trend if day <= 365 else None,
-                                       row[j])
-                    know.at_most(step, cohort)
-                    if trend and day == 365 and row[0] in TREND_OUTCOMES:
-                        # by day 365 is within the year: the trend year's count of it (a
-                        # transfer is none of these outcomes)
-                        know.total([step], f"{trend}|{row[0]}")
-                for (_, first), (_, last), earlier, later in zip(days, days[1:], steps,
-                                                                 steps[1:]):
-                    know.at_most(earlier, later)
-                    # the events between two days are a count too: a curve step rests on
-                    # enough of them (a step of 5 withdrawals between days 180 and 365 was
-                    # printed once, the day-365 value being the trends' count)
-                    between = f"{owner}|curve|{row[0]}|{first}-{last}"
-                    know.constrain({between: 1.0, later: -1.0, earlier: 1.0}, 0.0, 0.0)
+                _curve_steps(know, owner, row[0], [(day, row[j]) for j, day in days], cohort,
+                             trend)
             for _, d in days:
                 know.at_most({f"{owner}|curve|{row[0]}|{d}": 1.0 for row in t.rows}, cohort)
+        elif h == ["Outcome", "Day", "Share (95% interval)"]:
+            # the time-to-outcome figure's data: every step it draws, on the same curve as the
+            # table's days (one quantity per outcome and day), so the events between a step of
+            # the figure and a day of the table are a count too (a figure once stepped 5
+            # charges below the table's and the trends' day-365 count)
+            cohort, trend = _curve_cohort(know, owner, cohorts.get(owner), rec(owner))
+            steps: dict[str, list[tuple[int, str]]] = {}
+            for row in t.rows:
+                steps.setdefault(row[0], []).append((int(row[1]), row[2]))
+            for outcome, printed in steps.items():
+                _curve_steps(know, owner, outcome, sorted(printed), cohort, trend)
         elif h[:1] == ["Outcome"] and any(c.endswith(": cases") for c in h):
             # how investigations ended, one pair of columns per offence group
             _wide_split(know, t, OUTCOMES, "outcome", ": cases", ": share")

@@ -80,6 +80,38 @@ def test_the_table_prints_the_figures_curve_at_its_days(month_file, profile):
     assert (cells == "[c]").sum() == cells.size - shown
 
 
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_the_figures_data_is_every_step_it_draws(month_file, profile):
+    """The figure's data (``tables/time_to_outcome_figure.csv``) holds exactly the steps the
+    drawn figure shows, read off its lines, and agrees with the table at the table's days."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from soteria_research.reporting.figures import plot_cumulative_incidence
+
+    report = _open(month_file, profile)
+    report.incidence_figure_data()
+    data = report.takeaway.tables["time_to_outcome_figure"]
+    listed = {(outcome, int(day), share.split(" (")[0]) for outcome, day, share in
+              zip(data["Outcome"], data["Day"], data["Share (95% interval)"])}
+    ax = plot_cumulative_incidence(report.incidence_curve(), by="cohort")
+    drawn = set()
+    for line in ax.get_lines():
+        outcome = line.get_label().rsplit(": ", 1)[0]  # "<outcome>: <cohort>"
+        drawn |= {(outcome, int(x), f"{100 * y:.1f}%")
+                  for x, y in zip(line.get_xdata(), line.get_ydata()) if np.isfinite(y)}
+    plt.close(ax.figure)
+    assert len(listed) >= 10 and listed == drawn
+    table = report.incidence_view().data.set_index("Outcome")
+    for column in table.columns:
+        day = int(column.removeprefix("by day "))
+        for outcome, cell in table[column].items():
+            if cell != "[c]":
+                assert (outcome, day, cell.split(" (")[0]) in listed, (outcome, day, cell)
+
+
 def test_the_old_separate_coarsening_would_have_printed_a_step_of_five(month_file):
     """The independent check that the world holds the case: coarsened alone, the figure's
     charge curve has a step whose events, with the trends' count within 365 days, leave fewer

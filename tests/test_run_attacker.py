@@ -154,6 +154,13 @@ def test_reader_sees_every_force_and_the_tables_it_models(runs, profile):
         assert needed in headings, needed
     know = build(run, _base(profile))
     assert len(know.hidden) > 20  # the small forces do have hidden cells to attack
+    # the time-to-outcome figures' data: steps between the table's days are read too
+    figures = [t for t in run.tables if t.header == ["Outcome", "Day", "Share (95% interval)"]]
+    assert {t.owner for t in figures} >= {"national", "north_yorkshire"}
+    between = [name for name in know.index if re.fullmatch(r".*\|curve\|.*\|\d+-\d+", name)
+               and not set(map(int, name.rsplit("|", 1)[1].split("-"))) <= {30, 90, 180, 365,
+                                                                              730}]
+    assert between
 
 
 @pytest.mark.parametrize("which", ["runs", "other_runs"])
@@ -763,3 +770,53 @@ def test_a_curve_under_exact_counts_bounds_its_events_from_both_sides():
     assert found["step"] == (19, 20) and found["trend|charged"] == (19, 20)
     # a step of 0.0% of at most 102 cases: none
     assert step_of("0.0%").attack(targets=["step"])["step"] == (0, 0)
+
+
+def test_a_figure_step_and_a_table_day_are_one_curve_to_the_attacker():
+    """The flaw of a one-month Lancashire report, as its files would print it under exact
+    counts (385 cases of 2022/23, none transferred): the figure's charge curve stepped at day
+    260 to 2.6% (10 charges) while the table and the trends printed 15 by day 365 (3.9%). Read
+    with the figure's data, the 5 charges between the two days are exact; the table alone
+    (day 180 hidden) leaves them unknown. The attacker reads the figure's data as steps of the
+    table's curve: one quantity per outcome and day."""
+    from published_run import Knowledge, _curve_cohort, _curve_steps
+
+    charged = OUTCOMES[0]
+
+    def attack(figure):
+        know = Knowledge(None)
+        know.count("f|recorded", "385", "headline")
+        know.count("f|trend|2022/23", "385", "trends")
+        know.count(f"f|trend|2022/23|{charged}", "15", "trends")
+        cohort, trend = _curve_cohort(know, "f", "2022/23", "f|recorded")
+        year = [(30, HIDDEN), (90, HIDDEN), (180, HIDDEN), (365, "3.9% (2.4% to 6.3%)")]
+        _curve_steps(know, "f", charged, year, cohort, trend)
+        _curve_steps(know, "f", charged, figure, cohort, trend)
+        return disclosed(know.attack(), zeros=False)
+
+    assert attack([(365, "3.9% (2.4% to 6.3%)")]) == {}
+    assert attack([(260, "2.6% (1.4% to 4.7%)"), (365, "3.9% (2.4% to 6.3%)")]) == {
+        f"f|curve|{charged}|260-365": 5}
+
+
+def test_a_rounded_curve_step_is_a_share_of_weighted_events_not_of_the_trends_count():
+    """Under rounding, a step is its Aalen-Johansen share times the cohort, rounded, over the
+    cohort rounded: the events with the weight the censored passed on, not the events. A
+    national curve of four small forces printed 14.5% with evidential difficulties by day 365
+    of 2021/22 (187 events, 1.6 more of weight from the year's 12 transfers: 190 of a
+    published 1,310) beside the trends' 185 of 1,300; an attacker taking the step for the
+    events called these files contradictory. The events by day 365 are still the trends'."""
+    from published_run import Knowledge, _curve_cohort, _curve_steps
+
+    evidential = OUTCOMES[2]
+    know = Knowledge(5)
+    know.count("f|recorded", "2600", "headline")
+    know.count("f|trend|2021/22", "1300", "trends")
+    know.count(f"f|trend|2021/22|{evidential}", "185", "trends")
+    cohort, trend = _curve_cohort(know, "f", "2021/22", "f|recorded")
+    _curve_steps(know, "f", evidential, [(365, "14.5% (12.6% to 16.6%)")], cohort, trend)
+    found = know.attack(targets=[f"f|curve|{evidential}|365", cohort])
+    assert found[f"f|curve|{evidential}|365"] == (183, 187)
+    # at least 188 weighted events, published 190 or more, 14.5% of a published 1,310 or
+    # more: the cohort is 1,308 cases or more (1,312 in truth), beyond the trends' year
+    assert found[cohort][0] == 1308

@@ -210,6 +210,37 @@ class ReportModels:
                             caption="Share of cases with each outcome by each day (95% "
                                     "interval, allowing for one officer's cases being alike).")
 
+    def incidence_figure_data(self, max_days: int = CURVE_DAYS) -> str:
+        """The time-to-outcome figure's data: every step it draws (outcome, day, share with
+        its 95% interval), kept as the table ``time_to_outcome_figure`` for the CSV and the
+        workbook, and a Markdown line linking its CSV (empty when nothing is written).
+
+        A reader can read the figure to the pixel, so its steps are published values whatever
+        form they take: as data they can be reused and checked (the run's attacker reads them
+        beside the table of :meth:`incidence_view`). Read off :meth:`incidence_curve`, the one
+        protected curve the figure draws, up to the figure's last day.
+        """
+        from .figures import label
+        from .takeaway import text_view
+
+        frame = self.incidence_curve()
+        drawn = frame[frame["cif"].notna() & frame["time"].le(max_days)] if len(frame) else frame
+        if drawn.empty:
+            return ""
+        view = pd.DataFrame({
+            "Outcome": drawn["outcome"].map(label).to_numpy(),
+            "Day": drawn["time"].astype(int).to_numpy(),
+            "Share (95% interval)": [_fmt_share(e, lo, hi) for e, lo, hi in
+                                     zip(drawn["cif"], drawn["ci_low"], drawn["ci_high"])]})
+        name = self.takeaway.add("time_to_outcome_figure", text_view(view),
+                                 caption="Every step of the time-to-outcome figure: the share "
+                                         "of cases with each outcome from that day on (95% "
+                                         "interval).")
+        if self.params.output is None:
+            return ""
+        return (f"The figure's data, every step it draws with its interval: "
+                f"[download (CSV)](tables/{name}.csv).")
+
     def time_to_outcome(self) -> pd.DataFrame:
         """The time-to-event frame of this report's cases (``timeline.time_to_outcome``)."""
         from ..analysis.timeline import time_to_outcome
