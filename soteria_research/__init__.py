@@ -146,6 +146,7 @@ API: dict[str, dict[str, str]] = {
         "start_dates_for": "analysis.evaluation",
         "in_programme": "analysis.evaluation",
         "cohort_outcomes": "analysis.evaluation",
+        "cohort_members": "analysis.evaluation",
         "staggered_did": "analysis.evaluation",
         "evaluate_programme": "analysis.evaluation",
         "staggered_did_panel": "analysis.evaluation",

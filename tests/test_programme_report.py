@@ -67,9 +67,25 @@ def _by_hand(cases: pd.DataFrame, force: str, extract: pd.Timestamp) -> pd.DataF
     within = days.le(365) & mine["outcome_date"].le(extract)
     transferred = mine["outcome_group"].eq("transferred") & within
     kept = complete & mine["recorded_date"].le(year_end) & ~transferred
+    officer = mine["officer_id"].astype(object)
+    alone = officer.isna()  # a case with no officer is a cluster of its own
+    officer[alone] = [f"alone-{i}" for i in range(int(alone.sum()))]
     return pd.DataFrame({"quarter": quarter[kept].astype(str),
                          "after": mine.loc[kept, "recorded_date"].ge(pd.Timestamp(STARTS[force])),
-                         "charged": (mine["outcome_group"].eq("charge") & within)[kept]})
+                         "charged": (mine["outcome_group"].eq("charge") & within)[kept],
+                         "officer": officer[kept]})
+
+
+def _design_effect(charged: pd.Series, officer: pd.Series) -> float:
+    """The share's variance when one officer's cases are alike (statsmodels' cluster-robust
+    variance of an intercept-only least-squares fit) over the binomial variance, floored at 1."""
+    import statsmodels.api as sm
+
+    y = charged.astype(float).to_numpy()
+    groups = pd.factorize(officer)[0]
+    fit = sm.OLS(y, np.ones((len(y), 1))).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    p = y.mean()
+    return max(1.0, float(fit.bse[0] ** 2) / (p * (1 - p) / len(y)))
 
 
 def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -129,7 +145,7 @@ def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, sha
     section = ps.force_section(report)
     direct = cohort_outcomes(ps.followed_years(report.cases), within_days=365, freq="Q",
                              outcomes="charge", medians=False, censor_transfers=True)
-    numbers = ["n", "n_cohort", "estimate", "ci_low", "ci_high"]
+    numbers = ["n", "n_cohort", "estimate"]
     raw = section.raw_cohorts
     assert raw["cohort"].tolist() == direct["cohort"].tolist()
     np.testing.assert_allclose(raw[numbers].to_numpy(float), direct[numbers].to_numpy(float))
@@ -137,7 +153,15 @@ def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, sha
     visible = shown["estimate"].notna()
     np.testing.assert_allclose(shown.loc[visible, "estimate"], direct.loc[visible, "estimate"])
     table = _by_hand(report.cases, "kent", report.cases["extract_date"].max())
+    # each quarter's interval allows for one officer's cases being alike: a Wilson interval
+    # at the effective sample size, the design effect computed here with statsmodels
+    for row in raw.itertuples(index=False):
+        part = table[table["quarter"].eq(row.cohort)]
+        d = _design_effect(part["charged"], part["officer"])
+        assert (row.ci_low, row.ci_high) == pytest.approx(_wilson(row.n / d, row.n_cohort / d))
+    assert raw["design_effect"].gt(1.0).any()  # officers' cases are alike in this world
     pooled = section.pooled.frame.set_index("phase")
+    effects = {}
     for phase, after in (("before joining", False), ("after joining", True)):
         part = table[table["after"].eq(after)]
         k, n = int(part["charged"].sum()), len(part)
@@ -145,13 +169,25 @@ def test_force_section_equals_cohort_outcomes_and_a_count_by_hand(case_file, sha
         assert (pooled.loc[phase, "n"], pooled.loc[phase, "n_cohort"]) == (5 * round(k / 5),
                                                                             5 * round(n / 5))
         # the share and its interval as published: from the rounded counts (so they do not
-        # undo the rounding beside them)
+        # undo the rounding beside them), at the phase's design effect (an officer's cases
+        # span quarters, so it is the phase's own, not the quarters')
         k5, n5 = 5 * round(k / 5), 5 * round(n / 5)
+        d = effects[phase] = _design_effect(part["charged"], part["officer"])
         assert pooled.loc[phase, "estimate"] == pytest.approx(k5 / n5)
-        assert pooled.loc[phase, ["ci_low", "ci_high"]].tolist() == pytest.approx(_wilson(k5, n5))
+        assert pooled.loc[phase, ["ci_low", "ci_high"]].tolist() == pytest.approx(
+            _wilson(k5 / d, n5 / d))
+        assert "design_effect" not in pooled.columns  # used, never published
+    assert max(effects.values()) > 1.0
     before, after = (table[table["after"].eq(a)]["charged"].mean() for a in (False, True))
     assert section.difference["estimate"] == pytest.approx(after - before)
     assert section.difference["ci_low"] < after - before < section.difference["ci_high"]
+    # wider than the difference of two samples of independent cases
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    parts = [table[table["after"].eq(a)]["charged"] for a in (True, False)]
+    plain = confint_proportions_2indep(parts[0].sum(), len(parts[0]), parts[1].sum(),
+                                       len(parts[1]), method="newcomb", compare="diff")
+    assert section.difference["ci_high"] - section.difference["ci_low"] > plain[1] - plain[0]
     assert f"{100 * (after - before):+.1f} percentage points" in section.text
     assert "no comparison group" in section.text
 

@@ -51,8 +51,9 @@ def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
     """Share of each quarterly cohort charged within 365 days, by quarters since joining.
 
     ``frame`` is ``programme_section.force_cohorts`` after disclosure control
-    (``periods_since_joining, phase, estimate, ci_low, ci_high``); Wilson 95% intervals as
-    bars, cohorts before joining in grey and after in blue.
+    (``periods_since_joining, phase, estimate, ci_low, ci_high``); 95% intervals (Wilson, at
+    the effective sample size of officers' alike cases) as bars, cohorts before joining in
+    grey and after in blue.
 
     Examples
     --------

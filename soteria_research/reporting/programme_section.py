@@ -361,31 +361,56 @@ def protect_national(report, result: NationalProgramme):
 # --------------------------------------------------------------------------------------------
 # One force: its own cohorts, before and after
 # --------------------------------------------------------------------------------------------
-def force_cohorts(cases: pd.DataFrame, force: str, *, extract_date=None) -> pd.DataFrame:
+def force_cohorts(cases: pd.DataFrame, force: str, *, extract_date=None,
+                  cluster: str = "officer_id") -> pd.DataFrame:
     """One force's quarterly cohorts: share charged within :data:`WITHIN_DAYS` days.
 
     ``cohort_outcomes`` (cohorts with full follow-up only, up to the end of the last
     financial year followed, :func:`followed_years`; cases transferred within the window left
-    out, as in the headline; Wilson intervals) for the force,
-    with ``financial_year`` and ``phase`` ("before joining"/"after joining", the main
-    exposure rule: recorded on or after the start date) as the keys disclosure control
-    needs. Empty (same columns) when no cohort has had the full window.
+    out, as in the headline) for the force, with ``financial_year`` and ``phase`` ("before
+    joining"/"after joining", the main exposure rule: recorded on or after the start date)
+    as the keys disclosure control needs. Empty (same columns) when no cohort has had the
+    full window.
+
+    Intervals allow for one officer's cases being alike, as every other share of the report
+    does: each quarter's ``design_effect`` (``attrition.design_effects`` over the cases of
+    ``cohort_members``, clustered by ``cluster``) and a Wilson interval at the effective
+    sample size. ``attrs["phase_design_effect"]`` holds the design effect of each phase's
+    quarters together, for :func:`_pooled` (one officer's cases span quarters).
     """
-    from ..analysis.evaluation import cohort_outcomes
+    from statsmodels.stats.proportion import proportion_confint
+
+    from ..analysis.attrition import design_effects
+    from ..analysis.evaluation import cohort_members, cohort_outcomes
     from ..analysis.timeline import financial_year
 
     columns = ["cohort", "financial_year", "phase", "periods_since_joining", "n", "n_cohort",
-               "estimate", "ci_low", "ci_high"]
+               "estimate", "ci_low", "ci_high", "design_effect"]
     mine = cases[cases["force"].eq(force)]
     if not mine.empty:
         mine = followed_years(mine, extract_date=extract_date)
     if mine.empty:
         return pd.DataFrame(columns=columns)
-    table = cohort_outcomes(mine, within_days=WITHIN_DAYS, freq=FREQ, outcomes=OUTCOME,
-                            extract_date=extract_date, medians=False, censor_transfers=True)
+    options = dict(within_days=WITHIN_DAYS, freq=FREQ, outcomes=OUTCOME,
+                   extract_date=extract_date, censor_transfers=True)
+    table = cohort_outcomes(mine, medians=False, **options)
     table = table.assign(financial_year=financial_year(table["cohort_start"]).to_numpy(),
                          phase=np.where(table["in_programme"], PHASES[1], PHASES[0]))
-    return table[columns].reset_index(drop=True)
+    members = cohort_members(mine, **options)
+    members = members[members["counted"]]
+    officers = (mine.loc[members.index, cluster] if cluster in mine.columns else None)
+    flag = members[OUTCOME]
+    by_quarter = design_effects(flag, [members["cohort"]], officers)
+    phase = members["cohort"].map(table.set_index("cohort")["phase"])
+    by_phase = design_effects(flag, [phase], officers)
+    table["design_effect"] = table["cohort"].map(by_quarter).fillna(1.0).to_numpy()
+    effective = table["design_effect"].to_numpy(dtype=float)
+    low, high = proportion_confint(table["n"].to_numpy() / effective,
+                                   table["n_cohort"].to_numpy() / effective, method="wilson")
+    table["ci_low"], table["ci_high"] = low, high
+    out = table[columns].reset_index(drop=True)
+    out.attrs["phase_design_effect"] = {str(k): float(v) for k, v in by_phase.items()}
+    return out
 
 
 @dataclass
@@ -412,29 +437,36 @@ class ForceProgramme:
 
 
 def _pooled(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """Each phase's quarters together: cases, charges, share and a Wilson interval at the
+    effective sample size (the phase's design effect, ``force_cohorts``; 1 where unknown)."""
     from statsmodels.stats.proportion import proportion_confint
 
     sums = cohorts.groupby("phase")[["n", "n_cohort"]].sum().reindex(list(PHASES)).dropna()
     sums = sums.astype(int)
-    low, high = proportion_confint(sums["n"].to_numpy(), sums["n_cohort"].to_numpy(),
-                                   method="wilson")
+    effects = cohorts.attrs.get("phase_design_effect", {})
+    effect = np.array([max(1.0, float(effects.get(p, 1.0))) for p in sums.index])
+    low, high = proportion_confint(sums["n"].to_numpy() / effect,
+                                   sums["n_cohort"].to_numpy() / effect, method="wilson")
     return pd.DataFrame({"phase": sums.index, "n": sums["n"].to_numpy(),
                          "n_cohort": sums["n_cohort"].to_numpy(),
                          "estimate": (sums["n"] / sums["n_cohort"]).to_numpy(),
-                         "ci_low": low, "ci_high": high})
+                         "ci_low": low, "ci_high": high, "design_effect": effect})
 
 
 def _difference(pooled: pd.DataFrame) -> dict:
-    """After minus before (Newcombe's hybrid score interval), from the protected pooled rows;
-    empty when either is hidden or missing."""
+    """After minus before (Newcombe's hybrid score interval, each phase at its effective
+    sample size: its counts over its design effect), from the protected pooled rows; empty
+    when either is hidden or missing."""
     from statsmodels.stats.proportion import confint_proportions_2indep
 
     rows = pooled.set_index("phase")
     if not set(PHASES) <= set(rows.index) or rows[["n", "n_cohort"]].isna().any().any():
         return {}
     after, before = rows.loc[PHASES[1]], rows.loc[PHASES[0]]
-    low, high = confint_proportions_2indep(after["n"], after["n_cohort"], before["n"],
-                                           before["n_cohort"], method="newcomb",
+    d_after, d_before = (float(row.get("design_effect", 1.0)) for row in (after, before))
+    low, high = confint_proportions_2indep(after["n"] / d_after, after["n_cohort"] / d_after,
+                                           before["n"] / d_before,
+                                           before["n_cohort"] / d_before, method="newcomb",
                                            compare="diff")
     return {"estimate": after["n"] / after["n_cohort"] - before["n"] / before["n_cohort"],
             "ci_low": float(low), "ci_high": float(high)}
@@ -453,14 +485,17 @@ def force_section(report) -> ForceProgramme:
     waves = load_dictionary().forces.set_index("code")["soteria_wave"]
     raw = force_cohorts(report.cases, force, extract_date=report.params.extract_date) \
         if start is not None else force_cohorts(report.cases.iloc[0:0], force)
+    # the intervals are Wilson intervals at n / design_effect cases: recomputed so from the
+    # published counts under a rounding profile; the design effect is never published
     cohorts = report.protect(raw, name="programme_force_cohorts", kind="rates",
                              counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
-                             keys=["periods_since_joining"], columns_add_up=False)
+                             keys=["periods_since_joining"], columns_add_up=False,
+                             design_effect="design_effect")
     pooled_raw = _pooled(raw) if len(raw) else pd.DataFrame(
-        columns=["phase", "n", "n_cohort", "estimate", "ci_low", "ci_high"])
+        columns=["phase", "n", "n_cohort", "estimate", "ci_low", "ci_high", "design_effect"])
     pooled = report.protect(pooled_raw, name="programme_force_before_after", kind="rates",
                             counts=["n", "n_cohort"], rates=share_of("n", "n_cohort"),
-                            columns_add_up=False)
+                            columns_add_up=False, design_effect="design_effect")
     # before and after together are the trend table's years together: hidden where the
     # run's trends hide a year of this force (``same_quantity``, applied by report.protect)
     difference = {}
@@ -576,8 +611,9 @@ def force_paragraph(*, name: str, force: str, start, wave: str, cohorts: pd.Data
         sentence = "; ".join(described)
         parts.append(sentence[0].upper() + sentence[1:] + (
             f": a difference of {_points(difference['estimate'])} percentage points "
-            f"({_points(difference['ci_low'])} to {_points(difference['ci_high'])}, 95% "
-            "intervals throughout)." if difference else "."))
+            f"({_points(difference['ci_low'])} to {_points(difference['ci_high'])}; 95% "
+            "intervals throughout, allowing for one officer's cases being alike)."
+            if difference else "."))
     if own:
         parts.append(
             f"This is {name}'s own before and after, with no comparison group: it cannot "

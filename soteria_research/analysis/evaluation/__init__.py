@@ -8,7 +8,7 @@ the plain-language limits of what it can show.
 from .did import WEIGHTS, evaluate_programme, staggered_did
 from .exposure import EXPOSURES, in_programme, programme_start_dates, start_dates_for
 from .its import ForceTimeSeries, interrupted_time_series
-from .panel import OUTCOMES, cohort_outcomes
+from .panel import OUTCOMES, cohort_members, cohort_outcomes
 from .programme_effects import ProgrammeEffects, staggered_did_panel
 from .survival_view import ProgrammeHazards, programme_hazards, split_at_start
 
@@ -19,6 +19,7 @@ __all__ = [
     "ProgrammeEffects",
     "ProgrammeHazards",
     "WEIGHTS",
+    "cohort_members",
     "cohort_outcomes",
     "evaluate_programme",
     "in_programme",

@@ -62,25 +62,12 @@ def _factorize_sorted(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rank[codes], np.asarray(uniques)[order]
 
 
-def cohort_counts(cases: pd.DataFrame, *, within_days: int, freq: str,
-                  outcomes: Sequence[str], extract_date: object = None,
-                  censor_transfers: bool = False) -> pd.DataFrame:
-    """Cases and outcomes within the window per force and complete recording cohort.
-
-    The rule of :func:`~soteria_research.analysis.attrition.cohort_rates` (a cohort is kept
-    when its last day plus ``within_days`` is on or before the earliest extract date of its
-    cases; an outcome counts when it came within ``within_days`` of recording and by the
-    extract date; transfers are not outcomes, and with ``censor_transfers`` the cases
-    transferred within the window are left out of their cohort), in integer arithmetic on the
-    columns it needs, so that a national panel of a million cases is built in a fraction of a
-    second. The tests check it equals ``cohort_rates``.
-
-    Returns
-    -------
-    DataFrame
-        ``force, cohort, cohort_start, cohort_end, outcome, n, n_cohort``, one row per force,
-        complete cohort with cases, and outcome.
-    """
+def _members(cases: pd.DataFrame, *, within_days: int, freq: str,
+             outcomes: Sequence[str], extract_date: object = None,
+             censor_transfers: bool = False) -> dict:
+    """Per case, the rule of :func:`cohort_counts`: its cohort (``cohort_index`` into
+    ``cohorts``), whether it counts in a complete cohort (``keep``) and, per outcome, whether
+    it had that outcome within the window (``counted``); numpy arrays in the cases' order."""
     if isinstance(within_days, bool) or not isinstance(within_days, (int, np.integer)) \
             or within_days <= 0:
         raise ParameterError(f"within_days={within_days!r} must be a positive whole number "
@@ -109,7 +96,6 @@ def cohort_counts(cases: pd.DataFrame, *, within_days: int, freq: str,
     complete = window_ends.astype(np.int64) <= last_extract
     group_codes, groups = pd.factorize(cases["outcome_group"])
     risk_of = pd.Series(groups).map(load_dictionary().competing_risk_map).to_numpy(object)
-    wanted = [np.flatnonzero(risk_of == o) for o in outcomes]
     recorded_ns = cases["recorded_date"].to_numpy("datetime64[ns]").astype(np.int64)
     outcome_ns = cases["outcome_date"].to_numpy("datetime64[ns]")
     has_outcome = ~np.isnat(outcome_ns)
@@ -118,18 +104,83 @@ def cohort_counts(cases: pd.DataFrame, *, within_days: int, freq: str,
     # Whole days between the two dates, as Series.dt.days gives them for midnight dates.
     within = has_outcome & ((outcome_ns - recorded_ns) // day <= within_days) & (
         outcome_ns <= extract_ns)
-    force_index, forces = _factorize_sorted(cases["force"].to_numpy(object))
     keep = complete[cohort_index]
     if censor_transfers:
         transferred = np.flatnonzero(np.asarray(groups, dtype=object) == "transferred")
         keep = keep & ~(np.isin(group_codes, transferred) & within)
+    counted = [np.isin(group_codes, np.flatnonzero(risk_of == o)) & within for o in outcomes]
+    return {"cohort_index": cohort_index, "cohorts": cohorts, "starts": starts, "ends": ends,
+            "complete": complete, "keep": keep, "counted": counted}
+
+
+def cohort_members(cases: pd.DataFrame, *, within_days: int = 365, freq: str = "Q",
+                   outcomes: str | Sequence[str] = OUTCOMES, extract_date: object = None,
+                   censor_transfers: bool = False) -> pd.DataFrame:
+    """The cases behind :func:`cohort_outcomes`, one row per case (the cases' index).
+
+    What a case-level model or variance needs beside the cohort counts: each case's cohort,
+    whether it counts in a complete cohort, and whether it had each outcome within the window
+    (the same rule, so the counts of ``counted & outcome`` per cohort are ``n`` and of
+    ``counted`` are ``n_cohort``; the tests check it). The force reports use it for the
+    design effect of officers' cases being alike in a force's before/after shares.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (label such as ``2022Q1``), ``counted`` (bool), one bool column per
+        outcome.
+
+    Examples
+    --------
+    >>> from soteria_research.data.synthetic import generate_cases
+    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> members = cohort_members(cases, outcomes="charge")
+    >>> counts = cohort_outcomes(cases, outcomes="charge", medians=False)
+    >>> kept = members[members["counted"]]
+    >>> bool((kept.groupby("cohort")["charge"].sum().to_numpy() == counts["n"]).all())
+    True
+    """
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
+    freq = check_freq(freq)
+    found = _members(cases, within_days=within_days, freq=freq, outcomes=outcomes,
+                     extract_date=extract_date, censor_transfers=censor_transfers)
+    labels = pd.PeriodIndex.from_ordinals(found["cohorts"], freq=freq).astype(str)
+    frame = pd.DataFrame({"cohort": np.asarray(labels, dtype=object)[found["cohort_index"]],
+                          "counted": found["keep"]}, index=cases.index)
+    for outcome, flag in zip(outcomes, found["counted"]):
+        frame[outcome] = flag
+    return frame
+
+
+def cohort_counts(cases: pd.DataFrame, *, within_days: int, freq: str,
+                  outcomes: Sequence[str], extract_date: object = None,
+                  censor_transfers: bool = False) -> pd.DataFrame:
+    """Cases and outcomes within the window per force and complete recording cohort.
+
+    The rule of :func:`~soteria_research.analysis.attrition.cohort_rates` (a cohort is kept
+    when its last day plus ``within_days`` is on or before the earliest extract date of its
+    cases; an outcome counts when it came within ``within_days`` of recording and by the
+    extract date; transfers are not outcomes, and with ``censor_transfers`` the cases
+    transferred within the window are left out of their cohort), in integer arithmetic on the
+    columns it needs, so that a national panel of a million cases is built in a fraction of a
+    second. The tests check it equals ``cohort_rates``.
+
+    Returns
+    -------
+    DataFrame
+        ``force, cohort, cohort_start, cohort_end, outcome, n, n_cohort``, one row per force,
+        complete cohort with cases, and outcome.
+    """
+    found = _members(cases, within_days=within_days, freq=freq, outcomes=outcomes,
+                     extract_date=extract_date, censor_transfers=censor_transfers)
+    cohort_index, cohorts, keep = found["cohort_index"], found["cohorts"], found["keep"]
+    starts, ends, complete = found["starts"], found["ends"], found["complete"]
+    force_index, forces = _factorize_sorted(cases["force"].to_numpy(object))
     cell = force_index[keep] * len(cohorts) + cohort_index[keep]
     size = len(forces) * len(cohorts)
     n_cohort = np.bincount(cell, minlength=size)
     present = np.flatnonzero(n_cohort)
-    kept_groups, kept_within = group_codes[keep], within[keep]
-    counts = [np.bincount(cell[np.isin(kept_groups, codes) & kept_within], minlength=size)
-              for codes in wanted]
+    counts = [np.bincount(cell[flag[keep]], minlength=size) for flag in found["counted"]]
     frame = pd.DataFrame({
         "force": np.repeat(forces[present // len(cohorts)].astype(object), len(outcomes)),
         "cohort_ordinal": np.repeat(cohorts[present % len(cohorts)], len(outcomes)),
