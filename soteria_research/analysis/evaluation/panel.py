@@ -120,24 +120,25 @@ def cohort_members(cases: pd.DataFrame, *, within_days: int = 365, freq: str = "
 
     What a case-level model or variance needs beside the cohort counts: each case's cohort,
     whether it counts in a complete cohort, and whether it had each outcome within the window
-    (the same rule, so the counts of ``counted & outcome`` per cohort are ``n`` and of
-    ``counted`` are ``n_cohort``; the tests check it). The force reports use it for the
+    (the same rule, so per force and cohort the cases ``counted`` are ``n_cohort`` and those
+    also with the outcome are ``n``, as the example checks). The force reports use it for the
     design effect of officers' cases being alike in a force's before/after shares.
 
     Returns
     -------
     DataFrame
-        ``cohort`` (label such as ``2022Q1``), ``counted`` (bool), one bool column per
-        outcome.
+        ``force``, ``cohort`` (label such as ``2022Q1``), ``counted`` (bool), one bool column
+        per outcome.
 
     Examples
     --------
     >>> from soteria_research.data.synthetic import generate_cases
-    >>> cases = generate_cases(forces=["durham"], scale=0.1, seed=1)
+    >>> cases = generate_cases(forces=["durham", "cumbria"], scale=0.1, seed=1)
     >>> members = cohort_members(cases, outcomes="charge")
     >>> counts = cohort_outcomes(cases, outcomes="charge", medians=False)
-    >>> kept = members[members["counted"]]
-    >>> bool((kept.groupby("cohort")["charge"].sum().to_numpy() == counts["n"]).all())
+    >>> mine = members[members["counted"]].groupby(["force", "cohort"])["charge"]
+    >>> theirs = counts.set_index(["force", "cohort"])
+    >>> bool(mine.sum().eq(theirs["n"]).all() and mine.size().eq(theirs["n_cohort"]).all())
     True
     """
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
@@ -145,7 +146,8 @@ def cohort_members(cases: pd.DataFrame, *, within_days: int = 365, freq: str = "
     found = _members(cases, within_days=within_days, freq=freq, outcomes=outcomes,
                      extract_date=extract_date, censor_transfers=censor_transfers)
     labels = pd.PeriodIndex.from_ordinals(found["cohorts"], freq=freq).astype(str)
-    frame = pd.DataFrame({"cohort": np.asarray(labels, dtype=object)[found["cohort_index"]],
+    frame = pd.DataFrame({"force": cases["force"].to_numpy(),
+                          "cohort": np.asarray(labels, dtype=object)[found["cohort_index"]],
                           "counted": found["keep"]}, index=cases.index)
     for outcome, flag in zip(outcomes, found["counted"]):
         frame[outcome] = flag
