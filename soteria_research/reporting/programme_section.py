@@ -397,8 +397,10 @@ def force_cohorts(cases: pd.DataFrame, force: str, *, extract_date=None,
     table = table.assign(financial_year=financial_year(table["cohort_start"]).to_numpy(),
                          phase=np.where(table["in_programme"], PHASES[1], PHASES[0]))
     members = cohort_members(mine, **options)
-    members = members[members["counted"]]
-    officers = (mine.loc[members.index, cluster] if cluster in mine.columns else None)
+    counted = members["counted"].to_numpy()
+    members = members[counted]
+    officers = (pd.Series(mine[cluster].to_numpy()[counted], index=members.index)
+                if cluster in mine.columns else None)  # by position: any index will do
     flag = members[OUTCOME]
     by_quarter = design_effects(flag, [members["cohort"]], officers)
     phase = members["cohort"].map(table.set_index("cohort")["phase"])
