@@ -131,9 +131,12 @@ def test_signs_and_p_values_read_as_the_other_sections_print_them():
     assert "p < 0.001" in words and "p = 0.000" not in words
 
 
+@pytest.mark.filterwarnings("error::FutureWarning")
 def test_hidden_point_note_is_not_written_over_the_legend():
     """The note "Points not drawn are hidden..." sat at a fixed height and was printed over
-    the second row of the event study's legend (seen in a screenshot)."""
+    the second row of the event study's legend (seen in a screenshot). One point per phase
+    is drawn without pandas' deprecation of float() on a one-row Series (matplotlib calls it
+    on what it is given: a later pandas raises)."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -28,6 +28,17 @@ def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
         np.nan, index=frame.index)
 
 
+def _points_with_bars(x: pd.Series, estimate: pd.Series, low: pd.Series, high: pd.Series,
+                      rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``x, y, yerr`` of ``errorbar`` for the chosen rows, as arrays: matplotlib reads a
+    one-row Series with ``float()``, which pandas deprecates (a force with one quarter
+    shown warned, and will fail on a later pandas)."""
+    below = (estimate - low)[rows].clip(lower=0).to_numpy(dtype=float)
+    above = (high - estimate)[rows].clip(lower=0).to_numpy(dtype=float)
+    return (x[rows].to_numpy(dtype=float), estimate[rows].to_numpy(dtype=float),
+            np.vstack([below, above]))
+
+
 def _joining_line(ax: Axes) -> None:
     ax.axvline(-0.5, color="#444444", linestyle="--", linewidth=1)
     ax.annotate("joined", xy=(-0.5, 1.0), xycoords=("data", "axes fraction"), va="top",
@@ -79,8 +90,7 @@ def plot_force_cohorts(frame: pd.DataFrame, *, ax: Axes | None = None,
         rows = frame["phase"].eq(phase).to_numpy() & estimate.notna().to_numpy()
         if not rows.any():
             continue
-        ax.errorbar(x[rows], estimate[rows],
-                    yerr=[(estimate - low)[rows].clip(lower=0), (high - estimate)[rows].clip(lower=0)],
+        ax.errorbar(*_points_with_bars(x, estimate, low, high, rows),
                     fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2,
                     label=f"Recorded {phase}")
     _joining_line(ax)
@@ -134,8 +144,7 @@ def plot_programme_event_study(frame: pd.DataFrame, *, ax: Axes | None = None,
         rows = rows & estimate.notna().to_numpy()
         if not rows.any():
             continue
-        ax.errorbar(x[rows], estimate[rows],
-                    yerr=[(estimate - low)[rows].clip(lower=0), (high - estimate)[rows].clip(lower=0)],
+        ax.errorbar(*_points_with_bars(x, estimate, low, high, rows),
                     fmt="o", color=colour, ecolor=colour, elinewidth=1.2, capsize=2, label=text)
     ax.axhline(0, color="#444444", linewidth=1)
     _joining_line(ax)

@@ -243,7 +243,7 @@ def _source_cells(frame: pd.DataFrame, source: pd.DataFrame, source_mask: pd.Dat
         _hidden=("_hidden", "any"), _value=("_value", "first")).reset_index()
     found = frame[list(keys)].merge(published, on=list(keys), how="left")
     matched = found["_hidden"].notna().to_numpy()
-    hide = matched & found["_hidden"].fillna(False).to_numpy(dtype=bool)
+    hide = found["_hidden"].eq(True).to_numpy()  # unmatched (NaN) rows are not hidden
     value = np.where(hide, np.nan, found["_value"].to_numpy(dtype=float))
     return matched, hide, value
 
