@@ -99,6 +99,7 @@ def test_a_small_count_that_declared_totals_give_away_is_reported():
     run.register("force", "t", frame, spec)
     run.solve()
     assert len(run.suppression.exposed) == 1 and run.notes
+    assert run.suppression.exact == run.suppression.exposed  # pinned, not only capped
 
 
 def test_a_structural_zero_must_hold_zero():

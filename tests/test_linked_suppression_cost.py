@@ -311,3 +311,34 @@ def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure()
                 assert (hidden & line & ~small).sum() == 1
                 forced_losses += 1
     assert forced_losses >= 1  # the partner profile meets the case the rule is about
+
+
+def test_a_count_a_public_total_caps_keeps_the_cheapest_pattern():
+    """A tiny force with all 4 of its cases in one category: its force total (public) caps the
+    hidden 4, which no pattern can give room above it. It can still be smaller, so it is not
+    recoverable: the optimisation's pattern stands (it had handed the table to the greedy pass,
+    which hid 453 cases' worth of complements where 231 protect the same count)."""
+    spec = {"tiny": (4, 0, 0), "f0": (195, 210, 304), "f1": (380, 24, 67),
+            "f2": (331, 380, 107), "f3": (132, 349, 175), "f4": (117, 332, 110)}
+    sexes = ("female", "male", "not_stated")
+    table = pd.DataFrame([(force, sex, n) for force, counts in spec.items()
+                          for sex, n in zip(sexes, counts)], columns=["force", "sex", "n"])
+    values = table["n"].to_numpy(dtype=float)
+    # what a reader knows adds up: each force's total and each sex's national total (public)
+    known_lines = [(list(np.flatnonzero(table[column].eq(value))), None)
+                   for column in ("force", "sex") for value in table[column].unique()]
+    options = {"counts": ["n"]}
+    linked = protect_linked({"sex": (table, options)}, profile="partner", declared=True)
+    hidden = hidden_of(linked, "sex", "n")
+    tiny_female = int(np.flatnonzero(table["force"].eq("tiny") & table["sex"].eq("female"))[0])
+
+    assert hidden[tiny_female]
+    ranges = attacker_ranges(values, hidden, known_lines)
+    assert all(high > low for low, high in ranges.values())  # nothing hidden is exact
+    low, high = ranges[tiny_female]
+    assert high == 4 and low < 4  # capped above by the force total, open below
+    greedy = hidden_of(protect_linked({"sex": (table, options)}, profile="partner",
+                                      secondary="greedy", declared=True), "sex", "n")
+    assert values[hidden].sum() < values[greedy].sum()
+    assert any("as large as a published total allows" in note
+               for note in linked.tables["sex"]["record"]["notes"])

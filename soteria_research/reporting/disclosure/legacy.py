@@ -554,7 +554,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
                            replace(profile, protection=protection),
                            max_rounds=OPTIMAL_MAX_ROUNDS)
         hidden = with_helpers(primary | (relaxed.hidden[:n] & shown))
-        if not relaxed.exposed and _rounding_protects(cells, hidden, primary, profile):
+        if not relaxed.exact and _rounding_protects(cells, hidden, primary, profile):
             return hidden, True, list(relaxed.notes) + [
                 "secondary suppression: the national and other public totals are protected by "
                 f"the rounding to base {profile.round_base} (checked by the attacker)"]
@@ -570,15 +570,27 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         if not spare.any():
             break
         hidden = with_helpers(hidden & ~spare)  # recoverable anyway: showing it adds nothing
-    protectable = not result.exposed
+    # This module's rule is that no hidden count is exactly recoverable (protection 1). A
+    # count the optimisation could not give room above its value (1 withdrawal of a cohort of
+    # 1: a public total its other parts cannot give way to) but which can still be lower is
+    # not recoverable, and no pattern gives it more room: it does not make the pattern fail.
+    # Only a count the attacker pins exactly does (``result.exact``).
+    protectable = not result.exact
+    capped = len(result.exposed) - len(result.exact)
+    if capped:
+        notes.append(f"secondary suppression: {capped} small count(s) are as large as a "
+                     "published total allows (all of a force's cases in one category), so a "
+                     "reader can tell they are no larger; each could be smaller, so none can be "
+                     "worked out")
     if (determined & hidden).any():
         hidden, protectable = _secondary(system, hidden, profile.threshold)
         notes.append("secondary suppression: the optimal pattern left a hidden cell "
                      "recoverable, so the greedy pass completed it")
-    if not result.settled or not protectable:
-        # a stall, or a pattern that cannot protect every small count (the table would be
-        # withheld): the greedy pattern (as secondary="greedy" makes it) is the next
-        # candidate; of the patterns that protect, the one that loses less is published
+    if not result.settled or not protectable or capped:
+        # a stall, a pattern that cannot protect every small count (the table would be
+        # withheld), or counts the optimisation could not give room on both sides: the greedy
+        # pattern (as secondary="greedy" makes it) is the next candidate; of the patterns
+        # that protect, the one that loses less is published
         greedy, greedy_ok = _secondary(system, primary, profile.threshold)
         cost = costs(cells)[:n]
 
@@ -587,7 +599,8 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
 
         if greedy_ok and (not protectable or lost(greedy) < lost(hidden)):
             why = (f"did not settle in {OPTIMAL_MAX_ROUNDS} rounds" if not result.settled
-                   else "could not protect every small count")
+                   else "could not protect every small count" if not protectable
+                   else "gave room on one side only to some small counts")
             notes.append(f"secondary suppression: the optimisation {why}; the greedy pattern "
                          f"protects them{'' if not protectable else ' and loses less'} (cost "
                          f"{lost(greedy):,.0f} against {lost(hidden):,.0f}) and is used")

@@ -135,10 +135,15 @@ class RunProtection:
             self._cells(builder, entry)
         self.system = builder.build()
         self.suppression = suppress(self.system, self.profile, **options)
-        if self.suppression.exposed:
-            self.notes.append(f"{len(self.suppression.exposed)} small count(s) could not be "
-                              "protected by suppression (their value follows from totals "
-                              "published elsewhere or structural zeros)")
+        exact = len(self.suppression.exact)
+        if exact:
+            self.notes.append(f"{exact} small count(s) could not be protected by suppression "
+                              "(their value follows from totals published elsewhere or "
+                              "structural zeros)")
+        if len(self.suppression.exposed) > exact:
+            self.notes.append(f"{len(self.suppression.exposed) - exact} small count(s) are as "
+                              "large as a published total allows (a reader can tell they are no "
+                              "larger) but could be smaller: not worked out")
         self.notes += self.suppression.notes
         for key, entry in self._entries.items():
             if entry.kind == "table":

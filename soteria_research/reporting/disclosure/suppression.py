@@ -48,6 +48,11 @@ class Suppression:
     primary: np.ndarray
     sensitive: np.ndarray
     exposed: list[int] = field(default_factory=list)
+    #: The exposed cells the attacker pins exactly under the final pattern (it can move them
+    #: neither up nor down). An exposed cell not in here misses its required range on one side
+    #: only (a count capped by a public total its other parts cannot give way to: 1 of a
+    #: cohort of 1), so it is not recoverable.
+    exact: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rounds: int = 0
     #: False when the cut loop ran out of rounds and :func:`_fallback` finished the pattern.
@@ -240,6 +245,8 @@ def suppress(system: CellSystem, profile: DisclosureProfile, *, max_rounds: int 
         relations = [system.relations[r] for r in np.flatnonzero(keep)[rows]]
         _solve_part(system, cells, relations, variable, primary, free, sensitive, cost, caps,
                     p, attacker, result, max_rounds, time_limit)
+    result.exact = [cell for cell in result.exposed
+                    if not _movable(system, attacker, cell, result.hidden | free)]
     return result
 
 
