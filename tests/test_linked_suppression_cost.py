@@ -342,3 +342,39 @@ def test_a_count_a_public_total_caps_keeps_the_cheapest_pattern():
     assert values[hidden].sum() < values[greedy].sum()
     assert any("as large as a published total allows" in note
                for note in linked.tables["sex"]["record"]["notes"])
+
+
+def test_zeros_a_public_total_of_0_gives_away_do_not_send_the_table_to_the_greedy_pass():
+    """Under publication every zero is hidden, and a category with no case in any force has a
+    national total of 0 that pins each of its zeros whatever is hidden. No pattern protects
+    them, so they must not make the optimisation's pattern fail (it did, and the table took the
+    greedy pattern: 944 cases' worth of complements hidden, and the small count, 2, exact,
+    because the greedy pass's test ignores that counts cannot be negative). Now the 2 keeps a
+    range, with 602 hidden."""
+    spec = {"f0": (151, 100, 131, 0), "f1": (279, 60, 158, 0), "f2": (97, 88, 241, 0),
+            "f3": (45, 94, 2, 0), "f4": (84, 209, 173, 0), "f5": (134, 50, 239, 0)}
+    table = pd.DataFrame([(force, category, n) for force, counts in spec.items()
+                          for category, n in zip("abcz", counts)],
+                         columns=["force", "category", "n"])
+    values = table["n"].to_numpy(dtype=float)
+    known_lines = [(list(np.flatnonzero(table[column].eq(value))), None)
+                   for column in ("force", "category") for value in table[column].unique()]
+    options = {"counts": ["n"]}
+    linked = protect_linked({"t": (table, options)}, profile="publication", declared=True)
+    hidden = hidden_of(linked, "t", "n")
+    zero_line = table["category"].eq("z").to_numpy()
+
+    assert hidden[values < 10].all()
+    ranges = attacker_ranges(values, hidden, known_lines)
+    exact = {cell for cell, (low, high) in ranges.items() if high == low}
+    small = set(np.flatnonzero(values < 10))
+    assert exact & small == set(np.flatnonzero(zero_line))  # only the zeros the 0 pins
+    greedy = hidden_of(protect_linked({"t": (table, options)}, profile="publication",
+                                      secondary="greedy", declared=True), "t", "n")
+    two = int(np.flatnonzero(values == 2)[0])
+    assert attacker_ranges(values, greedy, known_lines)[two] == (2, 2)  # what it replaces
+    assert values[hidden].sum() < values[greedy].sum()
+    notes = linked.tables["t"]["record"]["notes"]
+    assert any("whose total is 0" in note for note in notes)
+    assert any("greedy pattern leaves a small count exactly recoverable" in note
+               for note in notes)

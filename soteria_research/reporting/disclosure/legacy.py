@@ -533,7 +533,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     """
     from dataclasses import replace
 
-    from .suppression import costs, suppress
+    from .suppression import costs, pinned, suppress
 
     n = len(system.values)
     shown = np.asarray(shown, dtype=bool)
@@ -575,8 +575,15 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     # 1: a public total its other parts cannot give way to) but which can still be lower is
     # not recoverable, and no pattern gives it more room: it does not make the pattern fail.
     # Only a count the attacker pins exactly does (``result.exact``).
-    protectable = not result.exact
+    # A count pinned whatever is hidden (each count of a line whose public total is 0) is not
+    # protected by any pattern, the greedy one included (its test ignores that counts cannot
+    # be negative): it does not decide between patterns either.
+    protectable = not set(result.exact) - set(result.inherent)
     capped = len(result.exposed) - len(result.exact)
+    if result.inherent:
+        notes.append(f"secondary suppression: {len(result.inherent)} small count(s) follow "
+                     "from totals assumed public whatever is hidden (as each count of a national "
+                     "line whose total is 0 is 0)")
     if capped:
         notes.append(f"secondary suppression: {capped} small count(s) are as large as a "
                      "published total allows (all of a force's cases in one category), so a "
@@ -586,12 +593,23 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         hidden, protectable = _secondary(system, hidden, profile.threshold)
         notes.append("secondary suppression: the optimal pattern left a hidden cell "
                      "recoverable, so the greedy pass completed it")
-    if not result.settled or not protectable or capped:
+    if not result.settled or not protectable or result.exposed:
         # a stall, a pattern that cannot protect every small count (the table would be
         # withheld), or counts the optimisation could not give room on both sides: the greedy
         # pattern (as secondary="greedy" makes it) is the next candidate; of the patterns
         # that protect, the one that loses less is published
         greedy, greedy_ok = _secondary(system, primary, profile.threshold)
+        if greedy_ok:
+            # the greedy pass's test does not know counts cannot be negative: the attacker
+            # checks its pattern (a hidden 2 beside zeros a national total of 0 pins was exact)
+            mask = np.zeros(len(cells.values), dtype=bool)
+            mask[:n] = greedy & shown
+            inherent = set(result.inherent)
+            wanted = [cell for cell in np.flatnonzero(primary) if cell not in inherent]
+            if pinned(cells, mask, wanted):
+                greedy_ok = False
+                notes.append("secondary suppression: the greedy pattern leaves a small count "
+                             "exactly recoverable (counts cannot be negative), so it is not used")
         cost = costs(cells)[:n]
 
         def lost(mask: np.ndarray) -> float:
@@ -600,7 +618,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         if greedy_ok and (not protectable or lost(greedy) < lost(hidden)):
             why = (f"did not settle in {OPTIMAL_MAX_ROUNDS} rounds" if not result.settled
                    else "could not protect every small count" if not protectable
-                   else "gave room on one side only to some small counts")
+                   else "could not give every small count room on both sides")
             notes.append(f"secondary suppression: the optimisation {why}; the greedy pattern "
                          f"protects them{'' if not protectable else ' and loses less'} (cost "
                          f"{lost(greedy):,.0f} against {lost(hidden):,.0f}) and is used")

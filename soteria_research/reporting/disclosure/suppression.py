@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
 from .profiles import DisclosureProfile
 
-__all__ = ["HEADLINE_FACTOR", "Suppression", "suppress"]
+__all__ = ["HEADLINE_FACTOR", "Suppression", "pinned", "suppress"]
 
 #: Cost multiplier of a headline figure: hidden only when no cheaper complement exists.
 HEADLINE_FACTOR = 1000.0
@@ -53,6 +53,9 @@ class Suppression:
     #: only (a count capped by a public total its other parts cannot give way to: 1 of a
     #: cohort of 1), so it is not recoverable.
     exact: list[int] = field(default_factory=list)
+    #: The exact cells no pattern can protect: pinned with every hideable cell hidden (each
+    #: count of a national line whose published total is 0 is 0, whatever is hidden).
+    inherent: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rounds: int = 0
     #: False when the cut loop ran out of rounds and :func:`_fallback` finished the pattern.
@@ -247,6 +250,9 @@ def suppress(system: CellSystem, profile: DisclosureProfile, *, max_rounds: int 
                     p, attacker, result, max_rounds, time_limit)
     result.exact = [cell for cell in result.exposed
                     if not _movable(system, attacker, cell, result.hidden | free)]
+    everything = variable | primary | free
+    result.inherent = [cell for cell in result.exact
+                       if not _movable(system, attacker, cell, everything)]
     return result
 
 
@@ -300,6 +306,35 @@ def _solve_part(system, cells, relations, variable, primary, free, sensitive, co
         if cell not in result.exposed and not _movable(system, attacker, cell, result.hidden
                                                        | free):
             result.exposed.append(cell)
+
+
+def pinned(system: CellSystem, hidden: np.ndarray, candidates) -> list[int]:
+    """The ``candidates`` an attacker pins exactly when ``hidden`` (shown cells) are hidden.
+
+    The attacker of :func:`suppress` (linear programmes: every relation, non-negativity, known
+    totals and structural zeros; published cells exact; latent cells unknown), for checking a
+    pattern made another way: the greedy pass's null-space test does not know that counts
+    cannot be negative, so a hidden 2 that a national total of 0 gives away passes it.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure.cells import CellBuilder
+    >>> from soteria_research.reporting.disclosure.spec import identity
+    >>> builder = CellBuilder()
+    >>> builder.declare_categories("outcome", ("a", "b", "c"), "t")
+    >>> for outcome, n in zip("abc", (2, 0, 60)):
+    ...     _ = builder.add(identity(outcome=outcome), n, source="t")
+    >>> _ = builder.declare_known(identity())  # the total, 62, is public
+    >>> system = builder.build()
+    >>> pinned(system, np.array([True, True, False, False]), [0])  # a + b = 2: a is 0, 1 or 2
+    []
+    >>> pinned(system, np.array([True, False, False, False]), [0])  # a = 62 - 0 - 60
+    [0]
+    """
+    hidden = np.asarray(hidden, dtype=bool) | (system.latent & ~system.fixed)
+    attacker = _Attacker(system, system.matrix(), np.maximum(system.values, 1.0))
+    return [int(cell) for cell in candidates
+            if not _movable(system, attacker, int(cell), hidden)]
 
 
 def _last_choice(hidden: np.ndarray, var_cells: np.ndarray) -> np.ndarray:
