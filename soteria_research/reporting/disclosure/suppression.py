@@ -331,10 +331,20 @@ def pinned(system: CellSystem, hidden: np.ndarray, candidates) -> list[int]:
     >>> pinned(system, np.array([True, False, False, False]), [0])  # a = 62 - 0 - 60
     [0]
     """
+    candidates = np.asarray(list(candidates), dtype=np.int64)
     hidden = np.asarray(hidden, dtype=bool) | (system.latent & ~system.fixed)
+    hidden[candidates] = True
+    wanted = np.zeros(len(system), dtype=bool)
+    wanted[candidates] = True
     attacker = _Attacker(system, system.matrix(), np.maximum(system.values, 1.0))
-    return [int(cell) for cell in candidates
-            if not _movable(system, attacker, int(cell), hidden)]
+    found: list[int] = []
+    for component in attacker.components(hidden):  # each part's programmes solved once
+        targets = component[wanted[component]]
+        if len(targets):
+            bounds = attacker.bounds(component, targets)
+            found += [int(t) for t in targets
+                      if bounds[int(t)][0] + bounds[int(t)][1] < 1 - _TOL]
+    return sorted(found)
 
 
 def _last_choice(hidden: np.ndarray, var_cells: np.ndarray) -> np.ndarray:
