@@ -313,6 +313,17 @@ def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure()
     assert forced_losses >= 1  # the partner profile meets the case the rule is about
 
 
+def force_by_category(spec: dict, column: str, categories) -> tuple[pd.DataFrame, list]:
+    """A force x category count table from ``{force: counts}`` and what a reader knows adds
+    up: each force's total and each category's national total (both public)."""
+    table = pd.DataFrame([(force, category, n) for force, counts in spec.items()
+                          for category, n in zip(categories, counts)],
+                         columns=["force", column, "n"])
+    known_lines = [(list(np.flatnonzero(table[key].eq(value))), None)
+                   for key in ("force", column) for value in table[key].unique()]
+    return table, known_lines
+
+
 def test_a_count_a_public_total_caps_keeps_the_cheapest_pattern():
     """A tiny force with all 4 of its cases in one category: its force total (public) caps the
     hidden 4, which no pattern can give room above it. It can still be smaller, so it is not
@@ -320,13 +331,8 @@ def test_a_count_a_public_total_caps_keeps_the_cheapest_pattern():
     which hid 453 cases' worth of complements where 231 protect the same count)."""
     spec = {"tiny": (4, 0, 0), "f0": (195, 210, 304), "f1": (380, 24, 67),
             "f2": (331, 380, 107), "f3": (132, 349, 175), "f4": (117, 332, 110)}
-    sexes = ("female", "male", "not_stated")
-    table = pd.DataFrame([(force, sex, n) for force, counts in spec.items()
-                          for sex, n in zip(sexes, counts)], columns=["force", "sex", "n"])
+    table, known_lines = force_by_category(spec, "sex", ("female", "male", "not_stated"))
     values = table["n"].to_numpy(dtype=float)
-    # what a reader knows adds up: each force's total and each sex's national total (public)
-    known_lines = [(list(np.flatnonzero(table[column].eq(value))), None)
-                   for column in ("force", "sex") for value in table[column].unique()]
     options = {"counts": ["n"]}
     linked = protect_linked({"sex": (table, options)}, profile="partner", declared=True)
     hidden = hidden_of(linked, "sex", "n")
@@ -353,12 +359,8 @@ def test_zeros_a_public_total_of_0_gives_away_do_not_send_the_table_to_the_greed
     range, with 602 hidden."""
     spec = {"f0": (151, 100, 131, 0), "f1": (279, 60, 158, 0), "f2": (97, 88, 241, 0),
             "f3": (45, 94, 2, 0), "f4": (84, 209, 173, 0), "f5": (134, 50, 239, 0)}
-    table = pd.DataFrame([(force, category, n) for force, counts in spec.items()
-                          for category, n in zip("abcz", counts)],
-                         columns=["force", "category", "n"])
+    table, known_lines = force_by_category(spec, "category", "abcz")
     values = table["n"].to_numpy(dtype=float)
-    known_lines = [(list(np.flatnonzero(table[column].eq(value))), None)
-                   for column in ("force", "category") for value in table[column].unique()]
     options = {"counts": ["n"]}
     linked = protect_linked({"t": (table, options)}, profile="publication", declared=True)
     hidden = hidden_of(linked, "t", "n")
