@@ -584,6 +584,16 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         notes.append(f"secondary suppression: {len(result.inherent)} small count(s) follow "
                      "from totals assumed public whatever is hidden (as each count of a national "
                      "line whose total is 0 is 0)")
+        # those zeros pin more than the null-space test above sees (counts cannot be
+        # negative): a secondary cell the attacker works out exactly is shown again
+        mask = np.zeros(len(cells.values), dtype=bool)
+        mask[:n] = hidden & shown
+        spare = pinned(cells, mask, np.flatnonzero(hidden & shown & ~primary))
+        if spare:
+            hidden[spare] = False
+            hidden = with_helpers(hidden)
+            notes.append(f"secondary suppression: {len(spare)} hidden cell(s) could be worked "
+                         "out anyway beside those zeros, so they are shown")
     if capped:
         notes.append(f"secondary suppression: {capped} small count(s) are as large as a "
                      "published total allows (all of a force's cases in one category), so a "
