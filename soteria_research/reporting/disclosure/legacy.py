@@ -547,6 +547,21 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
             mask[helpers] |= mask[sources]
         return mask
 
+    def shown_again(mask: np.ndarray) -> np.ndarray:
+        """Beside zeros a public total of 0 pins, the attacker works out more than the
+        null-space test sees (counts cannot be negative): a secondary cell it works out
+        exactly protects nothing, so it is shown again."""
+        hidden_shown = np.zeros(len(cells.values), dtype=bool)
+        hidden_shown[:n] = mask & shown
+        spare = pinned(cells, hidden_shown, np.flatnonzero(mask & shown & ~primary))
+        if not spare:
+            return mask
+        notes.append(f"secondary suppression: {len(spare)} hidden cell(s) could be worked out "
+                     "anyway beside those zeros, so they are shown")
+        mask = mask.copy()
+        mask[spare] = False
+        return with_helpers(mask)
+
     if trust_rounding and profile.round_base:
         # the totals published elsewhere are rounded too: try the pattern that leaves them to
         # the rounding, and keep it only if the attacker finds it protects every hidden cell
@@ -584,16 +599,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         notes.append(f"secondary suppression: {len(result.inherent)} small count(s) follow "
                      "from totals assumed public whatever is hidden (as each count of a national "
                      "line whose total is 0 is 0)")
-        # those zeros pin more than the null-space test above sees (counts cannot be
-        # negative): a secondary cell the attacker works out exactly is shown again
-        mask = np.zeros(len(cells.values), dtype=bool)
-        mask[:n] = hidden & shown
-        spare = pinned(cells, mask, np.flatnonzero(hidden & shown & ~primary))
-        if spare:
-            hidden[spare] = False
-            hidden = with_helpers(hidden)
-            notes.append(f"secondary suppression: {len(spare)} hidden cell(s) could be worked "
-                         "out anyway beside those zeros, so they are shown")
+        hidden = shown_again(hidden)
     if capped:
         notes.append(f"secondary suppression: {capped} small count(s) are as large as a "
                      "published total allows (all of a force's cases in one category), so a "
@@ -620,6 +626,8 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
                 greedy_ok = False
                 notes.append("secondary suppression: the greedy pattern leaves a small count "
                              "exactly recoverable (counts cannot be negative), so it is not used")
+            elif inherent:
+                greedy = shown_again(greedy)
         cost = costs(cells)[:n]
 
         def lost(mask: np.ndarray) -> float:
