@@ -248,11 +248,8 @@ def suppress(system: CellSystem, profile: DisclosureProfile, *, max_rounds: int 
         relations = [system.relations[r] for r in np.flatnonzero(keep)[rows]]
         _solve_part(system, cells, relations, variable, primary, free, sensitive, cost, caps,
                     p, attacker, result, max_rounds, time_limit)
-    result.exact = [cell for cell in result.exposed
-                    if not _movable(system, attacker, cell, result.hidden | free)]
-    everything = variable | primary | free
-    result.inherent = [cell for cell in result.exact
-                       if not _movable(system, attacker, cell, everything)]
+    result.exact = _pinned(attacker, result.hidden | free, result.exposed)
+    result.inherent = _pinned(attacker, variable | primary | free, result.exact)
     return result
 
 
@@ -331,12 +328,20 @@ def pinned(system: CellSystem, hidden: np.ndarray, candidates) -> list[int]:
     >>> pinned(system, np.array([True, False, False, False]), [0])  # a = 62 - 0 - 60
     [0]
     """
-    candidates = np.asarray(list(candidates), dtype=np.int64)
     hidden = np.asarray(hidden, dtype=bool) | (system.latent & ~system.fixed)
-    hidden[candidates] = True
-    wanted = np.zeros(len(system), dtype=bool)
-    wanted[candidates] = True
     attacker = _Attacker(system, system.matrix(), np.maximum(system.values, 1.0))
+    return _pinned(attacker, hidden, candidates)
+
+
+def _pinned(attacker: _Attacker, hidden: np.ndarray, candidates) -> list[int]:
+    """:func:`pinned` with the attacker given (the unknown cells already in ``hidden``)."""
+    candidates = np.asarray(list(candidates), dtype=np.int64)
+    if len(candidates) == 0:
+        return []
+    hidden = np.asarray(hidden, dtype=bool).copy()
+    hidden[candidates] = True
+    wanted = np.zeros(len(hidden), dtype=bool)
+    wanted[candidates] = True
     found: list[int] = []
     for component in attacker.components(hidden):  # each part's programmes solved once
         targets = component[wanted[component]]
