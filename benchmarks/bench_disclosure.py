@@ -114,8 +114,9 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
         national.prepare_national(params, shared)
     finally:
         disclosure.protect_linked = original
-    cases = pd.read_parquet(shared / "cases.parquet")
-    linked_per_force = sum(linked_seconds) / max(cases["force"].nunique(), 1)
+    # the preparation saves each force's cases apart (cases/<force>.parquet)
+    per_force = sorted((shared / "cases").glob("*.parquet"))
+    linked_per_force = sum(linked_seconds) / max(len(per_force), 1)
     for force in forces:
         parameters = {"force": force, "data": str(data), "shared": str(shared),
                       "output": str(shared / "out" / force), "disclosure": "publication"}
@@ -135,7 +136,7 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
                plain_run_s=round(plain, 3), calls=timer.calls,
                in_notebook_s=round(timer.seconds, 3), linked_share_s=round(linked_per_force, 3),
                linked_total_s=round(sum(linked_seconds), 3),
-               cases=int((cases["force"] == force).sum()))
+               cases=len(pd.read_parquet(shared / "cases" / f"{force}.parquet")))
 
 
 def table_share(data: Path, force: str) -> None:
@@ -153,8 +154,8 @@ def table_share(data: Path, force: str) -> None:
         tte = time_to_outcome(cases)
         return {
             "funnel": (attrition.funnel(cases), {"counts": ["n"]}),
-            "outcome_mix": (attrition.outcome_mix(cases, level="group"), {}),
-            "outcome_codes": (attrition.outcome_mix(cases, level="code"), {}),
+            "outcome_mix": (attrition.outcome_mix(cases, detail="group"), {}),
+            "outcome_codes": (attrition.outcome_mix(cases, detail="code"), {}),
             "cohort_trends": (attrition.cohort_rates(cases, within_days=365, freq="Y"),
                               {"kind": "rates", "by": ["cohort"]}),
             "curve": (competing_risks.cumulative_incidence(tte), {"kind": "curve"}),

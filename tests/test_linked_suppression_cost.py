@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from soteria_research.reporting.disclosure import protect_linked
+from soteria_research.reporting.disclosure import legacy, protect, protect_linked
 from soteria_research.reporting.disclosure.legacy import _CellSystem, _determined
 
 # (rape, other) per force: one tiny force whose two small counts need complements, two small
@@ -350,7 +350,8 @@ def test_a_count_a_public_total_caps_keeps_the_cheapest_pattern():
                for note in linked.tables["sex"]["record"]["notes"])
 
 
-def test_zeros_a_public_total_of_0_gives_away_do_not_send_the_table_to_the_greedy_pass():
+def test_zeros_a_public_total_of_0_gives_away_do_not_send_the_table_to_the_greedy_pass(
+        monkeypatch):
     """Under publication every zero is hidden, and a category with no case in any force has a
     national total of 0 that pins each of its zeros whatever is hidden. No pattern protects
     them, so they must not make the optimisation's pattern fail (it did, and the table took the
@@ -372,8 +373,11 @@ def test_zeros_a_public_total_of_0_gives_away_do_not_send_the_table_to_the_greed
     # the only hidden cells the attacker works out are the zeros the total of 0 pins: nothing
     # else is hidden for nothing
     assert exact == set(np.flatnonzero(zero_line))
-    greedy = hidden_of(protect_linked({"t": (table, options)}, profile="publication",
-                                      secondary="greedy", declared=True), "t", "n")
+    with monkeypatch.context() as patch:  # the greedy pass alone, unchecked, as fa66a97 had it
+        patch.setattr(legacy, "_greedy_checked", lambda system, primary, greedy, *args, **kw:
+                      (greedy, True, []))
+        greedy = hidden_of(protect_linked({"t": (table, options)}, profile="publication",
+                                          secondary="greedy", declared=True), "t", "n")
     two = int(np.flatnonzero(values == 2)[0])
     assert attacker_ranges(values, greedy, known_lines)[two] == (2, 2)  # what it replaces
     assert values[hidden].sum() < values[greedy].sum()
@@ -381,3 +385,43 @@ def test_zeros_a_public_total_of_0_gives_away_do_not_send_the_table_to_the_greed
     assert any("whose total is 0" in note for note in notes)
     assert any("greedy pattern leaves a small count exactly recoverable" in note
                for note in notes)
+
+
+def test_a_table_protected_alone_does_not_keep_a_greedy_pattern_the_attacker_breaks():
+    """A report's own table takes the greedy pattern by default, and the greedy pass's test
+    ignores that counts cannot be negative: beside a category whose total is 0 it left the 2
+    exact (the reader's lines: each force's total, each category's total). Its pattern is now
+    checked by the attacker and, where it fails, the cells are chosen by optimisation."""
+    spec = {"f0": (151, 100, 131, 0), "f1": (279, 60, 158, 0), "f2": (97, 88, 241, 0),
+            "f3": (45, 94, 2, 0), "f4": (84, 209, 173, 0), "f5": (134, 50, 239, 0)}
+    table, known_lines = force_by_category(spec, "category", "abcz")
+    values = table["n"].to_numpy(dtype=float)
+    protected = protect(table, name="t", profile="publication", declared=True, counts=["n"],
+                        keys=["force"])
+    hidden = protected.mask["n"].to_numpy()
+
+    assert hidden[values < 10].all()
+    ranges = attacker_ranges(values, hidden, known_lines)
+    exact = {cell for cell, (low, high) in ranges.items() if high == low}
+    assert exact == set(np.flatnonzero(table["category"].eq("z")))  # only what 0 gives away
+    two = int(np.flatnonzero(values == 2)[0])
+    assert ranges[two][1] > ranges[two][0]
+    assert any("greedy pattern left 1 small count" in note for note in protected.record.notes)
+
+
+def test_a_greedy_pattern_the_attacker_cannot_break_is_kept():
+    """The check changes nothing where the greedy pattern holds: a table without a total of
+    0 keeps the pattern ``secondary="greedy"`` chose before the check, and every hidden count
+    keeps a range."""
+    spec = {"f0": (151, 100, 131), "f1": (279, 60, 158), "f2": (97, 88, 241),
+            "f3": (45, 94, 2), "f4": (84, 209, 173)}
+    table, known_lines = force_by_category(spec, "category", "abc")
+    values = table["n"].to_numpy(dtype=float)
+    protected = protect(table, name="t", profile="partner", declared=True, counts=["n"],
+                        keys=["force"])
+    hidden = protected.mask["n"].to_numpy()
+
+    assert hidden[values < 10].all() and hidden.sum() == 4  # the 2 and three complements
+    ranges = attacker_ranges(values, hidden, known_lines)
+    assert all(high > low for low, high in ranges.values())
+    assert not any("greedy" in note for note in protected.record.notes)

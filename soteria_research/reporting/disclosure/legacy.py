@@ -644,6 +644,42 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     return hidden, protectable, notes
 
 
+def _greedy_checked(system: _CellSystem, primary: np.ndarray, greedy: np.ndarray,
+                    profile: DisclosureProfile, *, shown: np.ndarray, headline: np.ndarray,
+                    derived: list[tuple[np.ndarray, np.ndarray]]
+                    ) -> tuple[np.ndarray, bool, list[str]]:
+    """The greedy pattern of a table protected alone, checked by the optimisation's attacker.
+
+    :func:`_secondary`'s null-space test does not know that counts cannot be negative: beside
+    hidden cells that a total of 0 (or a small one) bounds, a hidden count can be pinned
+    exactly although no line leaves it alone. :func:`.suppression.pinned` (linear programmes:
+    every relation, non-negativity, the totals assumed public) checks the pattern; a small
+    count it pins that some pattern could protect (not pinned with every hideable cell hidden:
+    each count of a line whose total is 0 is 0 whatever is hidden) sends the table to
+    :func:`_secondary_optimal`, whose patterns the same attacker has checked. Returns the
+    mask, whether every small cell is protected, and notes for the log.
+    """
+    from .suppression import pinned
+
+    n = len(system.values)
+    cells = _as_cell_system(system, shown, headline, public_totals=True)
+    mask = np.zeros(len(cells.values), dtype=bool)
+    mask[:n] = greedy & shown
+    found = pinned(cells, mask, np.flatnonzero(primary))
+    if found:
+        everything = np.zeros(len(cells.values), dtype=bool)
+        everything[:n] = system.eligible & shown
+        found = sorted(set(found) - set(pinned(cells, everything, found)))
+    if not found:
+        return greedy, True, []
+    hidden, protectable, notes = _secondary_optimal(system, primary, profile, shown=shown,
+                                                    headline=headline, derived=derived)
+    return hidden, protectable, [
+        f"secondary suppression: the greedy pattern left {len(found)} small count(s) exactly "
+        "recoverable (counts cannot be negative), so the cells were chosen by optimisation",
+        *notes]
+
+
 def _helper_sources(column_groups: list[tuple[list[int], int]], n_rows: int,
                     n_columns: int, real: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each helper column (``j >= real``) and each published cell of its column group
@@ -936,7 +972,9 @@ def protect(
         effect. The columns are used, never published: the output does not hold them.
     secondary : {"greedy", "optimal", "optimal_rounding"}
         How secondary cells are chosen: ``"greedy"`` (:func:`_secondary`, the default for a
-        table protected alone) or ``"optimal"`` (:func:`_secondary_optimal`: the cheapest
+        table protected alone; its pattern is checked by the optimisation's attacker, and
+        where that pins a small count the cells are chosen by optimisation:
+        :func:`_greedy_checked`) or ``"optimal"`` (:func:`_secondary_optimal`: the cheapest
         pattern by integer programming, total rows' cells costly; what
         :func:`protect_linked` uses). ``"optimal_rounding"``: as ``"optimal"``, but under a
         rounding profile the totals assumed public may be left to the rounding when the
@@ -1075,19 +1113,24 @@ def protect(
         constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
                                        constant)
         system = _CellSystem(np.nan_to_num(values), constraints, known)
+        shown = np.zeros((n_rows, n_columns), dtype=bool)
+        shown[:, :len(counts)] = True
+        layout = {"shown": shown.ravel(),
+                  "headline": _headline_cells(
+                      frame, keys + by if headline_keys is None else
+                      [k for k in headline_keys if k in frame.columns], n_columns, len(counts)),
+                  "derived": _helper_sources(column_groups, n_rows, n_columns, len(counts))}
         if secondary != "greedy":
-            shown = np.zeros((n_rows, n_columns), dtype=bool)
-            shown[:, :len(counts)] = True
             suppressed, protectable, notes = _secondary_optimal(
-                system, primary, profile, shown=shown.ravel(),
-                headline=_headline_cells(
-                    frame, keys + by if headline_keys is None else
-                    [k for k in headline_keys if k in frame.columns], n_columns, len(counts)),
-                derived=_helper_sources(column_groups, n_rows, n_columns, len(counts)),
+                system, primary, profile, **layout,
                 trust_rounding=secondary == "optimal_rounding")
-            record.notes += notes
         else:
             suppressed, protectable = _secondary(system, primary, profile.threshold)
+            notes = []
+            if protectable:
+                suppressed, protectable, notes = _greedy_checked(system, primary, suppressed,
+                                                                 profile, **layout)
+        record.notes += notes
     else:
         suppressed, protectable = primary.copy(), True
     suppressed = suppressed.reshape(n_rows, n_columns)

@@ -138,6 +138,36 @@ class _Attacker:
             reached[target] = True
         return np.flatnonzero(reached)
 
+    def pinned(self, component: np.ndarray, targets: np.ndarray) -> list[int]:
+        """The targets whose range (up plus down) is under 1: worked out exactly.
+
+        Reads :meth:`bounds` where it has them; otherwise solves only what the answer needs
+        (no cut coefficients; the downward programme only when the target cannot go 1 up).
+        """
+        found = self.cache.get(frozenset(component.tolist()), {})
+        todo = [t for t in targets.tolist() if t not in found]
+        spread = {t: found[t][0] + found[t][1] for t in targets.tolist() if t in found}
+        if todo:
+            rows = np.flatnonzero(np.diff(self.columns[:, component].tocsr().indptr))
+            a_eq = self.matrix[rows][:, component]
+            values = self.system.values[component]
+            box = np.column_stack([-values, self.caps[component]])
+            position = {c: k for k, c in enumerate(component.tolist())}
+            for target in todo:
+                spread[target] = 0.0
+                for sign in (1.0, -1.0):
+                    if not len(rows):  # in no relation: bounded only by its own box
+                        spread[target] += box[position[target], 0 if sign < 0 else 1] * sign
+                    else:
+                        c = np.zeros(len(component))
+                        c[position[target]] = -sign
+                        res = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(rows)), bounds=box,
+                                      method="highs")
+                        spread[target] += -res.fun if res.status == 0 else 0.0
+                    if spread[target] >= 1 - _TOL:
+                        break
+        return [int(t) for t in targets.tolist() if spread[t] < 1 - _TOL]
+
     def bounds(self, component: np.ndarray, targets: np.ndarray) -> dict:
         """For each target cell: (max up, max down, cut coefficients up, down) over all cells.
 
@@ -346,9 +376,7 @@ def _pinned(attacker: _Attacker, hidden: np.ndarray, candidates) -> list[int]:
     for component in attacker.components(hidden):  # each part's programmes solved once
         targets = component[wanted[component]]
         if len(targets):
-            bounds = attacker.bounds(component, targets)
-            found += [int(t) for t in targets
-                      if bounds[int(t)][0] + bounds[int(t)][1] < 1 - _TOL]
+            found += attacker.pinned(component, targets)
     return sorted(found)
 
 
