@@ -8,6 +8,7 @@ total; published cells exact).
 
 from __future__ import annotations
 
+import json
 from itertools import combinations
 
 import numpy as np
@@ -425,3 +426,25 @@ def test_a_greedy_pattern_the_attacker_cannot_break_is_kept():
     ranges = attacker_ranges(values, hidden, known_lines)
     assert all(high > low for low, high in ranges.values())
     assert not any("greedy" in note for note in protected.record.notes)
+
+
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_the_published_log_says_what_was_hidden_not_why(tmp_path, profile):
+    """The notes explaining the choice of secondary cells say which counts sit at a total or
+    follow from a total of 0 ("1 small count is as large as a published total allows", beside
+    a table with one small count, says it is all of its line): disclosure.json keeps them out
+    at publication, and keeps them for partners."""
+    from soteria_research.reporting.disclosure import get_profile
+    from soteria_research.reporting.disclosure.records import write_log
+
+    spec = {"tiny": (4, 0, 0), "f0": (195, 210, 304), "f1": (380, 24, 67)}
+    table, _ = force_by_category(spec, "sex", ("female", "male", "not_stated"))
+    protected = protect(table, name="sex", profile=profile, declared=True, counts=["n"],
+                        keys=["force"], secondary="optimal")
+    assert any("as large as a published total allows" in note
+               for note in protected.record.notes)  # the engine knows why
+    log = json.loads(write_log(tmp_path, get_profile(profile), [protected.record]).read_text())
+    notes = log["outputs"][0]["notes"]
+    said = any("as large as a published total allows" in note for note in notes)
+    assert said == (profile == "partner")
+    assert log["outputs"][0]["cells_suppressed"] == protected.record.suppressed

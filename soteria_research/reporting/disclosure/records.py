@@ -22,6 +22,11 @@ __all__ = ["OutputRecord", "ProtectedTable", "appendix", "caption", "json_defaul
            "write_log"]
 
 
+#: How every note explaining a choice of secondary cells begins (``legacy``, ``suppression``):
+#: left out of the log at ``publication``.
+WHY = "secondary suppression:"
+
+
 @dataclass
 class OutputRecord:
     """What disclosure control did to one output: the entry written to ``disclosure.json``."""
@@ -46,12 +51,16 @@ class OutputRecord:
         return self.primary_suppressed + self.secondary_suppressed + self.carried_suppressed
 
     def to_dict(self, detail: bool = True) -> dict:
-        """The log entry; ``detail=False`` (publication) leaves out primary vs secondary."""
+        """The log entry; ``detail=False`` (publication) leaves out primary vs secondary, and
+        the notes saying why secondary cells were chosen as they were: "1 small count is as
+        large as a published total allows" beside a table with one small count says it is
+        all of its line (issue 16: say what was hidden, not why)."""
         # a shallow copy (asdict deep-copies, and this runs for every output of a report)
         entry = {**vars(self), "rules": list(self.rules), "notes": list(self.notes),
                  "cells_suppressed": self.suppressed}
         if not detail:
             del entry["primary_suppressed"], entry["secondary_suppressed"]
+            entry["notes"] = [note for note in self.notes if not note.startswith(WHY)]
         return entry
 
 
