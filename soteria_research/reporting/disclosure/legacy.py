@@ -129,7 +129,7 @@ from .profiles import (
     round_to_base,
 )
 from .published_rates import rates_from_published
-from .records import OutputRecord, ProtectedTable
+from .records import WHY, OutputRecord, ProtectedTable
 from .records import appendix as _appendix
 from .records import caption as _caption
 from .records import json_default as _json_default
@@ -1636,7 +1636,9 @@ class DisclosureControl:
         line saying so when the whole output is withheld, and what was done in ``.attrs``."""
         shown = result.display()
         if result.record.status == "withheld" and shown.empty:
-            note = result.record.notes[-1] if result.record.notes else "withheld"
+            said = [n for n in result.record.notes
+                    if self.profile.name != "publication" or not n.startswith(WHY)]
+            note = said[-1] if said else "withheld"
             shown = pd.DataFrame({"disclosure control": [note]})
         shown.attrs = {"disclosure": {"name": result.record.name, "profile": self.profile.name,
                                       "status": result.record.status}}
