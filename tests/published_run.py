@@ -795,9 +795,11 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.count(total, row[h.index("Out of")], where)
                 know.share(name, total, row[h.index("Estimate")])
             # Item 6: an allegation against a named suspect cannot end "no suspect identified"
-            # (docs/domain.md: outcome 18 means no suspect was identified).
-            know.structural(f"{f}|allegations|Earlier allegation (suspect accused again)|"
-                            "No suspect identified")
+            # (docs/domain.md: outcome 18 means no suspect was identified). Both groups are
+            # allegations with a named suspect (the other group too), and the synthetic world
+            # names none in a case that ends so.
+            for group in {row[0] for row in t.rows}:
+                know.structural(f"{f}|allegations|{group}|No suspect identified")
             for total, parts in groups.items():
                 if {p.rsplit("|", 1)[1] for p in parts} >= set(OUTCOMES):
                     know.total(parts, total)
