@@ -55,6 +55,11 @@ OUTCOMES = (
     "Open at the extract date (censored)",
 )
 OPEN = OUTCOMES[-1]
+#: The offence groups of the timeliness and decisions tables.
+OFFENCES = ("All sexual offences", "Rape", "Other sexual offences")
+#: The two groups of the earlier-allegations table.
+ALLEGATIONS = ("Earlier allegation (suspect accused again)",
+               "Other allegation with a named suspect")
 #: Outcomes the trend table counts within a year, as the time-to-outcome curves name them.
 TREND_OUTCOMES = OUTCOMES[:3]
 STAGES = (

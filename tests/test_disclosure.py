@@ -170,6 +170,23 @@ def test_rates_built_on_hidden_counts_are_hidden():
     assert protected.frame["charge_rate"].isna().sum() == hidden["charge_rate"].sum()
 
 
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_a_share_of_a_hidden_denominator_of_0_is_hidden_not_blank(profile):
+    # a group without cases has no share. Left blank beside [c] counts, the blank says its
+    # denominator is 0 (issue 16, item 1): it is [c] wherever its counts are.
+    frame = pd.DataFrame({"relationship": RELATIONSHIPS[:3], "n_charged": [0, 12, 30],
+                          "n": [0, 80, 100]})
+    frame["charge_rate"] = (frame["n_charged"] / frame["n"]).where(frame["n"].gt(0))
+    protected = protect(frame, rates={"charge_rate": ("n_charged", "n")}, profile=profile)
+    shown = protected.display()
+    hidden = protected.mask.loc[0, "n"]
+    assert hidden == (profile == "publication")  # 0 is disclosive only at publication
+    if hidden:
+        assert shown.loc[0, "n"] == shown.loc[0, "charge_rate"] == MARKER
+    else:  # the 0 is printed: a blank share then says nothing more
+        assert shown.loc[0, "n"] == 0 and pd.isna(shown.loc[0, "charge_rate"])
+
+
 def test_rate_names_are_matched_to_their_numerators_by_default():
     frame = pd.DataFrame({"force": ["a", "b", "c"], "charge": [5, 40, 50], "n": [100, 200, 300]})
     frame["charge_share"] = frame["charge"] / frame["n"]

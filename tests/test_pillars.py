@@ -104,6 +104,22 @@ def test_earlier_allegation_outcomes(suspects):
     assert other.loc["open", "n"] == 2 and other["n_total"].eq(3).all()
 
 
+def test_earlier_allegation_outcomes_list_a_group_without_cases(suspects):
+    # no suspect named twice: no earlier allegation. A missing "earlier" group would read as a
+    # table of zeros, so it is listed with a total of 0 and no share.
+    alone = suspects.assign(suspect_id=suspects["suspect_id"].where(
+        suspects["suspect_id"].isna(), [f"x{i}" for i in range(len(suspects))]))
+    assert not pillars.earlier_allegations(alone).any()
+    table = pillars.earlier_allegation_outcomes(alone)
+    earlier = table[table["allegation"] == "earlier"]
+    assert set(earlier["outcome_group"]) == set(table.loc[table["allegation"] == "other",
+                                                          "outcome_group"])
+    assert len(earlier) == 8 and earlier[["n", "n_total"]].eq(0).all().all()
+    assert earlier["estimate"].isna().all() and earlier["ci_low"].isna().all()
+    other = table[table["allegation"] == "other"]
+    assert other["n"].sum() == other["n_total"].iloc[0] == alone["suspect_id"].notna().sum()
+
+
 def test_device_requests(cases):
     cases["device_requested_date"] = pd.to_datetime(
         ["2022-01-02", "2022-01-02", "2022-01-02", None, None, None, None])
@@ -114,6 +130,7 @@ def test_device_requests(cases):
     assert table.loc["request_share", "n_events"] == 3 and table.loc["request_share", "n"] == 7
     # Every device came back: the Kaplan-Meier median is the plain median (20 days).
     assert table.loc["median_days_held", "estimate"] == 20
+    assert table.loc["median_days_held", ["n", "n_events"]].tolist() == [3, 3]  # 3 returned
     # The window starts at the request, and only requests made while the case was open count:
     # case 0 had already ended (withdrawal on the recorded day) when its request came.
     assert table.loc["withdrawal_share_after_request", "n"] == 2
@@ -132,9 +149,10 @@ def test_device_hold_median_counts_devices_not_yet_returned():
         {"device_requested_date": "2022-01-01"},
         {"device_requested_date": "2022-01-01"},
     ])
-    median = pillars.device_requests(cases).set_index("measure").loc["median_days_held",
-                                                                      "estimate"]
+    table = pillars.device_requests(cases).set_index("measure")
+    median = table.loc["median_days_held", "estimate"]
     assert np.isnan(median) or median > 20
+    assert table.loc["median_days_held", ["n", "n_events"]].tolist() == [4, 2]  # returned: 2
 
 
 def test_officer_caseload(cases):

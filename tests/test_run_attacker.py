@@ -22,7 +22,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from published_run import (
+    ALLEGATIONS,
     HIDDEN,
+    OFFENCES,
     OUTCOMES,
     STAGES,
     build,
@@ -291,6 +293,32 @@ def test_item1_blank_is_never_a_hidden_value(runs, profile):
     assert not bad, bad
 
 
+#: Cells blank by construction in every force, whatever its counts: (column, first cell).
+BLANK_BY_CONSTRUCTION = (
+    (lambda column, label: column.startswith("Share of the previous") and label == STAGES[0]),
+    (lambda column, label: column.startswith("More alike") and label.endswith("(this force)")),
+    (lambda column, label: column == "Joined (quarter)" and label == "all waves"),
+)
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_item1_no_blank_beside_a_hidden_count(runs, profile):
+    """In a row with a hidden cell, a blank is a value: a median or share of 0 withdrawals at a
+    stage (City of London's withdrawal table: blank medians at three stages, [c] at the fourth,
+    so the three hidden counts were 0), or a ratio no model could estimate. Only cells blank by
+    construction may be blank there, or beside a printed 0 (under partner: no median of 0
+    withdrawals)."""
+    bad = []
+    for t in runs[profile].tables:
+        for row in t.rows:
+            if HIDDEN not in row or "0" in row:
+                continue
+            bad += [(t.file, t.heading, row[0], column) for column, cell in zip(t.header, row)
+                    if cell.strip() == "" and not any(
+                        allowed(column, row[0]) for allowed in BLANK_BY_CONSTRUCTION)]
+    assert not bad, bad
+
+
 def test_item2_no_true_zero_on_a_curve_or_share(runs):
     """Under publication a printed 0.0% (or an interval from 0.0%) is an exact zero count."""
     bad = []
@@ -317,7 +345,9 @@ def test_item3_every_category_is_listed(runs, profile):
             # a withdrawal (outcomes 14, 16) is never charged: those two rows are structural
             missing = set(STAGES[:4]) - set(labels)
         elif h[:2] == ["Allegation", "Outcome"]:
-            missing = set()
+            # both allegation groups: a force without earlier allegations listed only the
+            # other group (City of London), which reads as a table of zeros
+            missing = set(ALLEGATIONS) - {row[0] for row in t.rows}
             for group in {row[0] for row in t.rows}:
                 missing |= {f"{group}: {o}" for o in
                             set(OUTCOMES) - {row[1] for row in t.rows if row[0] == group}}
@@ -330,6 +360,14 @@ def test_item3_every_category_is_listed(runs, profile):
             missing = {f"{y}: {o}" for y in years for o in outcomes} - {
                 f"{row[0]}: {row[1]}" for row in t.rows}
             assert len(years) >= 4 and len(outcomes) == 4, (years, outcomes)
+        elif h[:2] == ["Offences", "Measure"]:
+            # every offence group for each measure the run shows: a force with no referred
+            # rape file had no "Rape: Referral to the CPS" row (City of London)
+            measures = {row[1] for n in runs[profile].tables if n.header[:2] == h[:2]
+                        and n.file.rsplit("/", 1)[-1] == t.file.rsplit("/", 1)[-1]
+                        and n.heading == t.heading for row in n.rows}
+            missing = {f"{o}: {m}" for o in OFFENCES for m in measures} - {
+                f"{row[0]}: {row[1]}" for row in t.rows}
         elif h[:2] == ["Force", "Outcome"]:
             missing = set()
             for force in {row[0] for row in t.rows}:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.duration.survfunc import SurvfuncRight
 
+from ..data.dictionary import load_dictionary
 from ..errors import ParameterError, SoteriaError
 from .attrition import (
     STAGES,
@@ -328,7 +329,8 @@ def earlier_allegation_outcomes(
         The ``by`` columns, ``allegation`` (``earlier`` or ``other``: cases with a named
         suspect and no later allegation), ``outcome_group`` (the outcome within the window;
         ``open`` when none came), ``n``, ``n_total``, ``estimate`` (share) with Wilson
-        ``ci_low``/``ci_high``, ``within_days`` and ``cohorts``. Every outcome group is listed.
+        ``ci_low``/``ci_high``, ``within_days`` and ``cohorts``. Every outcome group of both
+        allegation groups is listed (``n_total`` 0 and no share for a group without cases).
 
     Examples
     --------
@@ -350,6 +352,15 @@ def earlier_allegation_outcomes(
         & named["outcome_date"].le(as_of[named.index])
     named["outcome_group"] = named["outcome_group"].where(seen, "open")
     mix = outcome_mix(named, by=[*by, "allegation"], detail="group", level=level)
+    # Both allegation groups are listed for every breakdown in the data, even when one has no
+    # case: a missing row would read as a zero (the outcome groups are already all listed).
+    groups = load_dictionary().codelists["outcome_groups"]
+    groups = groups.loc[groups["competing_risk"].notna(), "code"].tolist()
+    combos = (cases[by].drop_duplicates().itertuples(index=False, name=None) if by else [()])
+    full = pd.DataFrame([(*c, a, g) for c in combos for a in ("earlier", "other") for g in groups],
+                        columns=[*by, "allegation", "outcome_group"])
+    mix = full.merge(mix, how="left", on=[*by, "allegation", "outcome_group"])
+    mix[["n", "n_total"]] = mix[["n", "n_total"]].fillna(0).astype(np.int64)
     mix = mix.rename(columns={"share": "estimate"})
     mix["within_days"] = within_days
     mix["cohorts"] = describe_cohorts(cohorts)
@@ -441,7 +452,8 @@ def device_requests(
     DataFrame
         The ``by`` columns, ``measure``, ``estimate``, ``ci_low``, ``ci_high``, ``n`` (cases
         or devices the estimate rests on), ``n_events`` (cases counted in the numerator, for
-        a share; withdrawals, for the hazard ratio), ``design_effect`` (for a share: officer
+        a share; devices returned, for the median; withdrawals, for the hazard ratio),
+        ``design_effect`` (for a share: officer
         clustering, its Wilson interval at ``n / design_effect`` cases; else empty).
 
     Examples
@@ -482,7 +494,8 @@ def device_requests(
             device_requested_date=requested[part.index], device_returned_date=returned,
             extract_date=as_of[part.index]))
         rows.append({**group, "measure": "median_days_held", "estimate": median, "ci_low": low,
-                     "ci_high": high, "n": n_devices, "n_events": pd.NA})
+                     "ci_high": high, "n": n_devices,
+                     "n_events": int((requested[part.index].notna() & returned.notna()).sum())})
         window = after.loc[after.index.intersection(part.index)]
         withdrew = window["victim_withdrawal"].astype(bool)
         rows.append({**group, "measure": "withdrawal_share_after_request", "n": len(window),

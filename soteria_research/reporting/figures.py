@@ -77,7 +77,7 @@ def _labels() -> dict[str, str]:
         "median_days_held": "Days a requested device was held (median)",
         "withdrawal_share_with_request": "Victim withdrawal within a year: device requested",
         "withdrawal_share_without_request": "Victim withdrawal within a year: no device request",
-        "all": "All cases in the period", "earlier": "Earlier allegation (suspect accused again)",
+        "all": "All cases in the period",
     })
     return labels
 

@@ -44,8 +44,11 @@ _ERROR_DETAIL = re.compile(r"\s*\((?:[^()]|\([^()]*\))*\)(?=\s*$)")
 
 
 #: Columns holding codes that a reader should see as labels.
-CODE_COLUMNS = frozenset({"stage", "outcome_group", "outcome", "measure", "allegation"})
+CODE_COLUMNS = frozenset({"stage", "outcome_group", "outcome", "measure"})
 CASELOADS = {"all": "All cases in the period", "open": "Cases open at the extract date"}
+#: The two groups of ``pillars.earlier_allegation_outcomes`` ("other" is not the outcome group).
+ALLEGATIONS = {"earlier": "Earlier allegation (suspect accused again)",
+               "other": "Other allegation with a named suspect"}
 MODELS = {"cause_specific": "Rate (cause-specific hazard ratio)",
           "fine_gray": "Probability (subdistribution hazard ratio)"}
 #: Plain headings for the columns analysis functions return (tables not given ``columns=``).

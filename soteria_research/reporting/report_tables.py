@@ -19,6 +19,7 @@ from ..errors import ParameterError
 from . import provenance
 from .disclosure.profiles import MARKER
 from .report_common import (
+    ALLEGATIONS,
     CASELOADS,
     CODE_COLUMNS,
     HEADINGS,
@@ -84,6 +85,8 @@ class ReportTables:
             view["caseload"] = view["caseload"].replace(CASELOADS)
         if "model" in view.columns:
             view["model"] = view["model"].replace(MODELS)
+        if "allegation" in view.columns:
+            view["allegation"] = view["allegation"].replace(ALLEGATIONS)
         for column in CODE_COLUMNS.intersection(view.columns):
             view[column] = view[column].map(lambda v: label(v) if isinstance(v, str) else v)
         if "term" in view.columns:

@@ -107,13 +107,11 @@ def by_offence_group(function: Callable[..., pd.DataFrame], cases: pd.DataFrame,
 
 
 def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, keys: Sequence,
-              counts: list[str], complete: bool = False) -> pd.DataFrame:
+              counts: list[str]) -> pd.DataFrame:
     """Every offence group (× every value of ``by`` in ``cases``, × ``keys``: a column and its
-    values), absent rows with zero counts: so a report's table and the run's linked table hold
-    the same rows (a force with no referred file has a row of zeros). Without ``by`` only
-    when ``complete``."""
-    if not by and not complete:
-        return table
+    values), absent rows with zero counts: a missing row would read as a zero (a force with no
+    referred rape file lost its row), and a report's table and the run's linked table hold
+    the same rows."""
     levels = [sorted(cases[by].dropna().unique())] if by else []
     names = [by] if by else []
     levels.append(list(GROUPS))
@@ -121,7 +119,8 @@ def _complete(table: pd.DataFrame, cases: pd.DataFrame, by: str | None, keys: Se
     if keys:
         names.append(keys[0])
         levels.append(list(keys[1]))
-    index = pd.MultiIndex.from_product(levels, names=names)
+    index = (pd.MultiIndex.from_product(levels, names=names) if len(names) > 1
+             else pd.Index(levels[0], name=names[0]))
     done = table.set_index(names).reindex(index).reset_index()
     done[counts] = done[counts].fillna(0).astype(int)
     done.attrs = dict(table.attrs)
@@ -202,7 +201,7 @@ def arrests_table(cases: pd.DataFrame, *, within_days=ARREST_WINDOWS,
                              extract_date=extract_date)
     windows = sorted({int(w) for w in np.atleast_1d(within_days)})
     table = table.assign(within_days=table["within_days"].astype(int))
-    table = _complete(table, cases, by, ("within_days", windows), ARREST_COUNTS, complete=True)
+    table = _complete(table, cases, by, ("within_days", windows), ARREST_COUNTS)
     return table.sort_values([*outer, "within_days"], kind="stable").reset_index(drop=True)
 
 

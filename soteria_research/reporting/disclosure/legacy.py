@@ -1146,6 +1146,11 @@ def protect(
         record.notes.append("some hidden cells could not be protected by secondary "
                             "suppression: the whole table is withheld")
     present = {c: frame[c].notna().to_numpy() for c in list(depends) + list(copies)}
+    for column in depends:  # a share of a denominator of 0 is blank, but not by construction:
+        inputs = [c for c in rate_spec.get(column, ()) if c in counts]  # hidden with its counts
+        if inputs:
+            present[column] = present[column] | np.logical_and.reduce(
+                [frame[c].notna().to_numpy() for c in inputs])
     for j, column in enumerate(counts):
         mask[column] = suppressed[:, j].copy()
     for column, columns in depends.items():
