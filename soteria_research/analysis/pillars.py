@@ -453,8 +453,8 @@ def device_requests(
         The ``by`` columns, ``measure``, ``estimate``, ``ci_low``, ``ci_high``, ``n`` (cases
         or devices the estimate rests on), ``n_events`` (cases counted in the numerator, for
         a share; devices returned, for the median; withdrawals, for the hazard ratio),
-        ``design_effect`` (for a share: officer
-        clustering, its Wilson interval at ``n / design_effect`` cases; else empty).
+        ``design_effect`` (for a share: officer clustering, its Wilson interval at
+        ``n / design_effect`` cases; else empty).
 
     Examples
     --------
