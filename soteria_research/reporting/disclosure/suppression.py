@@ -17,17 +17,22 @@ with every cell hidden, it is lowered to what is achievable (and the cell is rep
 is nothing); when the cut loop stalls, every cell beside a cell still exposed is hidden: the
 next cheapest pattern, never the whole table.
 
-scipy's ``milp`` and ``linprog`` (HiGHS) do the solving; no suppression library in Python
-handles linked tables with a known-total attacker, so the model is built here.
+HiGHS does the solving: scipy's ``milp`` for the integer programme, and ``highspy`` (HiGHS's
+own Python interface) for the attacker, whose programmes on one part differ only in their
+objective: one model per part, solved again from the last basis, costs a fraction of a fresh
+``linprog`` call each time (``benchmarks/bench_disclosure.py``). No suppression library in
+Python handles linked tables with a known-total attacker, so the model is built here.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
@@ -101,6 +106,65 @@ def _informative(system: CellSystem, sensitive: np.ndarray) -> np.ndarray:
     return keep
 
 
+_BANNER_SHOWN = False
+
+
+def _quiet_highs(highspy):
+    """A HiGHS instance that prints nothing (the first one in a process prints a banner on
+    the C-level standard output before any option can be set: that one is sent to null)."""
+    global _BANNER_SHOWN
+    if _BANNER_SHOWN:
+        highs = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            highs = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _BANNER_SHOWN = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+class _Programmes:
+    """The attacker's programmes on one part: one HiGHS model, only the objective changed."""
+
+    def __init__(self, a_eq: sparse.spmatrix, lower: np.ndarray, upper: np.ndarray):
+        import highspy
+
+        self.highs = _quiet_highs(highspy)
+        a = sparse.csc_matrix(a_eq)
+        n, m = a.shape[1], a.shape[0]
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_, lp.col_upper_ = lower, upper
+        lp.row_lower_, lp.row_upper_ = np.zeros(m), np.zeros(m)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+        self.highs.passModel(lp)
+        self.optimal = highspy.HighsModelStatus.kOptimal
+        self.last = None
+
+    def maximise(self, column: int, sign: float):
+        """Max of ``sign * x[column]``: (value, row duals of the min form, x) or None."""
+        if self.last is not None:
+            self.highs.changeColCost(self.last, 0.0)
+        self.highs.changeColCost(column, -sign)
+        self.last = column
+        self.highs.run()
+        if self.highs.getModelStatus() != self.optimal:
+            return None
+        solution = self.highs.getSolution()
+        return (-self.highs.getInfo().objective_function_value, np.array(solution.row_dual),
+                np.array(solution.col_value))
+
+
 class _Attacker:
     """Linear programmes of the attacker on the hidden part of the system (published exact)."""
 
@@ -109,7 +173,30 @@ class _Attacker:
         self.matrix = matrix
         self.columns = matrix.tocsc()
         self.caps = caps
-        self.cache: dict[frozenset, dict[int, tuple[float, float, np.ndarray, np.ndarray]]] = {}
+        self.cache: dict[frozenset, dict[tuple[int, float], tuple[float, tuple]]] = {}
+        #: Moves the attacker's programmes have found, as (cells, deviations): each is a
+        #: solution, so it stays possible under any pattern that hides all its cells.
+        self.seen: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _remember(self, component: np.ndarray, x) -> None:
+        if x is None:
+            return
+        moved = np.abs(x) > _TOL
+        if moved.any():
+            self.seen.append((component[moved], np.asarray(x)[moved]))
+
+    def reach(self, hidden: np.ndarray, up: np.ndarray, down: np.ndarray, since: int = 0) -> int:
+        """Widen ``up`` and ``down`` (how far each cell is known to move) by the moves found
+        from ``since`` on that ``hidden`` allows; returns where to start next time.
+
+        A move the attacker cannot rule out proves a range at least that wide, so a target
+        already seen to move as far as it must needs no programme of its own.
+        """
+        for cells, move in self.seen[since:]:
+            if hidden[cells].all():
+                up[cells] = np.maximum(up[cells], move)
+                down[cells] = np.maximum(down[cells], -move)
+        return len(self.seen)
 
     def components(self, hidden: np.ndarray) -> list[np.ndarray]:
         """Groups of hidden cells linked by relations (published cells are constants)."""
@@ -125,19 +212,6 @@ class _Attacker:
         order = np.argsort(labels, kind="stable")
         return np.split(cells[order], np.flatnonzero(np.diff(labels[order])) + 1)
 
-    def neighbourhood(self, target: int, hidden: np.ndarray, hops: int = 2) -> np.ndarray:
-        """Hidden cells within ``hops`` relations of ``target``."""
-        reached = np.zeros(len(hidden), dtype=bool)
-        reached[target] = True
-        for _ in range(hops):
-            rows = np.unique(self.columns[:, np.flatnonzero(reached)].indices)
-            if len(rows) == 0:
-                break
-            reached[np.unique(self.matrix[rows].indices)] = True
-            reached &= hidden
-            reached[target] = True
-        return np.flatnonzero(reached)
-
     def pinned(self, component: np.ndarray, targets: np.ndarray) -> list[int]:
         """The targets whose range (up plus down) is under 1: worked out exactly.
 
@@ -145,38 +219,41 @@ class _Attacker:
         (no cut coefficients; the downward programme only when the target cannot go 1 up).
         """
         found = self.cache.get(frozenset(component.tolist()), {})
-        todo = [t for t in targets.tolist() if t not in found]
-        spread = {t: found[t][0] + found[t][1] for t in targets.tolist() if t in found}
+        todo = [t for t in targets.tolist() if (t, 1.0) not in found or (t, -1.0) not in found]
+        spread = {t: found[t, 1.0][0] + found[t, -1.0][0] for t in targets.tolist()
+                  if t not in todo}
         if todo:
             rows = np.flatnonzero(np.diff(self.columns[:, component].tocsr().indptr))
             a_eq = self.matrix[rows][:, component]
             values = self.system.values[component]
             box = np.column_stack([-values, self.caps[component]])
             position = {c: k for k, c in enumerate(component.tolist())}
+            solver = _Programmes(a_eq, box[:, 0], box[:, 1]) if len(rows) else None
             for target in todo:
                 spread[target] = 0.0
                 for sign in (1.0, -1.0):
-                    if not len(rows):  # in no relation: bounded only by its own box
+                    if solver is None:  # in no relation: bounded only by its own box
                         spread[target] += box[position[target], 0 if sign < 0 else 1] * sign
                     else:
-                        c = np.zeros(len(component))
-                        c[position[target]] = -sign
-                        res = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(rows)), bounds=box,
-                                      method="highs")
-                        spread[target] += -res.fun if res.status == 0 else 0.0
+                        solved = solver.maximise(position[target], sign)
+                        spread[target] += solved[0] if solved is not None else 0.0
+                        self._remember(component, None if solved is None else solved[2])
                     if spread[target] >= 1 - _TOL:
                         break
         return [int(t) for t in targets.tolist() if spread[t] < 1 - _TOL]
 
-    def bounds(self, component: np.ndarray, targets: np.ndarray) -> dict:
+    def bounds(self, component: np.ndarray, targets: np.ndarray,
+               directions=("up", "down")) -> dict:
         """For each target cell: (max up, max down, cut coefficients up, down) over all cells.
 
         Coefficients ``a`` satisfy ``max deviation <= sum_j a_j x_j`` for every pattern ``x``
         (1 = hidden): weak duality with the optimal relation multipliers of this pattern.
+        A direction not in ``directions`` is not solved: its bound is ``inf``, its cut None.
         """
         key = frozenset(component.tolist())
         found = self.cache.setdefault(key, {})
-        todo = [t for t in targets.tolist() if t not in found]
+        signs = [s for d, s in (("up", 1.0), ("down", -1.0)) if d in directions]
+        todo = [(t, s) for t in targets.tolist() for s in signs if (t, s) not in found]
         if todo:
             rows = np.flatnonzero(np.diff(self.columns[:, component].tocsr().indptr))
             full = self.matrix[rows]
@@ -185,28 +262,29 @@ class _Attacker:
             lower, upper = -values, self.caps[component]
             position = {c: k for k, c in enumerate(component.tolist())}
             involved = np.unique(full.indices)
-            for target in todo:
-                result = []
-                for sign in (1.0, -1.0):
-                    c = np.zeros(len(component))
-                    c[position[target]] = -sign
-                    if len(rows):
-                        res = linprog(c, A_eq=a_eq, b_eq=np.zeros(len(rows)),
-                                      bounds=np.column_stack([lower, upper]), method="highs")
-                        best = -res.fun if res.status == 0 else 0.0
-                        mu = res.eqlin.marginals if res.status == 0 else np.zeros(len(rows))
-                    else:  # a hidden cell in no relation: bounded only by its own box
-                        best = upper[position[target]] if sign > 0 else -lower[position[target]]
-                        mu = np.zeros(0)
-                    full_c = np.zeros(len(self.system))
-                    full_c[target] = -sign
-                    reduced = full_c - (full.T @ mu if len(rows) else 0.0)
-                    cells = np.union1d(involved, [target])
-                    r = reduced[cells]
-                    coef = np.where(r > 0, r * self.system.values[cells], -r * self.caps[cells])
-                    result += [best, (cells, coef)]
-                found[target] = (result[0], result[2], result[1], result[3])
-        return {t: found[t] for t in targets.tolist()}
+            solver = _Programmes(a_eq, lower, upper) if len(rows) else None
+            for target, sign in todo:
+                if len(rows):
+                    solved = solver.maximise(position[target], sign)
+                    best, mu, x = solved if solved is not None else (0.0, np.zeros(len(rows)),
+                                                                      None)
+                    self._remember(component, x)
+                else:  # a hidden cell in no relation: bounded only by its own box
+                    best = upper[position[target]] if sign > 0 else -lower[position[target]]
+                    mu = np.zeros(0)
+                full_c = np.zeros(len(self.system))
+                full_c[target] = -sign
+                reduced = full_c - (full.T @ mu if len(rows) else 0.0)
+                cells = np.union1d(involved, [target])
+                r = reduced[cells]
+                coef = np.where(r > 0, r * self.system.values[cells], -r * self.caps[cells])
+                found[target, sign] = (best, (cells, coef))
+        none = (np.inf, None)
+        return {t: (found.get((t, 1.0), none)[0] if 1.0 in signs else np.inf,
+                    found.get((t, -1.0), none)[0] if -1.0 in signs else np.inf,
+                    found[t, 1.0][1] if 1.0 in signs else None,
+                    found[t, -1.0][1] if -1.0 in signs else None)
+                for t in targets.tolist()}
 
 
 def _covering_rows(system, relations, variable, primary, free, n_var, var_of):
@@ -422,37 +500,27 @@ def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_nee
 def _violations(system, attacker, hidden, targets, up_need, down_need):
     """Sensitive cells whose attacker range is narrower than required, with their cuts.
 
-    Each target is first bounded on its neighbourhood (hidden cells within two relations;
-    hidden cells further away taken as published: a stronger attacker, so a range wide enough
-    there is wide enough). Only when that is not enough, and the neighbourhood's cut does not
-    already prove the pattern short, is the whole linked part solved.
+    A target that an earlier programme's solution already moves as far as required (a move
+    still open under this pattern) is protected without a programme of its own; otherwise each
+    direction still in doubt is solved on the target's whole linked part.
     """
     found = []
+    up_seen, down_seen = np.zeros(len(hidden)), np.zeros(len(hidden))
+    since = 0
     for component in attacker.components(hidden):
-        mine = np.intersect1d(component, targets)
-        mine = np.array([t for t in mine.tolist() if t in up_need or t in down_need], dtype=int)
-        if len(mine) == 0:
-            continue
-        unsettled = []
-        for target in mine.tolist():
-            near = attacker.neighbourhood(target, hidden) if len(component) > 40 else component
-            up, down, cut_up, cut_down = attacker.bounds(near, np.array([target]))[target]
-            short = _short(target, up, down, up_need, down_need)
-            if not short:
+        mine = [t for t in np.intersect1d(component, targets).tolist()
+                if t in up_need or t in down_need]
+        for target in mine:
+            since = attacker.reach(hidden, up_seen, down_seen, since)
+            doubt = [d for d, _ in _short(target, up_seen[target], down_seen[target], up_need,
+                                          down_need)]
+            if not doubt:
                 continue
+            up, down, cut_up, cut_down = attacker.bounds(component, np.array([target]),
+                                                         doubt)[target]
             cuts = {"up": cut_up, "down": cut_down}
-            if len(near) < len(component) and any(
-                    cuts[d][1][hidden[cuts[d][0]]].sum() >= need[target] - _TOL
-                    for d, need in short):
-                unsettled.append(target)  # the neighbourhood is not the whole story
-                continue
-            found += [(target, d, cuts[d]) for d, _ in short]
-        if unsettled:
-            for target, (up, down, cut_up, cut_down) in attacker.bounds(
-                    component, np.array(unsettled)).items():
-                cuts = {"up": cut_up, "down": cut_down}
-                found += [(target, d, cuts[d])
-                          for d, _ in _short(target, up, down, up_need, down_need)]
+            found += [(target, d, cuts[d])
+                      for d, _ in _short(target, up, down, up_need, down_need)]
     return found
 
 
