@@ -265,6 +265,30 @@ def test_a_funnel_the_optimisation_cannot_settle_is_published_not_withheld():
     assert (hidden_of(again, "funnel", "n") == hidden).all()
 
 
+def test_a_small_runs_funnel_settles_under_publication():
+    """The funnel of a run of four small-to-middling forces (scale 0.1, two years) took 15
+    rounds of the cut loop under the publication profile: with 12 allowed (when each round's
+    attacker was a fresh scipy ``linprog`` per cell, a round of the national funnel cost
+    seconds) it stalled, and the greedy pattern was published in its place. The attacker now
+    re-solves one HiGHS model per part, so rounds are cheap and 30 are allowed; this funnel's
+    own optimal pattern is published, and every small count in it is hidden."""
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.national import FUNNEL_PROTECTION, linked_funnel
+
+    cases = generate_cases(forces=["city_of_london", "dorset", "surrey", "bedfordshire"],
+                           scale=0.1, seed=31)
+    cases = cases[cases["recorded_date"].between("2021-04-01", "2023-03-31")]
+    funnel = linked_funnel(cases, by="force")
+    linked = protect_linked({"funnel": (funnel, FUNNEL_PROTECTION)}, profile="publication")
+    notes = " ".join(linked.tables["funnel"]["record"]["notes"])
+    hidden = hidden_of(linked, "funnel", "n")
+    values = funnel["n"].to_numpy(dtype=float)
+
+    assert "did not settle" not in notes and "greedy" not in notes
+    assert hidden[(values > 0) & (values < 10)].all()
+    assert not hidden.all()
+
+
 @pytest.mark.slow
 def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure():
     """Issue 16: "on the national run no force with more than 1,000 cases loses a headline

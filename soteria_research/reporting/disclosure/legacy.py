@@ -481,14 +481,15 @@ def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
 
 #: Rounds of the optimisation's cut loop for one linked table (each round one integer programme
 #: over the attacker's cuts so far). A count of rounds, not seconds, so that the same data give
-#: the same pattern on any machine. Measured on all 43 forces at national size (1,000,000 cases,
-#: publication profile): the funnel (774 rows, 1,505 candidate cells) had not settled after 30
-#: rounds, each programme slower than the last (122 cuts a round; 4 minutes in all), and took
-#: the whole preparation past 25 minutes; every other linked table settled within 8 rounds
-#: (prosecution decisions; most in 1-4). A table that has not settled is finished by the
-#: fallback, and the greedy pattern is used instead wherever it loses less: the funnel then
-#: costs 47 s (publication) and all linked tables together 77 s.
-OPTIMAL_MAX_ROUNDS = 12
+#: the same pattern on any machine. It was 12 while the attacker solved a fresh scipy
+#: ``linprog`` per cell and direction (all 43 forces at national size, publication: the funnel
+#: took 12 rounds and 14 s, 2,422 programmes). With one HiGHS model per linked part
+#: (``suppression._Programmes``) the same funnel settles in 11 rounds and 3 s, and the run's
+#: linked protection takes 7.5 s (was 28.6 s; partner 3.3 s, was 10.0 s). A run of four small
+#: forces needed 15 rounds under publication (``tests/test_linked_suppression_cost.py``); 30
+#: leave room. A table that has not settled is finished by the fallback, and the greedy pattern
+#: is used instead wherever it loses less.
+OPTIMAL_MAX_ROUNDS = 30
 
 
 def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: DisclosureProfile,

@@ -20,7 +20,7 @@ next cheapest pattern, never the whole table.
 HiGHS does the solving: scipy's ``milp`` for the integer programme, and ``highspy`` (HiGHS's
 own Python interface) for the attacker, whose programmes on one part differ only in their
 objective: one model per part, solved again from the last basis, costs a fraction of a fresh
-``linprog`` call each time (``benchmarks/bench_disclosure.py``). No suppression library in
+``linprog`` call each time (measured beside ``legacy.OPTIMAL_MAX_ROUNDS``). No suppression library in
 Python handles linked tables with a known-total attacker, so the model is built here.
 """
 
@@ -109,22 +109,30 @@ def _informative(system: CellSystem, sensitive: np.ndarray) -> np.ndarray:
 _BANNER_SHOWN = False
 
 
-def _quiet_highs(highspy):
-    """A HiGHS instance that prints nothing (the first one in a process prints a banner on
-    the C-level standard output before any option can be set: that one is sent to null)."""
+def _quiet_highs():
+    """A HiGHS instance that prints nothing. The first one in a process prints HiGHS's banner
+    on the C-level standard output before any option can be set (a notebook would show it):
+    standard output is sent to null while it is made."""
     global _BANNER_SHOWN
+    import highspy
+
     if _BANNER_SHOWN:
         highs = highspy.Highs()
     else:
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        if sys.stdout is not None:
+            sys.stdout.flush()
         try:
-            os.dup2(null, 1)
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        except OSError:  # no standard output to silence
             highs = highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
-            os.close(null)
+        else:
+            try:
+                os.dup2(null, 1)
+                highs = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
         _BANNER_SHOWN = True
     highs.setOptionValue("output_flag", False)
     return highs
@@ -136,7 +144,7 @@ class _Programmes:
     def __init__(self, a_eq: sparse.spmatrix, lower: np.ndarray, upper: np.ndarray):
         import highspy
 
-        self.highs = _quiet_highs(highspy)
+        self.highs = _quiet_highs()
         a = sparse.csc_matrix(a_eq)
         n, m = a.shape[1], a.shape[0]
         lp = highspy.HighsLp()

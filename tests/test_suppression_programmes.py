@@ -1,0 +1,142 @@
+"""The attacker's linear programmes inside secondary suppression, checked against fresh ones.
+
+``suppression._Attacker`` solves each linked part on one HiGHS model (``highspy``), changing
+only the objective between targets and starting from the last basis, and skips a target that a
+move found earlier already shows to be protected. Neither shortcut may change an answer: each
+bound must equal scipy's ``linprog`` solving the same programme from scratch, each cut must
+bound the attacker's range under any other pattern (weak duality), and each move it keeps must
+be one the attacker cannot rule out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from soteria_research.reporting.disclosure.cells import CellBuilder
+from soteria_research.reporting.disclosure.spec import identity
+from soteria_research.reporting.disclosure.suppression import _Attacker, _violations
+
+PROTECTION = 3.0
+
+
+def two_way_table(data) -> tuple:
+    """A rows x columns table of small counts with its margins (and, maybe, a public total)."""
+    n_rows, n_cols = data.draw(st.integers(2, 4)), data.draw(st.integers(2, 4))
+    values = data.draw(st.lists(st.integers(0, 12), min_size=n_rows * n_cols,
+                                max_size=n_rows * n_cols))
+    builder = CellBuilder()
+    builder.declare_categories("a", tuple(f"a{i}" for i in range(n_rows)), "t")
+    builder.declare_categories("b", tuple(f"b{j}" for j in range(n_cols)), "t")
+    for k, value in enumerate(values):
+        builder.add(identity(a=f"a{k // n_cols}", b=f"b{k % n_cols}"), value, source="t")
+    if data.draw(st.booleans()):
+        builder.declare_known(identity())
+    system = builder.build()
+    return system, np.maximum(system.values, PROTECTION)
+
+
+def a_pattern(data, system) -> np.ndarray:
+    """Hidden cells: a random choice of the shown ones, plus the unpublished (latent) ones."""
+    chosen = np.array(data.draw(st.lists(st.booleans(), min_size=len(system),
+                                         max_size=len(system))))
+    return (chosen & system.shown & ~system.fixed) | (system.latent & ~system.fixed)
+
+
+def fresh_range(system, caps, hidden, target) -> tuple[float, float]:
+    """How far ``target`` can move up and down when ``hidden`` are unknown: scipy's linprog on
+    every relation of the system (published cells fixed at their values), from scratch."""
+    matrix = system.matrix().toarray()
+    unknown = np.flatnonzero(hidden | (np.arange(len(system)) == target))
+    box = np.column_stack([-system.values[unknown], caps[unknown]])
+    result = []
+    for sign in (1.0, -1.0):
+        c = np.zeros(len(unknown))
+        c[np.searchsorted(unknown, target)] = -sign
+        res = linprog(c, A_eq=matrix[:, unknown], b_eq=np.zeros(len(matrix)), bounds=box,
+                      method="highs")
+        assert res.status == 0
+        result.append(-res.fun)
+    return result[0], result[1]
+
+
+@given(st.data())
+def test_bounds_equal_a_fresh_linear_programme_and_cuts_hold_under_any_pattern(data):
+    system, caps = two_way_table(data)
+    hidden = a_pattern(data, system)
+    other = a_pattern(data, system)
+    attacker = _Attacker(system, system.matrix(), caps)
+    for component in attacker.components(hidden):
+        found = attacker.bounds(component, component)  # every target on one model, in turn
+        for target, (up, down, cut_up, cut_down) in found.items():
+            assert np.allclose((up, down), fresh_range(system, caps, hidden, target),
+                               atol=1e-6)
+            # the cut's coefficients over a pattern's hidden cells bound the range under that
+            # pattern (weak duality: any multipliers do); with the optimal multipliers the
+            # bound is tight under this pattern (strong duality), so the cut cuts it off
+            for cut, best in ((cut_up, up), (cut_down, down)):
+                cells, coef = cut
+                assert np.isclose(coef[hidden[cells]].sum(), best, atol=1e-6)
+            either = other.copy()
+            either[target] = True
+            up_other, down_other = fresh_range(system, caps, either, target)
+            for cut, best in ((cut_up, up_other), (cut_down, down_other)):
+                cells, coef = cut
+                assert coef[either[cells]].sum() >= best - 1e-6
+    # every move the attacker keeps is possible: the relations hold, no count goes negative
+    matrix = system.matrix().toarray()
+    for cells, move in attacker.seen:
+        assert np.allclose(matrix[:, cells] @ move, 0.0, atol=1e-6)
+        assert (move >= -system.values[cells] - 1e-6).all() and (move <= caps[cells] + 1e-6).all()
+
+
+@given(st.data())
+def test_skipping_targets_an_earlier_move_protects_finds_the_same_violations(data):
+    """The short directions found with moves remembered across patterns are the fresh ones."""
+    system, caps = two_way_table(data)
+    hidden = a_pattern(data, system)
+    small = np.flatnonzero(system.shown & (system.values < 10) & ~system.fixed)
+    up_need = {int(t): PROTECTION for t in small}
+    down_need = {int(t): min(PROTECTION, float(system.values[t])) for t in small}
+    # the attacker first checks a pattern that hides more (as an earlier round of the cut loop
+    # may): its moves through cells published now must not count
+    attacker = _Attacker(system, system.matrix(), caps)
+    _violations(system, attacker, hidden | a_pattern(data, system), small, up_need, down_need)
+    found = _violations(system, attacker, hidden, small, up_need, down_need)
+    expected = set()
+    for target in small.tolist():
+        if not hidden[target]:
+            continue
+        up, down = fresh_range(system, caps, hidden, target)
+        if up < up_need[target] - 1e-6:
+            expected.add((target, "up"))
+        if down_need[target] > 0 and down < down_need[target] - 1e-6:
+            expected.add((target, "down"))
+    assert {(t, d) for t, d, _ in found} == expected
+
+
+def test_the_solver_prints_nothing_in_a_fresh_process():
+    """HiGHS prints a banner the first time a process makes a model, on the C-level standard
+    output that a notebook shows under the cell: a report must not carry it."""
+    import subprocess
+    import sys
+
+    code = (
+        "from soteria_research.reporting.disclosure.cells import CellBuilder\n"
+        "from soteria_research.reporting.disclosure.profiles import get_profile\n"
+        "from soteria_research.reporting.disclosure.spec import identity\n"
+        "from soteria_research.reporting.disclosure.suppression import suppress\n"
+        "builder = CellBuilder()\n"
+        "builder.declare_categories('outcome', ('a', 'b', 'c'), 't')\n"
+        "for outcome, n in zip('abc', (3, 40, 60)):\n"
+        "    builder.add(identity(outcome=outcome), n, source='t')\n"
+        "builder.declare_known(identity())\n"
+        "result = suppress(builder.build(), get_profile('partner'))\n"
+        "assert result.hidden[:3].tolist() == [True, True, False], result.hidden\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
