@@ -5,7 +5,8 @@ only the objective between targets and starting from the last basis, and skips a
 move found earlier already shows to be protected. Neither shortcut may change an answer: each
 bound must equal scipy's ``linprog`` solving the same programme from scratch, each cut must
 bound the attacker's range under any other pattern (weak duality), and each move it keeps must
-be one the attacker cannot rule out.
+be one the attacker cannot rule out. The attacker of published files (``attacker._bound``)
+solves its linear programmes on one model too, and must agree with fresh ones the same way.
 """
 
 from __future__ import annotations
@@ -140,3 +141,43 @@ def test_the_solver_prints_nothing_in_a_fresh_process():
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
+
+
+@given(st.data())
+def test_the_published_output_attackers_bounds_equal_fresh_programmes(data):
+    """``attacker._bound`` (the attacker of published files) bounds every cell of a linked part
+    on one model; each end must be what a fresh ``linprog`` finds (``attacker._optimum``),
+    with rounding intervals as inequalities and cells with no upper bound."""
+    from scipy import sparse
+
+    from soteria_research.reporting.disclosure.attacker import _bound, _optimum
+
+    system, caps = two_way_table(data)
+    n = len(system)
+    hidden = a_pattern(data, system)
+    # a published count is known to its rounding interval (±2); a hidden one only from below
+    lower = np.where(hidden, 0.0, np.maximum(system.values - 2, 0))
+    upper = np.where(hidden, np.inf, system.values + 2)
+    equalities = system.matrix()
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                               min_size=1, max_size=3))
+    inequalities = sparse.csr_matrix(  # "no more than" rows a reader may know: x_i <= x_j
+        (np.r_[np.ones(len(pairs)), -np.ones(len(pairs))],
+         (np.r_[np.arange(len(pairs)), np.arange(len(pairs))],
+          np.r_[[i for i, _ in pairs], [j for _, j in pairs]])), shape=(len(pairs), n))
+    a = sparse.vstack([equalities, inequalities]).tocsr()
+    lows = np.r_[np.zeros(equalities.shape[0]), np.full(len(pairs), -np.inf)]
+    highs = np.zeros(a.shape[0])
+    component = np.arange(n)
+    # _bound moves cells outside the component to the right-hand side; with every cell inside,
+    # its programmes are these, solved fresh by _optimum
+    box = np.column_stack([lower, upper])
+    found = _bound(component, component, equalities, inequalities, lower, upper, False, 20.0)
+    for aim, low, high, how in found:
+        c = np.zeros(n)
+        c[aim] = 1.0
+        fresh_low = _optimum(c, a, lows, highs, box, False, 20.0)
+        fresh_high = -_optimum(-c, a, lows, highs, box, False, 20.0)
+        assert how == "lp"
+        assert np.isclose(low, fresh_low, atol=1e-6) or low == fresh_low
+        assert np.isclose(high, fresh_high, atol=1e-6) or high == fresh_high

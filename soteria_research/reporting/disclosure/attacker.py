@@ -23,6 +23,7 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
+from .programmes import Programmes
 from .rounding import wilson
 
 __all__ = ["attack", "disclosures"]
@@ -200,14 +201,26 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
     box = np.column_stack([lower[component], upper[component]])
     position = {c: k for k, c in enumerate(component.tolist())}
     found = []
+    if not integer:  # one model, the objective changed per aim (programmes.Programmes)
+        lp = Programmes(a, lows, highs, box[:, 0], box[:, 1])
+        for aim in aims.tolist():
+            k = position[aim]
+            found.append((aim, -_most(lp, k, -1.0), _most(lp, k, 1.0), "lp"))
+        return found
     for aim in aims.tolist():
         ends = []
         for sign in (1.0, -1.0):
             c = np.zeros(len(component))
             c[position[aim]] = sign
             ends.append(_optimum(c, a, lows, highs, box, integer, time_limit) * sign)
-        found.append((aim, ends[0], ends[1], "milp" if integer else "lp"))
+        found.append((aim, ends[0], ends[1], "milp"))
     return found
+
+
+def _most(lp: Programmes, column: int, sign: float) -> float:
+    """Max of ``sign * x[column]``; no solution found leaves it unbounded, as in _optimum."""
+    solved = lp.maximise(column, sign)
+    return np.inf if solved is None else float(solved[0])
 
 
 def _optimum(c, a, lows, highs, box, integer, time_limit) -> float:

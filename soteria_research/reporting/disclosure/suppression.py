@@ -19,15 +19,14 @@ next cheapest pattern, never the whole table.
 
 HiGHS does the solving: scipy's ``milp`` for the integer programme, and ``highspy`` (HiGHS's
 own Python interface) for the attacker, whose programmes on one part differ only in their
-objective: one model per part, solved again from the last basis, costs a fraction of a fresh
-``linprog`` call each time (measured beside ``legacy.OPTIMAL_MAX_ROUNDS``). No suppression library in
+objective: one model per part, solved again from the last basis (``programmes.Programmes``),
+costs a fraction of a fresh ``linprog`` call each time (measured beside
+``legacy.OPTIMAL_MAX_ROUNDS``). No suppression library in
 Python handles linked tables with a known-total attacker, so the model is built here.
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +36,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
 from .profiles import DisclosureProfile
+from .programmes import Programmes
 
 __all__ = ["HEADLINE_FACTOR", "Suppression", "pinned", "suppress"]
 
@@ -106,73 +106,6 @@ def _informative(system: CellSystem, sensitive: np.ndarray) -> np.ndarray:
     return keep
 
 
-_BANNER_SHOWN = False
-
-
-def _quiet_highs():
-    """A HiGHS instance that prints nothing. The first one in a process prints HiGHS's banner
-    on the C-level standard output before any option can be set (a notebook would show it):
-    standard output is sent to null while it is made."""
-    global _BANNER_SHOWN
-    import highspy
-
-    if _BANNER_SHOWN:
-        highs = highspy.Highs()
-    else:
-        if sys.stdout is not None:
-            sys.stdout.flush()
-        try:
-            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-        except OSError:  # no standard output to silence
-            highs = highspy.Highs()
-        else:
-            try:
-                os.dup2(null, 1)
-                highs = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-                os.close(null)
-        _BANNER_SHOWN = True
-    highs.setOptionValue("output_flag", False)
-    return highs
-
-
-class _Programmes:
-    """The attacker's programmes on one part: one HiGHS model, only the objective changed."""
-
-    def __init__(self, a_eq: sparse.spmatrix, lower: np.ndarray, upper: np.ndarray):
-        import highspy
-
-        self.highs = _quiet_highs()
-        a = sparse.csc_matrix(a_eq)
-        n, m = a.shape[1], a.shape[0]
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = n, m
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_, lp.col_upper_ = lower, upper
-        lp.row_lower_, lp.row_upper_ = np.zeros(m), np.zeros(m)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
-        self.highs.passModel(lp)
-        self.optimal = highspy.HighsModelStatus.kOptimal
-        self.last = None
-
-    def maximise(self, column: int, sign: float):
-        """Max of ``sign * x[column]``: (value, row duals of the min form, x) or None."""
-        if self.last is not None:
-            self.highs.changeColCost(self.last, 0.0)
-        self.highs.changeColCost(column, -sign)
-        self.last = column
-        self.highs.run()
-        if self.highs.getModelStatus() != self.optimal:
-            return None
-        solution = self.highs.getSolution()
-        return (-self.highs.getInfo().objective_function_value, np.array(solution.row_dual),
-                np.array(solution.col_value))
-
-
 class _Attacker:
     """Linear programmes of the attacker on the hidden part of the system (published exact)."""
 
@@ -236,7 +169,8 @@ class _Attacker:
             values = self.system.values[component]
             box = np.column_stack([-values, self.caps[component]])
             position = {c: k for k, c in enumerate(component.tolist())}
-            solver = _Programmes(a_eq, box[:, 0], box[:, 1]) if len(rows) else None
+            solver = Programmes(a_eq, np.zeros(len(rows)), np.zeros(len(rows)), box[:, 0],
+                                box[:, 1]) if len(rows) else None
             for target in todo:
                 spread[target] = 0.0
                 for sign in (1.0, -1.0):
@@ -270,7 +204,8 @@ class _Attacker:
             lower, upper = -values, self.caps[component]
             position = {c: k for k, c in enumerate(component.tolist())}
             involved = np.unique(full.indices)
-            solver = _Programmes(a_eq, lower, upper) if len(rows) else None
+            solver = Programmes(a_eq, np.zeros(len(rows)), np.zeros(len(rows)), lower,
+                                upper) if len(rows) else None
             for target, sign in todo:
                 if len(rows):
                     solved = solver.maximise(position[target], sign)

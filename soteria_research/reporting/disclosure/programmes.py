@@ -1,0 +1,101 @@
+"""Many linear programmes on one feasible set: one HiGHS model, only the objective changed.
+
+An attacker bounds each unknown cell up and down over the same constraints. scipy's
+``linprog`` builds and presolves a fresh model for every call; here the model is passed to
+HiGHS once (``highspy``, HiGHS's own Python interface) and each objective is solved from the
+last optimal basis, which takes a few simplex iterations. Used by the attacker inside
+secondary suppression (``suppression._Attacker``) and by the published-output attacker
+(``attacker._bound``); both are checked against fresh ``linprog`` programmes in
+``tests/test_suppression_programmes.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["Programmes", "quiet_highs"]
+
+_BANNER_SHOWN = False
+
+
+def quiet_highs():
+    """A HiGHS instance that prints nothing. The first one in a process prints HiGHS's banner
+    on the C-level standard output before any option can be set (a notebook would show it):
+    standard output is sent to null while it is made."""
+    global _BANNER_SHOWN
+    import highspy
+
+    if _BANNER_SHOWN:
+        highs = highspy.Highs()
+    else:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        try:
+            saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        except OSError:  # no standard output to silence
+            highs = highspy.Highs()
+        else:
+            try:
+                os.dup2(null, 1)
+                highs = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(null)
+        _BANNER_SHOWN = True
+    highs.setOptionValue("output_flag", False)
+    return highs
+
+
+class Programmes:
+    """``row_lower <= a @ x <= row_upper``, ``lower <= x <= upper``: max of one cell at a time.
+
+    Examples
+    --------
+    >>> a = sparse.csr_matrix([[1.0, 1.0, -1.0]])  # x0 + x1 = x2
+    >>> lp = Programmes(a, np.zeros(1), np.zeros(1), np.zeros(3), np.array([4.0, 9.0, 5.0]))
+    >>> lp.maximise(0, 1.0)[0], lp.maximise(1, 1.0)[0], lp.maximise(2, -1.0)[0]
+    (4.0, 5.0, -0.0)
+    """
+
+    def __init__(self, a: sparse.spmatrix, row_lower: np.ndarray, row_upper: np.ndarray,
+                 lower: np.ndarray, upper: np.ndarray):
+        import highspy
+
+        self.highs = quiet_highs()
+        a = sparse.csc_matrix(a)
+        m, n = a.shape
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.asarray(lower, dtype=float)
+        lp.col_upper_ = np.asarray(upper, dtype=float)
+        lp.row_lower_ = np.asarray(row_lower, dtype=float)
+        lp.row_upper_ = np.asarray(row_upper, dtype=float)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+        self.highs.passModel(lp)
+        self.status = highspy.HighsModelStatus
+        self.last: int | None = None
+
+    def maximise(self, column: int, sign: float):
+        """The max of ``sign * x[column]`` as (value, row duals of the min form, x); ``(inf,
+        None, None)`` when unbounded; None when there is no solution."""
+        if self.last is not None:
+            self.highs.changeColCost(self.last, 0.0)
+        self.highs.changeColCost(column, -sign)
+        self.last = column
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == self.status.kUnbounded:
+            return np.inf, None, None
+        if status != self.status.kOptimal:
+            return None
+        solution = self.highs.getSolution()
+        return (-self.highs.getInfo().objective_function_value, np.array(solution.row_dual),
+                np.array(solution.col_value))
