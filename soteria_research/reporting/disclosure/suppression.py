@@ -118,6 +118,17 @@ class _Attacker:
         #: Moves the attacker's programmes have found, as (cells, deviations): each is a
         #: solution, so it stays possible under any pattern that hides all its cells.
         self.seen: list[tuple[np.ndarray, np.ndarray]] = []
+        #: The last parts' models, each with its last basis: the cut loop asks about the
+        #: targets of one part one at a time, and the same part again in the next round.
+        self._models: dict[frozenset, Programmes] = {}
+
+    def _model(self, key: frozenset, a_eq, lower: np.ndarray, upper: np.ndarray) -> Programmes:
+        if key not in self._models:
+            if len(self._models) >= 8:  # parts of earlier patterns are rarely asked again
+                self._models.pop(next(iter(self._models)))
+            self._models[key] = Programmes(a_eq, np.zeros(a_eq.shape[0]),
+                                           np.zeros(a_eq.shape[0]), lower, upper)
+        return self._models[key]
 
     def _remember(self, component: np.ndarray, x) -> None:
         if x is None:
@@ -169,8 +180,8 @@ class _Attacker:
             values = self.system.values[component]
             box = np.column_stack([-values, self.caps[component]])
             position = {c: k for k, c in enumerate(component.tolist())}
-            solver = Programmes(a_eq, np.zeros(len(rows)), np.zeros(len(rows)), box[:, 0],
-                                box[:, 1]) if len(rows) else None
+            solver = self._model(frozenset(component.tolist()), a_eq, box[:, 0], box[:, 1]) \
+                if len(rows) else None
             for target in todo:
                 spread[target] = 0.0
                 for sign in (1.0, -1.0):
@@ -204,8 +215,7 @@ class _Attacker:
             lower, upper = -values, self.caps[component]
             position = {c: k for k, c in enumerate(component.tolist())}
             involved = np.unique(full.indices)
-            solver = Programmes(a_eq, np.zeros(len(rows)), np.zeros(len(rows)), lower,
-                                upper) if len(rows) else None
+            solver = self._model(key, a_eq, lower, upper) if len(rows) else None
             for target, sign in todo:
                 if len(rows):
                     solved = solver.maximise(position[target], sign)
