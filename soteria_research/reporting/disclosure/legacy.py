@@ -485,7 +485,7 @@ def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
 #: ``linprog`` per cell and direction (all 43 forces at national size, publication: the funnel
 #: took 12 rounds and 14 s, 2,422 programmes). With one HiGHS model per linked part
 #: (``programmes.Programmes``) the same funnel settles in 11 rounds and 3 s, and the run's
-#: linked protection takes 6.1 s (was 28.9 s; partner 3.2 s, was 10.5 s). A run of four small
+#: linked protection takes 4.8 s (was 28.9 s; partner 2.8 s, was 10.5 s). A run of four small
 #: forces needed 15 rounds under publication (``tests/test_linked_suppression_cost.py``); 30
 #: leave room. A table that has not settled is finished by the fallback, and the greedy pattern
 #: is used instead wherever it loses less.
