@@ -21,8 +21,8 @@ HiGHS does the solving: scipy's ``milp`` for the integer programme, and ``highsp
 own Python interface) for the attacker, whose programmes on one part differ only in their
 objective: one model per part, solved again from the last basis (``programmes.Programmes``),
 costs a fraction of a fresh ``linprog`` call each time (measured beside
-``legacy.OPTIMAL_MAX_ROUNDS``). No suppression library in
-Python handles linked tables with a known-total attacker, so the model is built here.
+``legacy.OPTIMAL_MAX_ROUNDS``). No suppression library in Python handles linked tables with a
+known-total attacker, so the model is built here.
 """
 
 from __future__ import annotations
@@ -232,12 +232,13 @@ class _Attacker:
                 r = reduced[cells]
                 coef = np.where(r > 0, r * self.system.values[cells], -r * self.caps[cells])
                 found[target, sign] = (best, (cells, coef))
-        none = (np.inf, None)
-        return {t: (found.get((t, 1.0), none)[0] if 1.0 in signs else np.inf,
-                    found.get((t, -1.0), none)[0] if -1.0 in signs else np.inf,
-                    found[t, 1.0][1] if 1.0 in signs else None,
-                    found[t, -1.0][1] if -1.0 in signs else None)
-                for t in targets.tolist()}
+        unasked = (np.inf, None)  # a direction not asked for: no bound, no cut
+        out = {}
+        for t in targets.tolist():
+            (up, cut_up), (down, cut_down) = (found[t, s] if s in signs else unasked
+                                              for s in (1.0, -1.0))
+            out[t] = (up, down, cut_up, cut_down)
+        return out
 
 
 def _covering_rows(system, relations, variable, primary, free, n_var, var_of):
