@@ -422,6 +422,31 @@ def test_national_totals_minus_other_forces_cannot_reveal_a_hidden_cell(seed):
         assert hidden[:, column].sum() != 1
 
 
+def test_the_saved_pattern_reads_back_as_the_run_protected_it(tmp_path):
+    """A report reads the run's linked tables from the saved file: each force's slice and the
+    whole table hold the table's rows with its published counts (rounded to 5, blank where
+    hidden), numeric keys as numbers, and a force's record counts the cells hidden in it."""
+    table = force_outcome_table(5).assign(year=lambda t: 2020 + t.index % 3)
+    table = table.groupby(["force", "outcome_group", "year"], as_index=False)["n"].sum()
+    linked = protect_linked({"mix": (table, {"counts": ["n"], "keys": ["year"]})},
+                            profile="publication")
+    loaded = LinkedProtection.load(linked.save(tmp_path / "linked_disclosure.json"))
+    keys = ["force", "outcome_group", "year"]
+    for force in (None, "force_0", "force_3"):
+        part = loaded.table("mix") if force is None else loaded.slice("mix", force)
+        mine = table if force is None else table[table["force"] == force]
+        assert part.frame["year"].dtype.kind == "i" and part.frame["n"].dtype.kind == "f"
+        both = part.frame.assign(hidden=part.mask["n"].to_numpy()).merge(
+            mine, on=keys, suffixes=("", "_true"), validate="one_to_one")
+        assert len(both) == len(mine) == len(part.frame)
+        assert both["n"].isna().eq(both["hidden"]).all()
+        shown = both[~both["hidden"]]
+        assert np.array_equal(shown["n"], 5 * np.round(shown["n_true"] / 5))
+        assert (both.loc[both["hidden"], "n_true"] >= 0).all()
+        counted = part.record.primary_suppressed + part.record.secondary_suppressed
+        assert counted == int(both["hidden"].sum())
+
+
 def test_force_reports_read_the_shared_pattern(tmp_path):
     table = force_outcome_table(3)
     path = protect_linked({"outcome_mix": table}, profile="publication").save(

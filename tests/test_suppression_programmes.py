@@ -18,7 +18,7 @@ from scipy.optimize import linprog
 
 from soteria_research.reporting.disclosure.cells import CellBuilder
 from soteria_research.reporting.disclosure.spec import identity
-from soteria_research.reporting.disclosure.suppression import _Attacker, _violations
+from soteria_research.reporting.disclosure.suppression import _Attacker, _pinned, _violations
 
 PROTECTION = 3.0
 
@@ -91,6 +91,24 @@ def test_bounds_equal_a_fresh_linear_programme_and_cuts_hold_under_any_pattern(d
     for cells, move in attacker.seen:
         assert np.allclose(matrix[:, cells] @ move, 0.0, atol=1e-6)
         assert (move >= -system.values[cells] - 1e-6).all() and (move <= caps[cells] + 1e-6).all()
+
+
+@given(st.data())
+def test_cells_pinned_with_moves_remembered_across_patterns_are_the_fresh_ones(data):
+    """``pinned`` (the check of a greedy pattern) skips a target that a move found before
+    already frees; after an earlier pattern on the same attacker it must still find exactly the
+    cells fresh programmes pin (range up plus down under 1)."""
+    system, _ = two_way_table(data)
+    caps = np.maximum(system.values, 1.0)  # what ``suppression.pinned`` gives its attacker
+    attacker = _Attacker(system, system.matrix(), caps)
+    # first every cell hidden (moves through every cell), then patterns that publish some of
+    # them: a move through a published cell must not free a target
+    everything = (system.shown | system.latent) & ~system.fixed
+    for hidden in (everything, a_pattern(data, system), a_pattern(data, system)):
+        candidates = np.flatnonzero(hidden & system.shown)
+        expected = [int(t) for t in candidates
+                    if sum(fresh_range(system, caps, hidden, t)) < 1 - 1e-6]
+        assert _pinned(attacker, hidden, candidates) == expected
 
 
 @given(st.data())

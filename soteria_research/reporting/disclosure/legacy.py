@@ -670,7 +670,9 @@ def _greedy_checked(system: _CellSystem, primary: np.ndarray, greedy: np.ndarray
     if found:
         everything = np.zeros(len(cells.values), dtype=bool)
         everything[:n] = system.eligible & shown
-        found = sorted(set(found) - set(pinned(cells, everything, found)))
+        # when the greedy pass hid every cell it could, what it leaves pinned is pinned anyway
+        inherent = found if (everything == mask).all() else pinned(cells, everything, found)
+        found = sorted(set(found) - set(inherent))
     if not found:
         return greedy, True, []
     hidden, protectable, notes = _secondary_optimal(system, primary, profile, shown=shown,
@@ -1067,15 +1069,6 @@ def protect(
     if keys is None:
         keys = _default_keys(frame, counts + list(given_rates) + extremes)
     keys = [k for k in keys if k not in by]
-    keys_index = _Keys(frame, keys + by)
-    groupings = _groupings(keys_index, keys, by)
-    if declared:
-        rate_spec = {**dict.fromkeys(extremes, (None, None)), **given_rates}
-    else:
-        hint = _ratio_hint(frame, counts, keys_index, groupings)
-        rate_spec = {**_default_rates(frame, counts, keys + by, kind, hint),
-                     **dict.fromkeys(extremes, (None, None)), **given_rates}
-    rate_spec = {c: v for c, v in rate_spec.items() if c not in counts and c not in keys + by}
     record = OutputRecord(name=name, kind=kind, profile=profile.name,
                           rules=_rules_applied(profile, kind), n_cells=len(frame) * len(counts))
     mask = {c: np.zeros(len(frame), dtype=bool) for c in frame.columns}
@@ -1085,9 +1078,10 @@ def protect(
             # a layout of tables protected already (``counts=[]``: text views): the cells
             # those protections hid are counted here too, so disclosure.json says what this
             # output hides
-            carried = source.apply(lambda column: column.map(
-                lambda value: isinstance(value, str) and MARKER in value))
-            record.carried_suppressed = int(carried.to_numpy().sum())
+            record.carried_suppressed = sum(
+                sum(isinstance(value, str) and MARKER in value for value in column)
+                for _, column in source.items()
+                if not pd.api.types.is_numeric_dtype(column.dtype))  # numbers hold no marker
             if record.carried_suppressed:
                 record.status = "suppressed"
                 record.notes.append(f"a layout of tables protected already: "
@@ -1098,6 +1092,15 @@ def protect(
         result.frame.attrs = {**table.attrs, **result.frame.attrs}
         return result
 
+    keys_index = _Keys(frame, keys + by)
+    groupings = _groupings(keys_index, keys, by)
+    if declared:
+        rate_spec = {**dict.fromkeys(extremes, (None, None)), **given_rates}
+    else:
+        hint = _ratio_hint(frame, counts, keys_index, groupings)
+        rate_spec = {**_default_rates(frame, counts, keys + by, kind, hint),
+                     **dict.fromkeys(extremes, (None, None)), **given_rates}
+    rate_spec = {c: v for c, v in rate_spec.items() if c not in counts and c not in keys + by}
     copies = _copied_columns(frame, counts + [c for c in rate_spec if _is_count_like(frame[c])],
                              counts)
     all_counts, counts = counts, [c for c in counts if c not in copies]
@@ -1352,10 +1355,15 @@ class LinkedProtection:
             raise ParameterError(f"no linked table {name!r}; linked tables: {self.names}.")
         if name not in self._frames:
             entry = self.tables[name]
-            frame = pd.DataFrame(entry["rows"], columns=entry["columns"])
-            mask = pd.DataFrame(entry["mask"], columns=entry["columns"]).astype(bool)
-            for column in entry["counts"] + entry["rates"]:
-                frame[column] = pd.to_numeric(frame[column], errors="coerce")
+            numeric = set(entry["counts"] + entry["rates"])
+            # built column by column in one go (every report of a run reads every table)
+            columns = zip(*entry["rows"]) if entry["rows"] else ([] for _ in entry["columns"])
+            frame = pd.DataFrame({
+                column: (pd.to_numeric(np.array(values, dtype=object), errors="coerce")
+                         if column in numeric else list(values))
+                for column, values in zip(entry["columns"], columns)}, columns=entry["columns"])
+            hidden = np.array(entry["mask"], dtype=bool).reshape(len(frame), len(entry["columns"]))
+            mask = pd.DataFrame(hidden, columns=entry["columns"])
             self._frames[name] = (frame, mask)
         return self._frames[name]
 
@@ -1366,7 +1374,7 @@ class LinkedProtection:
             frame, mask = self._whole(name)
             entry = self.tables[name]
             rows = (np.arange(len(frame)) if force is None else
-                    np.flatnonzero(frame[self.by].astype(str).eq(str(force)).to_numpy()))
+                    np.flatnonzero(frame[self.by].to_numpy(dtype=str) == str(force)))
             if len(rows) == 0:
                 raise ParameterError(
                     f"linked table {name!r} has no rows for {self.by}={force!r}.")
@@ -1375,19 +1383,38 @@ class LinkedProtection:
             # alike: the run's links between linked tables hide cells after protection
             # (reporting/linked_quantities.py), which the protection's own record does not
             # count (the national overview's disclosure.json said "pass" beside them)
-            hidden = mask.iloc[rows]
+            hidden = mask.to_numpy()[rows]
+            position = {c: k for k, c in enumerate(mask.columns)}
             primary = int(np.asarray(entry["primary"], dtype=bool)[rows].sum())
-            counted = int(hidden[entry["counts"]].to_numpy().sum())
+            counted = int(hidden[:, [position[c] for c in entry["counts"]]].sum())
             record.update(
                 n_cells=len(rows) * len(entry["counts"]), primary_suppressed=primary,
                 secondary_suppressed=counted - primary,
-                derived_suppressed=int(hidden[entry["rates"]].to_numpy().sum()))
+                derived_suppressed=int(hidden[:, [position[c] for c in entry["rates"]]].sum()))
             if record.get("status") not in ("internal", "withheld"):
-                record["status"] = "suppressed" if hidden.to_numpy().any() else "pass"
+                record["status"] = "suppressed" if hidden.any() else "pass"
             record["notes"] = [f"linked: suppression pattern shared by every report of the "
                                f"run ({self.by} × category protected once, national totals "
                                "included)"]
             self._frames[key] = (rows, record)
+        return self._frames[key]
+
+    def _keyed(self, name: str, force: str | None, keys: list[str]) -> pd.Index:
+        """The row keys of ``force``'s slice on ``keys`` (what a report's rows are matched on)."""
+        key = (name, force, tuple(keys))
+        if key not in self._frames:
+            whole, _ = self._whole(name)
+            rows, _ = self._rows(name, force)
+            self._frames[key] = pd.Index(_row_keys(whole.iloc[rows], keys))
+        return self._frames[key]
+
+    def _arrays(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each column of the table as (published values, hidden) arrays."""
+        key = (name, "arrays")
+        if key not in self._frames:
+            whole, mask = self._whole(name)
+            self._frames[key] = {c: (whole[c].to_numpy(), mask[c].to_numpy())
+                                 for c in whole.columns}
         return self._frames[key]
 
     def _protected(self, name: str, force: str | None, positions: np.ndarray | None = None,
@@ -1395,9 +1422,10 @@ class LinkedProtection:
         frame, mask = self._whole(name)
         rows, record = self._rows(name, force)
         take = rows if positions is None else rows[positions]
-        columns = columns or list(frame.columns)
-        protected = frame[columns].iloc[take].reset_index(drop=True)
-        hidden = mask[columns].iloc[take].reset_index(drop=True)
+        where = (slice(None) if not columns or columns == list(frame.columns) else
+                 frame.columns.get_indexer(columns))
+        protected = frame.iloc[take, where].reset_index(drop=True)
+        hidden = mask.iloc[take, where].reset_index(drop=True)
         record = OutputRecord(**{**record, "rules": list(record["rules"]),
                                  "notes": list(record["notes"])})
         protected.attrs["disclosure"] = {"name": name, "profile": self.profile,
@@ -1424,10 +1452,10 @@ class LinkedProtection:
         whole, whole_mask = self._whole(name)
         rows, _ = self._rows(name, force)
         entry = self.tables[name]
-        keys = [k for k in entry["keys"] if k in frame.columns]
         named = any(n is not None for n in frame.index.names)
         frame = frame.reset_index() if named else frame.reset_index(drop=True)
-        theirs = pd.Index(_row_keys(whole.iloc[rows], keys))
+        keys = [k for k in entry["keys"] if k in frame.columns]
+        theirs = self._keyed(name, force, keys)
         if not theirs.is_unique:
             raise DisclosureError(
                 f"table {name!r} lacks the key column(s) that tell the linked table's rows apart "
@@ -1439,12 +1467,14 @@ class LinkedProtection:
                 f"table {name!r} has rows the run's linked table does not (keys {keys}); "
                 "compute it with the same function and categories as the runner did.")
         base = PROFILES[self.profile].round_base
+        arrays = self._arrays(name)
         for column in entry["counts"]:
             if column not in frame:
                 continue
-            shown = ~whole_mask[column].to_numpy()[rows[order]]
+            published, hidden = arrays[column]
+            shown = ~hidden[rows[order]]
             mine = round_to_base(frame[column].to_numpy(dtype=float), base)[shown]
-            theirs_values = whole[column].to_numpy(dtype=float)[rows[order]][shown]
+            theirs_values = published[rows[order]][shown].astype(float)
             if not np.allclose(mine, theirs_values, equal_nan=True):
                 raise DisclosureError(
                     f"table {name!r}{'' if force is None else f' for {force}'}: column "

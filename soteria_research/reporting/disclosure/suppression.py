@@ -175,6 +175,14 @@ class _Attacker:
         spread = {t: found[t, 1.0][0] + found[t, -1.0][0] for t in targets.tolist()
                   if t not in todo}
         if todo:
+            # moves found before (this part's, or an earlier pattern's whose cells are all
+            # hidden here) prove most targets free without a programme of their own
+            hidden = np.zeros(len(self.system), dtype=bool)
+            hidden[component] = True
+            up, down = np.zeros(len(self.system)), np.zeros(len(self.system))
+            since = self.reach(hidden, up, down)
+            todo = [t for t in todo if up[t] + down[t] < 1 - _TOL]
+        if todo:
             rows = np.flatnonzero(np.diff(self.columns[:, component].tocsr().indptr))
             a_eq = self.matrix[rows][:, component]
             values = self.system.values[component]
@@ -183,17 +191,21 @@ class _Attacker:
             solver = self._model(frozenset(component.tolist()), a_eq, box[:, 0], box[:, 1]) \
                 if len(rows) else None
             for target in todo:
-                spread[target] = 0.0
+                since = self.reach(hidden, up, down, since)
+                if up[target] + down[target] >= 1 - _TOL:
+                    continue
+                reached = {1.0: up[target], -1.0: down[target]}
                 for sign in (1.0, -1.0):
                     if solver is None:  # in no relation: bounded only by its own box
-                        spread[target] += box[position[target], 0 if sign < 0 else 1] * sign
+                        reached[sign] = box[position[target], 0 if sign < 0 else 1] * sign
                     else:
                         solved = solver.maximise(position[target], sign)
-                        spread[target] += solved[0] if solved is not None else 0.0
+                        reached[sign] = solved[0] if solved is not None else 0.0
                         self._remember(component, None if solved is None else solved[2])
-                    if spread[target] >= 1 - _TOL:
+                    if reached[1.0] + reached[-1.0] >= 1 - _TOL:
                         break
-        return [int(t) for t in targets.tolist() if spread[t] < 1 - _TOL]
+                spread[target] = reached[1.0] + reached[-1.0]
+        return [int(t) for t in targets.tolist() if spread.get(t, 1.0) < 1 - _TOL]
 
     def bounds(self, component: np.ndarray, targets: np.ndarray,
                directions=("up", "down")) -> dict:
