@@ -305,6 +305,13 @@ def test_difference_message_says_whether_chance_could_explain_it():
     assert "5.0 percentage points higher than the rest of England and Wales" in text
     assert "(95% interval 2.0 to 8.0 points)" in text and "more than chance" in text
     assert "similar" not in text  # the peers' figure is hidden: not mentioned
+    # a difference the table prints as 0.0 is neither "0.0 points higher" nor "lower"
+    tiny = differences.assign(difference=[-0.0004, 0.0004], comparator_share=[0.0504, 0.0996],
+                              ci_low=[-0.005, -0.004], ci_high=[0.004, 0.006])
+    text = km.charge_against_others(_Report(_headline(0.05, 0.04, 0.06), tiny))
+    assert "about the same as the rest of England and Wales" in text
+    assert "about the same as its most similar forces together" in text
+    assert "higher" not in text and "lower" not in text and "0.0 percentage" not in text
 
 
 @pytest.mark.parametrize("later, words", [((0.20, 0.17, 0.23), "rose"),

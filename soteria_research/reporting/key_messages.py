@@ -93,6 +93,8 @@ def _difference_text(row, words: str) -> str:
     value = float(difference)
     if value == 0:
         size = f"the same as {words}"
+    elif float(_points(abs(value))) == 0:  # printed 0.0 in the table: neither higher nor lower
+        size = f"about the same as {words}"
     else:
         size = (f"{_points(abs(value))} percentage points {'higher' if value > 0 else 'lower'} "
                 f"than {words}")
