@@ -180,8 +180,14 @@ def _components(equalities, inequalities, unknown) -> list[np.ndarray]:
     return np.split(cells[order], np.flatnonzero(np.diff(labels[order])) + 1)
 
 
-def _bound(component, aims, equalities, inequalities, lower, upper, integer, time_limit):
-    """Min and max of each aim over the component (other cells at their published values)."""
+def _bound(component, aims, equalities, inequalities, lower, upper, integer, time_limit,
+           enough: float | None = None):
+    """Min and max of each aim over the component (other cells at their published values).
+
+    ``enough`` (linear programmes only): an aim that the solutions found for earlier aims
+    already move over at least ``enough`` gets the lowest and highest value they give it
+    (``"seen"``: ends inside its true ones, far enough apart) instead of programmes of its own.
+    """
     inside = np.zeros(len(lower), dtype=bool)
     inside[component] = True
     blocks = []
@@ -203,9 +209,23 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
     found = []
     if not integer:  # one model, the objective changed per aim (programmes.Programmes)
         lp = Programmes(a, lows, highs, box[:, 0], box[:, 1])
+        # each solution is a point the attacker cannot rule out: the values it gives every
+        # cell lie between that cell's true ends
+        seen_low = np.full(len(component), np.inf)
+        seen_high = np.full(len(component), -np.inf)
         for aim in aims.tolist():
             k = position[aim]
-            found.append((aim, -_most(lp, k, -1.0), _most(lp, k, 1.0), "lp"))
+            if enough is not None and seen_high[k] - seen_low[k] >= enough:
+                found.append((aim, float(seen_low[k]), float(seen_high[k]), "seen"))
+                continue
+            ends = []
+            for sign in (-1.0, 1.0):
+                solved = lp.maximise(k, sign)
+                ends.append(np.inf if solved is None else float(solved[0]))
+                if solved is not None and solved[2] is not None:
+                    np.minimum(seen_low, solved[2], out=seen_low)
+                    np.maximum(seen_high, solved[2], out=seen_high)
+            found.append((aim, -ends[0], ends[1], "lp"))
         return found
     for aim in aims.tolist():
         ends = []
@@ -215,12 +235,6 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
             ends.append(_optimum(c, a, lows, highs, box, integer, time_limit) * sign)
         found.append((aim, ends[0], ends[1], "milp"))
     return found
-
-
-def _most(lp: Programmes, column: int, sign: float) -> float:
-    """Max of ``sign * x[column]``; no solution found leaves it unbounded, as in _optimum."""
-    solved = lp.maximise(column, sign)
-    return np.inf if solved is None else float(solved[0])
 
 
 def _optimum(c, a, lows, highs, box, integer, time_limit) -> float:

@@ -461,13 +461,16 @@ def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
     wanted = np.zeros(len(lower), dtype=bool)
     wanted[np.flatnonzero(hidden)] = True
     found = {}
+    p = float(profile.protection or 1)
+    # a range at least this wide passes both tests below (two whole values inside it, and the
+    # protection), so a cell that earlier solutions already move this far needs no programme
+    enough = max(p, 2.0)
     for component in _components(equalities, inequalities, lower < upper):
         aims = component[wanted[component]]
         if len(aims):
             for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
-                                             upper, len(component) <= 400, 20.0):
+                                             upper, len(component) <= 400, 20.0, enough):
                 found[cell] = (low, high)
-    p = float(profile.protection or 1)
     for cell in np.flatnonzero(hidden):
         if cell not in found:
             return False
