@@ -410,6 +410,47 @@ def test_peers_show_their_outcomes_as_their_own_reports_do(shared):
             f"{row['estimate']:.1%} ({row['ci_low']:.1%} to {row['ci_high']:.1%})")
 
 
+def test_headline_protected_once_per_report_is_the_same_table_and_record_each_time(shared):
+    # A report asks for its headline figures many times (key messages, the headline view, the
+    # differences, metrics.json): each answer, and what disclosure.json says of it, must be
+    # what one protection in a fresh report gives, whatever a caller did to an earlier answer.
+    params, folder = shared
+    names = ["headline_recorded", "headline", "headline_recorded_peers", "headline_peers"]
+    fresh = ReportContext(params.replace(force="durham"), folder)
+    expected = fresh.protected_headline()
+    peers = fresh.peers()
+    expected_peers = fresh.peer_headline(peers)
+    expected_records = {n: fresh.disclosure.record(n) for n in names}
+    # the pooled figures hide a measure because a peer's own figure is hidden: the records
+    # are changed after protection, so the check below is not of untouched records
+    assert any("pooled figures hidden" in note
+               for note in expected_records["headline_peers"].notes)
+
+    report = ReportContext(params.replace(force="durham"), folder)
+    for _ in range(2):  # a caller changes the tables it was given, first time and after
+        given, given_peers = report.protected_headline(), report.peer_headline(peers)
+        given.loc[:, "count"] = -1.0
+        given_peers.loc[:, "count"] = -1.0
+    for _ in range(3):
+        # between two asks, other pooled figures are protected under the same names (as the
+        # national overview does for each force's peers)
+        report.peer_headline(["durham"], report.cases)
+        pd.testing.assert_frame_equal(report.protected_headline(), expected)
+        pd.testing.assert_frame_equal(report.peer_headline(peers), expected_peers)
+        for name in names:
+            assert report.disclosure.record(name) == expected_records[name], name
+
+    # a different table is protected, not read from the first answer
+    headline = report.artefact("headline")
+    national = headline[headline["force"].eq("national")].reset_index(drop=True)
+    shown = report._protect_headline(national, suffix="_national")
+    larger = national.assign(count=national["count"] + 50, n=national["n"] + 100)
+    changed = report._protect_headline(larger, suffix="_national")
+    other = ReportContext(params.replace(force="durham"), folder)
+    pd.testing.assert_frame_equal(changed, other._protect_headline(larger, suffix="_national"))
+    assert not changed["count"].equals(shown["count"])
+
+
 def test_national_outcome_mix_is_wide_with_force_names(shared):
     params, folder = shared
     report = ReportContext(params.replace(force="national"), folder)

@@ -136,6 +136,29 @@ def test_published_intervals_are_recomputed_from_rounded_counts_at_the_same_desi
     assert out["share"][0] == pytest.approx(20 / 280)
 
 
+def test_bounds_of_the_same_counts_keep_each_columns_own_design_effect():
+    # Two intervals of one share at different design effects (a dict, one per column): each
+    # is recomputed from the published counts at its own design effect (statsmodels' Wilson),
+    # and a share column between them is the published share.
+    k, n = np.array([19.0, 40.0]), np.array([278.0, 90.0])
+    d1, d2 = np.array([1.0, 1.3]), np.array([2.5, 1.0])
+    true = {"k": k, "n": n, "share": k / n}
+    for name, d in (("low1", d1), ("low2", d2)):
+        true[name] = proportion_confint(k / d, n / d, method="wilson")[0]
+    for name, d in (("high1", d1), ("high2", d2)):
+        true[name] = proportion_confint(k / d, n / d, method="wilson")[1]
+    k5, n5 = np.array([20.0, 40.0]), np.array([280.0, 90.0])
+    spec = {c: ("k", "n") for c in ("low1", "share", "high1", "low2", "high2")}
+    out = rates_from_published(true.__getitem__, {"k": k5, "n": n5}, spec, ["k", "n"],
+                               design_effect={"low1": d1, "high1": d1, "low2": d2,
+                                              "high2": d2})
+    for suffix, d in (("1", d1), ("2", d2)):
+        low, high = proportion_confint(k5 / d, n5 / d, method="wilson")
+        assert out["low" + suffix] == pytest.approx(low, rel=1e-12)
+        assert out["high" + suffix] == pytest.approx(high, rel=1e-12)
+    assert out["share"] == pytest.approx(k5 / n5)
+
+
 def test_cohort_rates_pool_outcomes_and_widen_intervals_by_officer_clustering():
     from soteria_research.analysis.attrition import cohort_rates
     from soteria_research.data.synthetic import generate_cases

@@ -425,14 +425,16 @@ def test_national_totals_minus_other_forces_cannot_reveal_a_hidden_cell(seed):
 def test_the_saved_pattern_reads_back_as_the_run_protected_it(tmp_path):
     """A report reads the run's linked tables from the saved file: each force's slice and the
     whole table hold the table's rows with its published counts (rounded to 5, blank where
-    hidden), numeric keys as numbers, and a force's record counts the cells hidden in it."""
+    hidden), numeric keys as numbers, and a force's record counts the cells hidden in it.
+    Asked again, it gives the same, whatever the caller did to the first answer (a report
+    reads its peers' slices many times)."""
     table = force_outcome_table(5).assign(year=lambda t: 2020 + t.index % 3)
     table = table.groupby(["force", "outcome_group", "year"], as_index=False)["n"].sum()
     linked = protect_linked({"mix": (table, {"counts": ["n"], "keys": ["year"]})},
                             profile="publication")
     loaded = LinkedProtection.load(linked.save(tmp_path / "linked_disclosure.json"))
     keys = ["force", "outcome_group", "year"]
-    for force in (None, "force_0", "force_3"):
+    for force in (None, "force_0", "force_3", None, "force_0", "force_3"):
         part = loaded.table("mix") if force is None else loaded.slice("mix", force)
         mine = table if force is None else table[table["force"] == force]
         assert part.frame["year"].dtype.kind == "i" and part.frame["n"].dtype.kind == "f"
@@ -445,6 +447,12 @@ def test_the_saved_pattern_reads_back_as_the_run_protected_it(tmp_path):
         assert (both.loc[both["hidden"], "n_true"] >= 0).all()
         counted = part.record.primary_suppressed + part.record.secondary_suppressed
         assert counted == int(both["hidden"].sum())
+        assert part.frame.attrs["disclosure"]["linked"]
+        # the caller changes what it was given
+        part.frame["n"] = -1.0
+        part.mask["n"] = ~part.mask["n"]
+        part.frame.attrs.clear()
+        part.record.notes.append("changed by the caller")
 
 
 def test_force_reports_read_the_shared_pattern(tmp_path):

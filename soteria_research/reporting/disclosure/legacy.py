@@ -108,6 +108,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
+from copy import deepcopy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -1411,24 +1412,32 @@ class LinkedProtection:
             self._frames[key] = pd.Index(_row_keys(whole.iloc[rows], keys))
         return self._frames[key]
 
-    def _arrays(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Each column of the table as (published values, hidden) arrays."""
-        key = (name, "arrays")
+    def _array(self, name: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """One column of the table as (published values, hidden) arrays, made when asked."""
+        key = (name, "array", column)
         if key not in self._frames:
             whole, mask = self._whole(name)
-            self._frames[key] = {c: (whole[c].to_numpy(), mask[c].to_numpy())
-                                 for c in whole.columns}
+            self._frames[key] = (whole[column].to_numpy(), mask[column].to_numpy())
         return self._frames[key]
 
     def _protected(self, name: str, force: str | None, positions: np.ndarray | None = None,
                    columns: list[str] | None = None) -> ProtectedTable:
         frame, mask = self._whole(name)
         rows, record = self._rows(name, force)
-        take = rows if positions is None else rows[positions]
-        where = (slice(None) if not columns or columns == list(frame.columns) else
-                 frame.columns.get_indexer(columns))
-        protected = frame.iloc[take, where].reset_index(drop=True)
-        hidden = mask.iloc[take, where].reset_index(drop=True)
+        every = not columns or columns == list(frame.columns)
+        if positions is None and every:
+            # a whole slice: cut from the table once, then copied out (a report reads its
+            # peers' slices of the same tables many times; callers may change what they get)
+            key = (name, force, "slice")
+            if key not in self._frames:
+                self._frames[key] = (frame.iloc[rows].reset_index(drop=True),
+                                     mask.iloc[rows].reset_index(drop=True))
+            protected, hidden = (part.copy() for part in self._frames[key])
+        else:
+            take = rows if positions is None else rows[positions]
+            where = slice(None) if every else frame.columns.get_indexer(columns)
+            protected = frame.iloc[take, where].reset_index(drop=True)
+            hidden = mask.iloc[take, where].reset_index(drop=True)
         record = OutputRecord(**{**record, "rules": list(record["rules"]),
                                  "notes": list(record["notes"])})
         protected.attrs["disclosure"] = {"name": name, "profile": self.profile,
@@ -1470,11 +1479,10 @@ class LinkedProtection:
                 f"table {name!r} has rows the run's linked table does not (keys {keys}); "
                 "compute it with the same function and categories as the runner did.")
         base = PROFILES[self.profile].round_base
-        arrays = self._arrays(name)
         for column in entry["counts"]:
             if column not in frame:
                 continue
-            published, hidden = arrays[column]
+            published, hidden = self._array(name, column)
             shown = ~hidden[rows[order]]
             mine = round_to_base(frame[column].to_numpy(dtype=float), base)[shown]
             theirs_values = published[rows[order]][shown].astype(float)
@@ -1744,6 +1752,14 @@ class DisclosureControl:
     def record(self, name: str) -> OutputRecord | None:
         """The log entry of output ``name`` (None before it is protected)."""
         return self._records.get(name)
+
+    def restore(self, records: Iterable[OutputRecord | None]) -> None:
+        """Log again, as they were, records taken from :meth:`record` (an output protected once
+        and shown again from a copy); kept as copies, so later changes to either do not reach
+        the other."""
+        for record in records:
+            if record is not None:
+                self._records[record.name] = deepcopy(record)
 
     def summary(self) -> pd.DataFrame:
         """One row per output: name, kind, status, cells suppressed and rounded."""

@@ -52,25 +52,34 @@ def rates_from_published(column: Callable[[str], np.ndarray], published: dict,
     """
     counts = set(counts)
     out = {}
+    # a share and its two bounds usually have the same counts and design effect: their true
+    # and published shares and intervals are worked out once
+    computed: dict[tuple, tuple] = {}
     for name, (numerator, denominator) in rate_spec.items():
         if numerator not in counts or denominator not in counts:
             continue
         given = np.asarray(column(name), dtype=float)
-        k, n = column(numerator), column(denominator)
-        k_pub = np.asarray(published[numerator], dtype=float)
-        n_pub = np.asarray(published[denominator], dtype=float)
         own = design_effect.get(name) if isinstance(design_effect, dict) else design_effect
-        d = np.ones(len(given)) if own is None else np.where(
-            np.isfinite(own) & (own > 0), own, 1.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            true_low, true_high = wilson(k / d, n / d, level)
-            pub_low, pub_high = wilson(k_pub / d, n_pub / d, level)
-            pairs = ((k / n, k_pub / n_pub), (true_low, pub_low), (true_high, pub_high))
+        key = (numerator, denominator, None if own is None else id(own))
+        if key not in computed:
+            k, n = column(numerator), column(denominator)
+            k_pub = np.asarray(published[numerator], dtype=float)
+            n_pub = np.asarray(published[denominator], dtype=float)
+            d = np.ones(len(given)) if own is None else np.where(
+                np.isfinite(own) & (own > 0), own, 1.0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                true_low, true_high = wilson(k / d, n / d, level)
+                pub_low, pub_high = wilson(k_pub / d, n_pub / d, level)
+                pairs = ((k / n, k_pub / n_pub), (true_low, pub_low), (true_high, pub_high))
+            computed[key] = (pairs, np.isfinite(n_pub) & (n_pub > 0))
+        pairs, usable = computed[key]
         values = given.copy()
-        usable = np.isfinite(n_pub) & (n_pub > 0)
-        for true_value, published_value in pairs:
-            for scale in (1.0, 100.0):
-                match = usable & np.isclose(given, true_value * scale, rtol=0, atol=1e-9)
-                values = np.where(match, published_value * scale, values)
+        with np.errstate(invalid="ignore"):
+            for true_value, published_value in pairs:
+                for scale in (1.0, 100.0):
+                    # np.isclose(given, true, rtol=0, atol=1e-9), without its overhead
+                    target = true_value * scale
+                    match = usable & ((np.abs(given - target) <= 1e-9) | (given == target))
+                    values = np.where(match, published_value * scale, values)
         out[name] = values
     return out
