@@ -411,15 +411,17 @@ def test_peers_show_their_outcomes_as_their_own_reports_do(shared):
 
 
 def test_headline_protected_once_per_report_is_the_same_table_and_record_each_time(shared):
-    # A report asks for its headline figures many times (key messages, the headline view, the
-    # differences, metrics.json): each answer, and what disclosure.json says of it, must be
-    # what one protection in a fresh report gives, whatever a caller did to an earlier answer.
+    # A report asks for its headline figures and the differences many times (key messages, the
+    # headline view, the differences, metrics.json): each answer, and what disclosure.json says
+    # of it, must be what one protection in a fresh report gives, whatever a caller did to an
+    # earlier answer.
     params, folder = shared
     names = ["headline_recorded", "headline", "headline_recorded_peers", "headline_peers"]
     fresh = ReportContext(params.replace(force="durham"), folder)
     expected = fresh.protected_headline()
     peers = fresh.peers()
     expected_peers = fresh.peer_headline(peers)
+    expected_differences = fresh.differences()
     expected_records = {n: fresh.disclosure.record(n) for n in names}
     # the pooled figures hide a measure because a peer's own figure is hidden: the records
     # are changed after protection, so the check below is not of untouched records
@@ -431,9 +433,15 @@ def test_headline_protected_once_per_report_is_the_same_table_and_record_each_ti
         given, given_peers = report.protected_headline(), report.peer_headline(peers)
         given.loc[:, "count"] = -1.0
         given_peers.loc[:, "count"] = -1.0
+        given_differences = report.differences()
+        given_differences.loc[:, "difference"] = "changed"
     for _ in range(3):
         # between two asks, other pooled figures are protected under the same names (as the
         # national overview does for each force's peers)
+        report.peer_headline(["durham"], report.cases)
+        pd.testing.assert_frame_equal(report.differences(), expected_differences)
+        for name in names:  # the differences alone log their headline records again
+            assert report.disclosure.record(name) == expected_records[name], name
         report.peer_headline(["durham"], report.cases)
         pd.testing.assert_frame_equal(report.protected_headline(), expected)
         pd.testing.assert_frame_equal(report.peer_headline(peers), expected_peers)
@@ -497,3 +505,21 @@ def test_differences_allow_for_officer_clustering_on_both_sides(shared):
         wider += (d1 > 1.05 or d2 > 1.05) and high - low > plain[1] - plain[0]
         checked += 1
     assert checked >= 2 and wider >= 1
+
+
+def test_run_coverage_is_every_forces_first_and_last_day_and_follows_the_files(tmp_path):
+    # The report's year labels and headline years use the first and last recorded day of all
+    # forces' shared cases; read once, but read again when a file of the run changes.
+    from soteria_research.reporting.sections_breakdowns import _recorded_span
+
+    cases = tmp_path / "cases"
+    cases.mkdir()
+    assert _recorded_span(tmp_path) == (None, None)
+    pd.DataFrame({"recorded_date": pd.to_datetime(["2020-05-02", "2021-01-31"])}).to_parquet(
+        cases / "a.parquet")
+    pd.DataFrame({"recorded_date": pd.to_datetime(["2019-04-03", pd.NaT, "2020-07-01"])}
+                 ).to_parquet(cases / "b.parquet")
+    assert _recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2021-01-31"))
+    pd.DataFrame({"recorded_date": pd.to_datetime(["2020-05-02", "2022-03-30", "2020-06-01"])}
+                 ).to_parquet(cases / "a.parquet")
+    assert _recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2022-03-30"))

@@ -53,19 +53,28 @@ class ReportHeadline:
         """``frame``'s headline figures protected, once per report: a report asks for its own
         figures eight times and for the national ones four (key messages, the headline view,
         the differences, metrics.json). The same input gives the table protected the first
-        time, and disclosure.json the records that protection made."""
-        memo = self.__dict__.setdefault("_headline_protected", {})
+        time (see :meth:`_once`)."""
         names = (["headline_recorded", "headline"] if linked else
                  [f"headline_recorded{suffix}", f"headline{suffix}"])
-        seen = memo.get((suffix, linked))
-        if seen is not None and seen[0].equals(frame):
+        return self._once(("headline", suffix, linked), names, lambda: self._protect_headline_now(
+            frame, suffix=suffix, linked=linked), same=frame)
+
+    def _once(self, key: tuple, names: list[str], make, same: pd.DataFrame | None = None
+              ) -> pd.DataFrame:
+        """``make()`` once per report (per ``key``, and while its input equals ``same``), then
+        a copy of what it gave, logging again the records of outputs ``names`` as that first
+        call left them: disclosure.json is what one protection says, whatever a caller did to
+        an earlier answer or whatever was protected under the same names in between."""
+        memo = self.__dict__.setdefault("_made_once", {})
+        seen = memo.get(key)
+        if seen is not None and (same is None or seen[0].equals(same)):
             self.disclosure.restore(seen[2])
             return seen[1].copy()
-        protected = self._protect_headline_now(frame, suffix=suffix, linked=linked)
-        memo[suffix, linked] = (frame.copy(), protected.copy(),
-                                # copies: the peers' figures add to their records afterwards
-                                [copy.deepcopy(self.disclosure.record(name)) for name in names])
-        return protected
+        made = make()
+        # copies: the peers' figures add to their records after protection
+        memo[key] = (None if same is None else same.copy(), made.copy(),
+                     [copy.deepcopy(self.disclosure.record(name)) for name in names])
+        return made
 
     def _protect_headline_now(self, frame: pd.DataFrame, *, suffix: str,
                               linked: bool) -> pd.DataFrame:
@@ -150,20 +159,12 @@ class ReportHeadline:
         Worked out once per report for the run's own peers' cases (the headline view and the
         differences both ask, twice each: reading and pooling the peers' cases took 0.15–0.35
         s a time); asked again, it gives a copy and logs the records as they were."""
-        names = ["headline_recorded_peers", "headline_peers"]
-        memo = self.__dict__.setdefault("_peer_headlines", {})
-        if peer_cases is None and tuple(peers) in memo:
-            protected, records = memo[tuple(peers)]
-            self.disclosure.restore(records)
-            return protected.copy()
         if peer_cases is None:
-            protected = self._peer_headline_now(
-                peers,
-                # the headline figures read no identifier but the officer (their intervals)
-                shared_cases.read_cases(self.folder, peers, exclude=shared_cases.ID_COLUMNS))
-            memo[tuple(peers)] = (protected.copy(), [copy.deepcopy(self.disclosure.record(n))
-                                                     for n in names])
-            return protected
+            return self._once(("peers", *peers), ["headline_recorded_peers", "headline_peers"],
+                              lambda: self._peer_headline_now(peers, shared_cases.read_cases(
+                                  # the headline figures read no identifier but the officer
+                                  # (for their intervals)
+                                  self.folder, peers, exclude=shared_cases.ID_COLUMNS)))
         return self._peer_headline_now(peers, peer_cases)
 
     def _peer_headline_now(self, peers: list[str], peer_cases: pd.DataFrame) -> pd.DataFrame:
@@ -293,8 +294,14 @@ class ReportHeadline:
 
         Every share is from published (protected, rounded) counts: this force's is its
         headline figure. A measure is hidden ("[c]") wherever disclosure control hides this
-        force's figure, or a peer's figure that the pooled peers would reveal.
+        force's figure, or a peer's figure that the pooled peers would reveal. Worked out once
+        per report (the key messages ask twice, the table once; see :meth:`_once`).
         """
+        return self._once(("differences",), [
+            f"{name}{suffix}" for suffix in ("", "_alone", "_national", "_peers")
+            for name in ("headline_recorded", "headline")], self._differences_now)
+
+    def _differences_now(self) -> pd.DataFrame:
         from ..analysis import comparison
 
         columns = ["measure", "comparator", "force_share", "comparator_share", "difference",
