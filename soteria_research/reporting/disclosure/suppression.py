@@ -27,11 +27,12 @@ known-total attacker, so the model is built here.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.optimize import Bounds, LinearConstraint, OptimizeWarning, milp
 from scipy.sparse.csgraph import connected_components
 
 from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
@@ -428,6 +429,13 @@ def _last_choice(hidden: np.ndarray, var_cells: np.ndarray) -> np.ndarray:
     return hidden[var_cells]
 
 
+#: HiGHS's feasibility-jump heuristic finds nothing the root's own heuristics do not on these
+#: covering programmes, and took a quarter of their time: off, the national linked protection's
+#: 38 integer programmes take 2.1 s instead of 2.8 s, each giving the same pattern (HiGHS 1.16).
+_MILP_OPTIONS = {"mip_rel_gap": 1e-3, "disp": False,
+                 "mip_heuristic_run_feasibility_jump": False}
+
+
 def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_need, down_need,
             time_limit) -> np.ndarray | None:
     """The cheapest pattern meeting the covering rows and every cut so far (a MILP)."""
@@ -455,9 +463,12 @@ def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_nee
     a = sparse.vstack(blocks).tocsr()
     constraints = [LinearConstraint(a, np.concatenate(lows), np.concatenate(highs))] \
         if a.shape[0] else []
-    res = milp(cost, integrality=np.ones(n_var), bounds=Bounds(lower_bound, upper_bound),
-               constraints=constraints,
-               options={"time_limit": time_limit, "mip_rel_gap": 1e-3, "disp": False})
+    with warnings.catch_warnings():
+        # scipy passes HiGHS options it does not know on, with a warning (an older HiGHS
+        # without the option ignores it)
+        warnings.filterwarnings("ignore", "Unrecognized options", OptimizeWarning)
+        res = milp(cost, integrality=np.ones(n_var), bounds=Bounds(lower_bound, upper_bound),
+                   constraints=constraints, options=_MILP_OPTIONS | {"time_limit": time_limit})
     if res.x is None:
         return None
     return res.x > 0.5
