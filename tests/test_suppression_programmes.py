@@ -213,3 +213,24 @@ def test_the_published_output_attackers_bounds_equal_fresh_programmes(data):
         else:
             assert np.isclose(low, true_low, atol=1e-6) or low == true_low
             assert np.isclose(high, true_high, atol=1e-6) or high == true_high
+
+
+def test_secondary_suppression_warns_nothing_in_a_notebook():
+    # An analyst's notebook shows every warning: the integer programme's solver options are
+    # HiGHS's own (scipy passes them on with a warning, which must not reach the reader).
+    import warnings
+
+    from soteria_research.reporting.disclosure.cells import CellBuilder
+    from soteria_research.reporting.disclosure.profiles import get_profile
+    from soteria_research.reporting.disclosure.spec import identity
+    from soteria_research.reporting.disclosure.suppression import suppress
+
+    builder = CellBuilder()
+    builder.declare_categories("outcome", ("a", "b", "c", "d"), "t")
+    for outcome, n in zip("abcd", (3, 40, 60, 25)):
+        builder.add(identity(outcome=outcome), n, source="t")
+    builder.declare_known(identity())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = suppress(builder.build(), get_profile("publication"))
+    assert result.hidden[0] and result.hidden[:4].sum() >= 2

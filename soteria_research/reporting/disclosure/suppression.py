@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, OptimizeWarning, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
@@ -466,7 +466,7 @@ def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_nee
     with warnings.catch_warnings():
         # scipy passes HiGHS options it does not know on, with a warning (an older HiGHS
         # without the option ignores it)
-        warnings.filterwarnings("ignore", "Unrecognized options", OptimizeWarning)
+        warnings.filterwarnings("ignore", "Unrecognized options")
         res = milp(cost, integrality=np.ones(n_var), bounds=Bounds(lower_bound, upper_bound),
                    constraints=constraints, options=_MILP_OPTIONS | {"time_limit": time_limit})
     if res.x is None:
