@@ -510,16 +510,16 @@ def test_differences_allow_for_officer_clustering_on_both_sides(shared):
 def test_run_coverage_is_every_forces_first_and_last_day_and_follows_the_files(tmp_path):
     # The report's year labels and headline years use the first and last recorded day of all
     # forces' shared cases; read once, but read again when a file of the run changes.
-    from soteria_research.reporting.sections_breakdowns import _recorded_span
+    from soteria_research.reporting.shared_cases import recorded_span
 
     cases = tmp_path / "cases"
     cases.mkdir()
-    assert _recorded_span(tmp_path) == (None, None)
+    assert recorded_span(tmp_path) == (None, None)
     pd.DataFrame({"recorded_date": pd.to_datetime(["2020-05-02", "2021-01-31"])}).to_parquet(
         cases / "a.parquet")
     pd.DataFrame({"recorded_date": pd.to_datetime(["2019-04-03", pd.NaT, "2020-07-01"])}
                  ).to_parquet(cases / "b.parquet")
-    assert _recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2021-01-31"))
+    assert recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2021-01-31"))
     pd.DataFrame({"recorded_date": pd.to_datetime(["2020-05-02", "2022-03-30", "2020-06-01"])}
                  ).to_parquet(cases / "a.parquet")
-    assert _recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2022-03-30"))
+    assert recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2022-03-30"))

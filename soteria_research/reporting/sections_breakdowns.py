@@ -14,8 +14,6 @@ alone under ``<name>_national``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +27,7 @@ from ..analysis.demographics import (
     outcome_shares,
 )
 from .national import NATIONAL, WITHIN_DAYS, share_of
+from .shared_cases import recorded_span
 from .takeaway import format_share
 
 __all__ = [
@@ -541,7 +540,7 @@ def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     start = pd.Timestamp(params.period_start) if params.period_start else None
     end = pd.Timestamp(params.period_end) if params.period_end else None
     if start is None or end is None:
-        first, last = _recorded_span(report.folder)
+        first, last = recorded_span(report.folder)
         if first is not None:
             if start is None:
                 start = first.to_period("M").start_time
@@ -551,33 +550,6 @@ def _coverage(report) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         extract = pd.Timestamp(params.extract_date)
         end = extract if end is None else min(end, extract)
     return start, end
-
-
-def _recorded_span(folder) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    """First and last recorded date of every force's cases in the run's shared cases (per-force
-    files, or the one file of a folder written before them); None without cases.
-
-    Read once per set of files (by path, size and modification time): a report asks ten times
-    (year labels, the headline's years), and reading every force's dates took 0.1 s a time."""
-    from .shared_cases import CASES_DIR, OLD_CASES_FILE
-
-    folder = Path(folder)
-    old = folder / OLD_CASES_FILE
-    files = [old] if old.exists() else sorted((folder / CASES_DIR).glob("*.parquet"))
-    stamps = []
-    for file in files:
-        stat = file.stat()
-        stamps.append((str(file), stat.st_size, stat.st_mtime_ns))
-    return _span_of(tuple(stamps))
-
-
-@lru_cache(maxsize=8)
-def _span_of(files: tuple[tuple[str, int, int], ...]) -> tuple:
-    if not files:
-        return None, None
-    recorded = pd.concat([pd.read_parquet(path, columns=["recorded_date"])["recorded_date"]
-                          for path, _, _ in files], ignore_index=True)
-    return (recorded.min(), recorded.max()) if len(recorded) else (None, None)
 
 
 def year_labels(report, frame: pd.DataFrame) -> dict[str, str]:

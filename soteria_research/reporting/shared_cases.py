@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +29,8 @@ ID_COLUMNS = ("crime_ref", "victim_id", "suspect_id")
 #: case, and held again by every copy of the national frame the national overview makes.
 UNREAD_BY_REPORTS = ("crime_ref", "victim_id")
 
-__all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "UNREAD_BY_REPORTS", "read_cases"]
+__all__ = ["CASES_DIR", "ForceFiles", "ID_COLUMNS", "UNREAD_BY_REPORTS", "read_cases",
+           "recorded_span"]
 
 
 def _arrow_type(dtype) -> pa.DataType:
@@ -127,3 +129,28 @@ def read_cases(folder: str | os.PathLike, forces: Sequence[str] | None = None,
     del table
     pa.default_memory_pool().release_unused()
     return cases
+
+
+def recorded_span(folder: str | os.PathLike) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last recorded date of every force's cases in the run's shared cases (per-force
+    files, or the one file of a folder written before them); None without cases.
+
+    Read once per set of files (by path, size and modification time): a report asks ten times
+    (year labels, the headline's years), and reading every force's dates took 0.1 s a time."""
+    folder = Path(folder)
+    old = folder / OLD_CASES_FILE
+    files = [old] if old.exists() else sorted((folder / CASES_DIR).glob("*.parquet"))
+    stamps = []
+    for file in files:
+        stat = file.stat()
+        stamps.append((str(file), stat.st_size, stat.st_mtime_ns))
+    return _span_of(tuple(stamps))
+
+
+@lru_cache(maxsize=8)
+def _span_of(files: tuple[tuple[str, int, int], ...]) -> tuple:
+    if not files:
+        return None, None
+    recorded = pd.concat([pd.read_parquet(path, columns=["recorded_date"])["recorded_date"]
+                          for path, _, _ in files], ignore_index=True)
+    return (recorded.min(), recorded.max()) if len(recorded) else (None, None)
