@@ -132,6 +132,31 @@ def test_one_financial_year_is_named_as_one(month_file):
     assert "(financial year 2022/23)" in words, words
 
 
+@pytest.mark.parametrize("period", [None, ("2023-01-10", "2023-01-20")])
+def test_the_headline_cohort_ends_where_the_data_or_the_period_end(month_file, period):
+    """A one-month report (Dorset, January 2022) said its outcome shares counted "cases
+    recorded from 2022-01-01 to 2022-03-31": the financial year's end, past the period's. The
+    sentence and metrics.json's ``recorded_to`` give the last day whose cases are counted:
+    the period's end, or without a period the last day of the file's last recorded month."""
+    import pandas as pd
+
+    from soteria_research.reporting.national import open_report
+    from soteria_research.reporting.parameters import ReportParameters
+
+    recorded = pd.to_datetime(pd.read_csv(month_file, usecols=["recorded_date"])
+                              ["recorded_date"])
+    start, end = period or ("2023-01-01", "2023-01-31")
+    extra = {"period_start": start, "period_end": end} if period else {}
+    report = open_report(ReportParameters.validate(force="lancashire", data=str(month_file),
+                                                   **extra))
+    if period:  # the period leaves out cases of the file's month on both sides
+        assert recorded.min() < pd.Timestamp(start) and pd.Timestamp(end) < recorded.max()
+    assert report.headline_range() == {"recorded_from": start, "recorded_to": end}
+    words = report.headline_cohorts()
+    assert f"to {end} (" in words or f"up to {end} (" in words, words
+    assert report.metrics()["recorded_to"] == end
+
+
 def test_a_file_of_two_forces_says_whose_england_and_wales_it_is(tmp_path):
     """A warehouse export of Cumbria and Durham printed "England and Wales" for the two
     together, with nothing saying so."""

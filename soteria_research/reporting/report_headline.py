@@ -235,11 +235,18 @@ class ReportHeadline:
                 if year_followed(year, days=WITHIN_DAYS, extract=extract)]
 
     def _last_followed_day(self) -> pd.Timestamp | None:
-        """31 March of the last financial year followed for :data:`WITHIN_DAYS` days."""
+        """The last day the headline shares count: 31 March of the last financial year followed
+        for :data:`WITHIN_DAYS` days, or the end of the data's coverage (the report period's
+        end) where that comes first: a report of January 2022 counts January's cases, not those
+        to 31 March 2022."""
         from ..analysis.timeline import financial_year_bounds
 
         years = self._followed_years()
-        return financial_year_bounds(years[-1])[1] if years else None
+        if not years:
+            return None
+        last = financial_year_bounds(years[-1])[1]
+        end = self._coverage()[1]
+        return last if end is None else min(last, end.normalize())
 
     def headline_cohorts(self) -> str:
         """Which cases the headline shares count, in a sentence (dates, financial years and
