@@ -4,7 +4,8 @@
    the run's linked protection, included) and every LinkedProtection call of the report's code,
    timed while its code runs in this process (as bench_reports' floor does; the median of five
    runs), plus the force's share of the run's one-off linked protection (a 43rd of
-   ``legacy.protect_linked`` on the national data); against the report's real build time by the
+   ``legacy.protect_linked`` on the national data, and of writing each force's view of it,
+   ``national.save_linked_views``); against the report's real build time by the
    runner (papermill in a warm kernel, HTML). Goal: disclosure <= 5% of the build. The share of
    the plain in-process run (no kernel, papermill or HTML: a floor) is printed too, as an upper
    bound.
@@ -105,6 +106,17 @@ def built_seconds(data: Path, forces: list[str]) -> dict[str, float]:
     return {o.name: o.seconds for o in result.reports if o.status == "ok"}
 
 
+def _timed(function, seconds: list[float]):
+    """``function``, appending the seconds of each call to ``seconds``."""
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - start)
+    return timed
+
+
 def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None:
     """Disclosure time inside each force notebook (timed in-process, the notebook's own code
     run plainly) plus its share of the run's linked protection, against the report's real build
@@ -119,19 +131,16 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
     shared = Path(tempfile.mkdtemp(prefix="soteria-bench-disclosure-"))
     params = ReportParameters.validate(force="national", data=str(data), shared=str(shared))
     original, linked_seconds = disclosure.protect_linked, []
-
-    def timed_protect_linked(*args, **kwargs):
-        start = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            linked_seconds.append(time.perf_counter() - start)
-
-    disclosure.protect_linked = timed_protect_linked  # the run's one-off linked protection
+    original_views, view_seconds = national.save_linked_views, []
+    # the run's one-off linked protection, and each force's view of it, written once
+    disclosure.protect_linked = _timed(original, linked_seconds)
+    national.save_linked_views = _timed(original_views, view_seconds)
     try:
         national.prepare_national(params, shared)
     finally:
         disclosure.protect_linked = original
+        national.save_linked_views = original_views
+    linked_seconds += view_seconds
     # the preparation saves each force's cases apart (cases/<force>.parquet)
     per_force = sorted((shared / "cases").glob("*.parquet"))
     linked_per_force = sum(linked_seconds) / max(len(per_force), 1)
@@ -158,6 +167,7 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
                in_notebook_s=round(seconds, 3), linked_share_s=round(linked_per_force, 3),
                in_notebook_runs_s=[round(run[0], 3) for run in runs],
                linked_total_s=round(sum(linked_seconds), 3),
+               linked_views_s=round(sum(view_seconds), 3),
                cases=len(pd.read_parquet(shared / "cases" / f"{force}.parquet")))
 
 

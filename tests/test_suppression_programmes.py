@@ -213,6 +213,18 @@ def test_the_published_output_attackers_bounds_equal_fresh_programmes(data):
         else:
             assert np.isclose(low, true_low, atol=1e-6) or low == true_low
             assert np.isclose(high, true_high, atol=1e-6) or high == true_high
+    # the same under integer programming (the rounding check's parts of up to 400 cells): the
+    # ends an aim is given from earlier whole-valued solutions lie inside its integer ends
+    whole = {aim: (low, high) for aim, low, high, _ in
+             _bound(component, component, equalities, inequalities, lower, upper, True, 20.0)}
+    for aim, low, high, how in _bound(component, component, equalities, inequalities, lower,
+                                      upper, True, 20.0, enough):
+        true_low, true_high = whole[aim]
+        if how == "seen":
+            assert true_low - 1e-6 <= low and high <= true_high + 1e-6
+            assert high - low >= enough and low == np.round(low) and high == np.round(high)
+        else:
+            assert how == "milp" and (low, high) == (true_low, true_high)
 
 
 def test_secondary_suppression_warns_nothing_in_a_notebook():

@@ -24,6 +24,7 @@ from .report_common import (  # noqa: F401 (re-exported: other modules import th
     HEADINGS,
     HEADLINE_ESTIMANDS,
     LINKED_FILE,
+    LINKED_VIEWS,
     MODELS,
     N_PEERS,
     WITHIN_DAYS,
@@ -110,7 +111,8 @@ def prepare_national(
     the data-quality section), keeps the report period, and saves: ``cases/<force>.parquet``,
     ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
     and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
-    effects), the linked disclosure pattern, and the national programme evaluation
+    effects), the linked disclosure pattern (``LINKED_FILE``, and each force report's view of
+    it in ``LINKED_VIEWS``), and the national programme evaluation
     (``programme_section.prepare_programme``). When ``fingerprint`` matches the saved one the
     folder is reused as it is.
 
@@ -186,7 +188,8 @@ def prepare_national(
     _write_parquet(pd.concat([national, by_force], ignore_index=True),
                    folder / "headline.parquet")
     _write_parquet(comparison.force_profile(cases), folder / "profile.parquet")
-    _write_parquet(comparison.most_similar(cases, k=N_PEERS), folder / "peers.parquet")
+    peers = comparison.most_similar(cases, k=N_PEERS)
+    _write_parquet(peers, folder / "peers.parquet")
     # One case-mix model at a time, each fitted on the country's distinct covariate patterns
     # (comparison.force_effects, grouped), not on a design matrix of every case. Force
     # effects compare forces: none for one force's file (its report does not show them).
@@ -200,7 +203,7 @@ def prepare_national(
     effects_frame = pd.concat(effects, ignore_index=True) if effects else pd.DataFrame()
     if effects:
         _write_parquet(effects_frame, folder / "effects.parquet")
-    notes += _protect_linked(cases, params, folder, by_force, effects_frame)
+    notes += _protect_linked(cases, params, folder, by_force, effects_frame, peers)
     from .programme_section import prepare_programme  # the staggered programme evaluation
 
     notes += prepare_programme(cases, params, folder)
@@ -344,7 +347,10 @@ def linked_cohort_rates(cases: pd.DataFrame, by: str | None = None) -> pd.DataFr
 
 
 def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
-                    headline: pd.DataFrame, effects: pd.DataFrame) -> list[str]:
+                    headline: pd.DataFrame, effects: pd.DataFrame,
+                    peers: pd.DataFrame | None = None) -> list[str]:
+    """Protect the run's linked tables once and save them (``LINKED_FILE``), with each
+    force's view of them when its ``peers`` (most similar forces) are given."""
     from .disclosure import get_profile, protect_linked
     from .linked_quantities import apply_linked_quantities
     from .sections_timeliness import linked_tables as timeliness_tables
@@ -360,7 +366,27 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
     linked.save(folder / LINKED_FILE)
+    if peers is not None:
+        save_linked_views(linked, folder, peers)
     return []
+
+
+def save_linked_views(linked, folder: Path, peers: pd.DataFrame) -> list[Path]:
+    """Save each force's view of the run's linked tables (``LINKED_VIEWS/<force>.json``): the
+    rows of the force and of its most similar forces, which is all a force report reads of
+    them. A City of London report spent a tenth of its disclosure control parsing and building
+    every force's rows of the whole file (``benchmarks/bench_disclosure.py``)."""
+    views = folder / LINKED_VIEWS
+    if views.exists():  # an earlier run's views must not outlive its linked file
+        shutil.rmtree(views)
+    by = linked.by
+    forces = sorted({str(row[entry["columns"].index(by)]) for entry in linked.tables.values()
+                     for row in entry["rows"]})
+    paths = []
+    for force in forces:
+        mine = peers.loc[peers["force"].astype(str).eq(force), "peer"].astype(str).tolist()
+        paths.append(linked.view([force, *mine]).save(views / f"{force}.json"))
+    return paths
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -438,6 +464,9 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
         self._curves: dict[tuple, pd.DataFrame] = {}  # ReportModels.incidence_curve
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
         linked = folder / LINKED_FILE
+        view = folder / LINKED_VIEWS / f"{params.force}.json"
+        if not self.is_national and linked.exists() and view.exists():
+            linked = view  # its own rows and its peers': what a force report reads
         self.disclosure = DisclosureControl(
             profile=params.disclosure,
             linked=linked if linked.exists() else None,

@@ -24,6 +24,9 @@ N_PEERS = 5
 #: Outcomes whose case-mix-adjusted force effects are computed nationally.
 EFFECT_OUTCOMES = ("charged", "withdrawn")
 LINKED_FILE = "linked_disclosure.json"
+#: Folder of the run's shared files holding each force report's view of the linked tables
+#: (``<force>.json``: its own rows and its peers', ``LinkedProtection.view``).
+LINKED_VIEWS = "linked_views"
 #: What each headline figure estimates, written beside it in ``metrics.json`` so a reader (or
 #: the truth audit, ``reporting/audit.py``) can tell exactly which quantity it is: ``kind``
 #: ``share_within_days`` is the share of cases recorded from ``recorded_from`` to
