@@ -149,3 +149,12 @@ def test_a_force_report_opens_its_view_and_the_national_overview_the_whole_file(
     overview = ReportContext(params.replace(force="national"), folder)
     assert overview.disclosure.linked.dropped == []
     assert set(overview.disclosure.linked.table("headline").frame["force"]) == present
+    # three forces are each other's peers, so every view holds them all: a view cut to the
+    # force alone shows that the report opens its view, and the overview the whole file
+    whole.view(["durham"]).save(folder / LINKED_VIEWS / "durham.json")
+    report = ReportContext(params.replace(force="durham"), folder)
+    assert report.disclosure.linked.dropped == sorted(present - {"durham"})
+    with pytest.raises(DisclosureError, match="leaves out"):
+        report.disclosure.linked.slice("headline", "cumbria")
+    overview = ReportContext(params.replace(force="national"), folder)
+    assert set(overview.disclosure.linked.table("headline").frame["force"]) == present
