@@ -365,6 +365,8 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     apply_linked_quantities(linked, exact_counts=not get_profile(params.disclosure).round_base)
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
+    # an earlier run's views go before the new file is written, so none outlives its file
+    shutil.rmtree(folder / LINKED_VIEWS, ignore_errors=True)
     linked.save(folder / LINKED_FILE)
     if peers is not None:
         save_linked_views(linked, folder, peers)
@@ -374,11 +376,10 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
 def save_linked_views(linked, folder: Path, peers: pd.DataFrame) -> list[Path]:
     """Save each force's view of the run's linked tables (``LINKED_VIEWS/<force>.json``): the
     rows of the force and of its most similar forces, which is all a force report reads of
-    them. A City of London report spent a tenth of its disclosure control parsing and building
-    every force's rows of the whole file (``benchmarks/bench_disclosure.py``)."""
+    them. A City of London report spent about a fifth of its disclosure control parsing and
+    building every force's rows of the whole file (``benchmarks/bench_disclosure.py``)."""
     views = folder / LINKED_VIEWS
-    if views.exists():  # an earlier run's views must not outlive its linked file
-        shutil.rmtree(views)
+    shutil.rmtree(views, ignore_errors=True)  # views of another protection
     by = linked.by
     forces = sorted({str(row[entry["columns"].index(by)]) for entry in linked.tables.values()
                      for row in entry["rows"]})
