@@ -289,8 +289,19 @@ def test_a_small_runs_funnel_settles_under_publication():
     assert not hidden.all()
 
 
+@pytest.fixture(scope="module")
+def national_tables():
+    """All 43 forces at scale 0.3 (so more than 300 cases each), and the run's linked tables
+    with the options a report run gives them (``national._linked_tables``)."""
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.national import _linked_tables
+
+    cases = generate_cases(scale=0.3, seed=0)
+    return cases, _linked_tables(cases, None, pd.DataFrame())
+
+
 @pytest.mark.slow
-def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure():
+def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure(national_tables):
     """Issue 16: "on the national run no force with more than 1,000 cases loses a headline
     figure". All 43 forces at scale 0.3 (so more than 300 cases), the two headline tables
     with the options a report run gives them (``national._linked_tables``):
@@ -302,15 +313,12 @@ def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure()
       force may lose a figure only there, and only the line's smallest (the cheapest
       complement), one per line. Checked here from the table, not from the engine's notes.
     """
-    from soteria_research.data.synthetic import generate_cases
     from soteria_research.reporting.disclosure import get_profile
-    from soteria_research.reporting.national import _linked_tables
 
-    cases = generate_cases(scale=0.3, seed=0)
+    cases, run_tables = national_tables
     sizes = cases["force"].value_counts()
     large = set(sizes[sizes > 300].index)
     assert len(sizes) == 43 and len(large) >= 40
-    run_tables = _linked_tables(cases, None, pd.DataFrame())
     tables = {name: run_tables[name] for name in ("headline_recorded", "headline")}
     forced_losses = 0
     for profile in ("publication", "partner"):
@@ -336,6 +344,42 @@ def test_the_runs_headline_protection_costs_a_large_force_only_a_forced_figure()
                 assert (hidden & line & ~small).sum() == 1
                 forced_losses += 1
     assert forced_losses >= 1  # the partner profile meets the case the rule is about
+
+
+@pytest.mark.slow
+def test_no_headline_figure_is_lost_to_the_trend_table_or_the_outcome_mix(national_tables):
+    """The same run under ``partner`` with the tables that publish the headline's figures
+    under other names: the trend table's years together (cases followed a year, and their
+    outcomes) and the outcome mix's open cases. Made to agree only after protection
+    (``LINKED_QUANTITIES``' rules on the headline), the headline lost figures of large forces
+    wherever those tables had taken the same numbers as complements; decided with the headline
+    while they are protected (``DECIDED_TOGETHER``), the headline keeps its own pattern, and
+    each such number is hidden in both tables or printed in both."""
+    from soteria_research.reporting.linked_quantities import (
+        LINKED_QUANTITIES,
+        decided_together,
+    )
+
+    cases, run_tables = national_tables
+    sizes = cases["force"].value_counts()
+    large = set(sizes[sizes > 1000].index)
+    tables = {name: run_tables[name]
+              for name in ("headline_recorded", "headline", "outcome_mix", "cohort_trends")}
+    rules = [rule for rule in LINKED_QUANTITIES if rule.table == "headline"]
+    assert {rule.source for rule in rules} == {"outcome_mix", "cohort_trends"}
+
+    def lost_to_the_rules(decided) -> set:
+        linked = protect_linked(tables, profile="partner", declared=True, decided=decided)
+        own = np.array(linked.tables["headline"]["mask"], dtype=bool)
+        for rule in rules:
+            rule.action(linked, rule.table, **rule.options)
+        entry = linked.tables["headline"]
+        lost = np.array(entry["mask"], dtype=bool) & ~own
+        forces = pd.DataFrame(entry["rows"], columns=entry["columns"])["force"]
+        return set(forces[lost.any(axis=1)])
+
+    assert lost_to_the_rules(()) & large  # apart: large forces lost figures
+    assert lost_to_the_rules(decided_together(exact_counts=True)) == set()
 
 
 def force_by_category(spec: dict, column: str, categories) -> tuple[pd.DataFrame, list]:

@@ -17,6 +17,11 @@ and first checks that every table, column and key they name is in the run's link
 leaving a quantity printed in one table and hidden in the other. The tests check every rule
 against the tables the package builds, row values included.
 
+Links that can be decided while a table is protected are declared in
+:data:`DECIDED_TOGETHER` instead: the table, protected after its source, takes the source's
+decision on the same number into its own secondary suppression, so what it hides is protected
+by its own pattern (the funnel's charged stage and the outcome mix's charges).
+
 See ``docs/methods.md`` §8, "The same count under another name is the same cell".
 """
 
@@ -28,6 +33,7 @@ from dataclasses import dataclass, field
 from ..analysis.demographics import DIMENSIONS, SHARE_OUTCOMES
 from ..errors import DisclosureError
 from .disclosure.linked_shares import (
+    decided_cells,
     follow_published,
     hide_parts_of_hidden_totals,
     hide_where_hidden,
@@ -36,11 +42,19 @@ from .disclosure.linked_shares import (
 )
 from .sections_timeliness import FUNNEL_QUANTITIES, FUNNEL_QUANTITY_RATES
 
-__all__ = ["LINKED_QUANTITIES", "LinkedQuantity", "apply_linked_quantities",
-           "check_linked_quantities"]
+__all__ = ["DECIDED_TOGETHER", "LINKED_QUANTITIES", "LinkedQuantity",
+           "apply_linked_quantities", "check_linked_quantities", "decided_together"]
 
 _KEYS = ("force", "offence_group")
 _RATES = ("estimate", "ci_low", "ci_high")
+
+#: The headline's figures within a year (measure, column) and the trend table's outcome whose
+#: years together (cohort "all") they are: the outcome's count, and the cases followed.
+_WITHIN_YEAR = tuple((measure, column, outcome)
+                     for measure, risk in (("charged_within", "charge"),
+                                           ("withdrawn_within", "victim_withdrawal"),
+                                           ("evidential_within", "evidential_difficulty"))
+                     for column, outcome in (("count", risk), ("n", "all")))
 
 # Options of the linked_shares functions that name columns of the table acted on, of the
 # other (source or total) table, of both, or rows of either.
@@ -160,10 +174,7 @@ LINKED_QUANTITIES: tuple[LinkedQuantity, ...] = (
          "with_row": _RATES},
         why="the headline's cases followed a year and its outcomes within the year are the "
             "trend table's years added up")
-      for measure, risk in (("charged_within", "charge"),
-                            ("withdrawn_within", "victim_withdrawal"),
-                            ("evidential_within", "evidential_difficulty"))
-      for column, outcome in (("count", risk), ("n", "all"))),
+      for measure, column, outcome in _WITHIN_YEAR),
     # the timeliness tables' cases (and cases charged) are funnel stages: published as the
     # funnel publishes them, after the funnel's own links above
     *(LinkedQuantity(
@@ -196,6 +207,96 @@ LINKED_QUANTITIES: tuple[LinkedQuantity, ...] = (
                                      ("victim_withdrawal", "withdrawn_within"),
                                      ("evidential_difficulty", "evidential_within"))))),
 )
+
+
+def _decided(table: str, column: str, where: dict, source_table: str, source_column: str,
+             source_where: dict, why: str, exact_counts_only: bool = False) -> LinkedQuantity:
+    """A link decided during protection: ``column`` of ``table`` (rows ``where``) holds the
+    number ``source_column`` of ``source_table`` (rows ``source_where``) holds, force by force
+    and offence group by offence group (:func:`.disclosure.linked_shares.decided_cells`)."""
+    return LinkedQuantity(decided_cells, table,
+                          {"column": column, "where": where, "source_table": source_table,
+                           "source_column": source_column, "source_where": source_where,
+                           "keys": _KEYS},
+                          why=why, exact_counts_only=exact_counts_only)
+
+
+#: Quantities decided *during* protection: the table (protected after its source) takes the
+#: source's decision on the same number as part of its own secondary suppression
+#: (``protect_linked(decided=...)``, :func:`.disclosure.linked_shares.decided_cells`): a cell
+#: the source hides is hidden and protected here like a small count, one it prints is known
+#: to a reader and never chosen as a complement. Unlike the rules above, applied after
+#: protection, what this leaves hidden is protected by the table's own optimisation.
+DECIDED_TOGETHER: tuple[LinkedQuantity, ...] = (
+    _decided(
+        "funnel", "n", {"stage": "recorded"}, "headline_recorded", "count", {},
+        exact_counts_only=True,
+        why="the funnel's crimes recorded are the headline's. Made to agree only after "
+            "protection (the two rules of LINKED_QUANTITIES on the funnel), the funnel's own "
+            "pattern had hidden crimes recorded that the headline prints, printed again "
+            "afterwards, and printed one the headline hides, hidden afterwards: a pattern the "
+            "funnel's optimisation never chose or checked (3 cells on one of four runs of "
+            "four small forces, partner). Decided with the headline, those rules find nothing "
+            "left to do, and the funnel hides up to 6 fewer cells. With exact counts only: "
+            "under rounding the headline's crimes recorded rest on the rounding, and taken as "
+            "exact some are the only cells that protect a small funnel count in their line "
+            "(a 1 and a 5 on four small forces)"),
+    _decided(
+        "funnel", "n", {"stage": "charged"}, "outcome_mix", "n", {"outcome_group": "charge"},
+        why="the funnel's charged stage (a charge date, or a charge outcome) holds the cases "
+            "whose outcome is a charge, and the dictionary gives every charge outcome a charge "
+            "date, so the two are one number unless a case has a charge date and another "
+            "outcome. Protected apart, the funnel hid Dorset's charged stage (all offences, "
+            "49, a complement beside a small conviction count) while the outcome mix printed "
+            "its 49 charges; 1 to 4 such pairs on every run of four small forces tried. Where "
+            "the two numbers differ, each table protects its own"),
+    # the outcome mix's open cases are the headline's cases still open, and the trend
+    # table's years together (cohort "all") its cases followed a year and their outcomes:
+    # decided with the headline (protected before them), so that the headline keeps its own
+    # pattern; the rules of LINKED_QUANTITIES that hid headline figures where these tables
+    # hid them then find nothing to do
+    _decided(
+        "outcome_mix", "n", {"outcome_group": "open"}, "headline", "count",
+        {"measure": "still_open"}, exact_counts_only=True,
+        why="the outcome mix's open cases are the headline's cases still open. Made to agree "
+            "only after protection, the headline lost its shares still open wherever the "
+            "outcome mix had taken its open cases as a complement; decided with the headline, "
+            "the outcome mix protects its open cases as the headline publishes them. With "
+            "exact counts only, as the rule after protection: under rounding the headline's "
+            "lines rest on the rounding, which taking its rounded figures as exact undoes"),
+    *(_decided(
+        "cohort_trends", "n", {"cohort": "all", "outcome": outcome}, "headline", column,
+        {"measure": measure}, exact_counts_only=True,
+        why="the trend table's years together are the headline's cases followed a year and "
+            "their outcomes. Made to agree only after protection, the headline lost figures "
+            "wherever the trend table had taken its all-years row as a complement: "
+            "Bedfordshire's and Gloucestershire's (24 cells) on 43 forces under partner. "
+            "Decided with the headline, the trend table hides year cells instead, and no "
+            "headline figure is lost to it. With exact counts only: under rounding the "
+            "headline's lines rest on the rounding, and taking its rounded figures as exact "
+            "made the trend table's pattern fail the rounding's check (11.5 s, was 0.5 s, on "
+            "43 forces) where the rule after protection hid no headline figure")
+      for measure, column, outcome in _WITHIN_YEAR),
+    # the timeliness tables' cases (and cases charged) are funnel stages, decided with the
+    # funnel (protected before them); follow_published in LINKED_QUANTITIES then finds them
+    # agreeing already
+    *(_decided(
+        table, column, {}, "funnel", "n", {"stage": stage},
+        why=f"the {table.replace('_', ' ')} table's {column!r} is the funnel's {stage!r} "
+            "stage. Made to agree only after protection, counts the table's own pattern hid "
+            "as complements were printed again and others hidden that its pattern did not "
+            "protect (4 to 14 cells per run of four small forces); decided with the funnel, "
+            "the table's own optimisation protects what it hides and never leans on what the "
+            "funnel prints")
+      for table, columns in FUNNEL_QUANTITIES.items() for column, stage in columns.items()),
+)
+
+def decided_together(*, exact_counts: bool, rules=DECIDED_TOGETHER
+                     ) -> tuple[LinkedQuantity, ...]:
+    """The links decided during protection under a profile (those for exact counts only when
+    it publishes exact counts): what ``national._protect_linked`` passes to
+    ``protect_linked(decided=...)``."""
+    return tuple(rule for rule in rules if exact_counts or not rule.exact_counts_only)
 
 
 def check_linked_quantities(linked, rules=LINKED_QUANTITIES) -> None:

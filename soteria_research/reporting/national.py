@@ -352,17 +352,21 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     """Protect the run's linked tables once and save them (``LINKED_FILE``), with each
     force's view of them when its ``peers`` (most similar forces) are given."""
     from .disclosure import get_profile, protect_linked
-    from .linked_quantities import apply_linked_quantities
+    from .linked_quantities import apply_linked_quantities, decided_together
     from .sections_timeliness import linked_tables as timeliness_tables
 
     tables = _linked_tables(cases, headline, effects, _extract_arg(params))
     tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
-    linked = protect_linked(tables, profile=params.disclosure, declared=True)
-    # one quantity, one decision across the linked tables (crimes recorded in the headline,
-    # the funnel and the outcome mix; cases still open in the headline and the outcome mix;
-    # the timeliness tables' funnel stages): declared, with why, in
-    # linked_quantities.LINKED_QUANTITIES
-    apply_linked_quantities(linked, exact_counts=not get_profile(params.disclosure).round_base)
+    exact = not get_profile(params.disclosure).round_base
+    # one quantity, one decision across the linked tables (crimes recorded in the headline and
+    # the funnel; the funnel's charged stage and the outcome mix's charges; cases still open
+    # in the headline and the outcome mix; the headline's figures within a year and the trend
+    # table's years together; the timeliness tables' funnel stages): decided while each table
+    # is protected (linked_quantities.DECIDED_TOGETHER), then checked and reconciled where
+    # that could not be (LINKED_QUANTITIES); each declared there, with why
+    linked = protect_linked(tables, profile=params.disclosure, declared=True,
+                            decided=decided_together(exact_counts=exact))
+    apply_linked_quantities(linked, exact_counts=exact)
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
     # an earlier run's views go before the new file is written, so none outlives its file

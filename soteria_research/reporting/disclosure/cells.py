@@ -35,6 +35,9 @@ class CellSystem:
     weight: np.ndarray
     relations: list[tuple[np.ndarray, int]]
     sources: list[list[str]] = field(default_factory=list)
+    #: cells to hide and protect like small counts whatever their value: the same quantity is
+    #: hidden in a table protected before (``legacy.protect(decided=...)``); None: none
+    required: np.ndarray | None = None
     _matrix: sparse.csr_matrix | None = field(default=None, repr=False)
 
     def __len__(self) -> int:

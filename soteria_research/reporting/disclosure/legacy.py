@@ -106,7 +106,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -346,16 +346,17 @@ def _determined(system: _CellSystem, suppressed: np.ndarray) -> np.ndarray:
     return determined
 
 
-def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
-               ) -> tuple[np.ndarray, bool]:
+def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0,
+               avoid: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """Add secondary suppressions until no suppressed cell can be worked out from the totals.
 
     Greedy: for each exposed cell, hide a cell sharing one of its constraints, preferring one
     that closes a cycle with an already hidden cell, then one at or above the threshold (a
     hidden pair summing to at least the threshold also blurs the range of the small cell),
     then the smallest (least information lost). Cells alone in a constraint are exposed for
-    certain and found cheaply; the null-space test runs only when none is. Returns the
-    suppression mask and whether every exposed cell could be protected.
+    certain and found cheaply; the null-space test runs only when none is. Cells in
+    ``avoid`` (printed in another table) are taken only where no other cell would do. Returns
+    the suppression mask and whether every exposed cell could be protected.
     """
     suppressed = primary.copy()
     cells_of = [np.append(members, total) if total >= 0 else members
@@ -386,6 +387,8 @@ def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
             pool = lonely[cell] or list(shared)
             neighbours = np.unique(np.concatenate([cells_of[k] for k in pool]))
             candidates = neighbours[~suppressed[neighbours] & system.eligible[neighbours]]
+            if avoid is not None and (~avoid[candidates]).any():
+                candidates = candidates[~avoid[candidates]]
             if len(candidates) == 0:
                 continue
             closes = np.array([
@@ -402,17 +405,23 @@ def _secondary(system: _CellSystem, primary: np.ndarray, threshold: float = 0
 
 
 def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray, *,
-                    public_totals: bool):
+                    public_totals: bool, required: np.ndarray | None = None,
+                    known: np.ndarray | None = None):
     """The legacy cell system as a :class:`.cells.CellSystem` (see :func:`_secondary_optimal`).
 
     A total assumed public (``-1``) becomes a cell of its own after the table's cells: known
     (``public_totals``) or latent (a relaxation, for a pattern the attacker then checks).
+    ``known`` cells are printed in another table (a reader knows them: never a complement);
+    ``required`` ones are hidden there (protected like small counts).
     """
     from .cells import KNOWN, LATENT, SHOWN, CellSystem
 
     values = [float(v) for v in system.values]
     flags = np.where(system.eligible & shown, SHOWN,
-                     np.where(system.eligible, LATENT, KNOWN)).astype(np.int64).tolist()
+                     np.where(system.eligible, LATENT, KNOWN)).astype(np.int64)
+    if known is not None:
+        flags[np.asarray(known, dtype=bool)] = KNOWN
+    flags = flags.tolist()
     marks = (np.asarray(headline, dtype=bool) & shown).tolist()
     relations: list[tuple[np.ndarray, int]] = []
     for members, total in system.constraints:
@@ -423,10 +432,14 @@ def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray
             marks.append(False)
             total = len(values) - 1
         relations.append((members, int(total)))
+    wanted = None
+    if required is not None and np.any(required):
+        wanted = np.zeros(len(values), dtype=bool)
+        wanted[:len(system.values)] = required
     return CellSystem(identities=[frozenset({("cell", i)}) for i in range(len(values))],
                       values=np.array(values), flags=np.array(flags, dtype=np.int64),
                       headline=np.array(marks, dtype=bool), weight=np.ones(len(values)),
-                      relations=relations)
+                      relations=relations, required=wanted)
 
 
 def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
@@ -499,7 +512,8 @@ OPTIMAL_MAX_ROUNDS = 30
 def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: DisclosureProfile,
                        *, shown: np.ndarray, headline: np.ndarray,
                        derived: list[tuple[np.ndarray, np.ndarray]] = (),
-                       protection: int = 1, trust_rounding: bool = False
+                       protection: int = 1, trust_rounding: bool = False,
+                       decided: np.ndarray | None = None, known: np.ndarray | None = None
                        ) -> tuple[np.ndarray, bool, list[str]]:
     """Secondary suppression by optimisation (cost-based), for the run's linked tables.
 
@@ -535,6 +549,10 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     only when :func:`_rounding_protects` (the attacker, each published count known to its
     rounding interval, the public totals exact) finds every hidden cell unknown and every
     small one's range at least the profile's ``protection`` wide; otherwise the pattern above.
+
+    ``decided`` and ``known`` (see :func:`protect`'s ``decided``): cells of ``primary`` that
+    are not small but hidden in a table protected before (protected like small counts), and
+    cells printed there (known to a reader, so never chosen as complements).
     """
     from dataclasses import replace
 
@@ -542,7 +560,8 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
 
     n = len(system.values)
     shown = np.asarray(shown, dtype=bool)
-    cells = _as_cell_system(system, shown, headline, public_totals=True)
+    cells = _as_cell_system(system, shown, headline, public_totals=True, required=decided,
+                            known=known)
     notes: list[str] = []
 
     def with_helpers(mask: np.ndarray) -> np.ndarray:
@@ -567,10 +586,32 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         mask[spare] = False
         return with_helpers(mask)
 
+    def printed_again(mask: np.ndarray) -> np.ndarray:
+        """A count another linked table prints that the greedy pass hid here (completing a
+        pattern, it takes one only where no other cell would do) is printed again where no
+        hidden cell of this table then follows from it; one the pattern needs stays hidden
+        (and :func:`protect` then chooses again, leaving it to the table like any cell)."""
+        if known is None or not (mask & known).any():
+            return mask
+        before = _determined(system, mask)
+        printed = 0
+        for cell in np.flatnonzero(mask & known):
+            trial = mask.copy()
+            trial[cell] = False
+            trial = with_helpers(trial)
+            after = _determined(system, trial)
+            if not (after & trial & ~before).any():
+                mask, before, printed = trial, after, printed + 1
+        if printed:
+            notes.append(f"secondary suppression: {printed} count(s) the greedy pass hid are "
+                         "printed in another linked table and protect nothing here: printed")
+        return mask
+
     if trust_rounding and profile.round_base:
         # the totals published elsewhere are rounded too: try the pattern that leaves them to
         # the rounding, and keep it only if the attacker finds it protects every hidden cell
-        relaxed = suppress(_as_cell_system(system, shown, headline, public_totals=False),
+        relaxed = suppress(_as_cell_system(system, shown, headline, public_totals=False,
+                                           required=decided, known=known),
                            replace(profile, protection=protection),
                            max_rounds=OPTIMAL_MAX_ROUNDS)
         hidden = with_helpers(primary | (relaxed.hidden[:n] & shown))
@@ -611,7 +652,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
                      "reader can tell they are no larger; each could be smaller, so none can be "
                      "worked out")
     if (determined & hidden).any():
-        hidden, protectable = _secondary(system, hidden, profile.threshold)
+        hidden, protectable = _secondary(system, hidden, profile.threshold, known)
         notes.append("secondary suppression: the optimal pattern left a hidden cell "
                      "recoverable, so the greedy pass completed it")
     if not result.settled or not protectable or result.exposed:
@@ -619,7 +660,13 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         # withheld), or counts the optimisation could not give room on both sides: the greedy
         # pattern (as secondary="greedy" makes it) is the next candidate; of the patterns
         # that protect, the one that loses less is published
-        greedy, greedy_ok = _secondary(system, primary, profile.threshold)
+        greedy, greedy_ok = _secondary(system, primary, profile.threshold, known)
+        if greedy_ok and protectable and known is not None and (greedy & known).any():
+            # the greedy pass does not know what another table prints: the optimal pattern,
+            # which protects, keeps one number one decision
+            greedy_ok = False
+            notes.append("secondary suppression: the greedy pattern hides a count another "
+                         "linked table prints, so it is not used")
         if greedy_ok:
             # the greedy pass's test does not know counts cannot be negative: the attacker
             # checks its pattern (a hidden 2 beside zeros a national total of 0 pins was exact)
@@ -645,8 +692,26 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
             notes.append(f"secondary suppression: the optimisation {why}; the greedy pattern "
                          f"protects them{'' if not protectable else ' and loses less'} (cost "
                          f"{lost(greedy):,.0f} against {lost(hidden):,.0f}) and is used")
-            return greedy, True, notes
-    return hidden, protectable, notes
+            return printed_again(greedy), True, notes
+    return printed_again(hidden), protectable, notes
+
+
+def _decided_cells(decided, counts: list[str], name: str, shape: tuple[int, int]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`protect`'s ``decided`` as two masks over the count block (raveled)."""
+    required = np.zeros(shape, dtype=bool)
+    printed = np.zeros(shape, dtype=bool)
+    for column, (hide, show) in (decided or {}).items():
+        if column not in counts:
+            raise ParameterError(f"protect({name!r}): decided names {column!r}, which is not "
+                                 f"one of its count columns ({counts}).")
+        hide, show = np.asarray(hide, dtype=bool), np.asarray(show, dtype=bool)
+        if hide.shape != (shape[0],) or show.shape != (shape[0],):
+            raise ParameterError(f"protect({name!r}): decided[{column!r}] needs two boolean "
+                                 f"arrays of {shape[0]} rows (one per row of the table).")
+        j = counts.index(column)
+        required[:, j], printed[:, j] = hide, show & ~hide
+    return required.ravel(), printed.ravel()
 
 
 def _greedy_checked(system: _CellSystem, primary: np.ndarray, greedy: np.ndarray,
@@ -934,6 +999,7 @@ def protect(
     shares_of_row: Mapping[str, tuple[str, str, object]] | None = None,
     declared: bool = False,
     headline_keys: Iterable[str] | None = None,
+    decided: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -1009,6 +1075,14 @@ def protect(
         ``keys``, ``counts``, ``rates``, ``extremes``, ``by`` or ``design_effect``; with two
         or more count columns, ``columns_add_up`` (or ``column_total``) must be given. A
         renamed column then cannot change what is suppressed: an undeclared one is an error.
+    decided : dict, optional
+        ``{count column: (hidden, printed)}``, two boolean arrays over the table's rows: cells
+        holding a quantity that a table protected before hides (``hidden``: hidden here too,
+        and protected like a small count) or prints (``printed``: a reader knows it, so it is
+        never hidden as a complement). How :func:`protect_linked` decides one quantity once
+        in two of the run's linked tables (``reporting/linked_quantities.py``). If the table
+        cannot be protected with them, it is protected without them, with a note. Needs
+        ``secondary="optimal"`` (or ``"optimal_rounding"``).
 
     Returns
     -------
@@ -1115,8 +1189,14 @@ def protect(
     values = block.ravel()
     known = ~np.isnan(values)
     primary = profile.is_disclosive(values) & known
+    if decided and secondary == "greedy":
+        raise ParameterError(f"protect({name!r}): decided= needs secondary='optimal' (the "
+                             "greedy pass cannot keep a cell printed).")
+    required, printed = _decided_cells(decided, counts, name, (n_rows, n_columns))
+    required &= known & ~primary
+    printed &= known & ~primary & ~required
     constant: dict[int, set[str]] = {}
-    if primary.any():  # nothing small, nothing to hide: no constraints to solve
+    if (primary | required).any():  # nothing small, nothing to hide: no constraints to solve
         constant = _constant_columns(frame, counts, keys_index, groupings, column_groups)
         constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
                                        constant)
@@ -1128,16 +1208,34 @@ def protect(
                       frame, keys + by if headline_keys is None else
                       [k for k in headline_keys if k in frame.columns], n_columns, len(counts)),
                   "derived": _helper_sources(column_groups, n_rows, n_columns, len(counts))}
-        if secondary != "greedy":
-            suppressed, protectable, notes = _secondary_optimal(
-                system, primary, profile, **layout,
-                trust_rounding=secondary == "optimal_rounding")
-        else:
-            suppressed, protectable = _secondary(system, primary, profile.threshold)
-            notes = []
-            if protectable:
-                suppressed, protectable, notes = _greedy_checked(system, primary, suppressed,
-                                                                 profile, **layout)
+
+        def choose(required: np.ndarray, printed: np.ndarray):
+            if secondary != "greedy":
+                return _secondary_optimal(system, primary | required, profile, **layout,
+                                          trust_rounding=secondary == "optimal_rounding",
+                                          decided=required, known=printed)
+            chosen, ok = _secondary(system, primary, profile.threshold)
+            if not ok:
+                return chosen, ok, []
+            return _greedy_checked(system, primary, chosen, profile, **layout)
+
+        suppressed, protectable, notes = choose(required, printed)
+        needed = printed & suppressed
+        if protectable and needed.any():
+            # a count printed elsewhere that this table's pattern still needs: left to the
+            # table like any other cell (kept out, the pattern grew around it for nothing)
+            printed = printed & ~needed
+            suppressed, protectable, notes = choose(required, printed)
+            notes.append(f"{int(needed.sum())} count(s) printed in another linked table are "
+                         "needed by this table's pattern: chosen here as any cell")
+        if not protectable and (required.any() or printed.any()):
+            suppressed, protectable, notes = choose(np.zeros_like(required),
+                                                    np.zeros_like(printed))
+            notes.append("the cells decided with another linked table could not be kept: "
+                         "this table is protected on its own")
+        elif required.any() or printed.any():
+            notes.append(f"{int(required.sum())} cell(s) hidden and {int(printed.sum())} "
+                         "printed as another linked table has them (the same quantity)")
         record.notes += notes
     else:
         suppressed, protectable = primary.copy(), True
@@ -1571,6 +1669,7 @@ def protect_linked(
     profile: str | DisclosureProfile | None = None,
     secondary: str = "optimal",
     declared: bool = False,
+    decided: Sequence = (),
 ) -> LinkedProtection:
     """Protect tables that appear per force AND nationally, once, for the whole run.
 
@@ -1592,6 +1691,12 @@ def protect_linked(
     declared : bool
         Every table's structure is declared in its options (:func:`protect`'s ``declared``;
         the ``by`` column is a key): what the report runner does.
+    decided : sequence of rules
+        Quantities two tables publish, decided once: each rule (``.table``, ``.source``,
+        ``.options``, ``.action``: ``reporting.linked_quantities.DECIDED_TOGETHER``) gives its
+        ``table``, before it is protected, the cells its ``source`` (listed before it in
+        ``tables``) hides or prints: :func:`.linked_shares.decided_cells`, passed to
+        :func:`protect` as ``decided``.
 
     Examples
     --------
@@ -1604,14 +1709,39 @@ def protect_linked(
     """
     profile = get_profile(profile)
     result = LinkedProtection(by=by, profile=profile.name)
+    done: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}  # true frame, mask
     for name, spec in tables.items():
         frame, options = spec if isinstance(spec, tuple) else (spec, {})
         if by not in frame:
             raise ParameterError(f"linked table {name!r} needs a {by!r} column.")
         if declared:
             options = {**options, "keys": [by, *options.get("keys", [])]}
+        fixed = {}
+        for rule in decided:
+            if rule.table != name:
+                continue
+            if rule.source not in done:
+                raise DisclosureError(
+                    f"linked table {name!r} is decided with {rule.source!r}, which must be "
+                    f"protected before it (listed earlier; the run has {list(tables)}).")
+            have = {name: set(frame.columns), rule.source: set(done[rule.source][0].columns)}
+            missing = {table: sorted(set(columns) - have[table])
+                       for table, columns in rule.named().items() if set(columns) - have[table]}
+            if missing:
+                raise DisclosureError(
+                    f"linked table {name!r} is decided with {rule.source!r} on columns the "
+                    f"tables do not have: {missing}. Update the rule to the tables' new names.")
+            for column, (hide, show) in rule.action(frame.reset_index(drop=True),
+                                                    *done[rule.source], **rule.options).items():
+                before = fixed.get(column, (False, False))  # several rules, one column
+                fixed[column] = (before[0] | hide, before[1] | show)
+        if fixed:
+            options = {**options, "decided": fixed}
         protected = protect(frame, name=name, profile=profile,
                             **{"secondary": secondary, "declared": declared, **options})
+        if any(rule.source == name for rule in decided):
+            done[name] = (frame.reset_index(drop=True),
+                          protected.mask.reset_index(drop=True))
         table = protected.frame.reset_index() if not isinstance(
             protected.frame.index, pd.RangeIndex) else protected.frame
         mask = protected.mask.reset_index(drop=True)

@@ -20,9 +20,48 @@ import pandas as pd
 
 from .rounding import wilson
 
-__all__ = ["as_published_in", "hide_parts_of_hidden_totals", "hide_where_hidden",
-           "shares_over_published_totals",
-           "show_where_published"]
+__all__ = ["as_published_in", "decided_cells", "hide_parts_of_hidden_totals",
+           "hide_where_hidden", "shares_over_published_totals", "show_where_published"]
+
+
+def decided_cells(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.DataFrame, *,
+                  column: str, where: dict, source_table: str, source_column: str,
+                  source_where: dict, keys: Sequence[str]
+                  ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Where the rows ``where`` of a linked table hold, in ``column``, the same number as the
+    matching (``keys``) rows ``source_where`` of ``source_table``, protected already: the
+    cells to hide there (hidden in the source) and to print (printed there), as
+    ``legacy.protect(decided=...)`` takes them. Before protection, so the table's own
+    secondary suppression protects what it hides and never leans on what the source prints.
+
+    ``frame`` and ``source`` hold true counts; ``source_hidden`` is the source's mask. Rows
+    whose numbers differ are left to the table's own protection (two quantities).
+
+    Examples
+    --------
+    >>> funnel = pd.DataFrame({"force": ["a", "b"], "stage": "charged", "n": [50, 30]})
+    >>> mix = pd.DataFrame({"force": ["a", "b"], "outcome_group": "charge", "n": [50, 28]})
+    >>> hidden = pd.DataFrame({"force": False, "outcome_group": False, "n": [False, True]})
+    >>> decided = decided_cells(funnel, mix, hidden, column="n", where={"stage": "charged"},
+    ...                         source_table="outcome_mix", source_column="n",
+    ...                         source_where={"outcome_group": "charge"}, keys=["force"])
+    >>> [a.tolist() for a in decided["n"]]
+    [[False, False], [True, False]]
+    """
+    picked = _rows_where(source, source_where)
+    theirs = source.loc[picked, list(keys)].reset_index(drop=True)
+    theirs["_value"] = pd.to_numeric(source.loc[picked, source_column]).to_numpy(dtype=float)
+    theirs["_hidden"] = source_hidden.loc[picked, source_column].to_numpy(dtype=bool)
+    rows = _rows_where(frame, where)
+    mine = frame.loc[rows, list(keys)].reset_index(drop=True)
+    mine["_own"] = pd.to_numeric(frame.loc[rows, column]).to_numpy(dtype=float)
+    matched = mine.merge(theirs, on=list(keys), how="left", validate="many_to_one")
+    same = (matched["_own"] == matched["_value"]).to_numpy()
+    hidden = matched["_hidden"].fillna(False).to_numpy(dtype=bool)
+    hide, show = np.zeros(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool)
+    hide[np.flatnonzero(rows)[same & hidden]] = True
+    show[np.flatnonzero(rows)[same & ~hidden]] = True
+    return {column: (hide, show)}
 
 
 def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,

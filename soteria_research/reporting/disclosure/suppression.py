@@ -69,10 +69,14 @@ class Suppression:
 
 
 def sensitive_cells(system: CellSystem, profile: DisclosureProfile) -> np.ndarray:
-    """Cells a reader must not learn: small counts (and zeros where disclosive), not fixed."""
+    """Cells a reader must not learn: small counts (and zeros where disclosive), and the
+    system's ``required`` cells (hidden in another table), not fixed."""
     if not profile.suppress:
         return np.zeros(len(system), dtype=bool)
-    return profile.is_disclosive(system.values) & ~system.fixed
+    small = profile.is_disclosive(system.values)
+    if system.required is not None:
+        small = small | system.required
+    return small & ~system.fixed
 
 
 def costs(system: CellSystem) -> np.ndarray:
