@@ -285,6 +285,8 @@ def test_every_quantity_decided_together_agrees_and_the_rules_after_have_nothing
     linked, changed_together = run(decided)
     assert sum(changed_before) > 0 and changed_together == [0] * len(after)
     for rule in decided:
+        if rule.action is not decided_cells:  # parts of totals: tests/test_decided_parts.py
+            continue
         options = rule.options
         frame, mask = linked.table(rule.table).frame, linked.table(rule.table).mask
         source = linked.table(rule.source)

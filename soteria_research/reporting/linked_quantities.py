@@ -20,7 +20,9 @@ against the tables the package builds, row values included.
 Links that can be decided while a table is protected are declared in
 :data:`DECIDED_TOGETHER` instead: the table, protected after its source, takes the source's
 decision on the same number into its own secondary suppression, so what it hides is protected
-by its own pattern (the funnel's charged stage and the outcome mix's charges).
+by its own pattern (the funnel's charged stage and the outcome mix's charges). Parts of a
+total the source hides (the outcome mix's outcomes, the crimes recorded) are declared in
+:data:`DECIDED_PARTS`: the table keeps that total unknown as part of its own pattern.
 
 See ``docs/methods.md`` §8, "The same count under another name is the same cell".
 """
@@ -34,6 +36,7 @@ from ..analysis.demographics import DIMENSIONS, SHARE_OUTCOMES
 from ..errors import DisclosureError
 from .disclosure.linked_shares import (
     decided_cells,
+    decided_parts,
     follow_published,
     hide_parts_of_hidden_totals,
     hide_where_hidden,
@@ -42,7 +45,7 @@ from .disclosure.linked_shares import (
 )
 from .sections_timeliness import FUNNEL_QUANTITIES, FUNNEL_QUANTITY_RATES
 
-__all__ = ["DECIDED_TOGETHER", "LINKED_QUANTITIES", "LinkedQuantity",
+__all__ = ["DECIDED_PARTS", "DECIDED_TOGETHER", "LINKED_QUANTITIES", "LinkedQuantity",
            "apply_linked_quantities", "check_linked_quantities", "decided_together"]
 
 _KEYS = ("force", "offence_group")
@@ -58,7 +61,7 @@ _WITHIN_YEAR = tuple((measure, column, outcome)
 
 # Options of the linked_shares functions that name columns of the table acted on, of the
 # other (source or total) table, of both, or rows of either.
-_TABLE_COLUMNS = ("column", "numerator", "whole", "with_row", "previous")
+_TABLE_COLUMNS = ("column", "numerator", "whole", "with_row", "previous", "dimension")
 _SOURCE_COLUMNS = ("source_column", "total_column")
 _SOURCE_TABLES = ("source_table", "total_table")
 _TABLE_ROWS = ("where", "next_where")
@@ -291,11 +294,48 @@ DECIDED_TOGETHER: tuple[LinkedQuantity, ...] = (
       for table, columns in FUNNEL_QUANTITIES.items() for column, stage in columns.items()),
 )
 
-def decided_together(*, exact_counts: bool, rules=DECIDED_TOGETHER
+#: Parts of totals decided during protection: the categories of a dimension add up to a total
+#: a table protected before publishes (``protect_linked(decided=...)`` with
+#: :func:`.disclosure.linked_shares.decided_parts`, ``legacy.protect(decided_totals=...)``).
+#: Where that table hides the total, the parts' line takes it as unknown and protects it like
+#: a small count, so it never prints every part; where it prints the total, the line's total
+#: is known (as the table's protection assumes of any total it does not hold). The rules of
+#: LINKED_QUANTITIES that hide every part afterwards (hide_parts_of_hidden_totals) then find
+#: nothing to do.
+DECIDED_PARTS: tuple[LinkedQuantity, ...] = (
+    LinkedQuantity(
+        decided_parts, "outcome_mix",
+        {"column": "n", "dimension": "outcome_group", "source_table": "headline_recorded",
+         "source_column": "count", "keys": _KEYS},
+        why="the outcome mix's outcomes add up to the crimes recorded. Made to agree only "
+            "after protection, every outcome of a force whose crimes recorded the headline "
+            "hides was hidden wherever the outcome mix printed them all (Wiltshire's eight), "
+            "a pattern the outcome mix's optimisation never chose or checked; decided with the "
+            "headline, the outcome mix hides what its own pattern needs to keep the total "
+            "unknown"),
+    *(LinkedQuantity(
+        decided_parts, f"demographics_{dimension}",
+        {"column": column, "dimension": "category", "source_table": "headline",
+         "source_column": total, "source_where": {"measure": measure, "offence_group": "all"},
+         "keys": ("force",)},
+        why=f"the breakdown by {DIMENSIONS[dimension].lower()} adds up to the headline's "
+            f"{'cases followed for a year' if total == 'n' else measure!r}: decided with the "
+            "headline, so that where the headline hides it the breakdown's own pattern keeps "
+            "it unknown (hidden afterwards, every category was)")
+      for dimension in DIMENSIONS
+      for column, total, measure in (
+          ("n_cohort", "n", "charged_within"), ("n_charge", "count", "charged_within"),
+          ("n_victim_withdrawal", "count", "withdrawn_within"),
+          ("n_evidential_difficulty", "count", "evidential_within"))),
+)
+
+
+def decided_together(*, exact_counts: bool, rules=DECIDED_TOGETHER + DECIDED_PARTS
                      ) -> tuple[LinkedQuantity, ...]:
     """The links decided during protection under a profile (those for exact counts only when
     it publishes exact counts): what ``national._protect_linked`` passes to
-    ``protect_linked(decided=...)``."""
+    ``protect_linked(decided=...)``, the same numbers (:data:`DECIDED_TOGETHER`) and the parts
+    of totals (:data:`DECIDED_PARTS`)."""
     return tuple(rule for rule in rules if exact_counts or not rule.exact_counts_only)
 
 

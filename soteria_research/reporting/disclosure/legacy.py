@@ -109,7 +109,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -263,6 +263,11 @@ class _CellSystem:
     values: np.ndarray
     constraints: list[tuple[np.ndarray, int]]
     eligible: np.ndarray
+    #: lines whose total another table protected before hides (``protect(decided_totals=)``):
+    #: (members, protected), not among ``constraints`` (a reader does not know the total);
+    #: ``protected``: the total is protected like a small count (False: a helper column's line,
+    #: whose total follows from a hidden one, only unknown)
+    hidden_totals: list[tuple[np.ndarray, bool]] = field(default_factory=list)
 
     def matrix(self) -> sparse.csr_matrix:
         if getattr(self, "_matrix", None) is not None:
@@ -412,7 +417,8 @@ def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray
     A total assumed public (``-1``) becomes a cell of its own after the table's cells: known
     (``public_totals``) or latent (a relaxation, for a pattern the attacker then checks).
     ``known`` cells are printed in another table (a reader knows them: never a complement);
-    ``required`` ones are hidden there (protected like small counts).
+    ``required`` ones are hidden there (protected like small counts). The system's
+    ``hidden_totals`` come last, each a latent cell protected like a small count.
     """
     from .cells import KNOWN, LATENT, SHOWN, CellSystem
 
@@ -432,10 +438,20 @@ def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray
             marks.append(False)
             total = len(values) - 1
         relations.append((members, int(total)))
+    hidden_totals = []
+    for members, protected in system.hidden_totals:  # hidden in another table: unknown
+        values.append(float(system.values[members].sum()))
+        flags.append(LATENT)
+        marks.append(False)
+        if protected:
+            hidden_totals.append(len(values) - 1)
+        relations.append((np.asarray(members, dtype=np.int64), len(values) - 1))
     wanted = None
-    if required is not None and np.any(required):
+    if (required is not None and np.any(required)) or hidden_totals:
         wanted = np.zeros(len(values), dtype=bool)
-        wanted[:len(system.values)] = required
+        if required is not None:
+            wanted[:len(system.values)] = required
+        wanted[hidden_totals] = True
     return CellSystem(identities=[frozenset({("cell", i)}) for i in range(len(values))],
                       values=np.array(values), flags=np.array(flags, dtype=np.int64),
                       headline=np.array(marks, dtype=bool), weight=np.ones(len(values)),
@@ -554,8 +570,6 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     are not small but hidden in a table protected before (protected like small counts), and
     cells printed there (known to a reader, so never chosen as complements).
     """
-    from dataclasses import replace
-
     from .suppression import costs, pinned, suppress
 
     n = len(system.values)
@@ -674,6 +688,9 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
             mask[:n] = greedy & shown
             inherent = set(result.inherent)
             wanted = [cell for cell in np.flatnonzero(primary) if cell not in inherent]
+            if cells.required is not None:  # a total another table hides, too
+                wanted += [cell for cell in np.flatnonzero(cells.required[n:]) + n
+                           if cell not in inherent]
             if pinned(cells, mask, wanted):
                 greedy_ok = False
                 notes.append("secondary suppression: the greedy pattern leaves a small count "
@@ -712,6 +729,103 @@ def _decided_cells(decided, counts: list[str], name: str, shape: tuple[int, int]
         j = counts.index(column)
         required[:, j], printed[:, j] = hide, show & ~hide
     return required.ravel(), printed.ravel()
+
+
+def _decided_lines(decided_totals, frame: _Columns, keys_index: _Keys,
+                   groupings: dict[str, list[list[str]]], counts: list[str], name: str,
+                   n_columns: int) -> list[np.ndarray]:
+    """:func:`protect`'s ``decided_totals`` as lines of the count block (raveled cells): the
+    categories of a dimension, within one group of the other keys, whose total is hidden."""
+    lines = []
+    for column, (dimension, hidden) in (decided_totals or {}).items():
+        if column not in counts:
+            raise ParameterError(f"protect({name!r}): decided_totals names {column!r}, which "
+                                 f"is not one of its count columns ({counts}).")
+        if dimension not in groupings:
+            raise ParameterError(f"protect({name!r}): decided_totals[{column!r}] adds up along "
+                                 f"{dimension!r}, which is not one of its key columns "
+                                 f"({sorted(groupings)}).")
+        hidden = np.asarray(hidden, dtype=bool)
+        if hidden.shape != (keys_index.n_rows,):
+            raise ParameterError(f"protect({name!r}): decided_totals[{column!r}] needs a "
+                                 f"boolean array of {keys_index.n_rows} rows.")
+        is_total = frame[dimension].astype(str).str.strip().str.lower().isin(
+            TOTAL_WORDS).to_numpy()
+        j = counts.index(column)
+        for rows in keys_index.groups(groupings[dimension][0]):
+            members, totals = rows[~is_total[rows]], rows[is_total[rows]]
+            if len(members) and hidden[members].all():
+                # a total row in the table is the total itself: a cell, hidden like one
+                lines.append(totals[:1] * n_columns + j if len(totals)
+                             else np.sort(members) * n_columns + j)
+    return lines
+
+
+def _keep_totals_unknown(system: _CellSystem, hidden: np.ndarray, primary: np.ndarray,
+                         profile: DisclosureProfile, *, shown: np.ndarray, headline: np.ndarray,
+                         derived: list[tuple[np.ndarray, np.ndarray]],
+                         known: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+    """A pattern ``hidden`` that also keeps unknown the totals another table hides
+    (``system.hidden_totals``, latent cells protected like small counts).
+
+    ``hidden`` protects the table's small counts with every total taken as known (the reader
+    of the table that hides a total may still narrow it down). Where it gives such a total
+    away (every part of it printed, or worked out), the cheapest further cells that keep it
+    unknown are hidden: the pattern only grows, so what protected the small counts still does.
+    A total that follows whatever is hidden, or that no pattern keeps unknown, is left as it
+    is, with a note (the rules applied after protection then hide its parts).
+    """
+    from .suppression import pinned
+
+    n = len(system.values)
+    cells = _as_cell_system(system, shown, headline, public_totals=True, known=known)
+    totals = np.flatnonzero(cells.required[n:]) + n
+    published = np.zeros(len(cells.values), dtype=bool)
+    published[:n] = hidden & shown
+    said = f"{len(totals)} line(s) add up to a total another linked table hides: "
+    given_away = pinned(cells, published, totals)
+    if not given_away:
+        return hidden, [said + "none can be worked out from this table"]
+    # a total that follows from the public totals whatever is hidden (the other table's
+    # lines resting on its rounding) is not protected by hiding more here
+    everything = np.zeros(len(cells.values), dtype=bool)
+    everything[:n] = shown
+    inherent = set(pinned(cells, everything, given_away))
+    if inherent == set(given_away):
+        return hidden, [said + f"{len(inherent)} follow whatever is hidden, so none is hidden "
+                               "for them"]
+    protected = iter(cell not in inherent for cell in totals)
+    system = replace(system, hidden_totals=[(members, keep and next(protected))
+                                            for members, keep in system.hidden_totals])
+    forced = hidden & shown  # hidden already: unknown to a reader, and kept hidden
+    grown, ok, notes = _secondary_optimal(system, primary | forced, profile,
+                                          shown=shown & ~forced, headline=headline,
+                                          derived=derived, known=known)
+    grown |= hidden
+    published[:n] = grown & shown
+    left = set(pinned(cells, published, totals)) - inherent
+    added = int((grown & shown & ~hidden).sum())
+    notes.append(said + f"{added} more cell(s) hidden so that it cannot be worked out from this "
+                 "table" + (f" ({len(inherent)} follow whatever is hidden)" if inherent else "")
+                 + (f" ({len(left)} could not be kept unknown)" if left else ""))
+    return grown, notes
+
+
+def _helper_lines(lines: list[np.ndarray], column_groups: list[tuple[list[int], int]],
+                  n_columns: int, real: int) -> list[np.ndarray]:
+    """The same rows' lines of each helper column (``j >= real``) in a column group with a
+    line's column: their totals follow from the line's total."""
+    found: dict[tuple, np.ndarray] = {}
+    for line in lines:
+        rows, column = line // n_columns, int(line[0] % n_columns)
+        for members, total in column_groups:
+            group = list(members) + ([total] if total >= 0 else [])
+            if column not in group:
+                continue
+            for helper in (j for j in group if j >= real and j != column):
+                cells = rows * n_columns + helper
+                found.setdefault(tuple(cells.tolist()), cells)
+    return list(found.values())
 
 
 def _greedy_checked(system: _CellSystem, primary: np.ndarray, greedy: np.ndarray,
@@ -1000,6 +1114,7 @@ def protect(
     declared: bool = False,
     headline_keys: Iterable[str] | None = None,
     decided: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    decided_totals: Mapping[str, tuple[str, np.ndarray]] | None = None,
     **options,
 ) -> ProtectedTable:
     """Protect a count table, or a table of rates with their denominators.
@@ -1083,6 +1198,15 @@ def protect(
         in two of the run's linked tables (``reporting/linked_quantities.py``). If the table
         cannot be protected with them, it is protected without them, with a note. Needs
         ``secondary="optimal"`` (or ``"optimal_rounding"``).
+    decided_totals : dict, optional
+        ``{count column: (dimension, hidden)}``, ``hidden`` a boolean array over the rows: the
+        rows whose categories of ``dimension`` add up (in that column) to a total that a table
+        protected before hides (the outcome mix's outcomes add up to the crimes recorded the
+        headline hides). That total is otherwise assumed public; here it is unknown to a
+        reader and protected like a small count, so the table never prints every part of it.
+        A line of one category is that total: hidden as ``decided`` hides a cell. Like
+        ``decided``, it needs ``secondary="optimal"``, and a table that cannot be protected
+        with it is protected without it, with a note.
 
     Returns
     -------
@@ -1189,17 +1313,33 @@ def protect(
     values = block.ravel()
     known = ~np.isnan(values)
     primary = profile.is_disclosive(values) & known
-    if decided and secondary == "greedy":
+    if (decided or decided_totals) and secondary == "greedy":
         raise ParameterError(f"protect({name!r}): decided= needs secondary='optimal' (the "
                              "greedy pass cannot keep a cell printed).")
     required, printed = _decided_cells(decided, counts, name, (n_rows, n_columns))
-    required &= known & ~primary
-    printed &= known & ~primary & ~required
+    lines = _decided_lines(decided_totals, frame, keys_index, groupings, counts, name,
+                           n_columns)
     constant: dict[int, set[str]] = {}
-    if (primary | required).any():  # nothing small, nothing to hide: no constraints to solve
+    if (primary | required).any() or lines:  # nothing small, nothing to hide: no constraints
         constant = _constant_columns(frame, counts, keys_index, groupings, column_groups)
         constraints = _constraints_for(frame, keys_index, groupings, column_groups, n_columns,
                                        constant)
+        # a line whose total another table hides: its total assumed public no longer (a
+        # latent cell protected like a small count); a line of one category is its total
+        public = {(tuple(m.tolist()), t): k for k, (m, t) in enumerate(constraints)}
+        hidden_totals = [(members, True) for members in lines if len(members) > 1
+                         and (tuple(members.tolist()), -1) in public]
+        for members in lines:
+            if len(members) == 1:
+                required[members] = True
+        # a helper column beside a hidden total (a share's complement: cases followed less
+        # an outcome's) has a line total that follows from it: unknown too, not assumed public
+        hidden_totals += [(helper, False) for helper in _helper_lines(
+            [m for m, _ in hidden_totals], column_groups, n_columns, len(counts))
+            if (tuple(helper.tolist()), -1) in public]
+        drop = {public[(tuple(m.tolist()), -1)] for m, _ in hidden_totals}
+        required &= known & ~primary
+        printed &= known & ~primary & ~required
         system = _CellSystem(np.nan_to_num(values), constraints, known)
         shown = np.zeros((n_rows, n_columns), dtype=bool)
         shown[:, :len(counts)] = True
@@ -1233,9 +1373,20 @@ def protect(
                                                     np.zeros_like(printed))
             notes.append("the cells decided with another linked table could not be kept: "
                          "this table is protected on its own")
-        elif required.any() or printed.any():
-            notes.append(f"{int(required.sum())} cell(s) hidden and {int(printed.sum())} "
-                         "printed as another linked table has them (the same quantity)")
+        else:
+            if required.any() or printed.any():
+                notes.append(f"{int(required.sum())} cell(s) hidden and {int(printed.sum())} "
+                             "printed as another linked table has them (the same quantity)")
+            if hidden_totals and protectable:
+                # the small counts are protected with every total taken as known (a reader of
+                # the other table may learn it); then the totals that table hides are kept
+                # unknown here too, by hiding more where this pattern gives one away
+                suppressed, notes_totals = _keep_totals_unknown(
+                    _CellSystem(np.nan_to_num(values),
+                                [c for k, c in enumerate(constraints) if k not in drop],
+                                known, hidden_totals),
+                    suppressed, primary | required, profile, known=printed, **layout)
+                notes += notes_totals
         record.notes += notes
     else:
         suppressed, protectable = primary.copy(), True
@@ -1696,7 +1847,10 @@ def protect_linked(
         ``.options``, ``.action``: ``reporting.linked_quantities.DECIDED_TOGETHER``) gives its
         ``table``, before it is protected, the cells its ``source`` (listed before it in
         ``tables``) hides or prints: :func:`.linked_shares.decided_cells`, passed to
-        :func:`protect` as ``decided``.
+        :func:`protect` as ``decided``; or the rows whose parts add up to a total the source
+        hides (``reporting.linked_quantities.DECIDED_PARTS``,
+        :func:`.linked_shares.decided_parts`), passed as ``decided_totals``. The action's
+        ``protect_option`` says which.
 
     Examples
     --------
@@ -1716,7 +1870,7 @@ def protect_linked(
             raise ParameterError(f"linked table {name!r} needs a {by!r} column.")
         if declared:
             options = {**options, "keys": [by, *options.get("keys", [])]}
-        fixed = {}
+        fixed: dict[str, dict] = {"decided": {}, "decided_totals": {}}
         for rule in decided:
             if rule.table != name:
                 continue
@@ -1731,12 +1885,22 @@ def protect_linked(
                 raise DisclosureError(
                     f"linked table {name!r} is decided with {rule.source!r} on columns the "
                     f"tables do not have: {missing}. Update the rule to the tables' new names.")
-            for column, (hide, show) in rule.action(frame.reset_index(drop=True),
-                                                    *done[rule.source], **rule.options).items():
-                before = fixed.get(column, (False, False))  # several rules, one column
-                fixed[column] = (before[0] | hide, before[1] | show)
-        if fixed:
-            options = {**options, "decided": fixed}
+            option = getattr(rule.action, "protect_option", "decided")
+            ours = fixed[option]
+            for column, (first, second) in rule.action(frame.reset_index(drop=True),
+                                                       *done[rule.source],
+                                                       **rule.options).items():
+                if column not in ours:
+                    ours[column] = (first, second)
+                elif option == "decided":  # several rules, one column: hidden or printed
+                    ours[column] = (ours[column][0] | first, ours[column][1] | second)
+                elif ours[column][0] != first:
+                    raise DisclosureError(
+                        f"linked table {name!r}: column {column!r} adds up to totals of other "
+                        f"tables along both {ours[column][0]!r} and {first!r}; declare one.")
+                else:  # parts of totals two tables hide (or one table, two rules)
+                    ours[column] = (first, ours[column][1] | second)
+        options = {**options, **{option: value for option, value in fixed.items() if value}}
         protected = protect(frame, name=name, profile=profile,
                             **{"secondary": secondary, "declared": declared, **options})
         if any(rule.source == name for rule in decided):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .rounding import wilson
 
-__all__ = ["as_published_in", "decided_cells", "hide_parts_of_hidden_totals",
+__all__ = ["as_published_in", "decided_cells", "decided_parts", "hide_parts_of_hidden_totals",
            "hide_where_hidden", "shares_over_published_totals", "show_where_published"]
 
 
@@ -62,6 +62,52 @@ def decided_cells(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
     hide[np.flatnonzero(rows)[same & hidden]] = True
     show[np.flatnonzero(rows)[same & ~hidden]] = True
     return {column: (hide, show)}
+
+
+decided_cells.protect_option = "decided"
+
+
+def decided_parts(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.DataFrame, *,
+                  column: str, dimension: str, source_table: str, source_column: str,
+                  keys: Sequence[str], source_where: dict | None = None
+                  ) -> dict[str, tuple[str, np.ndarray]]:
+    """Where the categories of ``dimension`` in a linked table add up, in ``column``, to the
+    number the matching (``keys``) rows ``source_where`` of ``source_table`` hide (protected
+    already): the rows whose total is hidden, as ``legacy.protect(decided_totals=...)`` takes
+    them. Before protection, so the table's own secondary suppression never prints every part
+    of a total the source hides (the outcome mix's outcomes add up to the crimes recorded).
+
+    ``frame`` and ``source`` hold true counts (a total row, "all", of ``dimension`` is not a
+    part); ``source_hidden`` is the source's mask. A group whose parts add up to another
+    number is left to the table's own protection (two quantities).
+
+    Examples
+    --------
+    >>> mix = pd.DataFrame({"force": ["a", "a", "b", "b"], "outcome_group": ["x", "y"] * 2,
+    ...                     "n": [3, 14, 30, 40]})
+    >>> recorded = pd.DataFrame({"force": ["a", "b"], "count": [17, 70]})
+    >>> hidden = pd.DataFrame({"force": False, "count": [True, False]})
+    >>> decided = decided_parts(mix, recorded, hidden, column="n", dimension="outcome_group",
+    ...                         source_table="recorded", source_column="count",
+    ...                         keys=["force"])
+    >>> decided["n"][0], decided["n"][1].tolist()
+    ('outcome_group', [True, True, False, False])
+    """
+    picked = _rows_where(source, source_where)
+    theirs = source.loc[picked, list(keys)].reset_index(drop=True)
+    theirs["_value"] = pd.to_numeric(source.loc[picked, source_column]).to_numpy(dtype=float)
+    theirs["_hidden"] = source_hidden.loc[picked, source_column].to_numpy(dtype=bool)
+    part = ~frame[dimension].astype(str).str.strip().str.lower().isin(
+        {"all", "total", "overall"}).to_numpy()
+    mine = frame[list(keys)].assign(_own=pd.to_numeric(frame[column]).where(part))
+    mine["_sum"] = mine.groupby(list(keys), sort=False, dropna=False)["_own"].transform("sum")
+    matched = mine.merge(theirs, on=list(keys), how="left", validate="many_to_one")
+    same = (matched["_sum"] == matched["_value"]).to_numpy()
+    hidden = matched["_hidden"].fillna(False).to_numpy(dtype=bool)
+    return {column: (dimension, same & hidden & part)}
+
+
+decided_parts.protect_option = "decided_totals"
 
 
 def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,
