@@ -158,3 +158,29 @@ def test_a_force_report_opens_its_view_and_the_national_overview_the_whole_file(
         report.disclosure.linked.slice("headline", "cumbria")
     overview = ReportContext(params.replace(force="national"), folder)
     assert set(overview.disclosure.linked.table("headline").frame["force"]) == present
+
+
+def test_a_reports_table_takes_the_runs_pattern_row_by_row_in_any_order():
+    """A report's table is matched to the run's slice on its keys: in the slice's own order
+    (what a report computed like the runner's gives, taken without joining text keys) and in
+    any other it reads the same cells; a row the run did not protect, or a table lacking the
+    key that tells the slice's rows apart, is refused."""
+    table, linked = _linked()
+    mine = table[table["force"] == "force_5"].drop(columns="force").reset_index(drop=True)
+    same = linked.apply(mine, "mix", "force_5")
+    pd.testing.assert_frame_equal(same.frame, linked.slice("mix", "force_5").frame
+                                  .drop(columns="force"), check_like=True)
+    assert same.mask["n"].any() or same.frame["n"].notna().all()
+    shuffled = mine.sample(frac=1, random_state=3)
+    reordered = linked.apply(shuffled, "mix", "force_5")
+    hidden = dict(zip(zip(reordered.frame["outcome_group"], reordered.frame["year"]),
+                      reordered.mask["n"]))
+    assert hidden == dict(zip(zip(same.frame["outcome_group"], same.frame["year"]),
+                              same.mask["n"]))
+    assert list(zip(reordered.frame["outcome_group"], reordered.frame["year"])) == \
+        list(zip(shuffled["outcome_group"], shuffled["year"]))
+    foreign = mine.assign(year=mine["year"].where(mine.index != 0, 1999))
+    with pytest.raises(DisclosureError, match="has rows the run's linked table does not"):
+        linked.apply(foreign, "mix", "force_5")
+    with pytest.raises(DisclosureError, match="lacks the key column"):
+        linked.apply(mine.drop(columns="outcome_group"), "mix", "force_5")
