@@ -57,7 +57,7 @@ def decided_cells(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
     mine["_own"] = pd.to_numeric(frame.loc[rows, column]).to_numpy(dtype=float)
     matched = mine.merge(theirs, on=list(keys), how="left", validate="many_to_one")
     same = (matched["_own"] == matched["_value"]).to_numpy()
-    hidden = matched["_hidden"].fillna(False).to_numpy(dtype=bool)
+    hidden = matched["_hidden"].eq(True).to_numpy()  # no match (NaN): not hidden
     hide, show = np.zeros(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool)
     hide[np.flatnonzero(rows)[same & hidden]] = True
     show[np.flatnonzero(rows)[same & ~hidden]] = True
@@ -103,7 +103,7 @@ def decided_parts(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
     mine["_sum"] = mine.groupby(list(keys), sort=False, dropna=False)["_own"].transform("sum")
     matched = mine.merge(theirs, on=list(keys), how="left", validate="many_to_one")
     same = (matched["_sum"] == matched["_value"]).to_numpy()
-    hidden = matched["_hidden"].fillna(False).to_numpy(dtype=bool)
+    hidden = matched["_hidden"].eq(True).to_numpy()  # no match (NaN): not hidden
     return {column: (dimension, same & hidden & part)}
 
 
