@@ -48,10 +48,7 @@ def decided_cells(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
     >>> [a.tolist() for a in decided["n"]]
     [[False, False], [True, False]]
     """
-    picked = _rows_where(source, source_where)
-    theirs = source.loc[picked, list(keys)].reset_index(drop=True)
-    theirs["_value"] = pd.to_numeric(source.loc[picked, source_column]).to_numpy(dtype=float)
-    theirs["_hidden"] = source_hidden.loc[picked, source_column].to_numpy(dtype=bool)
+    theirs = _source_values(source, source_hidden, source_column, source_where, keys)
     rows = _rows_where(frame, where)
     mine = frame.loc[rows, list(keys)].reset_index(drop=True)
     mine["_own"] = pd.to_numeric(frame.loc[rows, column]).to_numpy(dtype=float)
@@ -93,10 +90,7 @@ def decided_parts(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
     >>> decided["n"][0], decided["n"][1].tolist()
     ('outcome_group', [True, True, False, False])
     """
-    picked = _rows_where(source, source_where)
-    theirs = source.loc[picked, list(keys)].reset_index(drop=True)
-    theirs["_value"] = pd.to_numeric(source.loc[picked, source_column]).to_numpy(dtype=float)
-    theirs["_hidden"] = source_hidden.loc[picked, source_column].to_numpy(dtype=bool)
+    theirs = _source_values(source, source_hidden, source_column, source_where, keys)
     part = ~frame[dimension].astype(str).str.strip().str.lower().isin(
         {"all", "total", "overall"}).to_numpy()
     mine = frame[list(keys)].assign(_own=pd.to_numeric(frame[column]).where(part))
@@ -108,6 +102,18 @@ def decided_parts(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
 
 
 decided_parts.protect_option = "decided_totals"
+
+
+def _source_values(source: pd.DataFrame, source_hidden: pd.DataFrame, column: str,
+                   where: dict | None, keys: Sequence[str]) -> pd.DataFrame:
+    """The rows ``where`` of a protected source table: their ``keys``, the true number in
+    ``column`` (``_value``) and whether the source hides it (``_hidden``), for matching a
+    linked table's rows to them (:func:`decided_cells`, :func:`decided_parts`)."""
+    picked = _rows_where(source, where)
+    theirs = source.loc[picked, list(keys)].reset_index(drop=True)
+    theirs["_value"] = pd.to_numeric(source.loc[picked, column]).to_numpy(dtype=float)
+    theirs["_hidden"] = source_hidden.loc[picked, column].to_numpy(dtype=bool)
+    return theirs
 
 
 def shares_over_published_totals(linked, name: str, *, numerator: str, total_table: str,
