@@ -333,6 +333,28 @@ def test_collinear_and_constant_covariates_are_dropped_and_named(ties):
     np.testing.assert_allclose(res.params.to_numpy(), alone.params.to_numpy(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("seed", [14, 24, 29, 34, 43, 146])
+def test_a_small_forces_fit_says_what_is_wrong_without_warnings_or_errors(seed):
+    # A small force's cases (60, few of the cause, a seven- and a five-level category, two
+    # flags): levels with no event of the cause sent scipy's ill-conditioned warning to the
+    # console, and seed 146 took steps whose score and information overflowed, then raised
+    # "SVD did not converge". Such a step is halved now, like one that lowers the likelihood.
+    rng = np.random.default_rng(seed)
+    n = 60
+    data = pd.DataFrame({
+        "days": rng.integers(1, 400, n), "event": rng.choice([0, 1, 2], n, p=[.6, .15, .25]),
+        "relationship": rng.choice(list("abcdefg"), n, p=[.4, .2, .15, .1, .07, .05, .03]),
+        "age_band": rng.choice(list("vwxyz"), n), "flag_1": rng.integers(0, 2, n),
+        "flag_2": rng.integers(0, 2, n)})
+    res = fail_on_warnings(fit_fine_gray, data, cause=1, event="event",
+                           covariates=["relationship", "age_band", "flag_1", "flag_2"])
+    assert np.isfinite(res.loglik)
+    if res.diagnostics.converged and not res.diagnostics.separation:
+        assert np.isfinite(res.params).all()
+    else:
+        assert not res.diagnostics.ok
+
+
 def test_separation_is_reported(ties):
     # Every case with the cause has the covariate and no other case has: the subdistribution
     # hazard ratio is infinite.

@@ -611,10 +611,15 @@ def _newton(risk_sets: _SubdistributionRiskSets, p: int, max_iter: int):
         new = beta + step
         new_loglik, new_score, new_info = risk_sets.derivatives(new)
         halvings = 0
-        while not new_loglik >= loglik - 1e-12 * abs(loglik) and halvings < 30:
+        # a step whose risk sets overflow can leave the log-likelihood finite but not the
+        # score or information: halved like a step that lowers the log-likelihood
+        while not (new_loglik >= loglik - 1e-12 * abs(loglik)
+                   and _finite(new_score, new_info)) and halvings < 30:
             new = (beta + new) / 2
             new_loglik, new_score, new_info = risk_sets.derivatives(new)
             halvings += 1
+        if not _finite(new_score, new_info):
+            break  # no step from here keeps them finite: stop here, not converged
         change = abs(new_loglik - loglik) / max(abs(new_loglik), 1e-300)
         small_step = np.all(np.abs(new - beta) <= 1e-9 * (1 + np.abs(beta)))
         beta, loglik, score, info = new, new_loglik, new_score, new_info
@@ -622,6 +627,10 @@ def _newton(risk_sets: _SubdistributionRiskSets, p: int, max_iter: int):
         if converged and small_step:
             break
     return beta, loglik, score, info, null, converged, iterations
+
+
+def _finite(*arrays: np.ndarray) -> bool:
+    return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
 def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -636,10 +645,14 @@ def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
 
 
 def _inverse(info: np.ndarray) -> np.ndarray:
-    try:
-        return linalg.inv(info)
-    except (linalg.LinAlgError, ValueError):
-        return np.linalg.pinv(info)
+    # ill-conditioned where a coefficient runs away (separation): the caller tests for that
+    # with this inverse and reports it in the diagnostics, as for _solve
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        try:
+            return linalg.inv(info)
+        except (linalg.LinAlgError, ValueError):
+            return np.linalg.pinv(info)
 
 
 def _empty_result(names, n, n_events, diagnostics, model) -> HazardModelResults:

@@ -5,6 +5,7 @@ Efron/Breslow ties, strata, case weights, delayed entry, robust errors, cox.zph,
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -316,8 +317,10 @@ def _collinear_columns(info: np.ndarray) -> list[int]:
         d = info[j, j]
         if d > 0 and keep:
             kk = np.array(keep)
-            d = d - info[j, kk] @ linalg.solve(info[np.ix_(kk, kk)], info[kk, j],
-                                               assume_a="pos")
+            with warnings.catch_warnings():  # near-collinearity is what this measures
+                warnings.simplefilter("ignore", linalg.LinAlgWarning)
+                d = d - info[j, kk] @ linalg.solve(info[np.ix_(kk, kk)], info[kk, j],
+                                                   assume_a="pos")
         if not np.isfinite(d) or d <= _TOLER_COLLINEAR * max(info[j, j], 1e-300):
             dropped.append(j)
         else:
@@ -338,12 +341,21 @@ def _newton(rs: _RiskSets, first: _Pass | None = None, max_iter: int = _MAX_ITER
     halving = 0
     while not converged and iterations < max_iter:
         iterations += 1
-        trial = _efron_pass(rs, new_beta)
-        if (abs(1 - current.loglik / trial.loglik) <= _EPS if trial.loglik != 0
-                else abs(current.loglik) <= _EPS) and halving == 0:
+        # a trial step can go far enough (a covariate that separates the outcome) that some
+        # risk sets' sums underflow to 0: its log-likelihood is then not finite and the step
+        # is halved below, as R's coxfit6 does, so numpy's warnings about it say nothing
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            trial = _efron_pass(rs, new_beta)
+        # a step whose risk sets overflow can leave the log-likelihood finite but not the
+        # information: it is no better a step than one whose log-likelihood is not finite
+        usable = bool(np.isfinite(trial.loglik) and np.isfinite(trial.score).all()
+                      and np.isfinite(trial.info).all())
+        if usable and halving == 0 and (
+                abs(1 - current.loglik / trial.loglik) <= _EPS if trial.loglik != 0
+                else abs(current.loglik) <= _EPS):
             current, beta, converged = trial, new_beta, True
             break
-        if not np.isfinite(trial.loglik) or trial.loglik < current.loglik:
+        if not usable or trial.loglik < current.loglik:
             halving += 1
             new_beta = (new_beta + beta) / 2
         else:
@@ -357,10 +369,14 @@ def _newton(rs: _RiskSets, first: _Pass | None = None, max_iter: int = _MAX_ITER
 
 
 def _solve(info: np.ndarray, score: np.ndarray) -> np.ndarray:
-    try:
-        return linalg.solve(info, score, assume_a="pos")
-    except (linalg.LinAlgError, ValueError):
-        return linalg.lstsq(info, score)[0]
+    # ill-conditioned on the way to an infinite coefficient (separation), which the fit
+    # reports in its diagnostics: scipy's warning about it would only scroll past
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        try:
+            return linalg.solve(info, score, assume_a="pos")
+        except (linalg.LinAlgError, ValueError):
+            return linalg.lstsq(info, score)[0]
 
 
 # ----------------------------------------------------------------------------------------
