@@ -551,8 +551,8 @@ def test_report_tables_of_a_tiny_force_show_no_small_count(small_forces):
     dc = DisclosureControl(profile="publication")
     tables = {
         "funnel": attrition.funnel(cases),
-        "outcome_mix": attrition.outcome_mix(cases, level="group"),
-        "outcome_codes": attrition.outcome_mix(cases, level="code"),
+        "outcome_mix": attrition.outcome_mix(cases, detail="group"),
+        "outcome_codes": attrition.outcome_mix(cases, detail="code"),
         "cohort_rates": attrition.cohort_rates(cases),
         "withdrawal_timing": pillars.withdrawal_timing(cases),
     }
@@ -572,7 +572,7 @@ def test_report_tables_of_a_tiny_force_show_no_small_count(small_forces):
 def test_repeated_group_total_and_label_columns(small_forces):
     from soteria_research.analysis import attrition
 
-    mix = attrition.outcome_mix(small_forces, by="force", level="group")
+    mix = attrition.outcome_mix(small_forces, by="force", detail="group")
     linked = protect_linked({"outcome_mix": mix}, profile="publication")
     forces = list(dict.fromkeys(mix["force"]))
     slices = [linked.slice("outcome_mix", f) for f in forces]

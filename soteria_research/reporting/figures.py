@@ -137,7 +137,7 @@ def plot_funnel(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
 def plot_outcome_mix(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Horizontal bars: share of cases in each outcome group (open cases included).
 
-    ``frame`` is ``attrition.outcome_mix(cases, level="group")``, after disclosure control.
+    ``frame`` is ``attrition.outcome_mix(cases, detail="group")``, after disclosure control.
     """
     ax = _axes(ax, (9, 3.8))
     if frame.empty:
