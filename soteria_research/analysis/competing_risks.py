@@ -619,7 +619,8 @@ def _newton(risk_sets: _SubdistributionRiskSets, p: int, max_iter: int):
             new_loglik, new_score, new_info = risk_sets.derivatives(new)
             halvings += 1
         if not _finite(new_score, new_info):
-            break  # no step from here keeps them finite: stop here, not converged
+            converged = False  # no step from here keeps them finite: stop, not converged
+            break
         change = abs(new_loglik - loglik) / max(abs(new_loglik), 1e-300)
         small_step = np.all(np.abs(new - beta) <= 1e-9 * (1 + np.abs(beta)))
         beta, loglik, score, info = new, new_loglik, new_score, new_info
