@@ -210,18 +210,6 @@ def test_predictive_benchmark_docstring_warns_against_scoring_cases():
     assert "never a tool to score individual cases" in doc
 
 
-@pytest.mark.parametrize("module", ["timeline", "attrition", "pillars", "cohorts", "episodes",
-                                    "drivers", "outcomes", "covariates", "prediction", "cox",
-                                    "competing_risks", "kaplan_meier", "model_results"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    target = importlib.import_module(f"soteria_research.analysis.{module}")
-    result = doctest.testmod(target, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
-
-
 # --------------------------------------------------------------------------------------------
 # stage conversion (the funnel's estimand with a window; hand counts from the fixture)
 # --------------------------------------------------------------------------------------------

@@ -638,17 +638,3 @@ def test_caterpillar_shows_every_force_with_its_rank_interval(pyplot):
     texts = [t.get_text() for t in ax.texts]
     assert len(ax.get_yticklabels()) == 6
     assert "[c]" in texts and sum(t.startswith("ranks ") for t in texts) == 5
-
-
-# --------------------------------------------------------------------------------------------
-# Docstring examples
-# --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("module", ["headline", "effects", "limits", "funnels", "shrinkage",
-                                    "peers", "differences"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    target = importlib.import_module(f"soteria_research.analysis.comparison.{module}")
-    result = doctest.testmod(target, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

@@ -351,14 +351,3 @@ def test_write_quarantine_writes_parquet_too(tmp_path):
     _, report = validate_cases(pd.concat([valid_cases(), pd.DataFrame([case(crime_ref="X", force="gotham")])]))
     path = report.write_quarantine(tmp_path / "q.parquet")
     assert pd.read_parquet(path)["crime_ref"].tolist() == ["X"]
-
-
-@pytest.mark.parametrize("module", ["data.ingest", "data.reading", "data.dates", "data.column_names",
-                                    "data.spreadsheet_safe", "data.dictionary", "cli.arguments"])
-def test_docstring_examples_run(module):
-    import doctest
-    import importlib
-
-    target = importlib.import_module(f"soteria_research.{module}")
-    result = doctest.testmod(target, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0

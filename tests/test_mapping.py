@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import doctest
-import importlib
 import json
 
 import jsonschema
@@ -375,11 +373,3 @@ def test_the_example_mapping_in_the_guide_loads(tmp_path):
     assert spec["constants"] == {"force": "cumbria", "extract_date": "2024-03-31"}
     assert spec["columns"]["DOMESTIC_FLAG"]["false_values"] == [""]
     assert spec["values"]["victim_sex"]["Unknown"] == "not_stated" and "Unknown" in spec["missing_values"]
-
-
-@pytest.mark.parametrize("module", ["date_formats", "synonyms", "mapping", "mapping_schema",
-                                    "mapping_assistant", "canonical", "synthetic.export_styles"])
-def test_docstring_examples_run(module):
-    target = importlib.import_module(f"soteria_research.data.{module}")
-    result = doctest.testmod(target, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
