@@ -204,3 +204,20 @@ def test_fit_cox_without_project_covariates_keeps_rs_alphabetical_default():
     fit = fit_cox(data, duration="t", event="e", covariates=["kind"])
     assert list(fit.params.index) == ["kind[T.b]", "kind[T.c]"]
     assert fit.hazard_ratios()["reference"].eq("against a").all()
+
+
+def test_a_cause_specific_fit_that_did_not_converge_is_a_note_not_a_ratio(world, monkeypatch):
+    # A small force's categories with no event send a coefficient off: the fit stops "not
+    # converged" (it used to raise), and where it stopped is no estimate. As for Fine-Gray,
+    # the table leaves the model out and the notes say why. Forced here with one iteration.
+    import functools
+
+    from soteria_research.analysis import drivers as module
+
+    monkeypatch.setattr(module, "fit_cox", functools.partial(fit_cox, max_iter=1))
+    small = world.cases.sample(2_000, random_state=1)
+    result = drivers(small, outcomes=("charge",), models=("cause_specific",))
+    assert ("charge", "cause_specific") not in result.fits
+    assert result.table.empty or not result.table["model"].eq("cause_specific").any()
+    assert any(note.startswith("charge (cause-specific): ") and "converg" in note
+               for note in result.notes)

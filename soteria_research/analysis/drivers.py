@@ -279,7 +279,14 @@ def drivers(
             except (SoteriaError, ValueError, ArithmeticError) as error:
                 notes.append(f"{outcome.replace('_', ' ')} (cause-specific): too few cases or "
                              f"events to estimate the model here ({error})")
-            else:
+                fit = None
+            if fit is not None and not fit.diagnostics.converged:
+                # a small force's categories with no event: the estimates run away, and
+                # what the fit stopped at is not an estimate (as for Fine-Gray below)
+                notes.append(f"{outcome} (cause-specific): "
+                             + "; ".join(fit.diagnostics.notes or ["did not converge"]))
+                fit = None
+            if fit is not None:
                 fits[(outcome, "cause_specific")] = fit
                 counts = _term_counts(frame, split, fit.params.index, outcome, tv_used)
                 tidy = _tidy(fit, level, counts, outcome, "cause_specific")
