@@ -231,6 +231,22 @@ def test_survival_view_recovers_the_generators_log_hazard_ratio():
     assert "cross-check" in view.text
 
 
+def test_programme_hazards_refuses_a_model_that_did_not_converge(monkeypatch):
+    # where the fit stopped is not an estimate: it used to raise numpy's "array must not
+    # contain infs or NaNs" on such data, and must not print a ratio instead (forced here
+    # with one iteration)
+    import functools
+
+    from soteria_research.analysis.cox import fit_cox
+    from soteria_research.analysis.evaluation import survival_view
+    from soteria_research.errors import ModelError
+
+    monkeypatch.setattr(survival_view, "fit_cox", functools.partial(fit_cox, max_iter=1))
+    cases = generate_cases(forces=["durham", "cumbria"], scale=0.2, seed=5)
+    with pytest.raises(ModelError, match="did not converge.*Leave out covariates"):
+        programme_hazards(cases)
+
+
 # --------------------------------------------------------------------------------------------
 # Cohort outcomes and exposure
 # --------------------------------------------------------------------------------------------

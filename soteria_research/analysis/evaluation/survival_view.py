@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ...errors import ParameterError
+from ...errors import ModelError, ParameterError
 from ..cox import fit_cox
 from ..timeline import time_to_outcome
 from .exposure import check_exposure, start_dates_for
@@ -156,6 +156,12 @@ def programme_hazards(
     for outcome in outcomes:
         fit = fit_cox(rows, duration="stop", entry="start", event="outcome", cause=outcome,
                       covariates=terms, strata="force", cluster="force")
+        if not fit.diagnostics.converged:  # where it stopped is not an estimate
+            raise ModelError(
+                f"programme_hazards: the Cox model of {outcome!r} did not converge ("
+                + "; ".join(fit.diagnostics.notes or ["no convergence"]) + f") with the "
+                f"terms {terms}: too few events for them. Leave out covariates or the trend, "
+                "or pool more forces.")
         tables.append(fit.hazard_ratios(level=level).assign(outcome=outcome))
     table = pd.concat(tables, ignore_index=True)
     table = table[["outcome", *[c for c in table.columns if c != "outcome"]]]
