@@ -3,8 +3,9 @@
 1. Report: every DisclosureControl call of the force notebook (its construction, which reads
    the run's linked protection, included) and every LinkedProtection call of the report's code,
    timed while its code runs in a process of its own for each force (as bench_reports' floor
-   does; the median of five runs), plus the force's share of the run's one-off linked protection (a 43rd of
-   ``legacy.protect_linked`` on the national data, and of writing each force's view of it,
+   does; the median of five runs), plus the force's share of the run's one-off linked
+   protection (a 43rd of ``legacy.protect_linked`` on the national data, and of writing each
+   force's view of it,
    ``national.save_linked_views``); against the report's real build time by the
    runner (papermill in a warm kernel, HTML). Goal: disclosure <= 5% of the build. The share of
    the plain in-process run (no kernel, papermill or HTML: a floor) is printed too, as an upper
@@ -135,8 +136,8 @@ def _notebook_runs(parameters: str) -> list[tuple[float, float, int]]:
 
 
 def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None:
-    """Disclosure time inside each force notebook (timed in-process, the notebook's own code
-    run plainly) plus its share of the run's linked protection, against the report's real build
+    """Disclosure time inside each force notebook (the notebook's own code run plainly, in a
+    process of its own per force) plus its share of the run's linked protection, against the report's real build
     time and against the plain run (a floor: the share there is an upper bound)."""
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
