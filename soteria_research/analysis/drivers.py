@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -169,6 +170,22 @@ def _tidy(fit: HazardModelResults, level: float, counts: pd.DataFrame, outcome: 
     return table
 
 
+def _usable(fitter, label: str, notes: list[str]):
+    """The fit ``fitter()`` returns, or None with a note saying why the table leaves it out:
+    too few cases or events to fit it, or a fit that did not converge (a small force's
+    categories with no event send a coefficient off, and where the fit stopped is not an
+    estimate to publish)."""
+    try:
+        fit = fitter()
+    except (SoteriaError, ValueError, ArithmeticError) as error:
+        notes.append(f"{label}: too few cases or events to estimate the model here ({error})")
+        return None
+    if not fit.diagnostics.converged:
+        notes.append(f"{label}: " + "; ".join(fit.diagnostics.notes or ["did not converge"]))
+        return None
+    return fit
+
+
 def drivers(
     cases: pd.DataFrame,
     *,
@@ -269,23 +286,14 @@ def drivers(
     tv_used = [c for c in time_varying if split is not None and split[c].nunique() > 1]
     parts, ph, fits = [], [], {}
     for outcome in outcomes:  # two outcomes, two models: four fits
+        label = outcome.replace("_", " ")
         if "cause_specific" in models:
-            try:
-                data = split if split is not None else frame.assign(
-                    start=0.0, stop=frame["days"].where(frame["days"] > 0, 0.5))
-                fit = fit_cox(data, duration="stop", entry="start", event="outcome",
-                              cause=outcome, covariates=[*used, *tv_used], reference=reference,
-                              strata=strata if stratify else None)
-            except (SoteriaError, ValueError, ArithmeticError) as error:
-                notes.append(f"{outcome.replace('_', ' ')} (cause-specific): too few cases or "
-                             f"events to estimate the model here ({error})")
-                fit = None
-            if fit is not None and not fit.diagnostics.converged:
-                # a small force's categories with no event: the estimates run away, and
-                # what the fit stopped at is not an estimate (as for Fine-Gray below)
-                notes.append(f"{outcome} (cause-specific): "
-                             + "; ".join(fit.diagnostics.notes or ["did not converge"]))
-                fit = None
+            data = split if split is not None else frame.assign(
+                start=0.0, stop=frame["days"].where(frame["days"] > 0, 0.5))
+            fit = _usable(partial(fit_cox, data, duration="stop", entry="start",
+                                  event="outcome", cause=outcome, covariates=[*used, *tv_used],
+                                  reference=reference, strata=strata if stratify else None),
+                          f"{label} (cause-specific)", notes)
             if fit is not None:
                 fits[(outcome, "cause_specific")] = fit
                 counts = _term_counts(frame, split, fit.params.index, outcome, tv_used)
@@ -294,7 +302,7 @@ def drivers(
                                        ).all(axis=1)
                 if unknown.any():  # separation: within officers, a term's ratio is unbounded
                     tidy.loc[unknown, ["estimate", "ci_low", "ci_high", "p"]] = np.nan
-                    notes.append(f"{outcome.replace('_', ' ')} (cause-specific): no finite ratio "
+                    notes.append(f"{label} (cause-specific): no finite ratio "
                                  "for " + ", ".join(tidy.loc[unknown, "term"]) + " (too few "
                                  "cases of the same officer differ in it); left blank.")
                 parts.append(tidy)
@@ -303,19 +311,12 @@ def drivers(
                 except (SoteriaError, ValueError, ArithmeticError, np.linalg.LinAlgError):
                     notes.append(f"{outcome}: the proportional-hazards test could not be run.")
         if "fine_gray" in models:
-            try:
-                fit = fit_fine_gray(frame, cause=outcome, covariates=used, reference=reference)
-            except (SoteriaError, ValueError, ArithmeticError) as error:
-                notes.append(f"{outcome.replace('_', ' ')} (Fine–Gray): too few cases or events "
-                             f"to estimate the model here ({error})")
-            else:
-                if not fit.diagnostics.converged:
-                    notes.append(f"{outcome} (Fine–Gray): "
-                                 + "; ".join(fit.diagnostics.notes or ["did not converge"]))
-                else:
-                    fits[(outcome, "fine_gray")] = fit
-                    counts = _term_counts(frame, None, fit.params.index, outcome, [])
-                    parts.append(_tidy(fit, level, counts, outcome, "fine_gray"))
+            fit = _usable(partial(fit_fine_gray, frame, cause=outcome, covariates=used,
+                                  reference=reference), f"{label} (Fine–Gray)", notes)
+            if fit is not None:
+                fits[(outcome, "fine_gray")] = fit
+                counts = _term_counts(frame, None, fit.params.index, outcome, [])
+                parts.append(_tidy(fit, level, counts, outcome, "fine_gray"))
     columns = ["outcome", "model", "term", "reference", "estimate", "ci_low", "ci_high", "p",
                "n", "n_events"]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)

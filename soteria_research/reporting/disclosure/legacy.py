@@ -136,6 +136,8 @@ from .records import caption as _caption
 from .records import json_default as _json_default
 from .records import summary as _summary
 from .records import write_log as _write_log
+from .spec import TOTAL_WORDS
+from .spec import is_total as _is_total
 
 __all__ = [
     "MARKER",
@@ -152,23 +154,6 @@ __all__ = [
     "protect_model",
     "round_to_base",
 ]
-
-TOTAL_WORDS = frozenset({"total", "all", "overall"})
-
-
-def _is_total(values: pd.Series) -> np.ndarray:
-    """Which values read as a total ("all", "Total ", ...): each distinct value's text is
-    read once (a report protects some ninety tables, most of a few rows, and pandas' string
-    methods cost a fixed tenth of a millisecond or so per call whatever the length).
-
-    >>> _is_total(pd.Series(["All", "16-17", " total ", None])).tolist()
-    [True, False, True, False]
-    """
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    words = np.array([str(value).strip().lower() in TOTAL_WORDS for value in distinct],
-                     dtype=bool)
-    return words[codes] if len(words) else np.zeros(len(codes), dtype=bool)
-
 
 # -- recognising columns --------------------------------------------------------------------
 

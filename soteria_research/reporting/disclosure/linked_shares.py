@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .rounding import wilson
+from .spec import is_total
 
 __all__ = ["as_published_in", "decided_cells", "decided_parts", "hide_parts_of_hidden_totals",
            "hide_where_hidden", "shares_over_published_totals", "show_where_published"]
@@ -91,8 +92,7 @@ def decided_parts(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
     ('outcome_group', [True, True, False, False])
     """
     theirs = _source_values(source, source_hidden, source_column, source_where, keys)
-    part = ~frame[dimension].astype(str).str.strip().str.lower().isin(
-        {"all", "total", "overall"}).to_numpy()
+    part = ~is_total(frame[dimension])
     mine = frame[list(keys)].assign(_own=pd.to_numeric(frame[column]).where(part))
     mine["_sum"] = mine.groupby(list(keys), sort=False, dropna=False)["_own"].transform("sum")
     matched = mine.merge(theirs, on=list(keys), how="left", validate="many_to_one")
