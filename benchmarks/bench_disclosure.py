@@ -4,10 +4,10 @@
    the run's linked protection, included) and every LinkedProtection call of the report's code,
    timed while its code runs in a process of its own for each force (as bench_reports' floor
    does; the median of five runs), plus the force's share of the run's one-off linked
-   protection (a 43rd of ``legacy.protect_linked`` on the national data, and of writing each
-   force's view of it,
-   ``national.save_linked_views``); against the report's real build time by the
-   runner (papermill in a warm kernel, HTML). Goal: disclosure <= 5% of the build. The share of
+   protection (a 43rd of the disclosure work of ``national._protect_linked`` on the national
+   data: protecting the linked tables, applying the declared links between them, saving them
+   and each force's view of them; the median of three runs); against the report's real build
+   time by the runner (papermill in a warm kernel, HTML; the median of three builds). Goal: disclosure <= 5% of the build. The share of
    the plain in-process run (no kernel, papermill or HTML: a floor) is printed too, as an upper
    bound.
 2. Tables: the report's tables computed by the analysis functions vs protected (per table).
@@ -37,6 +37,8 @@ DATA = Path(__file__).resolve().parent / "_data"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # disclosure_tables
 FORCES = {"quick": ["durham", "city_of_london"], "full": ["durham", "kent", "city_of_london"]}
 RUNS = 5  # in-process runs of each force notebook timed; their median is reported
+BUILDS = 3  # builds of each report by the runner timed; their median is reported
+LINKED_RUNS = 3  # runs of the run's linked protection timed; their median is reported
 # The reports timed. In full mode the data hold all 43 forces at real volumes, as a national run
 # does, so each report's share of the run's one-off linked protection is a 43rd of it; the quick
 # data hold only the two forces timed, so each pays half of it (an upper bound, not the goal's
@@ -93,7 +95,8 @@ class DisclosureTimer:
 
 
 def built_seconds(data: Path, forces: list[str]) -> dict[str, float]:
-    """Each force report's real build time (papermill in a warm kernel, HTML) by the runner."""
+    """Each force report's real build time (papermill in a warm kernel, HTML) by the runner:
+    the median of ``BUILDS`` runs (one build of City of London varied by 0.15 s, 4% of it)."""
     from bench_reports import kernel_name
 
     from soteria_research.reporting.runner import run_reports
@@ -102,9 +105,14 @@ def built_seconds(data: Path, forces: list[str]) -> dict[str, float]:
     # the first report also pays for starting the kernel: build one first, then the others
     run_reports(data, forces=forces[:1], out=out / "warm", workers=1, national=False,
                 kernel_name=kernel_name(), progress=False)
-    result = run_reports(data, forces=forces, out=out / "run", workers=1, national=False,
-                         kernel_name=kernel_name(), progress=False)
-    return {o.name: o.seconds for o in result.reports if o.status == "ok"}
+    seconds: dict[str, list[float]] = {}
+    for number in range(BUILDS):
+        result = run_reports(data, forces=forces, out=out / f"run{number}", workers=1,
+                             national=False, kernel_name=kernel_name(), progress=False)
+        for outcome in result.reports:
+            if outcome.status == "ok":
+                seconds.setdefault(outcome.name, []).append(outcome.seconds)
+    return {name: statistics.median(values) for name, values in seconds.items()}
 
 
 def _timed(function, seconds: list[float]):
@@ -135,6 +143,41 @@ def _notebook_runs(parameters: str) -> list[tuple[float, float, int]]:
     return runs
 
 
+def linked_protection_seconds(params, shared: Path) -> tuple[list[float], list[float]]:
+    """The national preparation run once, and its linked protection ``LINKED_RUNS`` times in all:
+    seconds of each run's disclosure work (``national._protect_linked`` less computing the
+    linked tables: protecting them, applying the declared links, saving the file and each
+    force's view of it), and of writing the views alone. One run of it took 3.7 s and another
+    4.5 s with the same code, which alone moved City of London's share by 0.4 points."""
+    from soteria_research.reporting import national, sections_timeliness
+
+    originals = {(national, "_protect_linked"): national._protect_linked,
+                 (national, "_linked_tables"): national._linked_tables,
+                 (sections_timeliness, "linked_tables"): sections_timeliness.linked_tables,
+                 (national, "save_linked_views"): national.save_linked_views}
+    whole, tables, views, calls = [], [], [], []
+
+    def capture(*args, **kwargs):
+        calls.append((args, kwargs))
+        return originals[national, "_protect_linked"](*args, **kwargs)
+
+    national._protect_linked = _timed(capture, whole)
+    national._linked_tables = _timed(originals[national, "_linked_tables"], tables)
+    sections_timeliness.linked_tables = _timed(
+        originals[sections_timeliness, "linked_tables"], tables)
+    national.save_linked_views = _timed(originals[national, "save_linked_views"], views)
+    try:
+        national.prepare_national(params, shared)
+        args, kwargs = calls[0]
+        for _ in range(LINKED_RUNS - 1):
+            national._protect_linked(*args, **kwargs)
+    finally:
+        for (module, name), original in originals.items():
+            setattr(module, name, original)
+    computing = [tables[2 * i] + tables[2 * i + 1] for i in range(len(whole))]
+    return [w - c for w, c in zip(whole, computing, strict=True)], views
+
+
 def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None:
     """Disclosure time inside each force notebook (the notebook's own code run plainly, in a
     process of its own per force) plus its share of the run's linked protection, against the report's real build
@@ -144,25 +187,14 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
 
     import pandas as pd
 
-    from soteria_research.reporting import disclosure, national
     from soteria_research.reporting.parameters import ReportParameters
 
     shared = Path(tempfile.mkdtemp(prefix="soteria-bench-disclosure-"))
     params = ReportParameters.validate(force="national", data=str(data), shared=str(shared))
-    original, linked_seconds = disclosure.protect_linked, []
-    original_views, view_seconds = national.save_linked_views, []
-    # the run's one-off linked protection, and each force's view of it, written once
-    disclosure.protect_linked = _timed(original, linked_seconds)
-    national.save_linked_views = _timed(original_views, view_seconds)
-    try:
-        national.prepare_national(params, shared)
-    finally:
-        disclosure.protect_linked = original
-        national.save_linked_views = original_views
-    linked_seconds += view_seconds
+    linked_seconds, view_seconds = linked_protection_seconds(params, shared)
     # the preparation saves each force's cases apart (cases/<force>.parquet)
     per_force = sorted((shared / "cases").glob("*.parquet"))
-    linked_per_force = sum(linked_seconds) / max(len(per_force), 1)
+    linked_per_force = statistics.median(linked_seconds) / max(len(per_force), 1)
     for force in forces:
         parameters = {"force": force, "data": str(data), "shared": str(shared),
                       "output": str(shared / "out" / force), "disclosure": "publication"}
@@ -183,8 +215,9 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
                plain_run_s=round(plain, 3), calls=runs[0][2],
                in_notebook_s=round(seconds, 3), linked_share_s=round(linked_per_force, 3),
                in_notebook_runs_s=[round(run[0], 3) for run in runs],
-               linked_total_s=round(sum(linked_seconds), 3),
-               linked_views_s=round(sum(view_seconds), 3),
+               linked_total_s=round(statistics.median(linked_seconds), 3),
+               linked_runs_s=[round(value, 3) for value in linked_seconds],
+               linked_views_s=round(statistics.median(view_seconds), 3),
                cases=len(pd.read_parquet(shared / "cases" / f"{force}.parquet")))
 
 
