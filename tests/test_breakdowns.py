@@ -523,3 +523,19 @@ def test_run_coverage_is_every_forces_first_and_last_day_and_follows_the_files(t
     pd.DataFrame({"recorded_date": pd.to_datetime(["2020-05-02", "2022-03-30", "2020-06-01"])}
                  ).to_parquet(cases / "a.parquet")
     assert recorded_span(tmp_path) == (pd.Timestamp("2019-04-03"), pd.Timestamp("2022-03-30"))
+
+
+def test_an_outcome_mix_chart_whose_shares_are_all_hidden_says_so():
+    # A force whose crimes recorded are hidden has every share of its outcome mix hidden: the
+    # chart's bars are then only [c] marks, and the reader is told why and where the counts are
+    frame = pd.DataFrame({"offence_group": ["all"] * 2 + ["rape"] * 2,
+                          "outcome_group": ["charge", "other"] * 2,
+                          "n": [np.nan, 40, np.nan, 20],
+                          "share": [np.nan, np.nan, np.nan, 0.5]})
+    ax = figures_breakdowns.plot_outcome_mix_by_offence(frame)
+    label = ax.get_xlabel()
+    assert "Every share of all sexual offences is hidden" in label and "table below" in label
+    assert "rape" not in label  # one of its shares is printed
+    shown = figures_breakdowns.plot_outcome_mix_by_offence(frame.fillna({"share": 0.25}))
+    assert "hidden" not in shown.get_xlabel()
+    plt.close("all")

@@ -72,7 +72,7 @@ def plot_outcome_mix_by_offence(frame: pd.DataFrame):
     groups = [g for g in OFFENCE_GROUPS if g in set(frame["offence_group"])]
     height = 0.8 / len(groups)
     y = np.arange(len(outcomes))[::-1]
-    top = 0.05
+    top, hidden = 0.05, []
     for k, group in enumerate(groups):
         part = frame[frame["offence_group"].eq(group)].set_index("outcome_group")
         shares = pd.to_numeric(part["share"], errors="coerce").reindex(outcomes)
@@ -84,10 +84,16 @@ def plot_outcome_mix_by_offence(frame: pd.DataFrame):
                     va="center", fontsize=8)
         if shares.notna().any():
             top = max(top, float(shares.max()))
+        else:
+            hidden.append(OFFENCE_GROUPS[group].lower())
     ax.set_yticks(y, [label(o) for o in outcomes])
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, top * 1.2)
-    ax.set_xlabel("Share of recorded crimes (open cases included)")
+    # bars of [c] only tell a reader nothing; say why, and where the counts are
+    ax.set_xlabel("Share of recorded crimes (open cases included)" + (
+        f"\nEvery share of {' and of '.join(hidden)} is hidden by disclosure control "
+        f"({MARKER}); the counts it can print are in the table below"
+        if hidden else ""))
     ax.set_title("How investigations ended: rape and other sexual offences")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
