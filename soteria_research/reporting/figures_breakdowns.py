@@ -90,10 +90,11 @@ def plot_outcome_mix_by_offence(frame: pd.DataFrame):
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlim(0, top * 1.2)
     # bars of [c] only tell a reader nothing; say why, and where the counts are
+    names = ", of ".join(hidden[:-1]) + (" and of " if len(hidden) > 1 else "") + \
+        "".join(hidden[-1:])
     ax.set_xlabel("Share of recorded crimes (open cases included)" + (
-        f"\nEvery share of {' and of '.join(hidden)} is hidden by disclosure control "
-        f"({MARKER}); the counts it can print are in the table below"
-        if hidden else ""))
+        f"\nEvery share of {names} is hidden by disclosure control ({MARKER}); the counts "
+        "it can print are in the table below" if hidden else ""))
     ax.set_title("How investigations ended: rape and other sexual offences")
     ax.grid(axis="y", visible=False)
     ax.legend(loc="lower right")
