@@ -163,3 +163,52 @@ def test_shares_are_computed_from_the_published_counts():
     low, high = proportion_confint(45, 355, alpha=0.05, method="wilson")
     assert protected.loc[0, "ci_low"] == round(low, 3)
     assert protected.loc[0, "ci_high"] == round(high, 3)
+
+
+def test_intervals_at_a_design_effect_are_recomputed_from_the_published_counts_at_it():
+    # Cases of one officer are alike: the headline's intervals are Wilson intervals of k/d in
+    # n/d cases. Recomputed from the rounded counts without d they would be too narrow; from the
+    # true counts they would undo the rounding. The d column is read, never published.
+    from statsmodels.stats.proportion import proportion_confint
+
+    from soteria_research.reporting.disclosure import protect
+
+    frame = pd.DataFrame({"measure": ["charge", "withdrawal"], "count": [47, 183],
+                          "n": [353, 353], "deff": [1.8, np.nan]})
+    d = frame["deff"].fillna(1.0)  # as comparison.headline_figures computes them
+    low, high = proportion_confint(frame["count"] / d, frame["n"] / d, method="wilson")
+    frame = frame.assign(estimate=frame["count"] / frame["n"], ci_low=low, ci_high=high)
+    spec = TableSpec(keys=("measure",), counts={"count": Count(), "n": Count(keys=())},
+                     rates=share_of("count", "n", design_effect="deff"))
+    protected = protect_table(frame, spec, profile="publication").frame
+    assert "deff" not in protected.columns
+    for row, (k, n, d) in enumerate(((45, 355, 1.8), (185, 355, 1.0))):
+        low, high = proportion_confint(k / d, n / d, alpha=0.05, method="wilson")
+        assert protected.loc[row, "ci_low"] == round(low, 3)
+        assert protected.loc[row, "ci_high"] == round(high, 3)
+    plain_low, plain_high = proportion_confint(45, 355, alpha=0.05, method="wilson")
+    assert protected.loc[0, "ci_high"] - protected.loc[0, "ci_low"] > \
+        1.2 * (plain_high - plain_low)  # widened by d (the square root of 1.8 is 1.34)
+    # the reports' engine publishes the same intervals from the same table
+    legacy = protect(frame, name="headline", counts=["count", "n"], by=["measure"],
+                     columns_add_up=False, profile="publication", design_effect="deff",
+                     rates={c: ("count", "n") for c in ("estimate", "ci_low", "ci_high")},
+                     declared=True).frame
+    for column in ("estimate", "ci_low", "ci_high"):
+        assert np.allclose(legacy[column].round(3), protected[column]), column
+
+
+def test_a_design_effect_must_be_a_column_of_its_own_and_only_widen_intervals():
+    with pytest.raises(ParameterError, match="published column"):
+        TableSpec(keys=("measure",), counts=("count", "n"),
+                  rates=share_of("count", "n", design_effect="n"))
+    with pytest.raises(ParameterError, match="widens an interval"):
+        from soteria_research.reporting.disclosure import Rate
+
+        Rate("count", "n", "share", design_effect="deff")
+    spec = TableSpec(keys=("measure",), counts=("count", "n"),
+                     rates=share_of("count", "n", design_effect="deff"))
+    frame = pd.DataFrame({"measure": ["a"], "count": [20], "n": [100], "estimate": [0.2],
+                          "ci_low": [0.1], "ci_high": [0.3]})
+    with pytest.raises(ParameterError, match="deff"):
+        protect_table(frame, spec)

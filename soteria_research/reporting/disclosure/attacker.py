@@ -78,6 +78,8 @@ def _rate_constraints(view: dict, lower: np.ndarray, upper: np.ndarray):
                     cols += [num, den, num, den]
                     data += [1.0, -high, -1.0, low]
                     k += 2
+                elif rate.get("design_effect"):
+                    continue  # at a design effect the view does not hold: not invertible here
                 elif np.isfinite(upper[den]) and upper[den] - lower[den] <= 50:
                     hull = _wilson_hull(printed, rate, lower[den], upper[den])
                     if hull is not None:

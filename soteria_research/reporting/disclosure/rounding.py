@@ -62,12 +62,24 @@ def publish_counts(values: np.ndarray, hidden: np.ndarray,
 
 
 def publish_rate(rate: Rate, given: np.ndarray, counts: dict[str, np.ndarray],
-                 profile: DisclosureProfile) -> tuple[np.ndarray, np.ndarray]:
+                 profile: DisclosureProfile, design_effect: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """One rate column as printed, and its hidden mask.
 
     ``counts`` holds the *published* count columns (NaN where hidden). Shares and intervals
-    are recomputed from them; ``value`` rates are shown as ``given`` (to ``decimals``) unless a
-    count they rest on is hidden; ``extreme`` rates are always hidden.
+    are recomputed from them (an interval at each row's ``design_effect`` *d*, the Wilson
+    interval of ``k / d`` in ``n / d``, where the rate has one; 1 where *d* is missing);
+    ``value`` rates are shown as ``given`` (to ``decimals``) unless a count they rest on is
+    hidden; ``extreme`` rates are always hidden.
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure.profiles import get_profile
+    >>> counts = {"k": np.array([20.0, 20.0]), "n": np.array([100.0, 100.0])}
+    >>> low, _ = publish_rate(Rate("k", "n", "lower", design_effect="d"), np.zeros(2), counts,
+    ...                       get_profile("partner"), design_effect=np.array([1.0, 2.0]))
+    >>> low.tolist()  # the second at 10 of 50: wider
+    [0.133, 0.112]
     """
     given = np.asarray(given, dtype=float)
     n = len(given)
@@ -90,7 +102,9 @@ def publish_rate(rate: Rate, given: np.ndarray, counts: dict[str, np.ndarray],
             if rate.kind == "share":
                 shown = num / den
             else:
-                low, high = wilson(num, den, rate.level)
+                d = (np.ones(n) if design_effect is None else np.where(
+                    np.isfinite(design_effect) & (design_effect > 0), design_effect, 1.0))
+                low, high = wilson(num / d, den / d, rate.level)
                 shown = low if rate.kind == "lower" else high
         shown = np.round(shown * rate.scale, rate.decimals)
     # nothing to show (no cases, no estimate) reads as hidden, never as a blank

@@ -206,11 +206,17 @@ class RunProtection:
             if profile.round_base and profile.suppress:
                 record.rounded += int((~hidden[cell]).sum())
         for column, rate in spec.rates.items():
+            deff = (pd.to_numeric(frame[rate.design_effect], errors="coerce").to_numpy(
+                dtype=float) if rate.design_effect else None)
             values, hidden_rate = publish_rate(rate, pd.to_numeric(frame[column], errors="coerce")
-                                               .to_numpy(dtype=float), published, profile)
+                                               .to_numpy(dtype=float), published, profile,
+                                               design_effect=deff)
             out[column] = values
             mask[column] = hidden_rate
             record.derived_suppressed += int(hidden_rate.sum())
+        # design effects are read, never published
+        out = out.drop(columns=list(spec.design_effects))
+        mask = mask.drop(columns=list(spec.design_effects))
         counts_hidden = mask[list(spec.counts)].to_numpy()
         record.status = ("internal" if not profile.suppress else
                          "withheld" if counts_hidden.size and counts_hidden.all() else

@@ -126,6 +126,11 @@ class Rate:
         1 for proportions, 100 for percentages.
     decimals
         Decimals printed (of the value as stored, after ``scale``); the attacker uses them.
+    design_effect
+        ``"lower"``/``"upper"`` only: a column holding each row's design effect *d*, when the
+        interval is the Wilson interval of ``k / d`` events in ``n / d`` cases (clustered
+        cases: cases of one officer are alike, ``comparison.headline_figures``). Recomputed
+        from the published counts at the same *d*; the column is read, never published.
     """
 
     numerator: str | None = None
@@ -134,6 +139,7 @@ class Rate:
     level: float = 0.95
     scale: float = 1.0
     decimals: int = 3
+    design_effect: str | None = None
 
     def __post_init__(self):
         if self.kind not in RATE_KINDS:
@@ -141,6 +147,9 @@ class Rate:
         if self.kind in ("share", "lower", "upper") and not (self.numerator and self.denominator):
             raise ParameterError(f"a {self.kind!r} rate needs numerator= and denominator= "
                                  "count columns.")
+        if self.design_effect and self.kind not in ("lower", "upper"):
+            raise ParameterError(f"design_effect= widens an interval: a {self.kind!r} rate "
+                                 "has none (give it to the 'lower' and 'upper' rates).")
 
     @property
     def counts(self) -> tuple[str, ...]:
@@ -149,19 +158,24 @@ class Rate:
 
 def share_of(numerator: str, denominator: str, *, estimate: str = "estimate",
              low: str | None = "ci_low", high: str | None = "ci_high", level: float = 0.95,
-             decimals: int = 3) -> dict[str, Rate]:
-    """Rates of a share and its Wilson interval (the toolkit's ``estimate, ci_low, ci_high``).
+             decimals: int = 3, design_effect: str | None = None) -> dict[str, Rate]:
+    """Rates of a share and its Wilson interval (the toolkit's ``estimate, ci_low, ci_high``),
+    the interval at a design effect held in column ``design_effect`` if given.
 
     Examples
     --------
     >>> sorted(share_of("n", "n_total"))
     ['ci_high', 'ci_low', 'estimate']
+    >>> share_of("count", "n", design_effect="deff")["ci_low"].design_effect
+    'deff'
     """
     rates = {estimate: Rate(numerator, denominator, "share", level, decimals=decimals)}
     if low:
-        rates[low] = Rate(numerator, denominator, "lower", level, decimals=decimals)
+        rates[low] = Rate(numerator, denominator, "lower", level, decimals=decimals,
+                          design_effect=design_effect)
     if high:
-        rates[high] = Rate(numerator, denominator, "upper", level, decimals=decimals)
+        rates[high] = Rate(numerator, denominator, "upper", level, decimals=decimals,
+                           design_effect=design_effect)
     return rates
 
 
@@ -257,6 +271,9 @@ class TableSpec:
             for part in rate.counts:
                 if part not in self.counts:
                     problems.append(f"rate {column!r} rests on {part!r}, not a count column")
+            if rate.design_effect in {*self.keys, *self.counts, *self.rates, *self.labels}:
+                problems.append(f"rate {column!r} reads its design effect from "
+                                f"{rate.design_effect!r}, a published column")
         for name, what in ((self.categories, "categories"), (self.total_rows, "total_rows"),
                            (self.dimensions, "dimensions")):
             problems += [f"{what} names {k!r}, not a key" for k in name if k not in self.keys]
@@ -266,6 +283,12 @@ class TableSpec:
                      for c in self.headline if c not in self.counts and c not in self.rates]
         if problems:
             raise ParameterError("TableSpec: " + "; ".join(problems) + ".")
+
+    @property
+    def design_effects(self) -> tuple[str, ...]:
+        """Columns holding design effects: read by the rates, never published."""
+        return tuple(dict.fromkeys(r.design_effect for r in self.rates.values()
+                                   if r.design_effect))
 
     # -- identities ---------------------------------------------------------------------------
     def dimension(self, key: str) -> str:
@@ -300,14 +323,15 @@ class TableSpec:
     def check(self, frame: pd.DataFrame, name: str = "table") -> None:
         """Raise a ParameterError naming what the frame lacks or holds that the spec forbids."""
         columns = set(frame.columns)
-        missing = [c for c in (*self.keys, *self.counts, *self.rates, *self.labels)
-                   if c not in columns]
+        missing = [c for c in (*self.keys, *self.counts, *self.rates, *self.labels,
+                               *self.design_effects) if c not in columns]
         if missing:
             raise ParameterError(
                 f"table {name!r}: column(s) {missing} declared in its TableSpec are not in the "
                 f"frame (columns: {list(frame.columns)}).")
         undeclared = [c for c in frame.columns if c not in
-                      {*self.keys, *self.counts, *self.rates, *self.labels}]
+                      {*self.keys, *self.counts, *self.rates, *self.labels,
+                       *self.design_effects}]
         if undeclared:
             raise ParameterError(
                 f"table {name!r}: column(s) {undeclared} are not declared in its TableSpec; "
