@@ -212,3 +212,48 @@ def test_a_design_effect_must_be_a_column_of_its_own_and_only_widen_intervals():
                           "ci_low": [0.1], "ci_high": [0.3]})
     with pytest.raises(ParameterError, match="deff"):
         protect_table(frame, spec)
+
+
+def test_a_share_of_another_row_is_of_that_rows_published_count():
+    # The funnel's share of recorded divides each stage by the recorded stage's count, in
+    # another row. From the published counts, and hidden with either count: printed beside a
+    # hidden count it would give it back (7 of 120 is 5.8%).
+    from soteria_research.reporting.disclosure import Rate, protect
+
+    frame = pd.DataFrame({"force": ["a"] * 3 + ["b"] * 3,
+                          "stage": ["recorded", "identified", "charged"] * 2,
+                          "n": [123, 81, 7, 240, 152, 31]})
+    recorded = frame.groupby("force")["n"].transform("first")
+    frame["share_of_recorded"] = frame["n"] / recorded
+    spec = TableSpec(keys=("force", "stage"), counts=("n",), total_rows={"stage": "recorded"},
+                     rates={"share_of_recorded": Rate("n", "n", of_row=("stage", "recorded"))})
+    run = RunProtection("publication")
+    run.register("run", "funnel", frame, spec)
+    protected = run.solve().table("run", "funnel")
+    out, hidden = protected.frame, protected.mask
+    assert hidden.loc[2, "n"] and hidden.loc[2, "share_of_recorded"]  # 7: hidden, and its share
+    assert disclosures(attack(run)).empty  # nor worked out from the rest
+    for row in np.flatnonzero(~hidden["share_of_recorded"].to_numpy()):
+        base = out.loc[(out["force"] == out.loc[row, "force"]) & (out["stage"] == "recorded"),
+                       "n"].iloc[0]
+        assert out.loc[row, "share_of_recorded"] == round(out.loc[row, "n"] / base, 3)
+    assert out.loc[4, "share_of_recorded"] == round(150 / 240, 3)  # rounded counts: 150 of 240
+    # the reports' engine prints the same shares where it prints them
+    legacy = protect(frame, name="funnel", counts=["n"], by=["force", "stage"],
+                     profile="publication", declared=True,
+                     rates={"share_of_recorded": (None, None)},
+                     shares_of_row={"share_of_recorded": ("n", "stage", "recorded")})
+    both = ~legacy.mask["share_of_recorded"].to_numpy() & ~hidden["share_of_recorded"].to_numpy()
+    assert both.sum() >= 3
+    assert np.allclose(legacy.frame["share_of_recorded"].to_numpy()[both].round(3),
+                       out["share_of_recorded"].to_numpy()[both])
+
+
+def test_a_share_of_another_row_names_a_key():
+    from soteria_research.reporting.disclosure import Rate
+
+    with pytest.raises(ParameterError, match="not a key"):
+        TableSpec(keys=("stage",), counts=("n",),
+                  rates={"share": Rate("n", "n", of_row=("step", "recorded"))})
+    with pytest.raises(ParameterError, match="of_row"):
+        Rate("n", "n", "value", of_row=("stage", "recorded"))

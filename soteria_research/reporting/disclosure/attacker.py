@@ -60,8 +60,8 @@ def _rate_constraints(view: dict, lower: np.ndarray, upper: np.ndarray):
         columns = table["columns"]
         cells = np.asarray(table["cells"], dtype=int)
         for column, rate in table["rates"].items():
-            if rate["kind"] not in ("share", "lower", "upper"):
-                continue
+            if rate["kind"] not in ("share", "lower", "upper") or rate.get("of_row"):
+                continue  # (a share of another row: not simulated printed from true counts)
             num_j, den_j = table["counts"].index(rate["numerator"]), \
                 table["counts"].index(rate["denominator"])
             position = columns.index(column)

@@ -10,7 +10,7 @@ The solved run is saved (only published values, never a hidden count) for report
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -183,8 +183,9 @@ class RunProtection:
         for rate in spec.rates.values():
             if rate.kind in ("share", "lower", "upper"):
                 num, den = columns.index(rate.numerator), columns.index(rate.denominator)
-                for i in range(len(frame)):
-                    builder.add_complement(int(cells[i, num]), int(cells[i, den]))
+                rows = _denominator_rows(frame, spec, rate)
+                for i in np.flatnonzero(rows >= 0):
+                    builder.add_complement(int(cells[i, num]), int(cells[rows[i], den]))
         entry.cells = cells
 
     def _publish(self, entry: _Entry) -> ProtectedTable:
@@ -208,8 +209,14 @@ class RunProtection:
         for column, rate in spec.rates.items():
             deff = (pd.to_numeric(frame[rate.design_effect], errors="coerce").to_numpy(
                 dtype=float) if rate.design_effect else None)
+            parts = published
+            if rate.of_row is not None:  # each row's denominator, as published in its row
+                rows = _denominator_rows(frame, spec, rate)
+                moved = published[rate.denominator][np.maximum(rows, 0)]
+                parts = {**published, _OTHER_ROW: np.where(rows >= 0, moved, np.nan)}
+                rate = replace(rate, denominator=_OTHER_ROW, of_row=None)
             values, hidden_rate = publish_rate(rate, pd.to_numeric(frame[column], errors="coerce")
-                                               .to_numpy(dtype=float), published, profile,
+                                               .to_numpy(dtype=float), parts, profile,
                                                design_effect=deff)
             out[column] = values
             mask[column] = hidden_rate
@@ -368,6 +375,24 @@ class RunProtection:
 
 def _canon(value) -> str:
     return canonical(value)
+
+
+_OTHER_ROW = "\x00denominator of another row"
+
+
+def _denominator_rows(frame: pd.DataFrame, spec: TableSpec, rate: Rate) -> np.ndarray:
+    """Each row's position of the row holding its share's denominator (``Rate.of_row``; its
+    own row without), -1 where the table has no such row."""
+    if rate.of_row is None:
+        return np.arange(len(frame))
+    key, value = rate.of_row
+    others = [k for k in spec.keys if k != key]
+    groups = (frame.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
+              if others else np.zeros(len(frame), dtype=np.int64))
+    base = np.flatnonzero(frame[key].map(canonical).eq(canonical(value)).to_numpy())
+    row_of_group = np.full(int(groups.max(initial=-1)) + 1, -1)
+    row_of_group[groups[base]] = base
+    return row_of_group[groups]
 
 
 def protect_table(frame: pd.DataFrame, spec: TableSpec, *, name: str = "table",

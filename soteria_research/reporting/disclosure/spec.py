@@ -131,6 +131,12 @@ class Rate:
         interval is the Wilson interval of ``k / d`` events in ``n / d`` cases (clustered
         cases: cases of one officer are alike, ``comparison.headline_figures``). Recomputed
         from the published counts at the same *d*; the column is read, never published.
+    of_row
+        ``(key, value)``: the denominator is read in another row, the one of the same other
+        keys whose ``key`` is ``value`` (the funnel's share of recorded: each stage's count
+        over the recorded stage's, ``("stage", "recorded")``). Declare that row a total row
+        (``TableSpec.total_rows``) when the other rows count a part of its cases, so the
+        difference is a cell the protection knows.
     """
 
     numerator: str | None = None
@@ -140,6 +146,7 @@ class Rate:
     scale: float = 1.0
     decimals: int = 3
     design_effect: str | None = None
+    of_row: tuple[str, object] | None = None
 
     def __post_init__(self):
         if self.kind not in RATE_KINDS:
@@ -147,6 +154,12 @@ class Rate:
         if self.kind in ("share", "lower", "upper") and not (self.numerator and self.denominator):
             raise ParameterError(f"a {self.kind!r} rate needs numerator= and denominator= "
                                  "count columns.")
+        if self.of_row is not None:
+            if self.kind not in ("share", "lower", "upper") or len(self.of_row) != 2:
+                raise ParameterError(f"of_row=(key, value) names the row of a share's "
+                                     f"denominator: not for a {self.kind!r} rate, and two "
+                                     f"items, not {self.of_row!r}.")
+            object.__setattr__(self, "of_row", (str(self.of_row[0]), self.of_row[1]))
         if self.design_effect and self.kind not in ("lower", "upper"):
             raise ParameterError(f"design_effect= widens an interval: a {self.kind!r} rate "
                                  "has none (give it to the 'lower' and 'upper' rates).")
@@ -271,6 +284,9 @@ class TableSpec:
             for part in rate.counts:
                 if part not in self.counts:
                     problems.append(f"rate {column!r} rests on {part!r}, not a count column")
+            if rate.of_row is not None and rate.of_row[0] not in self.keys:
+                problems.append(f"rate {column!r} reads its denominator in the row whose "
+                                f"{rate.of_row[0]!r} is {rate.of_row[1]!r}, not a key")
             if rate.design_effect in {*self.keys, *self.counts, *self.rates, *self.labels}:
                 problems.append(f"rate {column!r} reads its design effect from "
                                 f"{rate.design_effect!r}, a published column")
