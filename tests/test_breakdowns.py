@@ -539,3 +539,31 @@ def test_an_outcome_mix_chart_whose_shares_are_all_hidden_says_so():
     shown = figures_breakdowns.plot_outcome_mix_by_offence(frame.fillna({"share": 0.25}))
     assert "hidden" not in shown.get_xlabel()
     plt.close("all")
+
+
+def test_a_trend_year_printed_between_hidden_years_still_shows_its_interval():
+    # City of London's victim withdrawal: 2019/20 and 2022/23 printed, the years between
+    # hidden. A band is drawn between years, so these two points showed no interval at all
+    # while the table below printed 40.7% to 76.6%.
+    from matplotlib.collections import LineCollection
+
+    cohorts = ["2019/20", "2020/21", "2021/22", "2022/23"]
+    frame = pd.DataFrame({"cohort": cohorts * 2,
+                          "outcome": ["victim_withdrawal"] * 4 + ["charge"] * 4,
+                          "estimate": [0.6, np.nan, np.nan, 0.6, 0.05, 0.06, 0.07, 0.08],
+                          "ci_low": [0.407, np.nan, np.nan, 0.405, 0.04, 0.05, 0.06, 0.07],
+                          "ci_high": [0.766, np.nan, np.nan, 0.768, 0.06, 0.07, 0.08, 0.09]})
+    axes = figures_breakdowns.plot_trend_panels(frame, outcomes=("victim_withdrawal", "charge"))
+
+    def bars(ax):
+        return sorted(tuple(map(tuple, np.round(segment, 3))) for c in ax.collections
+                      if isinstance(c, LineCollection) for segment in c.get_segments())
+
+    assert bars(axes[0]) == [((0.0, 0.407), (0.0, 0.766)), ((3.0, 0.405), (3.0, 0.768))]
+    assert bars(axes[1]) == []  # consecutive years: the band shows their intervals
+    # the package's one-panel version (figures.plot_cohort_trends) does the same
+    from soteria_research.reporting import figures
+
+    one = figures.plot_cohort_trends(frame, outcomes=("victim_withdrawal", "charge"))
+    assert bars(one) == [((0.0, 0.407), (0.0, 0.766)), ((3.0, 0.405), (3.0, 0.768))]
+    plt.close("all")

@@ -159,10 +159,24 @@ def plot_outcome_mix(frame: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _alone(xs: np.ndarray, est: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """Points with an interval whose neighbours on the axis (x - 1, x + 1) have none.
+
+    >>> _alone(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.6, np.nan, 0.5, 0.4]),
+    ...        np.full(4, 0.3), np.full(4, 0.8)).tolist()
+    [True, False, False, False]
+    """
+    shown = np.isfinite(est) & np.isfinite(low) & np.isfinite(high)
+    drawn = set(xs[shown].tolist())
+    return shown & np.array([x - 1 not in drawn and x + 1 not in drawn for x in xs.tolist()],
+                            dtype=bool)
+
+
 def plot_cohort_trends(frame: pd.DataFrame, *, ax: Axes | None = None,
                        outcomes: tuple[str, ...] = ("charge", "victim_withdrawal",
                                                     "evidential_difficulty")) -> Axes:
-    """Lines with 95% bands: share of each recording cohort with each outcome within the window.
+    """Lines with 95% bands: share of each recording cohort with each outcome within the window
+    (a bar for a cohort printed between hidden ones, which has no band to either side).
 
     ``frame`` is ``attrition.cohort_rates(cases)``, after disclosure control.
     """
@@ -181,9 +195,13 @@ def plot_cohort_trends(frame: pd.DataFrame, *, ax: Axes | None = None,
         colour = OUTCOME_COLOURS.get(outcome, _ACCENT)
         est = pd.to_numeric(part["estimate"], errors="coerce")
         ax.plot(xs, est, marker="o", color=colour, label=label(outcome), linewidth=2)
-        ax.fill_between(xs, pd.to_numeric(part["ci_low"], errors="coerce"),
-                        pd.to_numeric(part["ci_high"], errors="coerce"), color=colour, alpha=0.15,
-                        linewidth=0)
+        low = pd.to_numeric(part["ci_low"], errors="coerce").to_numpy(dtype=float)
+        high = pd.to_numeric(part["ci_high"], errors="coerce").to_numpy(dtype=float)
+        ax.fill_between(xs, low, high, color=colour, alpha=0.15, linewidth=0)
+        # a cohort printed between hidden ones has no band (one is drawn between cohorts)
+        alone = _alone(xs.to_numpy(dtype=float), est.to_numpy(dtype=float), low, high)
+        ax.vlines(xs.to_numpy(dtype=float)[alone], low[alone], high[alone], color=colour,
+                  alpha=0.25, linewidth=8)
     step = max(1, -(-len(cohorts) // 8))
     ax.set_xticks(range(0, len(cohorts), step), cohorts[::step], rotation=0)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))

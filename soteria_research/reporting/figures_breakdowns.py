@@ -17,7 +17,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..analysis.demographics import OFFENCE_GROUPS, SHARE_OUTCOMES
 from ..analysis.timeline import financial_year_bounds
-from .figures import MARKER, OUTCOME_COLOURS, _no_data, label, plot_funnel
+from .figures import MARKER, OUTCOME_COLOURS, _alone, _no_data, label, plot_funnel
 
 __all__ = ["OFFENCE_COLOURS", "plot_funnel_by_offence", "plot_outcome_heatmap",
            "plot_outcome_mix_by_offence", "plot_trend_panels"]
@@ -116,7 +116,7 @@ def plot_trend_panels(frame: pd.DataFrame, *, labels: Mapping[str, str] | None =
                       outcomes: Sequence[str] = TREND_OUTCOMES, within_days: int = 365):
     """Small multiples: one panel per outcome, each on its own y-scale, the share of each
     financial year's crimes with that outcome within ``within_days`` of recording, with 95%
-    bands.
+    bands (a bar for a year printed between hidden years, which has no band to either side).
 
     ``frame`` is ``national.linked_cohort_rates(cases)`` (or ``attrition.cohort_rates(...,
     freq="FY")``) after disclosure control. ``labels`` maps a cohort to its label (say
@@ -165,6 +165,10 @@ def plot_trend_panels(frame: pd.DataFrame, *, labels: Mapping[str, str] | None =
         high = pd.to_numeric(part["ci_high"], errors="coerce").to_numpy(dtype=float)
         ax.fill_between(xs, low, high, color=colour, alpha=0.18, linewidth=0)
         ax.plot(xs, est, marker="o", color=colour, linewidth=2)
+        # a year printed between hidden years has no band to either side (a band is drawn
+        # between years): its interval is drawn as a bar of the band's colour
+        alone = _alone(xs, est, low, high)
+        ax.vlines(xs[alone], low[alone], high[alone], color=colour, alpha=0.3, linewidth=8)
         top = np.nanmax(np.concatenate([high, est, [0.0]]))
         top = top if np.isfinite(top) and top > 0 else 0.05
         ax.set_ylim(0, top * 1.15)
