@@ -567,3 +567,20 @@ def test_a_trend_year_printed_between_hidden_years_still_shows_its_interval():
     one = figures.plot_cohort_trends(frame, outcomes=("victim_withdrawal", "charge"))
     assert bars(one) == [((0.0, 0.407), (0.0, 0.766)), ((3.0, 0.405), (3.0, 0.768))]
     plt.close("all")
+
+
+def test_a_curve_of_one_step_still_shows_its_interval():
+    # A rare outcome in a small force, coarsened to one step, is drawn as a point (a step
+    # curve of one point draws no line), and its band, drawn between steps, was not drawn.
+    from matplotlib.collections import LineCollection
+
+    from soteria_research.reporting import figures
+
+    curve = pd.DataFrame({"outcome": ["charge"] + ["victim_withdrawal"] * 3,
+                          "time": [200.0, 30.0, 90.0, 365.0], "cif": [0.04, 0.2, 0.3, 0.4],
+                          "ci_low": [0.01, 0.15, 0.24, 0.33], "ci_high": [0.11, 0.26, 0.37, 0.47]})
+    ax = figures.plot_cumulative_incidence(curve)
+    segments = [np.round(s, 3).tolist() for c in ax.collections if isinstance(c, LineCollection)
+                for s in c.get_segments()]
+    assert segments == [[[200.0, 0.01], [200.0, 0.11]]]  # the one-step curve only
+    plt.close("all")

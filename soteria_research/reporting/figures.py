@@ -265,9 +265,14 @@ def plot_cumulative_incidence(frame: pd.DataFrame, *, ax: Axes | None = None,
         ax.step(part["time"], cif, where="post", color=colour, linestyle=style, linewidth=2,
                 label=text, marker="o" if cif.notna().sum() == 1 else None, markersize=5)
         if "ci_low" in part and (len(group_names) == 1 or by_colour):
-            ax.fill_between(part["time"], pd.to_numeric(part["ci_low"], errors="coerce"),
-                            pd.to_numeric(part["ci_high"], errors="coerce"), step="post",
-                            color=colour, alpha=0.15, linewidth=0)
+            low = pd.to_numeric(part["ci_low"], errors="coerce").to_numpy(dtype=float)
+            high = pd.to_numeric(part["ci_high"], errors="coerce").to_numpy(dtype=float)
+            ax.fill_between(part["time"], low, high, step="post", color=colour, alpha=0.15,
+                            linewidth=0)
+            if cif.notna().sum() == 1:  # a point has no band: its interval as a bar
+                one = cif.notna().to_numpy() & np.isfinite(low) & np.isfinite(high)
+                ax.vlines(part["time"].to_numpy(dtype=float)[one], low[one], high[one],
+                          color=colour, alpha=0.25, linewidth=8)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(bottom=0)
     ax.set_xlim(left=0)
