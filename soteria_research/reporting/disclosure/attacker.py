@@ -23,10 +23,11 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
+from .profiles import round_to_base
 from .programmes import Programmes
 from .rounding import wilson
 
-__all__ = ["attack", "disclosures"]
+__all__ = ["attack", "disclosures", "rounding_protects"]
 
 
 def _view(source) -> dict:
@@ -60,7 +61,8 @@ def _rate_constraints(view: dict, lower: np.ndarray, upper: np.ndarray):
         columns = table["columns"]
         cells = np.asarray(table["cells"], dtype=int)
         for column, rate in table["rates"].items():
-            if rate["kind"] not in ("share", "lower", "upper") or rate.get("of_row"):
+            if rate["kind"] not in ("share", "lower", "upper") or rate.get("of_row") or \
+                    rate.get("of_previous"):
                 continue  # (a share of another row: not simulated printed from true counts)
             num_j, den_j = table["counts"].index(rate["numerator"]), \
                 table["counts"].index(rate["denominator"])
@@ -296,3 +298,70 @@ def disclosures(found: pd.DataFrame, threshold: int = 10, *, zeros: bool = True
     value = found["low"].round()
     small = (value < threshold) & ((value > 0) | zeros)
     return found[found["hidden"] & found["exact"] & small]
+
+
+def rounding_protects(system, hidden: np.ndarray, protect: np.ndarray, profile) -> bool:
+    """Whether rounding protects what a pattern leaves: the attacker (integer programming where
+    a linked part is small, as :func:`attack`) finds every cell of ``hidden`` unknown and every
+    cell of ``protect`` with a range at least ``profile.protection`` wide, when each published
+    count (shown and not hidden) is known only to its rounding interval and known cells and
+    structural zeros exactly.
+
+    ``system`` is a :class:`.cells.CellSystem` of true values; ``hidden`` and ``protect`` are
+    boolean arrays over its cells (``protect`` may hold latent cells: a small share complement).
+    How a pattern that leaves totals to the rounding is checked before it is used
+    (``RunProtection.solve(leave_to_rounding=...)``, ``legacy.protect(secondary=
+    "optimal_rounding")``).
+
+    Examples
+    --------
+    >>> from soteria_research.reporting.disclosure.cells import CellBuilder
+    >>> from soteria_research.reporting.disclosure.profiles import get_profile
+    >>> from soteria_research.reporting.disclosure.spec import identity
+    >>> builder = CellBuilder()
+    >>> builder.declare_categories("force", ("a", "b"), "t")
+    >>> for force, n in zip("ab", (3, 400)):
+    ...     _ = builder.add(identity(force=force), n, source="t")
+    >>> _ = builder.add(identity(), 403, source="t")  # printed as 405: 3 lies within 0-7
+    >>> small = np.array([True, False, False])
+    >>> rounding_protects(builder.build(), small, small, get_profile("publication"))
+    True
+    >>> _ = builder.declare_known(identity())  # 403 exactly: 3 lies within 1-5, too narrow
+    >>> rounding_protects(builder.build(), small, small, get_profile("publication"))
+    False
+    """
+    from .cells import KNOWN, STRUCTURAL
+
+    base = profile.round_base
+    exact = (system.flags & (KNOWN | STRUCTURAL)) > 0
+    published = system.shown & ~hidden
+    rounded = round_to_base(system.values, base) if base else system.values
+    cells = [{"published": float(system.values[i]) if exact[i] else
+              float(rounded[i]) if published[i] else None, "exact": bool(exact[i])}
+             for i in range(len(system.values))]
+    view = {"cells": cells, "round_base": base, "tables": [],
+            "relations": [(members.tolist(), int(total)) for members, total in system.relations]}
+    lower, upper = _count_bounds(view)
+    equalities = _relations(view, len(lower))
+    inequalities = sparse.csr_matrix((0, len(lower)))
+    wanted = np.asarray(hidden | protect, dtype=bool) & (lower < upper)
+    if (np.asarray(hidden | protect, dtype=bool) & ~(lower < upper)).any():
+        return False  # published exactly (a known total, a structural zero)
+    found = {}
+    p = float(profile.protection or 1)
+    # a range at least this wide passes both tests below (two whole values inside it, and the
+    # protection), so a cell that earlier solutions already move this far needs no programme
+    enough = max(p, 2.0)
+    for component in _components(equalities, inequalities, lower < upper):
+        aims = component[wanted[component]]
+        if len(aims):
+            for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
+                                             upper, len(component) <= 400, 20.0, enough):
+                found[cell] = (low, high)
+    for cell in np.flatnonzero(wanted):
+        low, high = found[cell]
+        if np.floor(high + 1e-6) <= np.ceil(low - 1e-6):
+            return False
+        if protect[cell] and high - low < p - 1e-6:
+            return False
+    return True

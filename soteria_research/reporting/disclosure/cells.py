@@ -11,7 +11,7 @@ numerator.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import sparse
@@ -56,6 +56,27 @@ class CellSystem:
         """Cells every reader knows exactly whatever is suppressed (declared totals, zeros)."""
         return (self.flags & (KNOWN | STRUCTURAL)) > 0
 
+    def over(self, relation: int) -> set[str]:
+        """The dimensions a relation adds up over (in its members' identities, not its
+        total's); none for a share's complement (its members are numerator and complement)."""
+        members, total = self.relations[relation]
+        if any(d == "not" for m in members for d, _ in self.identities[m]):
+            return set()
+        return {d for d, _ in self.identities[members[0]]} - \
+            {d for d, _ in self.identities[total]}
+
+    def dimensions(self) -> set[str]:
+        """Every dimension some relation adds up over."""
+        return set().union(*(self.over(k) for k in range(len(self.relations))))
+
+    def without_totals_over(self, dimensions) -> CellSystem:
+        """The same cells without the relations adding up over ``dimensions``: a reader who
+        does not know that a national figure is the sum of the forces' (a relaxation, whose
+        pattern the attacker then checks on the whole system)."""
+        dropped = set(dimensions)
+        keep = [r for k, r in enumerate(self.relations) if not self.over(k) & dropped]
+        return replace(self, relations=keep, _matrix=None)
+
     def matrix(self) -> sparse.csr_matrix:
         """Relations as rows: +1 on members, -1 on the total (each row sums to 0)."""
         if self._matrix is None:
@@ -83,6 +104,7 @@ class CellBuilder:
         self.categories: dict[str, tuple[str, ...]] = {}
         self.category_source: dict[str, str] = {}
         self.complements: list[tuple[int, int]] = []
+        self.nested: list[int] = []
 
     def _new(self, quantity: frozenset, value, flag: int, source: str | None) -> int:
         self.index[quantity] = len(self.identities)
@@ -141,17 +163,24 @@ class CellBuilder:
         self.flags[cell] |= KNOWN
         return cell
 
-    def add_complement(self, numerator: int, denominator: int) -> int | None:
-        """The cases of a share's denominator not in its numerator, as a latent cell."""
+    def add_complement(self, numerator: int, denominator: int, *,
+                       nested: bool = False) -> int | None:
+        """The cases of a share's denominator not in its numerator, as a latent cell.
+
+        The numerator's identity refines the denominator's (charged cases of a force, of all
+        its cases); or, ``nested``, it names another category whose cases are a part of the
+        denominator's (the funnel's charged stage, of the referred stage's cases).
+        """
         num, den = self.identities[numerator], self.identities[denominator]
-        if not den < num:
+        if not (den < num or (nested and num != den)):
             return None
-        extra = describe(num - den)
-        quantity = den | {("not", extra)}
+        quantity = den | {("not", describe(num - den))}
         cell = self.index.get(quantity)
         if cell is None:
             cell = self._new(quantity, None, LATENT, None)
         self.complements.append((numerator, cell, denominator))
+        if nested:
+            self.nested.append(cell)
         return cell
 
     def build(self) -> CellSystem:
@@ -176,7 +205,10 @@ class CellBuilder:
             quantity = self.identities[cell]
             if any(dimension == "not" for dimension, _ in quantity):
                 continue  # a complement's only relation is its share's (the rest is implied)
-            for dimension, value in quantity:
+            # in a fixed order: a frozenset's order follows Python's string hashing, which
+            # differs between processes, and the order of the latent cells and relations
+            # can decide between patterns of equal cost
+            for dimension, value in sorted(quantity):
                 categories = self.categories.get(dimension)
                 if categories is None or value not in categories:
                     continue
@@ -220,6 +252,15 @@ class CellBuilder:
                     f"(in {', '.join(self.sources[total]) or 'a declared total'}): a declared "
                     "complete category list or identity is wrong, or the tables were built "
                     "from different cases.")
+        for cell in self.nested:
+            if values[cell] < 0:
+                numerator, _, denominator = next(c for c in self.complements if c[1] == cell)
+                raise DisclosureError(
+                    f"{describe(self.identities[numerator])} = {values[numerator]:g} is more "
+                    f"than {describe(self.identities[denominator])} = "
+                    f"{values[denominator]:g}, the count of its share's denominator "
+                    f"(in {', '.join(self.sources[numerator])}): a share of the previous row "
+                    "counts a part of that row's cases; check the table's row order.")
         if np.isnan(values).any():
             missing = [describe(self.identities[i]) for i in np.flatnonzero(np.isnan(values))]
             raise DisclosureError(f"no value for the declared total(s) {missing[:5]}: a total "

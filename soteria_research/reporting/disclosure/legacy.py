@@ -459,56 +459,15 @@ def _as_cell_system(system: _CellSystem, shown: np.ndarray, headline: np.ndarray
 
 def _rounding_protects(cells, hidden: np.ndarray, primary: np.ndarray,
                        profile: DisclosureProfile) -> bool:
-    """Whether the attacker (:func:`.attacker.attack`: integer programming where it can) finds
-    every hidden cell of ``hidden`` unknown and every small one's range at least
-    ``profile.protection`` wide (more than ``protection`` values possible), when each published
-    count is known only to its rounding interval. ``cells`` holds the public totals as known
-    cells (exact); the table's shares are printed from the rounded counts (``protect``), so
-    they tell a reader nothing more and add no constraint."""
-    from .attacker import _bound, _components, _count_bounds, _relations
-    from .cells import KNOWN
+    """:func:`.attacker.rounding_protects` on the table's cells (the first ``len(hidden)`` of
+    ``cells``; the public totals after them are known cells, exact). The table's shares are
+    printed from the rounded counts (``protect``), so they tell a reader nothing more and add
+    no constraint."""
+    from .attacker import rounding_protects
 
-    n = len(hidden)
-    base = profile.round_base
-    rows = []
-    for i, value in enumerate(cells.values):
-        known = bool(cells.flags[i] & KNOWN)
-        if known:
-            rows.append({"published": float(value), "exact": True})
-        elif i < n and cells.shown[i] and not hidden[i]:
-            rows.append({"published": float(round_to_base(np.array([value]), base)[0]),
-                         "exact": False})
-        else:  # hidden, or a helper no one prints
-            rows.append({"published": None, "exact": False})
-        rows[-1].update(identity=[("cell", i)], shown=bool(cells.shown[i]))
-    view = {"cells": rows, "round_base": base, "tables": [],
-            "relations": [(members.tolist(), int(total)) for members, total in cells.relations]}
-    # attack(view) bounds every unknown cell; only the hidden ones matter here
-    lower, upper = _count_bounds(view)
-    equalities = _relations(view, len(lower))
-    inequalities = sparse.csr_matrix((0, len(lower)))
-    wanted = np.zeros(len(lower), dtype=bool)
-    wanted[np.flatnonzero(hidden)] = True
-    found = {}
-    p = float(profile.protection or 1)
-    # a range at least this wide passes both tests below (two whole values inside it, and the
-    # protection), so a cell that earlier solutions already move this far needs no programme
-    enough = max(p, 2.0)
-    for component in _components(equalities, inequalities, lower < upper):
-        aims = component[wanted[component]]
-        if len(aims):
-            for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
-                                             upper, len(component) <= 400, 20.0, enough):
-                found[cell] = (low, high)
-    for cell in np.flatnonzero(hidden):
-        if cell not in found:
-            return False
-        low, high = found[cell]
-        if np.floor(high + 1e-6) <= np.ceil(low - 1e-6):
-            return False
-        if primary[cell] and high - low < p - 1e-6:
-            return False
-    return True
+    extra = len(cells.values) - len(hidden)
+    return rounding_protects(cells, np.append(hidden, np.zeros(extra, dtype=bool)),
+                             np.append(primary, np.zeros(extra, dtype=bool)), profile)
 
 
 #: Rounds of the optimisation's cut loop for one linked table (each round one integer programme

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import DisclosureError, ParameterError
+from .attacker import rounding_protects
 from .cells import KNOWN, STRUCTURAL, CellBuilder
 from .curves import protect_curve
 from .models import protect_model
@@ -123,8 +124,20 @@ class RunProtection:
         return list(self._entries)
 
     # -- solving ------------------------------------------------------------------------------
-    def solve(self, profile: str | DisclosureProfile | None = None, **options) -> RunProtection:
-        """Protect every registered table together; curves and models by their own rules."""
+    def solve(self, profile: str | DisclosureProfile | None = None, *,
+              leave_to_rounding: tuple[str, ...] = (), **options) -> RunProtection:
+        """Protect every registered table together; curves and models by their own rules.
+
+        ``leave_to_rounding`` names dimensions (``("force",)``) whose totals a profile that
+        rounds may leave to the rounding: the pattern is first chosen as if no reader knew
+        that the figures add up over them (a national figure is the sum of the forces'), and
+        kept only when :func:`.attacker.rounding_protects` finds every hidden cell unknown
+        and every small one protected with each published count known to its rounding
+        interval; otherwise the pattern is chosen as without it (published counts taken as
+        exact). What the reports' headline tables do under ``publication`` (the rounding of
+        42 forces' counts protects City of London's small ones in the national figure): a
+        policy choice, off by default (``docs/methods.md`` §8).
+        """
         if profile is not None:
             self.profile = get_profile(profile)
         builder = CellBuilder()
@@ -134,7 +147,7 @@ class RunProtection:
         for entry in tables:
             self._cells(builder, entry)
         self.system = builder.build()
-        self.suppression = suppress(self.system, self.profile, **options)
+        self.suppression = self._suppress(tuple(leave_to_rounding), options)
         exact = len(self.suppression.exact)
         if exact:
             self.notes.append(f"{exact} small count(s) could not be protected by suppression "
@@ -157,6 +170,31 @@ class RunProtection:
         self.solved = True
         self._view = self._published_view()
         return self
+
+    def _suppress(self, dimensions: tuple[str, ...], options: dict):
+        """:func:`suppress`, first leaving the totals over ``dimensions`` to the rounding
+        where the attacker confirms that protects (see :meth:`solve`)."""
+        profile = self.profile
+        if dimensions and profile.round_base and profile.suppress:
+            unknown = set(dimensions) - set(self.system.dimensions())
+            if unknown:
+                raise ParameterError(f"leave_to_rounding names {sorted(unknown)}, which no "
+                                     "registered table adds up over; the dimensions are "
+                                     f"{sorted(self.system.dimensions())}.")
+            relaxed = suppress(self.system.without_totals_over(dimensions), profile, **options)
+            if not relaxed.exact and rounding_protects(self.system, relaxed.hidden,
+                                                       relaxed.sensitive, profile):
+                relaxed.notes.append(
+                    f"secondary suppression: the totals over {', '.join(dimensions)} are "
+                    f"protected by the rounding to base {profile.round_base} (checked by the "
+                    "attacker)")
+                return relaxed
+            result = suppress(self.system, profile, **options)
+            result.notes.append("secondary suppression: the rounding alone did not protect the "
+                                f"totals over {', '.join(dimensions)}: published counts taken "
+                                "as exact")
+            return result
+        return suppress(self.system, profile, **options)
 
     def _cells(self, builder: CellBuilder, entry: _Entry) -> None:
         spec, frame = entry.spec, entry.frame
@@ -185,7 +223,8 @@ class RunProtection:
                 num, den = columns.index(rate.numerator), columns.index(rate.denominator)
                 rows = _denominator_rows(frame, spec, rate)
                 for i in np.flatnonzero(rows >= 0):
-                    builder.add_complement(int(cells[i, num]), int(cells[rows[i], den]))
+                    builder.add_complement(int(cells[i, num]), int(cells[rows[i], den]),
+                                           nested=rate.of_previous is not None)
         entry.cells = cells
 
     def _publish(self, entry: _Entry) -> ProtectedTable:
@@ -209,15 +248,18 @@ class RunProtection:
         for column, rate in spec.rates.items():
             deff = (pd.to_numeric(frame[rate.design_effect], errors="coerce").to_numpy(
                 dtype=float) if rate.design_effect else None)
-            parts = published
-            if rate.of_row is not None:  # each row's denominator, as published in its row
-                rows = _denominator_rows(frame, spec, rate)
+            parts, rows = published, _denominator_rows(frame, spec, rate)
+            if rate.of_row is not None or rate.of_previous is not None:
+                # each row's denominator, as published in its row
                 moved = published[rate.denominator][np.maximum(rows, 0)]
                 parts = {**published, _OTHER_ROW: np.where(rows >= 0, moved, np.nan)}
-                rate = replace(rate, denominator=_OTHER_ROW, of_row=None)
+                rate = replace(rate, denominator=_OTHER_ROW, of_row=None, of_previous=None)
             values, hidden_rate = publish_rate(rate, pd.to_numeric(frame[column], errors="coerce")
                                                .to_numpy(dtype=float), parts, profile,
                                                design_effect=deff)
+            # a row with no denominator row (the first stage: none before it) has no share,
+            # in every table alike: blank, not hidden
+            values[rows < 0], hidden_rate[rows < 0] = np.nan, False
             out[column] = values
             mask[column] = hidden_rate
             record.derived_suppressed += int(hidden_rate.sum())
@@ -381,14 +423,20 @@ _OTHER_ROW = "\x00denominator of another row"
 
 
 def _denominator_rows(frame: pd.DataFrame, spec: TableSpec, rate: Rate) -> np.ndarray:
-    """Each row's position of the row holding its share's denominator (``Rate.of_row``; its
-    own row without), -1 where the table has no such row."""
-    if rate.of_row is None:
+    """Each row's position of the row holding its share's denominator (``Rate.of_row``, the
+    previous row of its group with ``Rate.of_previous``; its own row without), -1 where the
+    table has no such row."""
+    if rate.of_row is None and rate.of_previous is None:
         return np.arange(len(frame))
-    key, value = rate.of_row
+    key = rate.of_row[0] if rate.of_row is not None else rate.of_previous
     others = [k for k in spec.keys if k != key]
     groups = (frame.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
               if others else np.zeros(len(frame), dtype=np.int64))
+    if rate.of_previous is not None:
+        rows = np.arange(len(frame))
+        previous = pd.Series(rows).groupby(groups).shift(1).to_numpy()
+        return np.where(np.isnan(previous), -1, np.nan_to_num(previous, nan=-1)).astype(int)
+    value = rate.of_row[1]
     base = np.flatnonzero(frame[key].map(canonical).eq(canonical(value)).to_numpy())
     row_of_group = np.full(int(groups.max(initial=-1)) + 1, -1)
     row_of_group[groups[base]] = base

@@ -137,6 +137,12 @@ class Rate:
         over the recorded stage's, ``("stage", "recorded")``). Declare that row a total row
         (``TableSpec.total_rows``) when the other rows count a part of its cases, so the
         difference is a cell the protection knows.
+    of_previous
+        A key: the denominator is read in the row before, among the rows of the same other
+        keys in the table's order (the funnel's share of the previous stage: each stage's
+        count over the one before, ``"stage"``). The row's cases are a part of the previous
+        row's (a case charged was referred), so the difference is a cell the protection knows
+        (the cases referred but not charged). The first row of each group has no share.
     """
 
     numerator: str | None = None
@@ -147,6 +153,7 @@ class Rate:
     decimals: int = 3
     design_effect: str | None = None
     of_row: tuple[str, object] | None = None
+    of_previous: str | None = None
 
     def __post_init__(self):
         if self.kind not in RATE_KINDS:
@@ -160,6 +167,12 @@ class Rate:
                                      f"denominator: not for a {self.kind!r} rate, and two "
                                      f"items, not {self.of_row!r}.")
             object.__setattr__(self, "of_row", (str(self.of_row[0]), self.of_row[1]))
+        if self.of_previous is not None:
+            if self.kind not in ("share", "lower", "upper") or self.of_row is not None:
+                raise ParameterError(f"of_previous= names the key whose previous row holds a "
+                                     f"share's denominator: not for a {self.kind!r} rate, nor "
+                                     "with of_row=.")
+            object.__setattr__(self, "of_previous", str(self.of_previous))
         if self.design_effect and self.kind not in ("lower", "upper"):
             raise ParameterError(f"design_effect= widens an interval: a {self.kind!r} rate "
                                  "has none (give it to the 'lower' and 'upper' rates).")
@@ -287,6 +300,9 @@ class TableSpec:
             if rate.of_row is not None and rate.of_row[0] not in self.keys:
                 problems.append(f"rate {column!r} reads its denominator in the row whose "
                                 f"{rate.of_row[0]!r} is {rate.of_row[1]!r}, not a key")
+            if rate.of_previous is not None and rate.of_previous not in self.keys:
+                problems.append(f"rate {column!r} reads its denominator in the previous "
+                                f"{rate.of_previous!r}, not a key")
             if rate.design_effect in {*self.keys, *self.counts, *self.rates, *self.labels}:
                 problems.append(f"rate {column!r} reads its design effect from "
                                 f"{rate.design_effect!r}, a published column")
