@@ -435,7 +435,7 @@ def _denominator_rows(frame: pd.DataFrame, spec: TableSpec, rate: Rate) -> np.nd
     if rate.of_previous is not None:
         rows = np.arange(len(frame))
         previous = pd.Series(rows).groupby(groups).shift(1).to_numpy()
-        return np.where(np.isnan(previous), -1, np.nan_to_num(previous, nan=-1)).astype(int)
+        return np.nan_to_num(previous, nan=-1).astype(int)
     value = rate.of_row[1]
     base = np.flatnonzero(frame[key].map(canonical).eq(canonical(value)).to_numpy())
     row_of_group = np.full(int(groups.max(initial=-1)) + 1, -1)
