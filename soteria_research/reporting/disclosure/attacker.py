@@ -344,15 +344,15 @@ def rounding_protects(system, hidden: np.ndarray, protect: np.ndarray, profile) 
     lower, upper = _count_bounds(view)
     equalities = _relations(view, len(lower))
     inequalities = sparse.csr_matrix((0, len(lower)))
-    wanted = np.asarray(hidden | protect, dtype=bool) & (lower < upper)
-    if (np.asarray(hidden | protect, dtype=bool) & ~(lower < upper)).any():
+    wanted, unknown = np.asarray(hidden | protect, dtype=bool), lower < upper
+    if (wanted & ~unknown).any():
         return False  # published exactly (a known total, a structural zero)
     found = {}
     p = float(profile.protection or 1)
     # a range at least this wide passes both tests below (two whole values inside it, and the
     # protection), so a cell that earlier solutions already move this far needs no programme
     enough = max(p, 2.0)
-    for component in _components(equalities, inequalities, lower < upper):
+    for component in _components(equalities, inequalities, unknown):
         aims = component[wanted[component]]
         if len(aims):
             for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
