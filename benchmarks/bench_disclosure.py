@@ -17,7 +17,8 @@
    hidden, forces losing a headline figure, and its time per force.
 4. Linked: the reports' own linked tables (``reporting/linked_specs.py``) of every force and
    the nation in one run-level optimisation, beside the reports' engine on the same tables
-   (``--only linked``). ``make bench`` runs all five parts; ``--only`` runs one.
+   (``--only linked``; ``--protection 5`` runs both at that level). ``make bench`` runs all
+   five parts; ``--only`` runs one.
 5. Pseudonymise: keyed HMAC of the four identifier columns of a 1M-row extract (--quick: 100k).
 """
 
@@ -318,13 +319,16 @@ def run_protection(profile: str, quick: bool) -> float:
     return ours_s / len(sizes)
 
 
-def linked_protection(data: Path, profile: str) -> None:
+def linked_protection(data: Path, profile: str, protection: int | None = None) -> None:
     """The reports' linked tables (``linked_specs``: headline, outcome mix, funnel, trend table,
     victim breakdowns of every force and the nation) protected by the run-level engine in one
     optimisation, beside the reports' engine on the same tables (``legacy.protect_linked`` with
-    the declared links, as ``national._protect_linked``): seconds, the share of the force
+    the declared links, as ``national._protect_linked``), both at the profile's protection
+    level or at ``protection``: seconds, the share of the force
     reports' count cells hidden, and the forces with more than 1,000 cases losing an
     all-offences headline figure."""
+    from dataclasses import replace
+
     import pandas as pd
 
     from soteria_research.reporting.disclosure import RunProtection, get_profile, protect_linked
@@ -336,6 +340,11 @@ def linked_protection(data: Path, profile: str) -> None:
     from soteria_research.reporting.national import _linked_tables
     from soteria_research.reporting.sections_timeliness import linked_tables as timeliness_tables
 
+    profile_name = profile
+    # both engines at the same protection level (the profile's unless given)
+    profile = get_profile(profile)
+    if protection is not None:
+        profile = replace(profile, protection=protection)
     cases = pd.read_parquet(data)
     sizes = cases["force"].astype(str).value_counts()
     large = set(sizes[sizes > 1000].index)
@@ -361,7 +370,7 @@ def linked_protection(data: Path, profile: str) -> None:
     # with them, as a run does (in the peer's time; not in its share of cells hidden)
     tables.update(timeliness_tables(cases))
     compared = ("headline", "outcome_mix", "funnel", "cohort_trends", "demographics")
-    exact = not get_profile(profile).round_base
+    exact = not profile.round_base
     start = time.perf_counter()
     linked = protect_linked(tables, profile=profile, declared=True,
                             decided=decided_together(exact_counts=exact))
@@ -383,7 +392,8 @@ def linked_protection(data: Path, profile: str) -> None:
             if name.startswith("headline") and any(flags) and \
                     row[entry["columns"].index("offence_group")] == "all":
                 theirs_lost.add(str(row[force_at]))
-    report("disclosure", f"reports' linked tables, one optimisation ({profile})", ours_s,
+    report("disclosure", f"reports' linked tables, one optimisation ({profile_name}, protection "
+           f"{profile.protection})", ours_s,
            peer="reports' engine, same tables", peer_s=theirs_s,
            goal="no force with > 1,000 cases loses a headline figure",
            met=not large & ours_lost, cells=len(run.system),
@@ -412,6 +422,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small data, for a smoke run")
     parser.add_argument("--only", choices=["run", "linked", "report", "pseudonymise"],
                         help="run one part only")
+    parser.add_argument("--protection", type=int, default=None,
+                        help="linked: both engines at this protection level (default: the "
+                             "profile's)")
     args = parser.parse_args()
     forces = FORCES["quick" if args.quick else "full"]
     if args.only in (None, "report"):
@@ -424,7 +437,7 @@ def main() -> None:
     if args.only in (None, "linked"):
         data = case_file(args.quick, forces)
         for profile in ("publication", "partner"):
-            linked_protection(data, profile)
+            linked_protection(data, profile, args.protection)
     if args.only in (None, "pseudonymise"):
         pseudonymise_speed(100_000 if args.quick else 1_000_000)
 

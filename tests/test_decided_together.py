@@ -17,6 +17,8 @@ hidden small count by linear programming.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -238,11 +240,17 @@ def test_a_required_cell_is_hidden_and_protected_like_a_small_count():
         cells.required = required
         return cells
 
-    assert suppress(system(), get_profile("partner")).hidden[:3].tolist() == [True, True, False]
+    partner = get_profile("partner")
+    assert suppress(system(), partner).hidden[:3].tolist() == [True, True, False]
     required = np.array([False, False, True, False])
-    result = suppress(system(required), get_profile("partner"))
-    # the 60 hidden too, and given room (5, the profile's protection) on both sides as a
-    # small count is: 3 and 60 alone (3 + 60 = 63) would leave it 3 above, so 40 goes too
+    # the 60 hidden too, and given the profile's room on both sides as a small count is: at
+    # level 1 (the profiles') 3 and 60 alone (3 + 60 = 63) leave each unknown, the 60 able to
+    # be 3 more or 60 less
+    result = suppress(system(required), partner)
+    assert result.hidden[:3].tolist() == [True, False, True]
+    assert result.exact == [] and result.exposed == []
+    # at level 5 that leaves the 60 only 3 above, so the 40 goes too
+    result = suppress(system(required), replace(partner, protection=5))
     assert result.hidden[:3].tolist() == [True, True, True]
     assert result.exact == [] and result.exposed == []
 

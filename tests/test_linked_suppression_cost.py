@@ -138,6 +138,44 @@ def test_small_counts_take_the_cheapest_complements_not_a_headline(profile):
     assert values[hidden].sum() <= values[greedy].sum()
 
 
+def test_the_protection_level_is_the_profiles(monkeypatch):
+    """The reports' engine reads the profile's protection level (the run-level engine does
+    too). At 1, the profiles' level, no hidden count can be worked out exactly: in City of
+    London's shape, 8 of its 10 cases in one group and 2 in the other, the 8 is known to lie
+    within 0-10, only 2 above it. At 5 a reader must not rule out 13, which only hiding the
+    10 allows, and then another force's total with it (the national line). Checked by this
+    file's attacker, not the engine's."""
+    from dataclasses import replace
+
+    from soteria_research.reporting.disclosure import get_profile
+
+    monkeypatch.setitem(FORCES, "tiny", (8, 2))
+    table = offence_table()
+    values = table["count"].to_numpy(dtype=float)
+    small = values < 10
+    headline = table["offence_group"].eq("all").to_numpy()
+    tiny = table["force"].eq("tiny").to_numpy()
+    eight = int(np.flatnonzero(tiny & (values == 8))[0])
+    hidden = {level: hidden_of(protect_linked(
+        {"offences": table}, profile=replace(get_profile("partner"), protection=level)),
+        "offences", "count") for level in (1, 5)}
+    assert get_profile("partner").protection == get_profile("publication").protection == 1
+
+    ranges = attacker_ranges(values, hidden[1], lines(table))
+    assert hidden[1][small].all() and not hidden[1][headline].any()
+    assert all(high - low >= 1 for low, high in ranges.values())
+    assert ranges[eight][1] < values[eight] + 5  # level 1 allows this narrow a range
+
+    ranges = attacker_ranges(values, hidden[5], lines(table))
+    assert hidden[5][small].all()
+    for cell in np.flatnonzero(small):
+        low, high = ranges[cell]
+        assert high >= values[cell] + 5 and low <= max(0.0, values[cell] - 5)
+    assert hidden[5][tiny & headline].all()
+    assert (hidden[5] & headline & ~tiny).sum() == 1
+    assert hidden[5].sum() > hidden[1].sum()
+
+
 def headline_shares(all_small: bool) -> pd.DataFrame:
     """A headline-shaped table: count and n per force and offence group, with the share."""
     rows = []
@@ -193,7 +231,7 @@ def test_greedy_stays_the_default_of_a_table_protected_alone():
 
 def test_rounding_alone_protects_a_national_line_when_the_attacker_says_so():
     """``optimal_rounding``: the national totals (exact) minus six rounded forces leave the tiny
-    force's small counts a range at least the protection (5) wide: no complement is hidden."""
+    force's small counts a range at least the rounding base (5) wide: no complement is hidden."""
     table = offence_table()
     values = table["count"].to_numpy(dtype=float)
     small = values < 10

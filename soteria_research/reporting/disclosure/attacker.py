@@ -303,7 +303,8 @@ def disclosures(found: pd.DataFrame, threshold: int = 10, *, zeros: bool = True
 def rounding_protects(system, hidden: np.ndarray, protect: np.ndarray, profile) -> bool:
     """Whether rounding protects what a pattern leaves: the attacker (integer programming where
     a linked part is small, as :func:`attack`) finds every cell of ``hidden`` unknown and every
-    cell of ``protect`` with a range at least ``profile.protection`` wide, when each published
+    cell of ``protect`` with a range at least ``profile.protection`` and the rounding base
+    wide (as uncertain as a published count), when each published
     count (shown and not hidden) is known only to its rounding interval and known cells and
     structural zeros exactly.
 
@@ -348,7 +349,9 @@ def rounding_protects(system, hidden: np.ndarray, protect: np.ndarray, profile) 
     if (wanted & ~unknown).any():
         return False  # published exactly (a known total, a structural zero)
     found = {}
-    p = float(profile.protection or 1)
+    # a count left to the rounding keeps at least the width a published count has (its rounding
+    # interval), whatever the profile's protection level (1: not exactly recoverable)
+    p = float(max(profile.protection or 1, base or 1))
     # a range at least this wide passes both tests below (two whole values inside it, and the
     # protection), so a cell that earlier solutions already move this far needs no programme
     enough = max(p, 2.0)

@@ -486,7 +486,7 @@ OPTIMAL_MAX_ROUNDS = 30
 def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: DisclosureProfile,
                        *, shown: np.ndarray, headline: np.ndarray,
                        derived: list[tuple[np.ndarray, np.ndarray]] = (),
-                       protection: int = 1, trust_rounding: bool = False,
+                       protection: int | None = None, trust_rounding: bool = False,
                        decided: np.ndarray | None = None, known: np.ndarray | None = None
                        ) -> tuple[np.ndarray, bool, list[str]]:
     """Secondary suppression by optimisation (cost-based), for the run's linked tables.
@@ -507,7 +507,8 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     when no cheaper complement protects the small cells. The attacker takes published cells
     as exact (one who has undone any rounding) and uses non-negativity and every known total;
     each small count must keep a range reaching ``protection`` above it and
-    ``min(protection, value)`` below it (1: not exactly recoverable, this module's rule).
+    ``min(protection, value)`` below it (the profile's level unless given; 1, the profiles'
+    default: not exactly recoverable).
 
     ``derived`` lists, per helper column, its cells and the cells they are worked out from
     (``(helpers, sources)``, equal-length arrays): a helper counts as hidden where its source
@@ -530,6 +531,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
     """
     from .suppression import costs, pinned, suppress
 
+    protection = profile.protection if protection is None else protection
     n = len(system.values)
     shown = np.asarray(shown, dtype=bool)
     cells = _as_cell_system(system, shown, headline, public_totals=True, required=decided,
@@ -603,7 +605,7 @@ def _secondary_optimal(system: _CellSystem, primary: np.ndarray, profile: Disclo
         if not spare.any():
             break
         hidden = with_helpers(hidden & ~spare)  # recoverable anyway: showing it adds nothing
-    # This module's rule is that no hidden count is exactly recoverable (protection 1). A
+    # Whatever the protection level, the floor is that no hidden count is exactly recoverable. A
     # count the optimisation could not give room above its value (1 withdrawal of a cohort of
     # 1: a public total its other parts cannot give way to) but which can still be lower is
     # not recoverable, and no pattern gives it more room: it does not make the pattern fail.

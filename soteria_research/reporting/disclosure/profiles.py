@@ -44,6 +44,10 @@ class DisclosureProfile:
     protection : int
         Protection level of a hidden small count: an attacker holding every published file must
         not be able to rule out the values ``protection`` above it (and below it, down to 0).
+        1 (the default): no hidden count can be worked out exactly, the rule of frequency tables
+        under a threshold. Both engines (the reports' and the run-level one) read it; a larger
+        level asks more and costs more (measured in ``docs/methods.md`` §8). A count left to
+        the rounding keeps at least the rounding base's width whatever this is.
 
     Examples
     --------
@@ -59,7 +63,7 @@ class DisclosureProfile:
     min_dof: int
     suppress: bool = True
     label: str | None = None
-    protection: int = 5
+    protection: int = 1
 
     def is_disclosive(self, values) -> np.ndarray:
         """True for counts that primary suppression hides (small, or zero when zeros count).

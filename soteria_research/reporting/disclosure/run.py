@@ -47,8 +47,10 @@ def _rules(profile: DisclosureProfile) -> list[str]:
     rules = [f"primary suppression: counts below {profile.threshold}"
              + (" and zeros (except structural zeros)" if profile.zeros_disclosive else ""),
              "secondary suppression by optimisation over every table of the run: no hidden "
-             "count can be worked out or narrowed to fewer than "
-             f"{profile.protection} values either side from everything published",
+             + ("count can be worked out exactly" if profile.protection <= 1 else
+                "count can be worked out or narrowed to fewer than "
+                f"{profile.protection} values either side")
+             + " from everything published",
              "shares and intervals computed from the published counts; hidden with them"]
     if profile.round_base:
         rules.append(f"published counts rounded to base {profile.round_base}")
