@@ -408,9 +408,14 @@ class Knowledge:
         self.constrain(expr, -np.inf, 0.0)
 
     # ----------------------------------------------------------------------------------------
-    def attack(self, targets=None, time_limit: float = 10.0) -> dict[str, tuple[float, float]]:
+    def attack(self, targets=None, node_limit: int = 100_000
+               ) -> dict[str, tuple[float, float]]:
         """``{quantity: (lowest, highest)}`` integer values consistent with everything printed,
-        for each quantity never printed as a count (hidden, or only implied), or ``targets``."""
+        for each quantity never printed as a count (hidden, or only implied), or ``targets``.
+
+        Each integer programme may take ``node_limit`` branch-and-bound nodes, a count rather
+        than seconds so the attack is the same on every machine; one that stops at its limit
+        fails the test (a weaker attack would pass it silently)."""
         for share in self.shares:
             self._share(*share)
         self.shares = []
@@ -455,25 +460,25 @@ class Knowledge:
             for sign in (1.0, -1.0):
                 c = np.zeros(len(cols))
                 c[np.searchsorted(cols, j)] = sign
+                constraints = [LinearConstraint(block, lo[touched] - fixed, hi[touched] - fixed)]
                 res = milp(c, integrality=np.ones(len(cols)),
-                           bounds=Bounds(lower[cols], upper[cols]),
-                           constraints=[LinearConstraint(block, lo[touched] - fixed,
-                                                         hi[touched] - fixed)],
-                           options={"time_limit": time_limit})
-                if res.status == 2:  # HiGHS says "infeasible" also when it is unbounded
-                    res = milp(np.zeros(len(cols)), integrality=np.ones(len(cols)),
-                               bounds=Bounds(lower[cols], upper[cols]),
-                               constraints=[LinearConstraint(block, lo[touched] - fixed,
-                                                             hi[touched] - fixed)],
-                               options={"time_limit": time_limit})
-                    if res.status == 2:  # infeasible: the reader's model is wrong
-                        raise AssertionError(f"the published figures contradict each other "
-                                             f"(around {names[j]})")
-                    ends.append(sign * -np.inf)
-                elif res.status == 0:
+                           bounds=Bounds(lower[cols], upper[cols]), constraints=constraints,
+                           options={"node_limit": node_limit})
+                if res.status == 0:
                     ends.append(sign * res.fun)
-                else:
-                    ends.append(sign * -np.inf)
+                    continue
+                if res.status == 1 or (getattr(res, "mip_node_count", 0) or 0) >= node_limit:
+                    raise AssertionError(f"the attacker's programme for {names[j]} stopped "
+                                         f"at its limit ({res.message}): it cannot say "
+                                         "whether the quantity is protected")
+                # HiGHS may say "infeasible" (or "infeasible or unbounded") when it is unbounded
+                res = milp(np.zeros(len(cols)), integrality=np.ones(len(cols)),
+                           bounds=Bounds(lower[cols], upper[cols]), constraints=constraints,
+                           options={"node_limit": node_limit})
+                if res.status == 2:  # infeasible: the reader's model is wrong
+                    raise AssertionError(f"the published figures contradict each other "
+                                         f"(around {names[j]})")
+                ends.append(sign * -np.inf)
             found[name] = (ends[0], ends[1])
         return found
 

@@ -37,6 +37,24 @@ def test_two_hidden_cells_summing_to_zero_are_not_both_left_alone(profile):
         assert run.table("durham", "outcome_mix").mask["n"].sum() >= 3
 
 
+@pytest.mark.parametrize("profile", ["publication", "partner"])
+def test_a_programme_stopped_at_its_limit_says_so_and_still_protects(profile):
+    """The integer programmes are limited in nodes, not seconds, so a stop happens on every
+    machine alike. A run whose programmes are stopped at once (a limit of 0 nodes) says so in
+    its notes, hides more than the settled run, and the attacker still works out no small
+    count."""
+    from soteria_research.reporting.disclosure.suppression import STOPPED_NOTE
+
+    sizes = dict(list(force_sizes(43).items())[:4])
+    settled, _ = national_run(sizes, profile)
+    settled.solve()
+    stopped, _ = national_run(sizes, profile)
+    stopped.solve(node_limit=0)
+    assert STOPPED_NOTE in stopped.notes and STOPPED_NOTE not in settled.notes
+    assert disclosures(attack(stopped), zeros=profile == "publication").empty
+    assert stopped.suppression.hidden.sum() > settled.suppression.hidden.sum()
+
+
 def test_the_same_number_in_two_tables_is_one_cell():
     run = RunProtection("publication")
     mix = pd.DataFrame({"outcome_group": OUTCOMES, "n": [12, 6, 45, 60, 80]})

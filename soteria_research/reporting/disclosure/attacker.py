@@ -24,7 +24,7 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.sparse.csgraph import connected_components
 
 from .profiles import round_to_base
-from .programmes import Programmes
+from .programmes import Programmes, milp_limits
 from .rounding import wilson
 
 __all__ = ["attack", "disclosures", "rounding_protects"]
@@ -104,7 +104,7 @@ def _wilson_hull(printed, rate, den_low, den_high):
 
 
 def attack(source, *, integer: bool = True, targets: str = "hidden",
-           max_integer_cells: int = 400, time_limit: float = 20.0) -> pd.DataFrame:
+           max_integer_cells: int = 400, time_limit: float | None = None) -> pd.DataFrame:
     """The range of values an attacker holding every published file can give each cell.
 
     Parameters
@@ -113,7 +113,9 @@ def attack(source, *, integer: bool = True, targets: str = "hidden",
         A solved run, or its :meth:`~RunProtection.published_view`.
     integer : bool
         Exact integer bounds (MILP) on linked parts with at most ``max_integer_cells`` unknown
-        cells; LP bounds (a superset) elsewhere.
+        cells; LP bounds (a superset) elsewhere, and where an integer programme stops at its
+        limit (``programmes.MILP_NODE_LIMIT`` nodes; ``time_limit`` seconds only if given,
+        which makes the answer depend on the machine).
     targets : {"hidden", "all"}
         Cells to bound: the hidden (and latent) ones, or every cell.
 
@@ -261,7 +263,7 @@ def _optimum(c, a, lows, highs, box, integer, time_limit, point: list | None = N
     if integer:
         constraints = [LinearConstraint(a, lows, highs)] if a.shape[0] else []
         res = milp(c, integrality=np.ones(len(c)), bounds=Bounds(box[:, 0], box[:, 1]),
-                   constraints=constraints, options={"time_limit": time_limit})
+                   constraints=constraints, options=milp_limits(None, time_limit))
         if res.status == 0:
             if point is not None and res.x is not None:
                 point.append(np.round(res.x))
@@ -359,7 +361,7 @@ def rounding_protects(system, hidden: np.ndarray, protect: np.ndarray, profile) 
         aims = component[wanted[component]]
         if len(aims):
             for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
-                                             upper, len(component) <= 400, 20.0, enough):
+                                             upper, len(component) <= 400, None, enough):
                 found[cell] = (low, high)
     for cell in np.flatnonzero(wanted):
         low, high = found[cell]

@@ -37,7 +37,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .cells import KNOWN, LATENT, STRUCTURAL, CellSystem
 from .profiles import DisclosureProfile
-from .programmes import Programmes
+from .programmes import Programmes, milp_limits
 
 __all__ = ["HEADLINE_FACTOR", "Suppression", "pinned", "suppress"]
 
@@ -282,8 +282,12 @@ def _covering_rows(system, relations, variable, primary, free, n_var, var_of):
 
 
 def suppress(system: CellSystem, profile: DisclosureProfile, *, max_rounds: int = 60,
-             time_limit: float = 60.0) -> Suppression:
+             node_limit: int | None = None, time_limit: float | None = None) -> Suppression:
     """Hide the small counts and the cheapest cells that protect them, run-wide.
+
+    Each integer programme is limited to ``node_limit`` branch-and-bound nodes
+    (``programmes.MILP_NODE_LIMIT`` unless given) and, only if ``time_limit`` is given, to
+    seconds; one stopped at its limit adds ``STOPPED_NOTE`` to the notes.
 
     Examples
     --------
@@ -326,14 +330,14 @@ def suppress(system: CellSystem, profile: DisclosureProfile, *, max_rounds: int 
         rows = np.flatnonzero(np.diff(matrix[:, cells].tocsr().indptr))
         relations = [system.relations[r] for r in np.flatnonzero(keep)[rows]]
         _solve_part(system, cells, relations, variable, primary, free, sensitive, cost, caps,
-                    p, attacker, result, max_rounds, time_limit)
+                    p, attacker, result, max_rounds, milp_limits(node_limit, time_limit))
     result.exact = _pinned(attacker, result.hidden | free, result.exposed)
     result.inherent = _pinned(attacker, variable | primary | free, result.exact)
     return result
 
 
 def _solve_part(system, cells, relations, variable, primary, free, sensitive, cost, caps, p,
-                attacker, result, max_rounds, time_limit) -> None:
+                attacker, result, max_rounds, limits: dict) -> None:
     n = len(system)
     var_cells = cells[variable[cells] | primary[cells]]
     var_of = np.full(n, -1)
@@ -349,8 +353,10 @@ def _solve_part(system, cells, relations, variable, primary, free, sensitive, co
     hidden = np.zeros(n, dtype=bool)
     for round_ in range(1, max_rounds + 1):
         result.rounds = max(result.rounds, round_)
-        chosen = _choose(cost[var_cells], covering, cuts, var_of, lower_bound, upper_bound,
-                         free, up_need, down_need, time_limit)
+        chosen, stopped = _choose(cost[var_cells], covering, cuts, var_of, lower_bound,
+                                  upper_bound, free, up_need, down_need, limits)
+        if stopped and STOPPED_NOTE not in result.notes:
+            result.notes.append(STOPPED_NOTE)
         if chosen is None:  # no integer solution in time: keep what is known to be needed
             chosen = lower_bound.astype(bool) | _last_choice(hidden, var_cells)
         hidden[:] = False
@@ -439,13 +445,19 @@ def _last_choice(hidden: np.ndarray, var_cells: np.ndarray) -> np.ndarray:
 _MILP_OPTIONS = {"mip_rel_gap": 1e-3, "disp": False,
                  "mip_heuristic_run_feasibility_jump": False}
 
+#: The log's note when a programme stopped at its limit before proving its pattern the cheapest.
+STOPPED_NOTE = ("secondary suppression: an integer programme stopped at its limit before "
+                "proving its pattern the cheapest; the best pattern it had found was used "
+                "(still checked by the attacker)")
+
 
 def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_need, down_need,
-            time_limit) -> np.ndarray | None:
-    """The cheapest pattern meeting the covering rows and every cut so far (a MILP)."""
+            limits: dict) -> tuple[np.ndarray | None, bool]:
+    """The cheapest pattern meeting the covering rows and every cut so far (a MILP), and
+    whether the programme stopped at its limit (``limits``, HiGHS options) first."""
     n_var = len(cost)
     if n_var == 0:
-        return np.zeros(0, dtype=bool)
+        return np.zeros(0, dtype=bool), False
     blocks, lows = [covering], [np.full(covering.shape[0], -np.inf)]
     highs = [np.zeros(covering.shape[0])]
     # covering rows are x_i - sum(others) <= 0 (latent cells were dropped with their rows)
@@ -472,10 +484,11 @@ def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_nee
         # without the option ignores it)
         warnings.filterwarnings("ignore", "Unrecognized options")
         res = milp(cost, integrality=np.ones(n_var), bounds=Bounds(lower_bound, upper_bound),
-                   constraints=constraints, options=_MILP_OPTIONS | {"time_limit": time_limit})
+                   constraints=constraints, options=_MILP_OPTIONS | limits)
+    stopped = res.status != 0  # a limit (scipy reports HiGHS's node limit as status 4)
     if res.x is None:
-        return None
-    return res.x > 0.5
+        return None, stopped
+    return res.x > 0.5, stopped
 
 
 def _violations(system, attacker, hidden, targets, up_need, down_need):
