@@ -357,7 +357,7 @@ def _solve_part(system, cells, relations, variable, primary, free, sensitive, co
                                   upper_bound, free, up_need, down_need, limits)
         if stopped and STOPPED_NOTE not in result.notes:
             result.notes.append(STOPPED_NOTE)
-        if chosen is None:  # no integer solution in time: keep what is known to be needed
+        if chosen is None:  # no integer solution within the limit: keep what is needed
             chosen = lower_bound.astype(bool) | _last_choice(hidden, var_cells)
         hidden[:] = False
         hidden[var_cells[chosen]] = True
@@ -447,8 +447,8 @@ _MILP_OPTIONS = {"mip_rel_gap": 1e-3, "disp": False,
 
 #: The log's note when a programme stopped at its limit before proving its pattern the cheapest.
 STOPPED_NOTE = ("secondary suppression: an integer programme stopped at its limit before "
-                "proving its pattern the cheapest; the best pattern it had found was used "
-                "(still checked by the attacker)")
+                "proving its pattern the cheapest; the best pattern found so far (or, with "
+                "none, the cells known to be needed) was used, still checked by the attacker")
 
 
 def _choose(cost, covering, cuts, var_of, lower_bound, upper_bound, free, up_need, down_need,
@@ -571,8 +571,8 @@ def _fallback(system, attacker, cells, variable, hidden, free, targets, up_need,
     else:
         result.exposed += [t for t, _, _ in violated if t not in result.exposed]
     result.settled = False
-    result.notes.append("secondary suppression: the optimisation did not settle in time, so "
-                        "cells around the remaining exposed counts were hidden as well")
+    result.notes.append("secondary suppression: the optimisation did not settle within its rounds, "
+                        "so cells around the remaining exposed counts were hidden as well")
 
 
 __all__ += ["costs", "sensitive_cells", "KNOWN", "LATENT", "STRUCTURAL"]
