@@ -507,6 +507,7 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     decisions: dict[str, set[str]] = {}  # owner -> positions of the file printed
     arrests: dict[str, set[str]] = {}  # owner -> days printed
     programme: dict[str, list[str]] = {}  # owner -> the programme table's cohorts
+    closed: list[tuple[str, str, str]] = []  # (owner, group prefix, cases that reached an outcome)
     victim_outcomes = [h[2:] for t in run.tables for h in [t.header]
                        if h[1:2] == ["Cases followed for a year"]][:1]
     code = dict(run.names)
@@ -910,6 +911,8 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 know.total([cases_name], f"{name}|cases")
                 know.total([reached_name], f"{name}|reached")
                 timeliness.setdefault(f, set()).add(row[1])
+                if row[1] == "Report to any outcome":
+                    closed.append((f, prefix, reached_name))
         elif h[:2] == ["Offences", "Position of the file"]:
             # prosecution decisions: the positions partition the files referred
             f = owner
@@ -1006,6 +1009,14 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         if f in programme and OUTCOMES[0] in outcomes:
             know.constrain({**{f"{p}|charged": 1.0 for p in programme[f]},
                             **{f"{f}|trend|{y}|{OUTCOMES[0]}": -1.0 for y in years}}, 0.0, 0.0)
+    # the cases that reached an outcome (timeliness, report to any outcome) are the crimes
+    # recorded less the outcome mix's open and transferred cases (every other outcome ends
+    # the case; a transfer censors it)
+    for f, prefix, reached in closed:
+        censored = [f"{f}|{prefix}outcome|{o}" for o in OUTCOMES[-2:]]
+        if all(name in know.index for name in censored):
+            know.constrain({reached: 1.0, **dict.fromkeys(censored, 1.0),
+                            f"{f}|{prefix}recorded": -1.0}, 0.0, 0.0)
     # the timeliness, decision and arrest tables: rape and other add up to all (per force
     # and nationally), national = the sum of the forces'; the positions of the file partition
     # the files referred

@@ -351,22 +351,8 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     peers: pd.DataFrame | None = None) -> list[str]:
     """Protect the run's linked tables once and save them (``LINKED_FILE``), with each
     force's view of them when its ``peers`` (most similar forces) are given."""
-    from .disclosure import get_profile, protect_linked
-    from .linked_quantities import apply_linked_quantities, decided_together
-    from .sections_timeliness import linked_tables as timeliness_tables
-
-    tables = _linked_tables(cases, headline, effects, _extract_arg(params))
-    tables.update(timeliness_tables(cases, extract_date=_extract_arg(params)))
-    exact = not get_profile(params.disclosure).round_base
-    # one quantity, one decision across the linked tables (crimes recorded in the headline and
-    # the funnel; the funnel's charged stage and the outcome mix's charges; cases still open
-    # in the headline and the outcome mix; the headline's figures within a year and the trend
-    # table's years together; the timeliness tables' funnel stages): decided while each table
-    # is protected (linked_quantities.DECIDED_TOGETHER), then checked and reconciled where
-    # that could not be (LINKED_QUANTITIES); each declared there, with why
-    linked = protect_linked(tables, profile=params.disclosure, declared=True,
-                            decided=decided_together(exact_counts=exact))
-    apply_linked_quantities(linked, exact_counts=exact)
+    _, linked = protect_linked_tables(cases, params.disclosure, effects=effects,
+                                      extract=_extract_arg(params))
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
     # an earlier run's views go before the new file is written, so none outlives its file
@@ -375,6 +361,34 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     if peers is not None:
         save_linked_views(linked, folder, peers)
     return []
+
+
+def protect_linked_tables(cases: pd.DataFrame, profile, *, effects: pd.DataFrame | None = None,
+                          extract=None) -> tuple[dict[str, tuple[pd.DataFrame, dict]], object]:
+    """The run's linked tables (``_linked_tables`` and the timeliness sections'), and their
+    protection as a report run protects them: ``(tables, linked)``, the tables' true counts
+    with their declared structure, and the ``LinkedProtection``.
+
+    One quantity, one decision across the linked tables (crimes recorded in the headline and
+    the funnel; the funnel's charged stage and the outcome mix's charges; cases still open in
+    the headline and the outcome mix; the headline's figures within a year and the trend
+    table's years together; the timeliness tables' funnel stages, and their cases that reached
+    an outcome): decided while each table is protected
+    (``linked_quantities.DECIDED_TOGETHER``), then checked and reconciled where that could not
+    be (``LINKED_QUANTITIES``); each declared there, with why.
+    """
+    from .disclosure import get_profile, protect_linked
+    from .linked_quantities import apply_linked_quantities, decided_together
+    from .sections_timeliness import linked_tables as timeliness_tables
+
+    tables = _linked_tables(cases, None, pd.DataFrame() if effects is None else effects,
+                            extract)
+    tables.update(timeliness_tables(cases, extract_date=extract))
+    exact = not get_profile(profile).round_base
+    linked = protect_linked(tables, profile=profile, declared=True,
+                            decided=decided_together(exact_counts=exact))
+    apply_linked_quantities(linked, exact_counts=exact)
+    return tables, linked
 
 
 def save_linked_views(linked, folder: Path, peers: pd.DataFrame) -> list[Path]:

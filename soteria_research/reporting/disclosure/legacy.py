@@ -1862,11 +1862,14 @@ def protect_linked(
         for rule in decided:
             if rule.table != name:
                 continue
-            if rule.source not in done:
-                raise DisclosureError(
-                    f"linked table {name!r} is decided with {rule.source!r}, which must be "
-                    f"protected before it (listed earlier; the run has {list(tables)}).")
-            have = {name: set(frame.columns), rule.source: set(done[rule.source][0].columns)}
+            for source in rule.named():
+                if source != name and source not in done:
+                    raise DisclosureError(
+                        f"linked table {name!r} is decided with {source!r}, which must be "
+                        f"protected before it (listed earlier; the run has {list(tables)}).")
+            have = {name: set(frame.columns),
+                    **{source: set(done[source][0].columns) for source in rule.named()
+                       if source != name}}
             missing = {table: sorted(set(columns) - have[table])
                        for table, columns in rule.named().items() if set(columns) - have[table]}
             if missing:
@@ -1875,9 +1878,11 @@ def protect_linked(
                     f"tables do not have: {missing}. Update the rule to the tables' new names.")
             option = getattr(rule.action, "protect_option", "decided")
             ours = fixed[option]
+            # an action that reads a third table (a total) gets every table protected so far
+            extra = {"tables": done} if getattr(rule.action, "reads_tables", False) else {}
             for column, (first, second) in rule.action(frame.reset_index(drop=True),
                                                        *done[rule.source],
-                                                       **rule.options).items():
+                                                       **rule.options, **extra).items():
                 if column not in ours:
                     ours[column] = (first, second)
                 elif option == "decided":  # several rules, one column: hidden or printed
@@ -1891,7 +1896,7 @@ def protect_linked(
         options = {**options, **{option: value for option, value in fixed.items() if value}}
         protected = protect(frame, name=name, profile=profile,
                             **{"secondary": secondary, "declared": declared, **options})
-        if any(rule.source == name for rule in decided):
+        if any(name in rule.named() and name != rule.table for rule in decided):
             done[name] = (frame.reset_index(drop=True),
                           protected.mask.reset_index(drop=True))
         table = protected.frame.reset_index() if not isinstance(

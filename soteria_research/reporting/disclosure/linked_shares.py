@@ -21,7 +21,8 @@ import pandas as pd
 from .rounding import wilson
 from .spec import is_total
 
-__all__ = ["as_published_in", "decided_cells", "decided_parts", "hide_parts_of_hidden_totals",
+__all__ = ["as_published_in", "decided_cells", "decided_parts", "decided_remainder",
+           "hide_parts_of_hidden_totals",
            "hide_where_hidden", "shares_over_published_totals", "show_where_published"]
 
 
@@ -63,6 +64,72 @@ def decided_cells(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.D
 
 
 decided_cells.protect_option = "decided"
+
+
+def decided_remainder(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.DataFrame, *,
+                      column: str, where: dict, source_table: str, source_column: str,
+                      dimension: str, less: Sequence[str], total_table: str,
+                      total_column: str, keys: Sequence[str], tables: dict
+                      ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Where the rows ``where`` of a linked table hold, in ``column``, a total of
+    ``total_table`` (``total_column``) less the categories ``less`` of ``dimension`` in
+    ``source_table`` (``source_column``), all protected already: the cells to hide (a reader
+    cannot work the number out from them) and to print (a reader can), as
+    ``legacy.protect(decided=...)`` takes them. The timeliness table's cases that reached an
+    outcome are the crimes recorded less the outcome mix's open and transferred cases.
+
+    A reader works the number out where the total and every category of ``less`` are
+    printed, or every other category of the line is; otherwise it is unknown to them, and the
+    table protects it like a small count (printed as it was, the difference gave back a hidden
+    category of the outcome mix). ``tables`` holds the protected tables (``{name: (frame,
+    mask)}``: true counts and masks) the total is read from. Rows whose numbers differ are
+    left to the table's own protection (two quantities).
+
+    Examples
+    --------
+    >>> timing = pd.DataFrame({"force": ["a", "b"], "n_events": [17, 33]})
+    >>> mix = pd.DataFrame({"force": ["a"] * 4 + ["b"] * 4,
+    ...                     "outcome_group": ["charge", "withdrawal", "open", "transferred"] * 2,
+    ...                     "n": [12, 5, 20, 4, 30, 3, 8, 2]})
+    >>> hidden = mix.assign(force=False, outcome_group=False,
+    ...                     n=[False, True, False, True, True, True, False, False])
+    >>> recorded = pd.DataFrame({"force": ["a", "b"], "count": [41, 43]})
+    >>> tables = {"recorded": (recorded, recorded.assign(force=False, count=False))}
+    >>> hide, show = decided_remainder(
+    ...     timing, mix, hidden, column="n_events", where={}, source_table="mix",
+    ...     source_column="n", dimension="outcome_group", less=("open", "transferred"),
+    ...     total_table="recorded", total_column="count", keys=["force"],
+    ...     tables=tables)["n_events"]
+    >>> hide.tolist(), show.tolist()  # a: 41 - 20 - [c] with a part of the rest hidden too
+    ([True, False], [False, True])
+    """
+    parts = _rows_where(source, None) & ~is_total(source[dimension])
+    dropped = source[dimension].isin(list(less)).to_numpy()
+    line = source.loc[parts, list(keys)].assign(
+        _less=np.where(dropped[parts], pd.to_numeric(source.loc[parts, source_column]), 0.0),
+        _less_hidden=dropped[parts] & source_hidden.loc[parts, source_column].to_numpy(bool),
+        _rest_hidden=~dropped[parts] & source_hidden.loc[parts, source_column].to_numpy(bool))
+    line = line.groupby(list(keys), sort=False, dropna=False).agg(
+        _less=("_less", "sum"), _less_hidden=("_less_hidden", "any"),
+        _rest_hidden=("_rest_hidden", "any")).reset_index()
+    total, total_hidden = tables[total_table]
+    totals = _source_values(total, total_hidden, total_column, None, keys)
+    line = line.merge(totals, on=list(keys), how="inner", validate="one_to_one")
+    rows = _rows_where(frame, where)
+    mine = frame.loc[rows, list(keys)].reset_index(drop=True)
+    mine["_own"] = pd.to_numeric(frame.loc[rows, column]).to_numpy(dtype=float)
+    matched = mine.merge(line, on=list(keys), how="left", validate="many_to_one")
+    same = (matched["_own"] == matched["_value"] - matched["_less"]).to_numpy()
+    known = ((~matched["_hidden"].eq(True) & ~matched["_less_hidden"].eq(True))
+             | ~matched["_rest_hidden"].eq(True)).to_numpy()
+    hide, show = np.zeros(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool)
+    hide[np.flatnonzero(rows)[same & ~known]] = True
+    show[np.flatnonzero(rows)[same & known]] = True
+    return {column: (hide, show)}
+
+
+decided_remainder.protect_option = "decided"
+decided_remainder.reads_tables = True
 
 
 def decided_parts(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: pd.DataFrame, *,
