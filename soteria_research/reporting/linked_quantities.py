@@ -312,8 +312,8 @@ DECIDED_TOGETHER: tuple[LinkedQuantity, ...] = (
             "apart, the timeliness table printed them beside the headline's crimes recorded "
             "and the outcome mix's open cases where the outcome mix hid the transferred ones, "
             "and the difference gave the hidden count back: 36 cells on 43 forces at scale "
-            "0.3 (Warwickshire's 4 transferred rapes), 10 on eight small forces, under "
-            "partner. Decided with the outcome mix, the number is protected like a small count "
+            "0.3 (Warwickshire's 4 transferred rapes), 12 to 15 on runs of eight small "
+            "forces, under partner. Decided with the outcome mix, the number is protected like a small count "
             "wherever a reader cannot work it out from the outcome mix and the headline. With "
             "exact counts only: under rounding the difference of three published counts, each "
             "a range of the base, leaves the hidden count a range wider than the base"),

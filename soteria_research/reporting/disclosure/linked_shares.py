@@ -103,7 +103,7 @@ def decided_remainder(frame: pd.DataFrame, source: pd.DataFrame, source_hidden: 
     >>> hide.tolist(), show.tolist()  # a: 41 - 20 - [c] with a part of the rest hidden too
     ([True, False], [False, True])
     """
-    parts = _rows_where(source, None) & ~is_total(source[dimension])
+    parts = ~is_total(source[dimension])  # the categories, not their total row
     dropped = source[dimension].isin(list(less)).to_numpy()
     line = source.loc[parts, list(keys)].assign(
         _less=np.where(dropped[parts], pd.to_numeric(source.loc[parts, source_column]), 0.0),
