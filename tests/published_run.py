@@ -580,8 +580,15 @@ def build(run: Published, round_base: int | None) -> Knowledge:
     know.total([f"{f}|quarantined" for f in forces] + ["unknown|quarantined"],
                "all|quarantined")
     know.total(["all|accepted", "all|quarantined"], "all|rows")
+    # a report's period is the whole file unless the run names one (run.json's parameters):
+    # then every accepted row of a force is one of its crimes recorded
+    parameters = run.json.get("run.json", {}).get("parameters") or {}
+    whole_file = not parameters.get("period_start") and not parameters.get("period_end")
     for f in forces:
-        know.at_most(rec(f), f"{f}|accepted")
+        if whole_file:
+            know.total([rec(f)], f"{f}|accepted")
+        else:
+            know.at_most(rec(f), f"{f}|accepted")
 
     # metrics.json of every force and the nation
     for rel, doc in run.json.items():
@@ -770,6 +777,8 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                     continue
                 know.count(f"{f}|model {m}", row[h.index("Observed")], where)
                 know.at_most(f"{f}|model {m}", rec(f))
+                if m in HEADLINES:  # the model's cases are some of the headline's followed
+                    know.at_most(f"{f}|model {m}", f"{f}|{m}")
                 if "Cases" in h:
                     # the case-mix model's cases (not always the headline's: rows it cannot use)
                     know.count(f"{f}|model cases", row[h.index("Cases")], where)
@@ -822,6 +831,21 @@ def build(run: Published, round_base: int | None) -> Knowledge:
             for total, parts in groups.items():
                 if {p.rsplit("|", 1)[1] for p in parts} >= set(OUTCOMES):
                     know.total(parts, total)
+            # Both groups are the headline's cases followed for a year that have a named
+            # suspect, each judged on the same year. A charge and evidential difficulties
+            # (outcome 15) need a named suspect (docs/domain.md), so the two groups' charges
+            # are the headline's charges within a year, and so for evidential difficulties;
+            # the withdrawals (outcomes 14 and 16) and the cases are at most the headline's.
+            listed = sorted(groups)
+            for outcome, measure, exact in ((OUTCOMES[0], HEADLINES[0], True),
+                                            (OUTCOMES[1], HEADLINES[1], False),
+                                            (OUTCOMES[2], HEADLINES[2], True)):
+                parts = {f"{g}|{outcome}": 1.0 for g in listed}
+                if exact:
+                    know.total(list(parts), f"{f}|{measure}")
+                else:
+                    know.at_most(parts, f"{f}|{measure}")
+            know.at_most({g: 1.0 for g in listed}, f"{f}|followed")
         elif h[:1] == ["Repeat suspects"]:
             f = owner
             for row in t.rows:
@@ -979,6 +1003,14 @@ def build(run: Published, round_base: int | None) -> Knowledge:
                 if target:
                     know.count(target, row[h.index("Cases")], where)
                 know.count(f"{f}|officers|{row[0]}", row[h.index("Officers")], where)
+            # every officer with a case in the period has one open at the extract date in the
+            # synthetic world (each carries many cases, a third of them open): a reader of it
+            # takes the two counts of officers as one, the stronger assumption
+            labels = [row[0] for row in t.rows]
+            every = [x for x in labels if x.startswith("All cases")]
+            still = [x for x in labels if x.startswith("Cases open")]
+            if every and still:
+                know.total([f"{f}|officers|{still[0]}"], f"{f}|officers|{every[0]}")
     # the trend tables' totals: each year's outcomes add up to its cases; national = the sum
     # of the forces'
     years = sorted({y for by_year in trends.values() for y in by_year})

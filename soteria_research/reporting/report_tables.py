@@ -104,6 +104,13 @@ class ReportTables:
             return self._linked_cell_hidden("headline_recorded", "count")
         return self._linked_cell_hidden("headline", "count", measure=measure)
 
+    def protect_allegations(self, frame: pd.DataFrame):
+        """Protect the earlier-allegations table, whose groups add up to headline figures
+        (``same_quantity.protect_allegations``); pass the result to :meth:`show`."""
+        from .same_quantity import protect_allegations
+
+        return protect_allegations(frame, self.protect, self._linked_cell_hidden)
+
     def _linked_cell_hidden(self, table: str, column: str, **where) -> bool:
         """Whether the run's linked ``table`` hides this force's ``column`` in the row ``where``
         names (``offence_group="all"``, say)."""
