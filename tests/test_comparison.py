@@ -638,3 +638,21 @@ def test_caterpillar_shows_every_force_with_its_rank_interval(pyplot):
     texts = [t.get_text() for t in ax.texts]
     assert len(ax.get_yticklabels()) == 6
     assert "[c]" in texts and sum(t.startswith("ranks ") for t in texts) == 5
+
+
+def test_force_effects_refuse_a_model_that_knows_every_outcome():
+    """A month of 22 cases against the case-mix model's dozen covariates: the model gives each
+    case its own outcome (complete separation), so each force's expected withdrawals equal its
+    observed ones by construction. The national overview's funnel then stopped the run
+    ("'expected_variance' must be below 'expected'"); now the effects say why there are none."""
+    from soteria_research.errors import ModelError
+
+    cases = generate_cases(forces=["city_of_london", "cumbria", "dyfed_powys",
+                                   "north_yorkshire"], scale=0.05, seed=11)
+    month = cases[cases["recorded_date"].between("2022-01-01", "2022-01-31")]
+    with pytest.raises(ModelError, match="with certainty"):
+        comparison.force_effects(month, outcome="withdrawn")
+    # the same model on the whole file: expected counts differ from the observed
+    effects = comparison.force_effects(cases, outcome="withdrawn")
+    assert (effects["expected_variance"] > 0).all()
+    assert not np.allclose(effects["observed"], effects["expected"])

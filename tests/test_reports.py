@@ -513,3 +513,23 @@ def test_raw_identifiers_never_reach_any_output_file(first_run, valid_cases):
             text = path.read_text(encoding="utf-8", errors="ignore")
             match = pattern.search(text)
             assert match is None, f"{path} contains the identifier {match.group(0)!r}"
+
+
+@pytest.mark.slow
+def test_a_one_month_run_of_some_forces_builds_with_the_national_overview(tmp_path, kernel):
+    """A force analyst's month (January 2022, one force's report from a file of four): the
+    national overview's case-mix model of 22 cases gave every case its own withdrawal or not,
+    and its funnel stopped the run. Now the overview says why it shows no force effects."""
+    from soteria_research.data.synthetic import generate_cases
+
+    path = tmp_path / "four.csv"
+    generate_cases(forces=["city_of_london", "cumbria", "dyfed_powys", "north_yorkshire"],
+                   scale=0.05, seed=11).to_csv(path, index=False)
+    result = run_reports(path, forces=["north_yorkshire"], out=tmp_path / "out", workers=1,
+                         kernel_name=kernel, progress=False, period_start="2022-01-01",
+                         period_end="2022-01-31")
+    assert result.ok, result.summary()
+    from soteria_research.reporting.report_models import EFFECTS_NOT_ESTIMATED
+
+    overview = (result.run_dir / "national" / "overview.html").read_text(encoding="utf-8")
+    assert EFFECTS_NOT_ESTIMATED in overview.replace("\n", " ")

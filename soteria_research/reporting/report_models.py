@@ -28,6 +28,13 @@ from .report_common import (
 __all__ = ["ReportModels"]
 
 
+#: What a report says where the national case-mix model gave no force effects (too few cases
+#: in the period, none or all with the outcome, or a model that knows every case's outcome:
+#: ``comparison.force_effects``). The run's notes say which, with counts not published.
+EFFECTS_NOT_ESTIMATED = ("Force effects could not be estimated: the national case-mix model "
+                         "needs more cases, some with the outcome and some without, than this "
+                         "period holds.")
+
 class ReportModels:
     """The model-based figures of a report, as the notebooks show them: case-mix-adjusted force (mixin of ``ReportContext``)."""
 
@@ -62,7 +69,7 @@ class ReportModels:
                 dispersion=pd.DataFrame(), flagged=pd.DataFrame(
                     {"method": [], "level": [], "n_above": [], "n_below": [], "n_outside": [],
                      "chosen": []}),
-                method="binomial", note="Force effects could not be estimated.")
+                method="binomial", note=EFFECTS_NOT_ESTIMATED)
         funnel = comparison.ratio_funnel(effects)
         if protected is None or protected.frame.empty:
             return funnel

@@ -16,6 +16,9 @@ __all__ = ["WINDOW_OUTCOMES", "force_effects"]
 
 #: Outcomes within a window that :func:`force_effects` adjusts (columns of ``model_frame``).
 WINDOW_OUTCOMES = ("charged", "withdrawn", "evidential_difficulty", "no_suspect", "other")
+#: The model's variance under chance, sum p (1 - p), as a share of its expected count
+#: sum p, below which every case's outcome is taken as certain (complete separation).
+CERTAIN = 1e-6
 
 
 def force_effects(
@@ -127,10 +130,19 @@ def force_effects(
         notes.append("The case-mix model did not converge (a covariate level may have no cases "
                      "with the outcome); expected counts may be unreliable.")
     used = expected_each.notna()
+    p = expected_each[used]
+    spread = float((p * (1 - p)).sum())
+    if spread <= CERTAIN * float(p.sum()):
+        # complete separation: the model gives every case its own outcome (a month of 22
+        # cases against a dozen covariates), so each force's expected count is its observed
+        # one by construction and no difference between forces could show
+        raise ModelError(f"Cannot adjust {outcome!r} for case mix: the model predicts every "
+                         f"one of the {int(used.sum())} cases' outcomes with certainty (too "
+                         "few cases for its covariates), so expected counts equal the observed "
+                         "ones by construction; use a longer period or fewer covariates.")
     force = frame.loc[used, "force"]
     by_force = frame.loc[used].groupby("force", observed=True)
     observed = by_force[outcome].sum().astype(np.int64)
-    p = expected_each[used]
     expected = p.groupby(force, observed=True).sum()
     variance = (p * (1 - p)).groupby(force, observed=True).sum()
     n = by_force.size()

@@ -1990,6 +1990,8 @@ class DisclosureControl:
         else:
             if kind in ("counts", "rates"):
                 options = {"declared": self.declared, **options}
+                if not len(frame):  # no cells: a linked table's empty slice declares none
+                    options.setdefault("counts", [])
             result = protect(frame, name=name, kind=kind, profile=self.profile, **options)
         self._records[name] = result.record
         return result
