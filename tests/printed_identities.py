@@ -1,7 +1,7 @@
 """Identities between printed counts that a reader of a run could find, and whether the test
 attacker (``tests/published_run.py``) knows them.
 
-A count that equals another count, or the sum of two or three others, in every force of a run
+A count that equals another count, or the sum of two to four others, in every force of a run
 is a fact a reader can use: where one of them is hidden and the others printed, the hidden one
 follows. The attacker knows such facts only where ``published_run.build`` was taught them. Two
 had been missed (the timeliness table's cases that reached an outcome, and the
@@ -11,11 +11,11 @@ hidden), so that a new table printing a count that is a sum of others cannot go 
 
 The search runs over the attacker's own names for the counts it reads (``Knowledge.values``):
 ``owner|[offence group|]quantity``. A *template* is the quantity with the owner and offence
-group taken off; an identity ``A = B (+ C (+ D))`` between templates must hold in every force
+group taken off; an identity ``A = B (+ C (+ D (+ E)))`` between templates must hold in every force
 and offence group where all its terms are printed, in every run searched (a coincidence of
 one run's numbers does not survive another's). It is *known* when the attacker's constraints
 (totals, inequalities and structural zeros, without any printed value) imply it, by linear
-programming: the largest and the smallest value of ``A - B - C - D`` are both 0.
+programming: the largest and the smallest value of ``A - B - ...`` are both 0.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from scipy.optimize import linprog
 
 GROUPS = ("rape", "other")
 #: How many terms a sum may have (A = B + C + D: the cases that reached an outcome, the open
-#: and the transferred cases add up to the crimes recorded).
-MAX_TERMS = 3
+#: and the transferred cases add up to the crimes recorded; one more for good measure).
+MAX_TERMS = 4
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,14 @@ def _holds(values: dict[str, dict], identity: Identity) -> int | None:
     return len(common)
 
 
-def candidates(values: dict[str, dict], forces: list[str], *, least: int = 3) -> set[Identity]:
+def candidates(values: dict[str, dict], forces: list[str], *, least: int = 3,
+               terms: int = MAX_TERMS) -> set[Identity]:
     """Identities among the templates printed for the same forces (offence group all), found
-    by hashing each template's vector of values over those forces. Every set of at least
-    ``least`` forces for which some template is printed is searched with the templates printed
-    for all of them (the driver models have no City of London row, for one)."""
+    by hashing each template's vector of values over those forces, and each pair's sum (a
+    sum of up to four terms is a whole less one or two terms that is another one or two).
+    Every set of at least ``least`` forces for which some template is printed is searched
+    with the templates printed for all of them (the driver models have no City of London
+    row, for one)."""
     found: set[Identity] = set()
     sets = {tuple(f for f in forces if (f, "all") in d) for d in values.values()}
     for chosen in sorted(s for s in sets if len(s) >= least):
@@ -95,22 +98,27 @@ def candidates(values: dict[str, dict], forces: list[str], *, least: int = 3) ->
                 v = tuple(int(round(d[(f, "all")])) for f in chosen)
                 if any(v):
                     vectors[template] = np.array(v)
-        by_vector: dict[tuple, list[str]] = defaultdict(list)
-        for template, v in vectors.items():
-            by_vector[tuple(v)].append(template)
         names = sorted(vectors)
+        sums: dict[tuple, list[tuple[str, ...]]] = defaultdict(list)
+        for template in names:
+            sums[tuple(vectors[template])].append((template,))
+        if terms >= 3:
+            for pair in itertools.combinations(names, 2):
+                sums[tuple(vectors[pair[0]] + vectors[pair[1]])].append(pair)
         for whole in names:
             rest = [n for n in names if n != whole]
-            for size in range(1, MAX_TERMS):
+            for size in (1, 2):
                 for parts in itertools.combinations(rest, size):
                     left = vectors[whole] - sum(vectors[p] for p in parts)
                     if (left < 0).any():
                         continue
                     if size == 1 and not left.any():
                         found.add(Identity(whole, parts))
-                    for last in by_vector.get(tuple(left), []):
-                        if last != whole and last > parts[-1]:
-                            found.add(Identity(whole, (*parts, last)))
+                    for more in sums.get(tuple(left), []):
+                        every = (*parts, *more)
+                        if (len(every) <= terms and whole not in more
+                                and len(set(every)) == len(every)):
+                            found.add(Identity(whole, tuple(sorted(every))))
     return found
 
 

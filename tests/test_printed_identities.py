@@ -5,7 +5,7 @@ that is another count, or the sum of others, is a fact a reader of the run can u
 fact it had not been taught let a reader work out small counts the tables hid (the timeliness
 table's cases that reached an outcome; the earlier-allegations table's charges, which add up to
 the headline's). ``tests/printed_identities.py`` searches two runs published under
-``internal`` (nothing hidden) for counts equal to another or to the sum of two or three others
+``internal`` (nothing hidden) for counts equal to another or to the sum of two to four others
 in every force, and asks the attacker's constraints whether they imply each one. A table that
 begins to print a sum of other counts fails here until the attacker is taught it (and the
 attacker's tests then say whether the run hides it well).
