@@ -533,3 +533,28 @@ def test_a_one_month_run_of_some_forces_builds_with_the_national_overview(tmp_pa
 
     overview = (result.run_dir / "national" / "overview.html").read_text(encoding="utf-8")
     assert EFFECTS_NOT_ESTIMATED in overview.replace("\n", " ")
+
+
+@pytest.mark.slow
+def test_the_driver_notes_speak_of_models_the_report_shows(first_run):
+    """City of London's report showed no driver model ("No model could be fitted safely") and
+    then notes on each fit ("Ran out of iterations ... estimates are not reliable") of models
+    it does not show. Where no model is shown, one sentence says why; where one is, its notes
+    stay."""
+    from soteria_research.reporting.report_models import NO_DRIVERS
+
+    seen = {}
+    for force in FORCES:
+        folder = first_run.run_dir / "forces" / force
+        table = pd.read_csv(folder / "tables" / "drivers.csv")
+        shown = "Ratio" in table.columns and pd.to_numeric(
+            table["Ratio"], errors="coerce").notna().any()
+        text = re.sub(r"\s+", " ", (folder / "report.html").read_text(encoding="utf-8"))
+        seen[force] = shown
+        if shown:
+            assert NO_DRIVERS not in text, force
+            assert "Probability." in text, force  # what each ratio means
+        else:
+            assert NO_DRIVERS in text, force
+            assert "iterations" not in text and "Probability." not in text, force
+    assert set(seen.values()) == {True, False}, seen  # both kinds of report in the run

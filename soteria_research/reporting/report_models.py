@@ -28,6 +28,10 @@ from .report_common import (
 __all__ = ["ReportModels"]
 
 
+#: What a force report says where no driver model is shown (``ReportModels.drivers_note``).
+NO_DRIVERS = ("No driver model is shown here: there are too few cases or events to estimate "
+              "the models, or to publish their figures.")
+
 #: What a report says where the national case-mix model gave no force effects (too few cases
 #: in the period, none or all with the outcome, or a model that knows every case's outcome:
 #: ``comparison.force_effects``). The run's notes say which, with counts not published.
@@ -332,3 +336,15 @@ class ReportModels:
         words += [safe_text(_ERROR_DETAIL.sub("", note), profile=self.params.disclosure)
                   for note in result.notes]
         return frame, "\n\n".join(words)
+
+    @staticmethod
+    def drivers_note(note: str, protected) -> str:
+        """The drivers' note for what the report shows (``protected``: the protected
+        :meth:`drivers` frame). Where no model is shown (too few cases or events to fit one,
+        or to publish its figures), the notes on each fit ("ran out of iterations") and what
+        each ratio means describe nothing on the page: one sentence says why instead."""
+        frame = getattr(protected, "frame", protected)
+        shown = frame.get("estimate") if isinstance(frame, pd.DataFrame) else None
+        if shown is not None and shown.notna().any():
+            return note
+        return NO_DRIVERS
