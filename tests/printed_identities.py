@@ -141,21 +141,11 @@ class Implication:
 
     def __init__(self, know: Knowledge):
         self.know = know  # its shares (kept aside until an attack) bind printed values
-        data, rows, cols, low, high = [], [], [], [], []
-        for k, (row, lo, hi) in enumerate(know.rows):
-            for j, c in row.items():
-                rows.append(k)
-                cols.append(j)
-                data.append(c)
-            low.append(lo)
-            high.append(hi)
-        n = len(know.lower)
-        a = sparse.csr_matrix((data, (rows, cols)), shape=(len(know.rows), n))
-        low, high = np.array(low), np.array(high)
+        a, low, high = know.matrix()
         upper, lower = np.isfinite(high), np.isfinite(low)
         self.a_ub = sparse.vstack([a[upper], -a[lower]]).tocsr()
         self.b_ub = np.concatenate([high[upper], -low[lower]])
-        self.n = n
+        self.n = len(know.lower)
 
     def known(self, identity: Identity, owner: str, group: str = "all") -> bool:
         terms = [(identity.whole, 1.0), *((p, -1.0) for p in identity.parts)]

@@ -411,6 +411,19 @@ class Knowledge:
         self.constrain(expr, -np.inf, 0.0)
 
     # ----------------------------------------------------------------------------------------
+    def matrix(self) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """The constraints as a sparse matrix, with each row's lower and upper bound."""
+        data, rr, cc, lo, hi = [], [], [], [], []
+        for k, (row, low, high) in enumerate(self.rows):
+            for j, c in row.items():
+                rr.append(k)
+                cc.append(j)
+                data.append(c)
+            lo.append(low)
+            hi.append(high)
+        a = sparse.csr_matrix((data, (rr, cc)), shape=(len(self.rows), len(self.lower)))
+        return a, np.array(lo), np.array(hi)
+
     def attack(self, targets=None, node_limit: int = 100_000
                ) -> dict[str, tuple[float, float]]:
         """``{quantity: (lowest, highest)}`` integer values consistent with everything printed,
@@ -424,15 +437,7 @@ class Knowledge:
         self.shares = []
         n = len(self.lower)
         names = {j: name for name, j in self.index.items()}
-        data, rr, cc, lo, hi = [], [], [], [], []
-        for k, (row, low, high) in enumerate(self.rows):
-            for j, c in row.items():
-                rr.append(k)
-                cc.append(j)
-                data.append(c)
-            lo.append(low)
-            hi.append(high)
-        a = sparse.csr_matrix((data, (rr, cc)), shape=(len(self.rows), n))
+        a, lo, hi = self.matrix()
         lower, upper = np.array(self.lower), np.array(self.upper)
         if targets is None:
             targets = [name for name in self.index if name not in self.shown
