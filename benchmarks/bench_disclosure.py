@@ -338,6 +338,7 @@ def linked_protection(data: Path, profile: str, protection: int | None = None) -
     )
     from soteria_research.reporting.linked_specs import linked_frames, register_linked
     from soteria_research.reporting.national import _linked_tables
+    from soteria_research.reporting.sections_timeliness import LINKED as TIMELINESS
     from soteria_research.reporting.sections_timeliness import linked_tables as timeliness_tables
 
     profile_name = profile
@@ -366,10 +367,11 @@ def linked_protection(data: Path, profile: str, protection: int | None = None) -
             if mask.to_numpy()[rows].any():
                 ours_lost.add(report_)
     tables = _linked_tables(cases, None, pd.DataFrame())
-    # the timeliness tables are linked to the funnel's stages by the declared links: protected
-    # with them, as a run does (in the peer's time; not in its share of cells hidden)
+    # the timeliness tables, protected with the others as a run does; both engines hold them
+    # (the run-level one ties them to the funnel and the outcome mix through its identities)
     tables.update(timeliness_tables(cases))
-    compared = ("headline", "outcome_mix", "funnel", "cohort_trends", "demographics")
+    compared = ("headline", "outcome_mix", "funnel", "cohort_trends", "demographics",
+                *TIMELINESS)
     exact = not profile.round_base
     start = time.perf_counter()
     linked = protect_linked(tables, profile=profile, declared=True,

@@ -326,3 +326,42 @@ def test_a_share_of_another_row_names_a_key():
                   rates={"share": Rate("n", "n", of_row=("step", "recorded"))})
     with pytest.raises(ParameterError, match="of_row"):
         Rate("n", "n", "value", of_row=("stage", "recorded"))
+
+
+def _outcomes_and_ended(run: RunProtection, ended: int) -> None:
+    spec = TableSpec(keys=("outcome_group",), counts=("n",), where={"force": "a"},
+                     categories={"outcome_group": ("charge", "withdrawal", "open")})
+    run.register("a", "outcome_mix", pd.DataFrame(
+        {"outcome_group": ["charge", "withdrawal", "open"], "n": [60, 3, 50]}), spec)
+    run.register("a", "reached", pd.DataFrame({"n": [ended]}),
+                 TableSpec(counts={"n": Count(where={"status": "ended"})}, where={"force": "a"}))
+
+
+def test_a_grouping_ties_a_coarser_count_to_its_categories():
+    run = RunProtection("partner")
+    _outcomes_and_ended(run, 63)
+    run.declare_grouping("outcome_group", "status",
+                         {"charge": "ended", "withdrawal": "ended", "open": "open"})
+    run.solve()
+    ended = [i for i, q in enumerate(run.system.identities) if describe(q) ==
+             "force=a & status=ended"]
+    relation = [sorted(describe(run.system.identities[m]) for m in members)
+                for members, total in run.system.relations if total == ended[0]]
+    assert relation == [["force=a & outcome_group=charge", "force=a & outcome_group=withdrawal"]]
+    # the coarser categories partition the force's cases, as the finer ones do
+    assert {"status", "outcome_group"} <= run.system.dimensions()
+
+
+def test_a_grouping_that_disagrees_or_leaves_out_a_category_is_refused():
+    run = RunProtection("partner")
+    _outcomes_and_ended(run, 64)  # one more than the charges and withdrawals
+    run.declare_grouping("outcome_group", "status",
+                         {"charge": "ended", "withdrawal": "ended", "open": "open"})
+    with pytest.raises(DisclosureError, match="add up"):
+        run.solve()
+    run = RunProtection("partner")
+    _outcomes_and_ended(run, 63)
+    run.declare_grouping("outcome_group", "status", {"charge": "ended", "open": "open",
+                                                     "appeal": "ended"})
+    with pytest.raises(DisclosureError, match=r"missing \['withdrawal'\] unknown \['appeal'\]"):
+        run.solve()

@@ -19,7 +19,17 @@ The vocabulary of identities (each a predicate of the cases counted):
 * ``followed``: ``year`` for the cases followed for a year (the headline's shares, the trend
   table and the victim breakdowns), with ``within_year`` their outcome within it (charge,
   victim withdrawal, evidential difficulty, the rest) and ``cohort`` the financial year;
-* the victim characteristic of a breakdown (``victim_age_band`` ...).
+* the victim characteristic of a breakdown (``victim_age_band`` ...);
+* ``status``: the outcome groups grouped by what they say of a case (``ended``, ``open``,
+  ``transferred``; :func:`case_status`), so the timeliness table's cases that reached an
+  outcome are the crimes recorded less the open and transferred cases;
+* the timeliness sections' own: ``referral`` and ``identification`` (``dated``: a file with a
+  referral date, a suspect with an identification date), ``within_days`` (reached within the
+  window), ``followed_days`` (a cohort followed that long), ``cps_decision``, ``suspect``
+  (arrested, interviewed) and ``decision`` (where a referred file stands, a complete list).
+  Two names for the same cases in the run's data, not by definition (the funnel's referred
+  stage and the files with a referral date), are declared one number where the data says so
+  (:data:`SAME_WHERE_THE_DATA_SAYS`).
 
 :func:`register_linked` computes the tables for a run's forces and its national overview and
 registers them; ``tests/test_linked_specs.py`` checks the run against the attacker and beside
@@ -32,8 +42,20 @@ import pandas as pd
 
 from ..analysis.demographics import DIMENSIONS, SHARE_OUTCOMES
 from .disclosure import Count, Rate, RunProtection, TableSpec, share_of
+from .sections_timeliness import (
+    CPS_MEASURES,
+    DECISION_POSITIONS,
+    REPORT_MEASURES,
+    SUSPECT_MEASURES,
+    WITHIN_DAYS,
+    arrests_table,
+    cps_table,
+    decisions_table,
+    suspect_table,
+    timeliness_table,
+)
 
-__all__ = ["OFFENCE_GROUPS", "linked_frames", "linked_specs", "register_linked"]
+__all__ = ["OFFENCE_GROUPS", "case_status", "linked_frames", "linked_specs", "register_linked"]
 
 #: Offence groups of the linked tables; ``all`` is their total.
 OFFENCE_GROUPS = ("rape", "other_sexual")
@@ -50,13 +72,85 @@ HEADLINE_MEASURES = {
 }
 _OFFENCE = {"categories": {"offence_group": OFFENCE_GROUPS},
             "total_rows": {"offence_group": "all"}}
+#: What each count of the timeliness sections' tables counts, beside its offence group: the
+#: cases of a measure (``n``) are a funnel stage, its events a part of them; ``within`` adds
+#: the window of the share within a year.
+_WITHIN = {"within_days": WITHIN_DAYS}
+_MEASURE_COUNTS = {
+    "report_to_charge": {"outcome_group": "charge"},
+    "report_to_outcome": {"status": "ended"},
+    "referral_to_decision": {"referral": "dated", "cps_decision": "made"},
+    "identified_to_arrest": {"identification": "dated", "suspect": "arrested"},
+    "identified_to_interview": {"identification": "dated", "suspect": "interviewed"},
+}
+#: The cases of the CPS and suspect tables: a referral date, an identification date. The
+#: funnel's stages count more (a case charged was referred, whatever its dates): the same
+#: cases only where the data says so (:data:`SAME_WHERE_THE_DATA_SAYS`).
+_REFERRED, _IDENTIFIED = {"referral": "dated"}, {"identification": "dated"}
+
+
+def case_status(outcome_groups) -> dict[str, str]:
+    """Each outcome group's status: ``open``, ``transferred`` (to another body: censored) or
+    ``ended`` (every other outcome). The timeliness table's "report to any outcome" counts
+    the cases ``ended``.
+
+    Examples
+    --------
+    >>> case_status(["charge", "open", "transferred"])
+    {'charge': 'ended', 'open': 'open', 'transferred': 'transferred'}
+    """
+    return {g: g if g in ("open", "transferred") else "ended" for g in outcome_groups}
+
+
+def _measures(measures, cases: dict, *, shares: bool) -> tuple[dict, dict]:
+    """Counts and rates of a wide timeliness table (``sections_timeliness._wide``): each
+    measure's events (and those within the window), its median and interval resting on
+    them (values a reader cannot recompute), and its share within the window."""
+    counts, rates = {"n": Count(where=cases)}, {}
+    for m in measures:
+        counts[f"{m}__n_events"] = Count(where={**cases, **_MEASURE_COUNTS[m]})
+        rates |= {f"{m}__{c}": Rate(f"{m}__n_events", "n", "value", decimals=0)
+                  for c in ("estimate", "ci_low", "ci_high")}
+        if shares:
+            counts[f"{m}__n_within"] = Count(where={**cases, **_MEASURE_COUNTS[m], **_WITHIN})
+            rates |= {f"{m}__{c}": Rate(f"{m}__n_within", "n", "value")
+                      for c in ("share", "share_ci_low", "share_ci_high")}
+    return counts, rates
+
+
+def _timeliness_specs(where: dict) -> dict[str, TableSpec]:
+    """The timeliness sections' tables (``sections_timeliness.linked_tables``)."""
+    specs = {}
+    for name, measures, cases, shares in (
+            ("timeliness", REPORT_MEASURES, {}, True),
+            ("cps_timeliness", CPS_MEASURES, _REFERRED, True),
+            ("suspect_timeliness", SUSPECT_MEASURES, _IDENTIFIED, False)):
+        counts, rates = _measures(measures, cases, shares=shares)
+        specs[name] = TableSpec(keys=("offence_group",), counts=counts, rates=rates,
+                                where=where, **_OFFENCE)
+    specs["suspects_arrested"] = TableSpec(
+        keys=("offence_group", "within_days"), where={**where, **_IDENTIFIED},
+        dimensions={"within_days": "followed_days"},
+        counts={"n_suspects": Count(), "n": Count(where={"suspect": "arrested_in_window"})},
+        rates=share_of("n", "n_suspects"), **_OFFENCE)
+    specs["prosecution_decisions"] = TableSpec(
+        keys=("offence_group",),
+        where={**where, **_REFERRED, "followed_days": WITHIN_DAYS},
+        counts={"n_files": Count()} | {f"{d}__n": Count(where={"decision": d})
+                                        for d in DECISION_POSITIONS},
+        rates={c: r for d in DECISION_POSITIONS for c, r in share_of(
+            f"{d}__n", "n_files", estimate=f"{d}__estimate", low=f"{d}__ci_low",
+            high=f"{d}__ci_high").items()}, **_OFFENCE)
+    return specs
 
 
 def linked_specs(where: dict, *, outcome_groups: tuple[str, ...], cohorts: tuple[str, ...],
                  breakdowns: dict[str, tuple[str, ...]]) -> dict[str, TableSpec]:
     """The spec of each linked table of one report (``where``: ``{"force": code}``, or ``{}``
     for the national overview). The code lists are the run's (every category, whether or not
-    it occurs).
+    it occurs). The timeliness sections' tables need two run-wide declarations that
+    :func:`register_linked` makes: the outcome groups' :func:`case_status`, and the complete
+    list of a referred file's positions (``decision``).
 
     Examples
     --------
@@ -105,6 +199,7 @@ def linked_specs(where: dict, *, outcome_groups: tuple[str, ...], cohorts: tuple
             keys=("offence_group",), counts={"count": Count(where=count), "n": Count(where=n)},
             where=where, headline=("estimate",), **_OFFENCE,
             rates=share_of("count", "n", design_effect="design_effect"))
+    specs |= _timeliness_specs(where)
     for dimension, categories in breakdowns.items():
         counts = {"n_cohort": Count()} | {f"n_{o}": Count(where={"within_year": o})
                                           for o in SHARE_OUTCOMES}
@@ -163,6 +258,12 @@ def linked_frames(cases: pd.DataFrame, by: str | None = "force",
     for dimension in DIMENSIONS:
         frames[f"demographics_{dimension}"] = outcome_shares(
             cases, dimension, by=by, within_days=WITHIN_DAYS, extract_date=extract_date)
+    timing = {"by": by, "extract_date": extract_date}
+    for name, table in (("timeliness", timeliness_table), ("cps_timeliness", cps_table),
+                        ("suspect_timeliness", suspect_table),
+                        ("suspects_arrested", arrests_table),
+                        ("prosecution_decisions", decisions_table)):
+        frames[name] = table(cases, **timing)
     return frames
 
 
@@ -202,4 +303,52 @@ def register_linked(run: RunProtection, cases: pd.DataFrame, *, extract_date=Non
         for name, frame in reports["national"].items():
             run.register("national", name, frame, specs[name])
     run.declare_dimension("force", forces)
+    run.declare_dimension("decision", DECISION_POSITIONS)
+    run.declare_grouping("outcome_group", "status", case_status(codes["outcome_groups"]))
+    for one, other, agree in _same_cases(reports, forces):
+        for force in agree:
+            mine = {"force": force} if force else {}
+            run.declare_equal(one | mine, other | mine)
     return reports
+
+
+#: Counts of two tables that name the same cases in the synthetic world but not by definition
+#: of a real extract: (predicates, predicates, table, column, table, column).
+SAME_WHERE_THE_DATA_SAYS = (
+    # a charge date or a charge outcome (the funnel) against a charge outcome (the outcome
+    # mix): one wherever no case has a charge date under another outcome
+    ({"stage": "charged"}, {"outcome_group": "charge"},
+     ("funnel", "n", {"stage": "charged"}), ("outcome_mix", "n", {"outcome_group": "charge"})),
+    # files with a referral date (the CPS tables) against the funnel's referred stage (also
+    # every case charged or convicted): one wherever every case charged has a referral date
+    (_REFERRED, {"stage": "referred_to_cps"}, ("cps_timeliness", "n", {}),
+     ("funnel", "n", {"stage": "referred_to_cps"})),
+    # and so for the suspects identified (a date, or any later stage reached)
+    (_IDENTIFIED, {"stage": "suspect_identified"}, ("suspect_timeliness", "n", {}),
+     ("funnel", "n", {"stage": "suspect_identified"})),
+    # suspects interviewed (the suspect table) against those arrested or interviewed: one
+    # wherever every suspect arrested was interviewed
+    ({**_IDENTIFIED, "suspect": "interviewed"}, {"stage": "arrested_or_interviewed"},
+     ("suspect_timeliness", "identified_to_interview__n_events", {}),
+     ("funnel", "n", {"stage": "arrested_or_interviewed"})),
+)
+
+
+def _counts_of(tables: dict, table: str, column: str, rows: dict) -> pd.Series:
+    """One report's ``column`` of ``table`` in the rows ``rows`` picks, by offence group."""
+    frame = tables[table]
+    for key, value in rows.items():
+        frame = frame[frame[key].astype(str).eq(value)]
+    return frame.set_index("offence_group")[column].astype(float).sort_index()
+
+
+def _same_cases(reports: dict, forces: tuple[str, ...]):
+    """For each pair of :data:`SAME_WHERE_THE_DATA_SAYS`, the reports whose two counts agree
+    in every offence group: a reader who knows the definitions sees that they count the same
+    cases there, so the run must protect them as one number. ``[None]`` where every report
+    agrees (the national figures then agree too); the forces that agree otherwise."""
+    for one, other, first, second in SAME_WHERE_THE_DATA_SAYS:
+        agree = {report for report, tables in reports.items()
+                 if _counts_of(tables, *first).equals(_counts_of(tables, *second))}
+        everyone = {*forces, "national"} if "national" in reports else set(forces)
+        yield one, other, [None] if agree >= everyone else sorted(agree - {"national"})

@@ -105,6 +105,10 @@ class CellBuilder:
         self.category_source: dict[str, str] = {}
         self.complements: list[tuple[int, int]] = []
         self.nested: list[int] = []
+        #: ``{dimension: (coarser dimension, {category: coarser category})}``
+        self.groupings: dict[str, tuple[str, dict[str, str]]] = {}
+        #: ``(predicates, predicates)``: the same cases, counted under two names
+        self.equal: list[tuple[frozenset, frozenset]] = []
 
     def _new(self, quantity: frozenset, value, flag: int, source: str | None) -> int:
         self.index[quantity] = len(self.identities)
@@ -155,6 +159,44 @@ class CellBuilder:
         self.categories[dimension] = tuple(categories)
         self.category_source.setdefault(dimension, source)
 
+    def declare_grouping(self, dimension: str, into: str, mapping: dict[str, str],
+                         source: str) -> None:
+        """The categories of ``dimension`` grouped into those of a coarser dimension
+        ``into`` (each outcome is ``ended``, ``open`` or ``transferred``): a quantity with
+        ``into=g`` is the sum of the same quantity over the categories of ``dimension`` in
+        ``g``, and ``into``'s categories are a complete list."""
+        categories = self.categories.get(dimension)
+        if categories is None:
+            raise DisclosureError(f"{source}: group the categories of {dimension!r} after its "
+                                  "complete category list is declared.")
+        missing = sorted(set(categories) - set(mapping))
+        extra = sorted(set(mapping) - set(categories))
+        if missing or extra:
+            raise DisclosureError(
+                f"{source}: the grouping of {dimension!r} into {into!r} must name every "
+                f"category once: {'missing ' + str(missing) if missing else ''}"
+                f"{' ' if missing and extra else ''}{'unknown ' + str(extra) if extra else ''}.")
+        coarse = tuple(dict.fromkeys(mapping[c] for c in categories))
+        self.declare_categories(into, coarse, source)
+        self.groupings[dimension] = (into, dict(mapping))
+
+    def declare_equal(self, one: frozenset, other: frozenset) -> None:
+        """Quantities with the predicates ``one`` count the same cases as those with
+        ``other`` in their place (the funnel's charged stage is the outcome mix's charges
+        where no case has a charge date under another outcome): each such pair is one
+        number, and a pair that differs is refused."""
+        self.equal.append((frozenset(one), frozenset(other)))
+
+    def _equalities(self) -> list[tuple[np.ndarray, int]]:
+        relations = []
+        for one, other in self.equal:
+            for cell, quantity in enumerate(list(self.identities)):
+                if one <= quantity:
+                    twin = self.index.get((quantity - one) | other)
+                    if twin is not None:
+                        relations.append((np.array([cell], dtype=np.int64), twin))
+        return relations
+
     def declare_known(self, quantity: frozenset) -> int:
         """A total published elsewhere: every reader knows it exactly."""
         cell = self.index.get(quantity)
@@ -187,6 +229,7 @@ class CellBuilder:
         """Relations from identities (creating latent totals), values of latent cells, checks."""
         relations = self._partitions()
         relations += [(np.array([n, c]), d) for n, c, d in self.complements]
+        relations += self._equalities()
         values = self._fill_values(relations)
         return CellSystem(
             identities=list(self.identities), values=values,
@@ -213,17 +256,24 @@ class CellBuilder:
                 if categories is None or value not in categories:
                     continue
                 parent = quantity - {(dimension, value)}
-                group = groups[(parent, dimension)]
-                group[value] = cell
-                if len(group) < len(categories) or (parent, dimension) in done:
-                    continue
-                done.add((parent, dimension))
-                total = self.index.get(parent)
-                if total is None:
-                    total = self._new(parent, None, LATENT, None)
-                    queue.append(total)
-                members = np.array([group[v] for v in categories], dtype=np.int64)
-                relations.append((members, total))
+                wholes = [(parent, categories)]
+                if dimension in self.groupings:
+                    # also a part of its coarser category (an outcome of the cases ended)
+                    into, mapping = self.groupings[dimension]
+                    wholes.append((parent | {(into, mapping[value])},
+                                   tuple(c for c in categories if mapping[c] == mapping[value])))
+                for whole, parts in wholes:
+                    group = groups[(whole, dimension)]
+                    group[value] = cell
+                    if len(group) < len(parts) or (whole, dimension) in done:
+                        continue
+                    done.add((whole, dimension))
+                    total = self.index.get(whole)
+                    if total is None:
+                        total = self._new(whole, None, LATENT, None)
+                        queue.append(total)
+                    members = np.array([group[v] for v in parts], dtype=np.int64)
+                    relations.append((members, total))
         return relations
 
     def _fill_values(self, relations) -> np.ndarray:
@@ -250,8 +300,8 @@ class CellBuilder:
                     f"the cells {parts} add up to {values[members].sum():g}, but "
                     f"{describe(self.identities[total])} = {values[total]:g} "
                     f"(in {', '.join(self.sources[total]) or 'a declared total'}): a declared "
-                    "complete category list or identity is wrong, or the tables were built "
-                    "from different cases.")
+                    "complete category list, grouping, equality or identity is wrong, or the "
+                    "tables were built from different cases.")
         for cell in self.nested:
             if values[cell] < 0:
                 numerator, _, denominator = next(c for c in self.complements if c[1] == cell)

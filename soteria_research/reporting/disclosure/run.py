@@ -78,6 +78,8 @@ class RunProtection:
         self.profile = get_profile(profile)
         self._entries: dict[tuple[str, str], _Entry] = {}
         self._dimensions: dict[str, tuple[str, ...]] = {}
+        self._groupings: dict[str, tuple[str, dict]] = {}
+        self._equal: list[tuple[frozenset, frozenset]] = []
         self._protected: dict[tuple[str, str], ProtectedTable] = {}
         self._view: dict | None = None
         self.system = None
@@ -111,6 +113,63 @@ class RunProtection:
         if self.solved:
             raise DisclosureError("declare_dimension() after solve(): declare it first.")
         self._dimensions[dimension] = tuple(canonical(c) for c in categories)
+
+    def declare_grouping(self, dimension: str, into: str, mapping) -> None:
+        """Group the categories of ``dimension`` into a coarser dimension ``into``
+        (``{category: coarser category}``, every category once): a count of the coarser
+        category is the sum of the finer ones, so a table that counts the cases that reached
+        an outcome (``into="status"``, ``"ended"``) is tied to the outcome mix's outcomes.
+
+        Examples
+        --------
+        The outcome mix hides a force's 3 withdrawals; its open cases (50) would be the
+        cheapest complement, but the cases that reached an outcome (63) and the total (113)
+        would give them back, and with them the 3:
+
+        >>> from soteria_research.reporting.disclosure import Count, TableSpec
+        >>> run = RunProtection("partner")
+        >>> mix = TableSpec(keys=("outcome_group",), counts=("n",), where={"force": "a"},
+        ...                 categories={"outcome_group": ("charge", "withdrawal", "open")},
+        ...                 totals=("outcome_group",))
+        >>> run.register("a", "outcome_mix", pd.DataFrame(
+        ...     {"outcome_group": ["charge", "withdrawal", "open"], "n": [60, 3, 50]}), mix)
+        >>> reached = TableSpec(counts={"n": Count(where={"status": "ended"})},
+        ...                     where={"force": "a"})
+        >>> run.register("a", "reached", pd.DataFrame({"n": [63]}), reached)
+        >>> run.declare_grouping("outcome_group", "status", {"charge": "ended",
+        ...                      "withdrawal": "ended", "open": "open"})
+        >>> run.solve().table("a", "outcome_mix").display()["n"].tolist()
+        ['[c]', '[c]', 50]
+        """
+        if self.solved:
+            raise DisclosureError("declare_grouping() after solve(): declare it first.")
+        self._groupings[dimension] = (into, {canonical(k): canonical(v)
+                                             for k, v in dict(mapping).items()})
+
+    def declare_equal(self, one: dict, other: dict) -> None:
+        """Counts with the predicates ``one`` are the counts with ``other`` in their place:
+        two names for the same cases *in this run's data* (the funnel's charged stage, a
+        charge date or a charge outcome, and the outcome mix's charges, where no case has a
+        charge date under another outcome). A reader who knows the data's definitions takes
+        them as one number; declared, the run protects them as one, and refuses the
+        declaration where any pair differs.
+
+        Examples
+        --------
+        >>> from soteria_research.reporting.disclosure import TableSpec
+        >>> run = RunProtection("partner")
+        >>> funnel = TableSpec(keys=("stage",), counts=("n",), where={"force": "a"})
+        >>> run.register("a", "funnel", pd.DataFrame({"stage": ["charged"], "n": [12]}), funnel)
+        >>> mix = TableSpec(keys=("outcome_group",), counts=("n",), where={"force": "a"})
+        >>> run.register("a", "mix", pd.DataFrame({"outcome_group": ["charge"], "n": [12]}), mix)
+        >>> run.declare_equal({"stage": "charged"}, {"outcome_group": "charge"})
+        >>> len(run.solve().system.relations)
+        1
+        """
+        if self.solved:
+            raise DisclosureError("declare_equal() after solve(): declare it first.")
+        self._equal.append((frozenset((k, canonical(v)) for k, v in one.items()),
+                            frozenset((k, canonical(v)) for k, v in other.items())))
 
     def register_curve(self, report: str, name: str, curve: pd.DataFrame, **options) -> None:
         """Register a survival or incidence curve (coarsened by :func:`protect_curve`)."""
@@ -148,6 +207,10 @@ class RunProtection:
         tables = [e for e in self._entries.values() if e.kind == "table"]
         for entry in tables:
             self._cells(builder, entry)
+        for dimension, (into, mapping) in self._groupings.items():
+            builder.declare_grouping(dimension, into, mapping, "declare_grouping")
+        for one, other in self._equal:
+            builder.declare_equal(one, other)
         self.system = builder.build()
         self.suppression = self._suppress(tuple(leave_to_rounding), options)
         exact = len(self.suppression.exact)
