@@ -406,3 +406,83 @@ def test_force_tables_are_protected_with_every_force_so_no_hidden_cell_is_alone(
         assert not (hidden == 1).any().any(), (name, hidden)
     mine = report.protect(timing.timeliness_table(report.cases), name="timeliness")
     assert mine.record.notes[0].startswith("linked")
+
+
+def _report_of_edited_durham(tmp_path, profile, edit):
+    """Durham's report (and Cumbria in the run) on synthetic cases edited by ``edit``, with
+    its protected funnel: what a force analyst's export gives the report."""
+    from soteria_research.data.synthetic import generate_cases
+    from soteria_research.reporting.national import FUNNEL_PROTECTION, linked_funnel, open_report
+    from soteria_research.reporting.parameters import ReportParameters
+
+    cases = generate_cases(forces=["durham", "cumbria"], scale=0.2, seed=1)
+    edit(cases)
+    cases.to_parquet(tmp_path / "cases.parquet", index=False)
+    report = open_report(ReportParameters.validate(
+        force="durham", data=str(tmp_path / "cases.parquet"), shared=str(tmp_path / "shared"),
+        disclosure=profile))
+    assert len(report.cases) == (cases["force"] == "durham").sum()  # nothing quarantined
+    funnel = report.protect(linked_funnel(report.cases), name="funnel", **FUNNEL_PROTECTION)
+    return report, funnel
+
+
+def _printed_as_its_own(table, column, truth) -> None:
+    values = table.frame.set_index("offence_group")[column]
+    assert values.notna().any()
+    for group in values.index[values.notna()]:
+        assert values[group] == truth[group], group  # never the funnel's stage
+
+
+def _by_group(rows: pd.DataFrame) -> dict:
+    return {"all": len(rows), **rows.groupby("offence_group").size().to_dict()}
+
+
+@pytest.mark.parametrize("profile", ["internal", "partner"])
+def test_a_case_charged_without_a_referral_date_is_not_counted_among_the_files(
+        tmp_path, profile):
+    """A force's export may hold cases charged with no date of referral to the CPS (the
+    validator accepts them). The funnel counts them at its referred stage (a case charged got
+    past it); the CPS table counts files with a referral date, since its clock starts there.
+    Two quantities: each table prints its own. The run had printed the funnel's count as the
+    CPS table's files, and Durham's report then stopped ("column 'n' differs from the run's
+    linked table")."""
+    from soteria_research.reporting import sections_timeliness as timing
+
+    def edit(cases):
+        charged = cases.index[cases["force"].eq("durham") & cases["outcome_group"].eq("charge")
+                              & cases["file_to_cps_date"].notna()][:6]
+        cases.loc[charged, ["file_to_cps_date", "cps_decision_date", "cps_decision"]] = None
+
+    report, funnel = _report_of_edited_durham(tmp_path, profile, edit)
+    durham = report.cases
+    cps = timing.agree_with_funnel(report.protect(
+        timing.cps_table(durham), name="cps_timeliness", **timing.PROTECTION["cps_timeliness"]),
+        funnel, "cps_timeliness")
+    truth = _by_group(durham[durham["file_to_cps_date"].notna()])
+    _printed_as_its_own(cps, "n", truth)
+    if profile == "internal":
+        referred = funnel.frame.set_index(["stage", "offence_group"])["n"]
+        assert referred["referred_to_cps", "all"] == truth["all"] + 6
+
+
+def test_a_charge_date_under_another_outcome_is_not_counted_among_the_charges(tmp_path):
+    """The same for a charge date under a victim's withdrawal: the funnel's charged stage
+    holds the case, the timeliness table's cases reaching charge (a charge outcome) do not."""
+    from soteria_research.reporting import sections_timeliness as timing
+
+    def edit(cases):
+        withdrawn = cases.index[cases["force"].eq("durham")
+                                & cases["outcome_group"].eq("victim_withdrawal")
+                                & cases["charge_date"].isna()
+                                & cases["cps_decision_date"].notna()][:5]
+        cases.loc[withdrawn, "charge_date"] = cases.loc[withdrawn, "cps_decision_date"]
+
+    report, funnel = _report_of_edited_durham(tmp_path, "internal", edit)
+    durham = report.cases
+    timeliness = timing.agree_with_funnel(report.protect(
+        timing.timeliness_table(durham), name="timeliness", **timing.PROTECTION["timeliness"]),
+        funnel, "timeliness")
+    truth = _by_group(durham[durham["outcome_group"].eq("charge")])
+    _printed_as_its_own(timeliness, "report_to_charge__n_events", truth)
+    charged = funnel.frame.set_index(["stage", "offence_group"])["n"]
+    assert charged["charged", "all"] == truth["all"] + 5

@@ -327,7 +327,8 @@ _RATES = FUNNEL_QUANTITY_RATES
 def as_in_funnel(frame: pd.DataFrame, mask: pd.DataFrame, funnel: pd.DataFrame,
                  funnel_mask: pd.DataFrame, table: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A protected timeliness table (``table``: a key of :data:`FUNNEL_QUANTITIES`) with its
-    funnel quantities as the protected funnel publishes them (shown or hidden alike), and the
+    funnel quantities hidden where the protected funnel hides them (where it prints a
+    different number, a different quantity in this data, the table keeps its own), and the
     rates resting on a count it now hides hidden with it (issue 16, item 7)."""
     from .disclosure.linked_shares import as_published_in
 

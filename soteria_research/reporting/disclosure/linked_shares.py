@@ -370,7 +370,7 @@ def follow_published(linked, name: str, *, column: str, source_table: str,
                      source_column: str, keys: Sequence[str], source_where: dict | None = None,
                      rates: dict | None = None) -> int:
     """:func:`as_published_in` on the run's linked tables: ``column`` of linked table ``name``
-    published as ``source_table`` publishes the same quantity (shown or hidden alike), with
+    hidden where ``source_table`` hides the same quantity (see :func:`as_published_in`), with
     the ``rates`` resting on a count it now hides. Returns how many cells changed."""
     if name not in linked.tables or source_table not in linked.tables:
         return 0
@@ -432,38 +432,44 @@ def as_published_in(frame: pd.DataFrame, mask: pd.DataFrame, *, column: str,
                     source: pd.DataFrame, source_mask: pd.DataFrame, source_column: str,
                     keys: Sequence[str], source_where: dict | None = None,
                     rates: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """``column`` of a protected table as another protected table publishes the same quantity:
-    its value where the source shows it, hidden where the source hides it (rows matched on
-    ``keys``; ``source_where`` picks the source's rows). One quantity is one cell wherever it
-    appears (issue 16, item 7): the timeliness table's cases reaching charge *are* the funnel's
-    charged cases, and a report that hides one and prints the other undoes the protection of
-    one of them. Taking the source's state publishes nothing the source does not, and hides
-    only more. ``rates``: ``{rate column: (numerator, denominator)}``; a rate resting on a
-    count hidden here is hidden with it. Returns the new frame and mask, and how many cells
-    changed.
+    """``column`` of a protected table hidden where another protected table hides the same
+    quantity (rows matched on ``keys``; ``source_where`` picks the source's rows). One
+    quantity is one cell wherever it appears (issue 16, item 7): the timeliness table's cases
+    reaching charge are the funnel's charged cases in the synthetic world, and a report that
+    hides one and prints the other undoes the protection of one of them. Where the source
+    prints it the table keeps its own state: the same number is then already printed, and a
+    different one is a different quantity in this data (a case charged without a referral
+    date is in the funnel's referred stage, not among the CPS table's files), never printed
+    in its place. It hides only more. ``rates``: ``{rate column: (numerator, denominator)}``;
+    a rate resting on a count hidden here is hidden with it. Returns the new frame and mask,
+    and how many cells changed.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"g": ["a", "b"], "n": [12.0, 40.0]})
-    >>> mask = pd.DataFrame({"g": [False, False], "n": [False, False]})
-    >>> source = pd.DataFrame({"g": ["a", "b"], "k": [np.nan, 40.0]})
-    >>> source_mask = pd.DataFrame({"g": [False, False], "k": [True, False]})
+    >>> frame = pd.DataFrame({"g": ["a", "b", "c"], "n": [12.0, 40.0, 17.0]})
+    >>> mask = pd.DataFrame({"g": [False] * 3, "n": [False] * 3})
+    >>> source = pd.DataFrame({"g": ["a", "b", "c"], "k": [np.nan, 40.0, 18.0]})
+    >>> source_mask = pd.DataFrame({"g": [False] * 3, "k": [True, False, False]})
     >>> out, hidden, changed = as_published_in(frame, mask, column="n", source=source,
     ...     source_mask=source_mask, source_column="k", keys=["g"])
-    >>> hidden["n"].tolist(), changed
-    ([True, False], 1)
+    >>> hidden["n"].tolist(), out["n"].tolist()[1:], changed
+    ([True, False, False], [40.0, 17.0], 1)
     """
     keys = [k for k in keys if k in frame.columns and k in source.columns]
     if column not in frame.columns or not keys or source_column not in source.columns:
         return frame, mask, 0
-    matched, hide, value = _source_cells(frame, source, source_mask, source_column, keys,
-                                         source_where)
+    matched, hide, _ = _source_cells(frame, source, source_mask, source_column, keys,
+                                     source_where)
     frame, mask = frame.copy(), mask.copy()
     before = mask[column].to_numpy(dtype=bool).copy()
     old = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    new = np.where(matched & ~hide, value, np.where(hide, np.nan, old))
-    frame[column] = new
-    mask[column] = np.where(matched, hide, before)
+    # hidden where the source hides it; where the source prints it, this table keeps its own
+    # state: the same number is a no-op, and a different one is another quantity in this
+    # data (a file charged without a referral date is in the funnel's referred stage, not in
+    # the CPS table's files), never to be printed in its place
+    hide = matched & hide
+    frame[column] = np.where(hide, np.nan, old)
+    mask[column] = hide | before
     changed = int((mask[column].to_numpy(dtype=bool) != before).sum())
     for rate, (numerator, denominator) in (rates or {}).items():
         if rate in frame.columns and column in (numerator, denominator):
