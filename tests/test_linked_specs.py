@@ -133,35 +133,28 @@ def _taught(view: dict, *, ended: bool = True, same: bool = True) -> tuple[dict,
     return view, taught
 
 
-def test_without_the_status_grouping_the_cases_ended_give_small_counts_back(
-        cases, frames, monkeypatch):
-    # the same run with the engine not told that the cases ended are the ended outcomes: the
-    # outcome mix takes open or transferred cases as complements, and a reader who subtracts
-    # the timeliness table's count from the crimes recorded works out City of London's small
-    # counts (13 of them on this run, under partner)
-    monkeypatch.setattr(RunProtection, "declare_grouping", lambda self, *a, **k: None)
+@pytest.mark.parametrize(("declaration", "same", "found_count"), [
+    # the engine not told that the cases ended are the ended outcomes: the outcome mix takes
+    # open or transferred cases as complements, and a reader who subtracts the timeliness
+    # table's count from the crimes recorded works out City of London's small counts (13 on
+    # this run, under partner; its 1 transferred other sexual offence among them)
+    ("declare_grouping", False, "force=city_of_london & offence_group=other_sexual & "
+                                "outcome_group=transferred"),
+    # not told that the funnel's charged stage is the charges here (and so for the other
+    # pairs): a reader who knows it works out City of London's charges (11 counts)
+    ("declare_equal", True, "force=city_of_london & offence_group=rape & outcome_group=charge"),
+])
+def test_without_each_declaration_the_run_gives_small_counts_back(
+        cases, frames, monkeypatch, declaration, same, found_count):
+    monkeypatch.setattr(RunProtection, declaration, lambda self, *a, **k: None)
     run = RunProtection("partner")
     register_linked(run, cases, frames=frames)
     run.solve(leave_to_rounding=("force",))
-    view, taught = _taught(run.published_view(), same=False)
-    assert taught == 3 * (len(FORCES) + 1)  # each offence group of each report
+    view, taught = _taught(run.published_view(), same=same)
+    if not same:
+        assert taught == 3 * (len(FORCES) + 1)  # each offence group of each report
     found = disclosures(attack(view), zeros=False)
-    assert not found.empty
-    assert found["identity"].str.contains("force=city_of_london").any()
-
-
-def test_without_the_equalities_of_the_data_the_run_gives_small_counts_back(
-        cases, frames, monkeypatch):
-    # in the synthetic world the funnel's charged stage is the charges, and suspects
-    # interviewed are those arrested or interviewed; a run not told so protects them apart,
-    # and a reader who knows it works out City of London's charges (11 counts, partner)
-    monkeypatch.setattr(RunProtection, "declare_equal", lambda self, *a, **k: None)
-    run = RunProtection("partner")
-    register_linked(run, cases, frames=frames)
-    run.solve(leave_to_rounding=("force",))
-    found = disclosures(attack(_taught(run.published_view())[0]), zeros=False)
-    assert found["identity"].str.contains("city_of_london & offence_group=rape & "
-                                          "outcome_group=charge").any()
+    assert found_count in set(found["identity"]), found["identity"].tolist()
 
 
 def test_two_names_are_one_number_only_where_the_data_says_so(cases):
@@ -185,33 +178,35 @@ def test_two_names_are_one_number_only_where_the_data_says_so(cases):
         run.system.values[_cell(run, "force=durham & outcome_group=charge")] + 2
 
 
-def test_a_reached_count_that_disagrees_with_the_outcome_mix_is_refused(cases, frames):
+def _solved_with_one_more(cases, frames, table: str, column: str, **where) -> str:
+    """Solve the run with one count of Durham's ``table`` one more than it is: the error."""
     edited = {"force": dict(frames["force"]), "national": frames["national"]}
-    table = edited["force"]["timeliness"].copy()
-    rows = table["force"].eq("durham") & table["offence_group"].eq("rape")
-    table.loc[rows, "report_to_outcome__n_events"] += 1
-    edited["force"]["timeliness"] = table
+    frame = edited["force"][table].copy()
+    rows = frame["force"].eq("durham")
+    for key, value in where.items():
+        rows &= frame[key].eq(value)
+    frame.loc[rows, column] += 1
+    edited["force"][table] = frame
     run = RunProtection("partner")
     register_linked(run, cases, frames=edited)
-    with pytest.raises(DisclosureError, match="add up") as error:
+    with pytest.raises(DisclosureError) as error:
         run.solve()
-    assert "durham/timeliness" in str(error.value)
+    return str(error.value)
+
+
+def test_a_reached_count_that_disagrees_with_the_outcome_mix_is_refused(cases, frames):
+    error = _solved_with_one_more(cases, frames, "timeliness", "report_to_outcome__n_events",
+                                  offence_group="rape")
+    assert "add up" in error and "durham/timeliness" in error
 
 
 def test_a_table_that_disagrees_with_another_is_refused(cases, frames):
     # the funnel's recorded stage one more than the headline's crimes recorded: not silently
     # two cells, but an error naming both tables
-    edited = {"force": dict(frames["force"]), "national": frames["national"]}
-    funnel = edited["force"]["funnel"].copy()
-    first = funnel.index[funnel["force"].eq("durham") & funnel["stage"].eq("recorded")
-                         & funnel["offence_group"].eq("all")]
-    funnel.loc[first, "n"] += 1
-    edited["force"]["funnel"] = funnel
-    run = RunProtection("partner")
-    register_linked(run, cases, frames=edited)
-    with pytest.raises(DisclosureError, match="one quantity must be one number") as error:
-        run.solve()
-    assert "durham/funnel" in str(error.value) and "durham/headline_recorded" in str(error.value)
+    error = _solved_with_one_more(cases, frames, "funnel", "n", stage="recorded",
+                                  offence_group="all")
+    assert "one quantity must be one number" in error
+    assert "durham/funnel" in error and "durham/headline_recorded" in error
 
 
 @pytest.mark.parametrize("profile", ["partner", "publication"])
