@@ -517,7 +517,11 @@ def timeliness_note(cases: pd.DataFrame, *, within_days: int = WITHIN_DAYS,
         "(Aalen–Johansen; Kaplan–Meier for any outcome): the first day by which half the "
         "cases had reached it. \"Not reached\" means fewer than half had by the end of "
         f"follow-up; the share within {within_days} days is then the figure to read. "
-        "Intervals are 95%.")
+        "Intervals are 95%. The clocks need their dates: the CPS rows count the files with a "
+        "referral date and the charge rows the cases whose outcome is a charge, where the "
+        "funnel also counts a case charged without a referral date at its referral stage, "
+        "and a charge date under another outcome as charged, so these counts can be lower "
+        "than the funnel's.")
 
 
 def suspect_note(cases: pd.DataFrame, *, extract_date: object = None) -> str:
