@@ -349,6 +349,9 @@ def test_sections_render_with_the_analysis_numbers_and_nothing_disclosive(shared
         # so few cases that every count of the decisions and arrests is hidden
         assert (views["decisions"]["Files"] == "[c]").all()
         assert (views["arrests"]["Arrested"] == "[c]").all()
+        # the note says why without telling whether its own counts are the small ones (a
+        # large force's table can be hidden whole for City of London's in the national line)
+        assert "here or in a force whose figures add up with these" in notes[1]
     cells = timing_view.drop(columns=["Offences", "Measure"]).to_numpy().ravel()
     if force == "national":
         # protected on its own, the nation shows most of what it has

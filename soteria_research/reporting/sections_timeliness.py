@@ -561,10 +561,14 @@ def decisions_note(protected, cases: pd.DataFrame, *, within_days: int = WITHIN_
     whole = [GROUPS.get(g, g).lower() for g, h in zip(frame["offence_group"], hidden.all(axis=1),
                                                        strict=True) if h]
     if whole and len(whole) == len(frame):
-        text += (" Every figure of the table is hidden ([c]): too few files were referred to "
-                 "show even the pooled positions safely.")
+        # the reason is not told apart (this force's small counts, or another force's in
+        # the national totals these add up to): which would say whether these are small
+        text += (" Every figure of the table is hidden ([c]): too few files were referred, "
+                 "here or in a force whose figures add up with these to the national totals, "
+                 "to show even the pooled positions safely.")
     elif whole:
         text += (f" Every figure for {' and '.join(whole)} is hidden: split that finely, some "
-                 "counts are too small to publish, and any one shown would give them away, so "
-                 "the table shows all sexual offences only.")
+                 "counts, here or in another force of the national totals, are too small to "
+                 "publish, and any one shown would give them away, so the table shows all "
+                 "sexual offences only.")
     return text
