@@ -204,8 +204,10 @@ def _locked_run(*, lock, folders, run_name, base, requested, kernel, data_path, 
     codes = forces_to_build(requested, shared.forces_present, names)
     if national and len(shared.forces_present) < 2:
         national = False  # one force's file: its "national" figures would be the force's own
-        notes.append("the data hold one force, so no national overview was built (give "
-                     "--benchmarks for national figures)")
+        held = ("only one force has cases in the report period" if base.period_start
+                or base.period_end else "the data hold one force")
+        notes.append(f"{held}, so no national overview was built (give --benchmarks for "
+                     "national figures)")
     wanted = ([NATIONAL] if national else []) + codes
     jobs, outcomes = plan_jobs(
         base, wanted, folders, names=names, kernel=kernel, cell_timeout=cell_timeout,
