@@ -72,9 +72,9 @@ HEADLINE_MEASURES = {
 }
 _OFFENCE = {"categories": {"offence_group": OFFENCE_GROUPS},
             "total_rows": {"offence_group": "all"}}
-#: What each count of the timeliness sections' tables counts, beside its offence group: the
-#: cases of a measure (``n``) are a funnel stage, its events a part of them; ``within`` adds
-#: the window of the share within a year.
+#: What each count of the timeliness sections' tables counts, beside its offence group: a
+#: measure's cases (``n``: the crimes recorded, or the files and suspects with their date),
+#: its events a part of them, and ``_WITHIN`` the window of the share within a year.
 _WITHIN = {"within_days": WITHIN_DAYS}
 _MEASURE_COUNTS = {
     "report_to_charge": {"outcome_group": "charge"},
