@@ -13,6 +13,7 @@ from ..errors import ParameterError
 
 __all__ = [
     "CENSORED",
+    "NOT_ENDED",
     "check_outcome",
     "competing_risks",
     "outcome_codes",
@@ -22,6 +23,11 @@ __all__ = [
 
 #: The label of a censored row in an ``outcome`` column.
 CENSORED = "censored"
+#: The outcome groups that do not end a case: still open, or transferred to another body
+#: (censored on the transfer day, ``docs/domain.md``). Every other outcome ends it: the
+#: timeliness table's "report to any outcome" counts those, so it is the crimes recorded less
+#: these two.
+NOT_ENDED = ("open", "transferred")
 
 
 def competing_risks() -> list[str]:

@@ -34,6 +34,7 @@ from ..errors import DataValidationError, ParameterError
 from .attrition import _by_columns, _check_window, _extract_dates, _wilson
 from .competing_risks import cumulative_incidence
 from .kaplan_meier import _first_below_half, kaplan_meier, median_survival
+from .outcomes import NOT_ENDED
 
 __all__ = [
     "DECISIONS",
@@ -224,8 +225,7 @@ def _case_frames(cases: pd.DataFrame, by: list[str], extract_date: object,
                  measures: list[str]) -> dict[str, tuple[pd.DataFrame, str]]:
     _need(cases, ["report_date", "file_to_cps_date", "cps_decision_date"])
     charge_day = cases["outcome_date"].where(cases["outcome_group"].eq("charge"))
-    outcome_day = cases["outcome_date"].where(~cases["outcome_group"].isin(["open",
-                                                                            "transferred"]))
+    outcome_day = cases["outcome_date"].where(~cases["outcome_group"].isin(NOT_ENDED))
     spells = {
         "report_to_charge": (cases["report_date"], charge_day, "cif"),
         "report_to_outcome": (cases["report_date"], outcome_day, "km"),

@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..analysis.demographics import DIMENSIONS, SHARE_OUTCOMES
+from ..analysis.outcomes import NOT_ENDED
 from ..errors import DisclosureError
 from .disclosure.linked_shares import (
     decided_cells,
@@ -304,7 +305,7 @@ DECIDED_TOGETHER: tuple[LinkedQuantity, ...] = (
     LinkedQuantity(
         decided_remainder, "timeliness",
         {"column": "report_to_outcome__n_events", "where": {}, "source_table": "outcome_mix",
-         "source_column": "n", "dimension": "outcome_group", "less": ("open", "transferred"),
+         "source_column": "n", "dimension": "outcome_group", "less": NOT_ENDED,
          "total_table": "headline_recorded", "total_column": "count", "keys": _KEYS},
         exact_counts_only=True,
         why="the timeliness table's cases that reached an outcome (report to any outcome) are "

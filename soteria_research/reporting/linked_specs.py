@@ -41,6 +41,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.demographics import DIMENSIONS, SHARE_OUTCOMES
+from ..analysis.outcomes import NOT_ENDED
 from .disclosure import Count, Rate, RunProtection, TableSpec, share_of
 from .sections_timeliness import (
     CPS_MEASURES,
@@ -99,7 +100,7 @@ def case_status(outcome_groups) -> dict[str, str]:
     >>> case_status(["charge", "open", "transferred"])
     {'charge': 'ended', 'open': 'open', 'transferred': 'transferred'}
     """
-    return {g: g if g in ("open", "transferred") else "ended" for g in outcome_groups}
+    return {g: g if g in NOT_ENDED else "ended" for g in outcome_groups}
 
 
 def _measures(measures, cases: dict, *, shares: bool) -> tuple[dict, dict]:

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis import timeliness as analysis
+from ..analysis.outcomes import NOT_ENDED
 from .disclosure.profiles import MARKER
 
 __all__ = [
@@ -296,7 +297,7 @@ def national_reached_decided(table: pd.DataFrame, cases: pd.DataFrame, profile) 
         return {}
     mix = linked_outcome_mix(cases).pivot_table(index="offence_group", columns="outcome_group",
                                                 values="n", aggfunc="sum", fill_value=0)
-    censored = mix.reindex(columns=["open", "transferred"], fill_value=0)
+    censored = mix.reindex(columns=list(NOT_ENDED), fill_value=0)
     recorded = mix.sum(axis=1)
     groups = table["offence_group"].astype(str)
     reached = pd.to_numeric(table[REACHED_AN_OUTCOME]).to_numpy(dtype=float)
