@@ -17,8 +17,10 @@
    hidden, forces losing a headline figure, and its time per force.
 4. Linked: the reports' own linked tables (``reporting/linked_specs.py``) of every force and
    the nation in one run-level optimisation, beside the reports' engine on the same tables
-   (``--only linked``; ``--protection 5`` runs both at that level). ``make bench`` runs all
-   five parts; ``--only`` runs one.
+   (``--only linked``; ``--protection 5`` runs both at that level); then the same run with
+   each force report's own tables declared so far (``reporting/report_specs.py``) beside them,
+   timed against the linked tables alone. ``make bench`` runs all five parts; ``--only`` runs
+   one.
 5. Pseudonymise: keyed HMAC of the four identifier columns of a 1M-row extract (--quick: 100k).
 """
 
@@ -331,7 +333,7 @@ def linked_protection(data: Path, profile: str, protection: int | None = None) -
 
     import pandas as pd
 
-    from soteria_research.reporting.disclosure import RunProtection, get_profile, protect_linked
+    from soteria_research.reporting.disclosure import get_profile, protect_linked
     from soteria_research.reporting.linked_quantities import (
         apply_linked_quantities,
         decided_together,
@@ -350,11 +352,7 @@ def linked_protection(data: Path, profile: str, protection: int | None = None) -
     sizes = cases["force"].astype(str).value_counts()
     large = set(sizes[sizes > 1000].index)
     frames = {"force": linked_frames(cases, "force"), "national": linked_frames(cases, None)}
-    run = RunProtection(profile)
-    register_linked(run, cases, frames=frames)
-    start = time.perf_counter()
-    run.solve(leave_to_rounding=("force",))
-    ours_s = time.perf_counter() - start
+    run, ours_s = _timed_solve(profile, register_linked, cases, frames)
     hidden = cells = 0
     ours_lost = set()
     for (report_, name), protected in run._protected.items():
@@ -405,6 +403,46 @@ def linked_protection(data: Path, profile: str, protection: int | None = None) -
            large_forces_losing_headline_reports_engine=sorted(large & theirs_lost),
            forces_losing_headline=sorted(ours_lost),
            forces_losing_headline_reports_engine=sorted(theirs_lost), notes=run.notes)
+    own_tables_protection(cases, profile, profile_name, frames, ours_s, large)
+
+
+def _timed_solve(profile, register, cases, frames):
+    """A run-level protection of the tables ``register`` registers, and its solve's seconds
+    (the national overview's totals left to the rounding where it protects, as the reports)."""
+    from soteria_research.reporting.disclosure import RunProtection
+
+    run = RunProtection(profile)
+    register(run, cases, frames=frames)
+    start = time.perf_counter()
+    run.solve(leave_to_rounding=("force",))
+    return run, time.perf_counter() - start
+
+
+def own_tables_protection(cases, profile, profile_name: str, frames: dict,
+                          linked_s: float, large: set) -> None:
+    """The same run with each force report's own tables declared so far
+    (``report_specs.OWN_TABLES``) registered beside the linked tables, in one optimisation:
+    seconds against the linked tables alone (the peer), the cells, and the share of the own
+    tables' count cells hidden."""
+    from soteria_research.reporting.report_specs import OWN_TABLES, own_frames, register_run
+
+    run, seconds = _timed_solve(profile, register_run, cases,
+                                {**frames, "own": own_frames(cases)})
+    hidden = cells = 0
+    lost = set()
+    for (report_, name), protected in run._protected.items():
+        mask = protected.mask[list(protected.counts)].to_numpy()
+        if name in OWN_TABLES:
+            hidden, cells = hidden + int(mask.sum()), cells + mask.size
+        elif report_ != "national" and name.startswith("headline") and \
+                mask[protected.frame["offence_group"].eq("all").to_numpy()].any():
+            lost.add(report_)
+    report("disclosure", f"linked and own tables, one optimisation ({profile_name}, protection "
+           f"{profile.protection})", seconds, peer="the linked tables alone, same engine",
+           peer_s=linked_s, goal="no force with > 1,000 cases loses a headline figure",
+           met=not large & lost, cells=len(run.system), own_tables=list(OWN_TABLES),
+           share_of_own_cells_hidden=round(hidden / max(cells, 1), 4),
+           large_forces_losing_headline=sorted(large & lost), notes=run.notes)
 
 
 def case_file(quick: bool, forces: list[str]) -> Path:

@@ -365,3 +365,48 @@ def test_a_grouping_that_disagrees_or_leaves_out_a_category_is_refused():
                                                      "appeal": "ended"})
     with pytest.raises(DisclosureError, match=r"missing \['withdrawal'\] unknown \['appeal'\]"):
         run.solve()
+
+
+def test_the_last_part_of_a_published_whole_is_a_cell():
+    # 30 suspects named, 28 of them in more than one case: the 2 named once follow, so a
+    # reader holding both counts has a small one; the engine knows that part and hides
+    spec = TableSpec(counts={"n_suspects": Count(where={"unit": "suspect"}),
+                             "n_repeat": Count(where={"unit": "suspect", "repeat": "yes"})},
+                     where={"force": "a"})
+    run = RunProtection("partner")
+    run.register("a", "repeat", pd.DataFrame({"n_suspects": [30], "n_repeat": [28]}), spec)
+    run.declare_dimension("repeat", ("yes", "no"))
+    run.solve()
+    once = [i for i, q in enumerate(run.system.identities)
+            if describe(q) == "force=a & repeat=no & unit=suspect"]
+    assert len(once) == 1 and run.system.values[once[0]] == 2
+    assert run.table("a", "repeat").mask[["n_suspects", "n_repeat"]].to_numpy().any()
+    assert disclosures(attack(run), zeros=False).empty
+
+
+def test_nested_rows_are_parts_of_the_next_and_a_sum_of_structural_zeros_is_one():
+    # withdrawals within 7, 30 and 90 days: 5, 6 and 40 (1 between 7 and 30 days follows)
+    spec = TableSpec(keys=("within_days",), counts=("n",), where={"force": "a"},
+                     dimensions={"within_days": "withdrawn_within"}, nested=("within_days",))
+    frame = pd.DataFrame({"within_days": [7, 30, 90], "n": [15, 16, 40]})
+    run = RunProtection("partner")
+    run.register("a", "timing", frame, spec)
+    run.solve()
+    assert run.table("a", "timing").mask["n"].to_numpy()[:2].any()
+    assert disclosures(attack(run), zeros=False).empty
+    with pytest.raises(DisclosureError, match="nested rows"):
+        bad = RunProtection("partner")
+        bad.register("a", "timing", frame.assign(n=[17, 16, 40]), spec)
+        bad.solve()
+    # a structural zero in two forces: their sum is one too, known to every reader
+    stages = TableSpec(keys=("stage",), counts=("n",), categories={"stage": ("early", "late")},
+                       structural_zeros=({"stage": "late"},))
+    run = RunProtection("publication")
+    for force in ("a", "b"):
+        run.register(force, "stages", pd.DataFrame({"stage": ["early", "late"], "n": [40, 0]}),
+                     TableSpec(**{**vars(stages), "where": {"force": force}}))
+    run.declare_dimension("force", ("a", "b"))
+    run.solve()
+    view = run.published_view()
+    late = [c for c in view["cells"] if c["identity"] == [["stage", "late"]]]
+    assert len(late) == 1 and late[0]["exact"] and late[0]["published"] == 0

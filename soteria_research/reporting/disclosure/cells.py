@@ -230,6 +230,7 @@ class CellBuilder:
         relations = self._partitions()
         relations += [(np.array([n, c]), d) for n, c, d in self.complements]
         relations += self._equalities()
+        self._structural_sums(relations)
         values = self._fill_values(relations)
         return CellSystem(
             identities=list(self.identities), values=values,
@@ -240,9 +241,35 @@ class CellBuilder:
 
     def _partitions(self) -> list[tuple[np.ndarray, int]]:
         groups: dict[tuple, dict[str, int]] = defaultdict(dict)
+        parts_of: dict[tuple, tuple[str, ...]] = {}
         done: set[tuple] = set()
         relations: list[tuple[np.ndarray, int]] = []
         queue = list(range(len(self.identities)))
+        while queue:
+            self._partition_cells(queue, groups, parts_of, done, relations)
+            queue = self._missing_parts(groups, parts_of, done)
+        return relations
+
+    def _missing_parts(self, groups, parts_of, done) -> list[int]:
+        """A published whole with every part but one published: the last part is the whole
+        less the others, a latent cell a reader knows (the suspects named in one case only,
+        of the suspects named and those named in more than one). Returns the new cells."""
+        new = []
+        for key in sorted(set(groups) - done, key=lambda k: (describe(k[0]), k[1])):
+            whole, dimension = key
+            parts, group = parts_of[key], groups[key]
+            if len(group) == len(parts) - 1 and whole in self.index and \
+                    not self.flags[self.index[whole]] & LATENT:
+                into = self.groupings.get(dimension, (None,))[0]
+                if any(d == into for d, _ in whole):
+                    continue  # a coarser category's parts: the finer whole lists them all
+                missing = next(p for p in parts if p not in group)
+                quantity = whole | {(dimension, missing)}
+                if quantity not in self.index:
+                    new.append(self._new(quantity, None, LATENT, None))
+        return new
+
+    def _partition_cells(self, queue, groups, parts_of, done, relations) -> None:
         while queue:
             cell = queue.pop()
             quantity = self.identities[cell]
@@ -264,6 +291,7 @@ class CellBuilder:
                                    tuple(c for c in categories if mapping[c] == mapping[value])))
                 for whole, parts in wholes:
                     group = groups[(whole, dimension)]
+                    parts_of[(whole, dimension)] = parts
                     group[value] = cell
                     if len(group) < len(parts) or (whole, dimension) in done:
                         continue
@@ -274,7 +302,19 @@ class CellBuilder:
                         queue.append(total)
                     members = np.array([group[v] for v in parts], dtype=np.int64)
                     relations.append((members, total))
-        return relations
+
+    def _structural_sums(self, relations) -> None:
+        """A total whose parts are all structural zeros is one too (the national count of
+        withdrawals at the charged stage adds up each force's, each 0 by definition): known to
+        every reader, so never a zero the protection must hide."""
+        changed = True
+        while changed:
+            changed = False
+            for members, total in relations:
+                if not self.flags[total] & STRUCTURAL and all(
+                        self.flags[m] & STRUCTURAL for m in members):
+                    self.flags[total] |= STRUCTURAL
+                    changed = True
 
     def _fill_values(self, relations) -> np.ndarray:
         values = np.array([np.nan if v is None else v for v in self.values], dtype=float)
@@ -308,9 +348,10 @@ class CellBuilder:
                 raise DisclosureError(
                     f"{describe(self.identities[numerator])} = {values[numerator]:g} is more "
                     f"than {describe(self.identities[denominator])} = "
-                    f"{values[denominator]:g}, the count of its share's denominator "
-                    f"(in {', '.join(self.sources[numerator])}): a share of the previous row "
-                    "counts a part of that row's cases; check the table's row order.")
+                    f"{values[denominator]:g}, the count of the cases it is a part of "
+                    f"(in {', '.join(self.sources[numerator])}): a share of the previous row, "
+                    "or a row of nested rows, counts a part of another row's cases; check the "
+                    "table's row order.")
         if np.isnan(values).any():
             missing = [describe(self.identities[i]) for i in np.flatnonzero(np.isnan(values))]
             raise DisclosureError(f"no value for the declared total(s) {missing[:5]}: a total "

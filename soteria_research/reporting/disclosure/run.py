@@ -283,13 +283,22 @@ class RunProtection:
                         builder.declare_known(quantity - {(spec.dimension(key),
                                                            _canon(row[key]))})
         columns = list(spec.counts)
+        for key in spec.nested:  # each row's cases a part of the next row's
+            rows = _next_rows(frame, spec, key)
+            for j, column in enumerate(columns):
+                if key in (spec.counts[column].keys or spec.keys):
+                    for i in np.flatnonzero(rows >= 0):
+                        builder.add_complement(int(cells[i, j]), int(cells[rows[i], j]),
+                                               nested=True)
         for rate in spec.rates.values():
             if rate.kind in ("share", "lower", "upper"):
                 num, den = columns.index(rate.numerator), columns.index(rate.denominator)
                 rows = _denominator_rows(frame, spec, rate)
                 for i in np.flatnonzero(rows >= 0):
+                    # a share's cases are a part of its denominator's, whatever their
+                    # identities say (withdrawals within 90 days, of those within 730)
                     builder.add_complement(int(cells[i, num]), int(cells[rows[i], den]),
-                                           nested=rate.of_previous is not None)
+                                           nested=True)
         entry.cells = cells
 
     def _publish(self, entry: _Entry) -> ProtectedTable:
@@ -485,6 +494,16 @@ def _canon(value) -> str:
 
 
 _OTHER_ROW = "\x00denominator of another row"
+
+
+def _next_rows(frame: pd.DataFrame, spec: TableSpec, key: str) -> np.ndarray:
+    """Each row's position of the next row of its group (the rows of the same keys but
+    ``key``, in the table's order), -1 for a group's last row."""
+    others = [k for k in spec.keys if k != key]
+    groups = (frame.groupby(others, sort=False, dropna=False).ngroup().to_numpy()
+              if others else np.zeros(len(frame), dtype=np.int64))
+    following = pd.Series(np.arange(len(frame))).groupby(groups).shift(-1).to_numpy()
+    return np.nan_to_num(following, nan=-1).astype(int)
 
 
 def _denominator_rows(frame: pd.DataFrame, spec: TableSpec, rate: Rate) -> np.ndarray:

@@ -236,6 +236,11 @@ class TableSpec:
         Cells that can only be 0 (dictionary rules): ``{key column: value, ...}`` and
         optionally ``"count": column`` (default every count column of the row). Shown as 0,
         and known to every reader.
+    nested : tuple of str
+        Key columns whose rows, in the table's order, count nested sets of cases, each row's
+        a part of the next row's among the rows of the same other keys (withdrawals within 7,
+        30 and 90 days): a reader knows each count is at most the next, and so does the
+        protection (the difference is a cell of it, never negative).
     headline : tuple of str
         Count (or rate) columns that are a report's headline figures: expensive to hide.
     labels : tuple of str
@@ -261,6 +266,7 @@ class TableSpec:
     totals: tuple[str, ...] = ()
     total_rows: Mapping[str, object] = field(default_factory=dict)
     structural_zeros: tuple[Mapping[str, object], ...] = ()
+    nested: tuple[str, ...] = ()
     headline: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     weight: float = 1.0
@@ -283,6 +289,7 @@ class TableSpec:
         set_(self, "totals", tuple(self.totals))
         set_(self, "total_rows", _frozen({k: canonical(v) for k, v in self.total_rows.items()}))
         set_(self, "structural_zeros", tuple(_frozen(z) for z in self.structural_zeros))
+        set_(self, "nested", tuple(self.nested))
         set_(self, "headline", tuple(self.headline))
         set_(self, "labels", tuple(self.labels))
         self._check_names()
@@ -307,7 +314,7 @@ class TableSpec:
                 problems.append(f"rate {column!r} reads its design effect from "
                                 f"{rate.design_effect!r}, a published column")
         for name, what in ((self.categories, "categories"), (self.total_rows, "total_rows"),
-                           (self.dimensions, "dimensions")):
+                           (self.dimensions, "dimensions"), (self.nested, "nested")):
             problems += [f"{what} names {k!r}, not a key" for k in name if k not in self.keys]
         problems += [f"totals names {k!r}, which has no complete category list"
                      for k in self.totals if k not in self.categories]
