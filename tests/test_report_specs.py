@@ -240,3 +240,20 @@ def test_without_each_equality_the_run_gives_small_counts_back(cases, frames, mo
     run, _ = _solved(cases, frames, "partner", leave_to_rounding=("force",))
     found = disclosures(attack(_taught_own(run.published_view())), zeros=False)
     assert found_count in set(found["identity"]), found["identity"].tolist()
+
+
+@pytest.mark.parametrize("part", ["one force", "one month", "city of london alone"])
+def test_a_force_analysts_file_registers_and_is_protected(cases, part):
+    # a force's own export (one force, any period): every table registers, the run solves,
+    # and the attacker finds no small count under either profile
+    pick = {"one force": cases["force"].eq("dorset"),
+            "one month": cases["recorded_date"].between("2023-03-01", "2023-03-31"),
+            "city of london alone": cases["force"].eq("city_of_london")}[part]
+    mine = cases[pick].reset_index(drop=True)
+    for profile in ("partner", "publication"):
+        run = RunProtection(profile)
+        reports = register_run(run, mine)
+        run.solve(leave_to_rounding=("force",))
+        assert set(reports) == {*mine["force"].unique(), "national"}
+        found = attack(_taught_own(run.published_view()))
+        assert disclosures(found, zeros=get_profile(profile).zeros_disclosive).empty, profile
