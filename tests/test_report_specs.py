@@ -257,3 +257,14 @@ def test_a_force_analysts_file_registers_and_is_protected(cases, part):
         assert set(reports) == {*mine["force"].unique(), "national"}
         found = attack(_taught_own(run.published_view()))
         assert disclosures(found, zeros=get_profile(profile).zeros_disclosive).empty, profile
+
+
+def test_a_stalled_optimisation_still_protects_every_small_count(cases, frames):
+    # the optimisation stopped after one round (as a run too large for its rounds is): the
+    # fallback hides outwards from each count still worked out until the attacker finds
+    # none; it had hidden only the cells sharing a relation with it, and 9 of City of
+    # London's counts followed through a chain of tables
+    run, _ = _solved(cases, frames, "partner", max_rounds=1)
+    assert sum("did not settle" in note for note in run.notes) == 1
+    found = attack(_taught_own(run.published_view()))
+    assert disclosures(found, zeros=False).empty

@@ -556,23 +556,35 @@ def _movable(system, attacker, cell, hidden) -> bool:
     return False
 
 
+#: The note of a run whose optimisation stalled (:func:`_fallback`).
+STALLED_NOTE = ("secondary suppression: the optimisation did not settle within its rounds, so "
+                "cells around the remaining exposed counts were hidden as well, outwards until "
+                "the attacker works none out")
+
+
 def _fallback(system, attacker, cells, variable, hidden, free, targets, up_need, down_need,
               result) -> None:
-    """Cut loop stalled: hide every cell sharing a relation with a cell still exposed."""
+    """Cut loop stalled: hide every cell sharing a relation with a cell still exposed, then
+    those sharing one with them, and so on outwards, until the attacker finds none (a count
+    worked out through a chain of tables: a pooled figure of the force's peers, the national
+    line, the force's other outcomes)."""
     matrix, columns = attacker.matrix, attacker.columns
-    for _ in range(5):
+    frontier: dict[int, np.ndarray] = {}
+    for _ in range(12):
         violated = _violations(system, attacker, hidden | free, targets, up_need, down_need)
         if not violated:
             break
         for target, _, _ in violated:
-            rows = columns[:, [target]].indices
-            near = np.unique(matrix[rows].indices) if len(rows) else np.array([], dtype=int)
+            reached = frontier.get(target, np.array([target]))
+            rows = np.unique(columns[:, reached].indices)
+            near = np.unique(matrix[rows].indices) if len(rows) else reached
             hidden[near[variable[near]]] = True
+            frontier[target] = near
     else:
         result.exposed += [t for t, _, _ in violated if t not in result.exposed]
     result.settled = False
-    result.notes.append("secondary suppression: the optimisation did not settle within its rounds, "
-                        "so cells around the remaining exposed counts were hidden as well")
+    if STALLED_NOTE not in result.notes:
+        result.notes.append(STALLED_NOTE)
 
 
 __all__ += ["costs", "sensitive_cells", "KNOWN", "LATENT", "STRUCTURAL"]
