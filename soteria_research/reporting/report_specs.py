@@ -17,7 +17,14 @@ say what each count counts, in the vocabulary of ``linked_specs.py`` and these p
 * ``unit``: what a count counts when it is not cases: ``suspect`` (a person named as suspect
   in the force's cases) or ``officer`` (an officer in charge of any of them); ``repeat``
   (``yes``: a suspect named in two or more of the force's cases, or a case whose suspect is
-  one) and ``suspect_named`` (a case with a named suspect).
+  one) and ``suspect_named`` (a case with a named suspect);
+* ``allegations_of``: ``year`` for the allegations with a named suspect of the years followed
+  for a year, with ``allegation`` (``earlier``: the suspect named again later; ``other``) and
+  ``outcome_within_year`` (their outcome group within the year, ``open`` when none came);
+* the device-request table's: ``device_request`` (``within_year`` of recording, ``made``,
+  ``made_a_year_open``: made while the case was open, a year before the extract),
+  ``device`` (``returned`` or ``held``), ``withdrawn_after_request`` and ``episodes`` (the
+  withdrawals the hazard ratio's episodes count).
 
 So the withdrawal-stage table's withdrawals add up to the outcome mix's withdrawals, and the
 caseload table's cases are the crimes recorded and the outcome mix's open cases, one cell
@@ -25,9 +32,8 @@ wherever printed; the cases with a named suspect are the funnel's "suspect ident
 where the data says so (:data:`SAME_WHERE_THE_DATA_SAYS`, as ``linked_specs`` does for its
 pairs). :func:`register_run` registers a run's linked tables and these.
 
-Not declared yet (``docs/methods.md`` §8): the device-request table (each row a different
-measure with its own cases: its rows need identities of their own), the earlier allegations,
-the driver models, the curves, data quality and the peer tables.
+Not declared yet (``docs/methods.md`` §8): the driver models, the curves, data quality and
+the peer tables (pooled peers made the optimisation far slower).
 """
 
 from __future__ import annotations
@@ -190,7 +196,8 @@ def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.
 
 
 #: Counts that name the same cases in the synthetic world but not by definition of a real
-#: extract: (predicates, predicates, own table and column, linked table, column and row).
+#: extract: (predicates, predicates, (own table, column, rows summed), (linked table, column,
+#: row)).
 SAME_WHERE_THE_DATA_SAYS = (
     # the withdrawals of the hazard ratio's episodes against the outcome mix's withdrawals:
     # one wherever every withdrawal is dated so that the episodes count it

@@ -566,8 +566,8 @@ def _fallback(system, attacker, cells, variable, hidden, free, targets, up_need,
               result) -> None:
     """Cut loop stalled: hide every cell sharing a relation with a cell still exposed, then
     those sharing one with them, and so on outwards, until the attacker finds none (a count
-    worked out through a chain of tables: a pooled figure of the force's peers, the national
-    line, the force's other outcomes)."""
+    worked out through a chain of tables: the national line, another table's total, the
+    force's other outcomes)."""
     matrix, columns = attacker.matrix, attacker.columns
     frontier: dict[int, np.ndarray] = {}
     for _ in range(12):
