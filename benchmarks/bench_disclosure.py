@@ -19,8 +19,9 @@
    the nation in one run-level optimisation, beside the reports' engine on the same tables
    (``--only linked``; ``--protection 5`` runs both at that level); then the same run with
    each force report's own tables declared so far (``reporting/report_specs.py``) beside them,
-   timed against the linked tables alone. ``make bench`` runs all five parts; ``--only`` runs
-   one.
+   timed against the linked tables alone; then the linked file as a report run writes it,
+   the run-level pattern in place of the reports' engine's (``reporting/run_pattern.py``).
+   ``make bench`` runs all five parts; ``--only`` runs one.
 5. Pseudonymise: keyed HMAC of the four identifier columns of a 1M-row extract (--quick: 100k).
 """
 
@@ -404,6 +405,8 @@ def linked_protection(data: Path, profile: str, protection: int | None = None) -
            forces_losing_headline=sorted(ours_lost),
            forces_losing_headline_reports_engine=sorted(theirs_lost), notes=run.notes)
     own_tables_protection(cases, profile, profile_name, frames, ours_s, large)
+    if protection is None:
+        linked_file(cases, profile_name, sizes)
 
 
 def _timed_solve(profile, register, cases, frames):
@@ -443,6 +446,48 @@ def own_tables_protection(cases, profile, profile_name: str, frames: dict,
            met=not large & lost, cells=len(run.system), own_tables=list(OWN_TABLES),
            share_of_own_cells_hidden=round(hidden / max(cells, 1), 4),
            large_forces_losing_headline=sorted(large & lost), notes=run.notes)
+
+
+def linked_file(cases, profile_name: str, sizes) -> None:
+    """The linked file as a report run writes it (``national._protect_linked``): the reports'
+    engine's pattern, and the run-level protection's (``run_pattern``: its solve with the own
+    tables, its tables computed, and its pattern taken by the file) in its place: seconds,
+    the share of the file's count cells hidden, forces with more than 1,000 cases losing an
+    all-offences headline figure, and national headline figures hidden."""
+    from soteria_research.reporting import run_pattern
+    from soteria_research.reporting.disclosure.linked_shares import _table
+    from soteria_research.reporting.national import protect_linked_tables
+
+    def counted(linked):
+        hidden = cells = 0
+        for name in linked.names:
+            _, mask = _table(linked, name)
+            counts = mask[linked.tables[name]["counts"]].to_numpy()
+            hidden, cells = hidden + int(counts.sum()), cells + counts.size
+        frame, mask = _table(linked, "headline")
+        lost = frame.loc[mask["count"].to_numpy() & frame["offence_group"].eq("all").to_numpy()
+                         & frame["force"].map(sizes).gt(1000).to_numpy(), "force"]
+        return round(hidden / cells, 4), sorted(set(lost))
+
+    start = time.perf_counter()
+    _, linked = protect_linked_tables(cases, profile_name)
+    theirs_s = time.perf_counter() - start
+    theirs, theirs_lost = counted(linked)
+    start = time.perf_counter()
+    run = run_pattern.solve_run(cases, profile_name)
+    run_pattern.follow_run(linked, run, exact_counts=not run.profile.round_base)
+    ours_s = time.perf_counter() - start
+    ours, lost = counted(linked)
+    national = [m for m in ("charged_within", "withdrawn_within", "evidential_within",
+                            "still_open")
+                if run.table("national", f"headline_{m}").mask["count"].any()]
+    report("disclosure", f"the run's linked file, run-level pattern ({profile_name})", ours_s,
+           peer="reports' engine (the file before)", peer_s=theirs_s,
+           goal="no force with > 1,000 cases loses a headline figure", met=not lost,
+           share_hidden=ours, share_hidden_reports_engine=theirs,
+           large_forces_losing_headline=lost,
+           large_forces_losing_headline_reports_engine=theirs_lost,
+           national_headline_figures_hidden=national, notes=run.notes)
 
 
 def case_file(quick: bool, forces: list[str]) -> Path:

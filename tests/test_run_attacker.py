@@ -858,3 +858,75 @@ def test_a_rounded_curve_step_is_a_share_of_weighted_events_not_of_the_trends_co
     # at least 188 weighted events, published 190 or more, 14.5% of a published 1,310 or
     # more: the cohort is 1,308 cases or more (1,312 in truth), beyond the trends' year
     assert found[cohort][0] == 1308
+
+
+# --------------------------------------------------------------------------------------------
+# The run-level protection governs what the reports print (reporting/run_pattern.py)
+# --------------------------------------------------------------------------------------------
+#: Each own table of a force report as its take-away CSV prints it: the column(s) naming a
+#: row, and the heading of each count the run registered.
+OWN_CSV = {
+    "withdrawal_stage": (("Furthest stage reached",), {"n": "Withdrawals",
+                                                        "n_withdrawals": "Out of"}),
+    "withdrawal_timing": (("Withdrew within (days of report)",), {"n": "Withdrawals",
+                                                                   "n_withdrawals": "Out of"}),
+    "repeat_suspects": ((), {"n": "Repeat suspects", "n_suspects": "Suspects named",
+                             "n_cases_repeat": "Cases involving a repeat suspect",
+                             "n_cases": "Cases with a named suspect"}),
+    "officer_caseload": (("Caseload",), {"officers": "Officers", "cases": "Cases"}),
+    "earlier_allegations": (("Allegation", "Outcome"), {"n": "Cases", "n_total": "Out of"}),
+    "device_requests": (("Measure",), {"n": "Cases", "n_events": "With the event"}),
+}
+
+
+def _row_label(name: str, key: dict) -> tuple[str, ...]:
+    from soteria_research.reporting.figures import label
+    from soteria_research.reporting.report_common import ALLEGATIONS, CASELOADS
+
+    if name == "withdrawal_timing":
+        return (str(int(key["within_days"])),)
+    if name == "officer_caseload":
+        return (CASELOADS[key["caseload"]],)
+    if name == "earlier_allegations":
+        return (ALLEGATIONS[key["allegation"]], label(key["outcome_group"]))
+    if name == "device_requests":
+        return (label(key["measure"]),)
+    return tuple(label(v) for v in key.values())
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_reports_print_no_count_the_run_level_protection_hides(runs, profile):
+    """Every count the run-level protection hides in a force report's own tables (its saved
+    pattern, ``run_pattern.save_own``) reads "[c]" in the table the report publishes; City of
+    London's small counts are among them, so the check is never empty."""
+    from soteria_research.reporting.run_pattern import load_own
+
+    root = runs[profile].root
+    shared = root.parent / f"{root.name}-private" / "shared"
+    checked = 0
+    for force in FORCES:
+        pattern = load_own(shared, force)
+        assert pattern is not None, force
+        for name, (row_columns, headings) in OWN_CSV.items():
+            entry = pattern["tables"].get(name)
+            path = root / "forces" / force / "tables" / f"{name}.csv"
+            if entry is None or not path.exists():
+                continue
+            printed = pd.read_csv(path, dtype=str, keep_default_na=False)
+            rows = {tuple(r[c] for c in row_columns): r for _, r in printed.iterrows()}
+            for values, mask in zip(entry["rows"], entry["mask"]):
+                key = dict(zip(entry["columns"], values))
+                hidden = dict(zip(entry["columns"], mask))
+                for count, heading in headings.items():
+                    if name == "device_requests":
+                        measures = {c.split("__")[0] for c in entry["columns"]}
+                        cells = [({"measure": m}, f"{m}__{count}") for m in sorted(measures)]
+                    else:
+                        cells = [({k: key[k] for k in entry["keys"]}, count)]
+                    for row_key, column in cells:
+                        row = rows.get(_row_label(name, row_key) if row_columns else ())
+                        if row is None or not hidden[column]:
+                            continue
+                        assert row[heading] == "[c]", (force, name, row_key, heading)
+                        checked += 1
+    assert checked > 10

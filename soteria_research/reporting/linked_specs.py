@@ -33,7 +33,8 @@ The vocabulary of identities (each a predicate of the cases counted):
 
 :func:`register_linked` computes the tables for a run's forces and its national overview and
 registers them; ``tests/test_linked_specs.py`` checks the run against the attacker and beside
-the reports' engine. Reports do not use it yet (``docs/methods.md`` §8).
+the reports' engine. A report run solves them with the own tables (``run_pattern.py``) and
+the linked file takes the run's pattern (``docs/methods.md`` §8).
 """
 
 from __future__ import annotations

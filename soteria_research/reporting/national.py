@@ -112,7 +112,8 @@ def prepare_national(
     ``validation.json``, ``headline.parquet`` (every force and the nation), ``profile.parquet``
     and ``peers.parquet`` (most-similar forces), ``effects.parquet`` (case-mix-adjusted force
     effects), the linked disclosure pattern (``LINKED_FILE``, and each force report's view of
-    it in ``LINKED_VIEWS``), and the national programme evaluation
+    it in ``LINKED_VIEWS``), the run-level protection's pattern of each report's declared
+    tables (``run_pattern.PATTERN_DIR``), and the national programme evaluation
     (``programme_section.prepare_programme``). When ``fingerprint`` matches the saved one the
     folder is reused as it is.
 
@@ -350,9 +351,24 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
                     headline: pd.DataFrame, effects: pd.DataFrame,
                     peers: pd.DataFrame | None = None) -> list[str]:
     """Protect the run's linked tables once and save them (``LINKED_FILE``), with each
-    force's view of them when its ``peers`` (most similar forces) are given."""
+    force's view of them when its ``peers`` (most similar forces) are given.
+
+    Where the profile suppresses, the run-level protection of every declared table
+    (``run_pattern.solve_run``) gives the linked file its pattern and values, and each report
+    its view of the pattern of its own tables and the national figures (``PATTERN_DIR``).
+    """
+    from .disclosure import get_profile
+    from .run_pattern import PATTERN_DIR, follow_run, save_own, solve_run
+
     _, linked = protect_linked_tables(cases, params.disclosure, effects=effects,
                                       extract=_extract_arg(params))
+    # an earlier run's pattern goes first, so none outlives its protection
+    shutil.rmtree(folder / PATTERN_DIR, ignore_errors=True)
+    if get_profile(params.disclosure).suppress:
+        run = solve_run(cases, params.disclosure, folder=folder,
+                        extract_date=_extract_arg(params))
+        follow_run(linked, run, exact_counts=not get_profile(params.disclosure).round_base)
+        save_own(run, folder, sorted(map(str, cases["force"].unique())))
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not
         linked.tables["cohort_trends"]["complete"] = True
     # an earlier run's views go before the new file is written, so none outlives its file
@@ -486,11 +502,15 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
         view = folder / LINKED_VIEWS / f"{params.force}.json"
         if not self.is_national and linked.exists() and view.exists():
             linked = view  # its own rows and its peers': what a force report reads
+        from .run_pattern import report_pattern
+
         self.disclosure = DisclosureControl(
             profile=params.disclosure,
             linked=linked if linked.exists() else None,
             force=None if self.is_national else params.force,
             declared=True,  # every table says which columns are keys, counts and rates
+            # the run-level protection of every declared table: hidden where it hides
+            run_pattern=report_pattern(folder, params.force),
         )
         from .benchmarks import ForceOnly
 

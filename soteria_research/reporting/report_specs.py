@@ -32,8 +32,10 @@ wherever printed; the cases with a named suspect are the funnel's "suspect ident
 where the data says so (:data:`SAME_WHERE_THE_DATA_SAYS`, as ``linked_specs`` does for its
 pairs). :func:`register_run` registers a run's linked tables and these.
 
-Not declared yet (``docs/methods.md`` §8): the driver models, the curves, data quality and
-the peer tables (pooled peers made the optimisation far slower).
+A report run solves them with the linked tables, and each force report hides in these tables
+at least what the run hides (``run_pattern.py``). Not declared yet (``docs/methods.md`` §8):
+the driver models, the curves, data quality and the peer tables (pooled peers made the
+optimisation far slower).
 """
 
 from __future__ import annotations
@@ -174,7 +176,15 @@ def device_wide(table: pd.DataFrame, by: str = "force") -> pd.DataFrame:
 def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.DataFrame]:
     """The own tables of every force of ``cases``, by force (a ``force`` column), as the force
     notebook computes each (``notebooks/force_deep_dive.ipynb``: ``pillars`` on the force's
-    cases, medians and caseload figures to whole days and cases)."""
+    cases alone, medians and caseload figures to whole days and cases). Each force's on its
+    own cases: a suspect named again in another force's case is not an earlier allegation
+    in this force's report."""
+    forces = sorted(map(str, cases["force"].unique()))
+    if len(forces) > 1:
+        parts = [own_frames(cases[cases["force"].astype(str).eq(force)],
+                            horizon_days=horizon_days) for force in forces]
+        return {name: pd.concat([part[name] for part in parts], ignore_index=True)
+                for name in parts[0]}
     by = "force"
     timing = pillars.withdrawal_timing(cases, by=by, horizon_days=horizon_days)
     timing = timing.drop(columns="horizon_days")

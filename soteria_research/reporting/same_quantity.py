@@ -283,7 +283,9 @@ def hide_same_quantities(protected, name: str, is_hidden: LinkedCheck) -> int:
     return record_hidden(protected, before, derived, reason)
 
 
-def record_hidden(protected, before: np.ndarray, derived, reason: str) -> int:
+def record_hidden(protected, before: np.ndarray, derived, reason: str,
+                  note: str = "hidden where the run's linked tables hide the same quantity"
+                  ) -> int:
     """Count, in ``protected.record`` (``disclosure.json``), the cells hidden since ``before``
     (the mask as it was): counts as secondary suppression, ``derived`` columns (shares,
     intervals) as derived. The reason is said except at ``publication``, where the log says
@@ -297,6 +299,6 @@ def record_hidden(protected, before: np.ndarray, derived, reason: str) -> int:
     record.derived_suppressed += int(new[:, is_derived].sum())
     if record.status == "pass":
         record.status = "suppressed"
-    note = f"{int(new.sum())} cell(s) hidden where the run's linked tables hide the same quantity"
+    note = f"{int(new.sum())} cell(s) {note}"
     record.notes.append(note if record.profile == "publication" else f"{note} ({reason})")
     return int(new.sum())

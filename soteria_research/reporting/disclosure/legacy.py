@@ -1948,6 +1948,10 @@ class DisclosureControl:
     declared : bool
         Every count or rate table's structure must be declared (``protect(declared=True)``):
         reports set it; interactive use may leave the structure to be guessed from names.
+    run_pattern : dict, optional
+        This report's view of the run-level protection (``reporting.run_pattern.load_own``):
+        every table it declares is hidden, after this report's own protection, wherever the
+        run hides it (``run_pattern.apply_pattern``).
 
     Examples
     --------
@@ -1962,8 +1966,10 @@ class DisclosureControl:
 
     def __init__(self, profile: str | None = None, log_path: str | Path | None = None,
                  linked: LinkedProtection | str | Path | None = None,
-                 force: str | None = None, declared: bool = False) -> None:
+                 force: str | None = None, declared: bool = False,
+                 run_pattern: dict | None = None) -> None:
         self.profile = get_profile(profile)
+        self.run_pattern = run_pattern
         #: Every table's structure is declared by its caller (``protect(declared=True)``):
         #: the reports' setting, so a renamed column cannot change what is suppressed.
         self.declared = declared
@@ -1993,6 +1999,11 @@ class DisclosureControl:
                 if not len(frame):  # no cells: a linked table's empty slice declares none
                     options.setdefault("counts", [])
             result = protect(frame, name=name, kind=kind, profile=self.profile, **options)
+        if self.run_pattern is not None and self.profile.suppress and len(frame):
+            from ..run_pattern import apply_pattern
+
+            apply_pattern(result, name, self.run_pattern, self.profile,
+                          national=self.force is None)
         self._records[name] = result.record
         return result
 

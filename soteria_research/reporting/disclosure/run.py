@@ -184,6 +184,16 @@ class RunProtection:
         """(report, name) of every registered output."""
         return list(self._entries)
 
+    def spec(self, report: str, name: str) -> TableSpec | None:
+        """The spec a table was registered with; None for an output not registered, or
+        registered as a curve or a model."""
+        entry = self._entries.get((report, name))
+        return entry.spec if entry is not None and entry.kind == "table" else None
+
+    def registered(self, report: str, name: str) -> pd.DataFrame:
+        """The frame a table was registered with (completed to every declared category)."""
+        return self._entries[(report, name)].frame
+
     # -- solving ------------------------------------------------------------------------------
     def solve(self, profile: str | DisclosureProfile | None = None, *,
               leave_to_rounding: tuple[str, ...] = (), **options) -> RunProtection:

@@ -403,9 +403,10 @@ class TableSpec:
             return frame.reset_index(drop=True)
         listed = [k for k in self.keys if k in self.categories]
         others = [k for k in self.keys if k not in self.categories]
-        spelled = frame.assign(**{k: frame[k].map(canonical) for k in listed})
-        grids = [pd.DataFrame({k: list(self.categories[k])
-                               + ([self.total_rows[k]] if k in self.total_rows else [])})
+        # as text (an empty frame's key column, a year followed in a short period, is float)
+        spelled = frame.assign(**{k: frame[k].map(canonical).astype(object) for k in listed})
+        grids = [pd.DataFrame({k: pd.Series(list(self.categories[k]) + (
+            [self.total_rows[k]] if k in self.total_rows else []), dtype=object)})
                  for k in listed]
         grid = spelled[others].drop_duplicates() if others else pd.DataFrame(index=[0])
         for part in grids:
