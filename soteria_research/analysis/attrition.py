@@ -693,9 +693,12 @@ def _cohorts(recorded: pd.Series, freq: str) -> tuple[pd.Series, pd.Series, pd.S
     """Each case's cohort label, and the first and last day of its cohort."""
     if freq == "FY":
         label = financial_year(recorded)
-        bounds = {y: financial_year_bounds(y) for y in pd.unique(label.dropna())}
-        return (label, label.map(lambda y: bounds[y][0]).astype("datetime64[ns]"),
-                label.map(lambda y: bounds[y][1]).astype("datetime64[ns]"))
+        years = pd.unique(label.dropna())
+        # looked up once per year, not per case (a lambda per case took 2 s of 9 on 10 forces)
+        bounds = [pd.Series([financial_year_bounds(y)[i] for y in years], index=years,
+                            dtype="datetime64[ns]") for i in (0, 1)]
+        return (label, *(pd.Series(b.reindex(label).to_numpy(), index=label.index)
+                         for b in bounds))
     try:
         period = recorded.dt.to_period(freq)
     except (ValueError, TypeError) as exc:
