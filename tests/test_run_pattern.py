@@ -200,3 +200,19 @@ def test_a_month_of_one_force_with_no_year_followed_is_protected(cases, tmp_path
     _protect_linked(month, SimpleNamespace(disclosure="partner", extract_date=None), tmp_path,
                     None, pd.DataFrame())
     assert set(load_own(tmp_path, "dorset")["tables"]) >= {"officer_caseload"}
+
+
+def test_the_tables_the_preparation_computed_are_the_run_levels(cases):
+    """The run takes the linked tables by force that the national preparation computed for
+    the reports' engine (``frames_from_linked``) rather than computing them again: every
+    table is the one ``linked_frames`` computes, row for row."""
+    from soteria_research.reporting.linked_specs import frames_from_linked, linked_frames
+    from soteria_research.reporting.national import protect_linked_tables
+
+    tables, _ = protect_linked_tables(cases, "partner")
+    taken, computed = frames_from_linked(tables), linked_frames(cases, "force")
+    assert sorted(taken) == sorted(computed)
+    for name, frame in computed.items():
+        pd.testing.assert_frame_equal(taken[name].reset_index(drop=True)[frame.columns],
+                                      frame.reset_index(drop=True), check_dtype=False,
+                                      obj=name)

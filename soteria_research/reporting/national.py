@@ -360,13 +360,13 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     from .disclosure import get_profile
     from .run_pattern import PATTERN_DIR, follow_run, save_own, solve_run
 
-    _, linked = protect_linked_tables(cases, params.disclosure, effects=effects,
-                                      extract=_extract_arg(params))
+    tables, linked = protect_linked_tables(cases, params.disclosure, effects=effects,
+                                           extract=_extract_arg(params))
     # an earlier run's pattern goes first, so none outlives its protection
     shutil.rmtree(folder / PATTERN_DIR, ignore_errors=True)
     if get_profile(params.disclosure).suppress:
         run = solve_run(cases, params.disclosure, folder=folder,
-                        extract_date=_extract_arg(params))
+                        extract_date=_extract_arg(params), linked_tables=tables)
         follow_run(linked, run, exact_counts=not get_profile(params.disclosure).round_base)
         save_own(run, folder, sorted(map(str, cases["force"].unique())))
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not

@@ -64,18 +64,21 @@ _LINKED_LAYOUT = ("headline_recorded", "headline", "outcome_mix", "funnel", "coh
 
 
 def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
-              extract_date=None):
+              extract_date=None, linked_tables: dict | None = None):
     """Register the run's declared tables (``report_specs.register_run``) and solve them.
 
     ``cases``: every force's validated cases of the report period (the national preparation's,
     without identifiers); the own tables are computed on each force's cases as its report
     reads them (``shared_cases.read_cases`` from ``folder``: the repeat-suspect table needs
     the suspects' ids), or on ``cases`` when the folder holds none. Under a profile that
-    rounds, the national totals are left to the rounding where the attacker confirms it protects, as
-    the linked headline's are (``RunProtection.solve``).
+    rounds, the national totals are left to the rounding where the attacker confirms it
+    protects, as the linked headline's are (``RunProtection.solve``). ``linked_tables``: the
+    linked tables by force that the national preparation computed already
+    (``national.protect_linked_tables``), taken rather than computed again
+    (``linked_specs.frames_from_linked``).
     """
     from .disclosure import RunProtection, get_profile
-    from .linked_specs import linked_frames
+    from .linked_specs import frames_from_linked, linked_frames
     from .report_specs import own_frames, register_run
     from .shared_cases import CASES_DIR, UNREAD_BY_REPORTS, read_cases
 
@@ -91,7 +94,8 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
         own = {name: pd.concat([part[name] for part in parts], ignore_index=True)
                for name in parts[0]}
 
-    frames = {"force": linked_frames(cases, "force", extract_date),
+    frames = {"force": (linked_frames(cases, "force", extract_date) if linked_tables is None
+                        else frames_from_linked(linked_tables)),
               "national": linked_frames(cases, None, extract_date), "own": own}
     run = RunProtection(profile)
     register_run(run, cases, extract_date=extract_date, frames=frames)
