@@ -1949,9 +1949,10 @@ class DisclosureControl:
         Every count or rate table's structure must be declared (``protect(declared=True)``):
         reports set it; interactive use may leave the structure to be guessed from names.
     run_pattern : dict, optional
-        This report's view of the run-level protection (``reporting.run_pattern.load_own``):
-        every table it declares is hidden, after this report's own protection, wherever the
-        run hides it (``run_pattern.apply_pattern``).
+        This report's view of the run-level protection (``reporting.run_pattern.
+        report_pattern``): its national figures and own declared tables are hidden, after
+        this report's own protection, wherever the run hides them
+        (``run_pattern.apply_pattern``).
 
     Examples
     --------
