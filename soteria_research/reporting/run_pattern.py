@@ -399,7 +399,7 @@ def hide_own(protected, name: str, pattern: dict, profile) -> int:
             if run_column not in mask.columns:
                 continue
             if run_column in entry["counts"] and not mask.at[j, run_column] \
-                    and not protected.mask.iat[i, frame.columns.get_loc(mine)]:
+                    and not protected.mask[mine].iat[i]:
                 value = publish_counts(np.array([float(row[mine])]), np.array([False]),
                                        profile)[0]
                 if not np.isclose(value, float(theirs.at[j, run_column])):
