@@ -49,7 +49,7 @@ from .disclosure import Count, Rate, RunProtection, TableSpec, share_of
 from .linked_specs import register_linked
 
 __all__ = ["OWN_TABLES", "SAME_WHERE_THE_DATA_SAYS", "device_wide", "own_frames", "own_specs",
-           "register_run"]
+           "register_run", "stack_forces"]
 
 #: The force report's own tables declared here, in the order the notebook prints them.
 OWN_TABLES = ("withdrawal_timing", "withdrawal_stage", "repeat_suspects",
@@ -173,6 +173,15 @@ def device_wide(table: pd.DataFrame, by: str = "force") -> pd.DataFrame:
     return wide
 
 
+def stack_forces(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Each table's rows of every force (``parts``: one ``{table: frame}`` per force), the
+    forces with no row of a table left out (an empty frame's column types would be read as
+    missing values)."""
+    return {name: pd.concat([part[name] for part in parts if len(part[name])]
+                            or [parts[0][name]], ignore_index=True)
+            for name in parts[0]}
+
+
 def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.DataFrame]:
     """The own tables of every force of ``cases``, by force (a ``force`` column), as the force
     notebook computes each (``notebooks/force_deep_dive.ipynb``: ``pillars`` on the force's
@@ -181,10 +190,8 @@ def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.
     in this force's report."""
     forces = sorted(map(str, cases["force"].unique()))
     if len(forces) > 1:
-        parts = [own_frames(cases[cases["force"].astype(str).eq(force)],
-                            horizon_days=horizon_days) for force in forces]
-        return {name: pd.concat([part[name] for part in parts], ignore_index=True)
-                for name in parts[0]}
+        return stack_forces([own_frames(cases[cases["force"].astype(str).eq(force)],
+                                        horizon_days=horizon_days) for force in forces])
     by = "force"
     timing = pillars.withdrawal_timing(cases, by=by, horizon_days=horizon_days)
     timing = timing.drop(columns="horizon_days")

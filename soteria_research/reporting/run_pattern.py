@@ -79,7 +79,7 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
     """
     from .disclosure import RunProtection, get_profile
     from .linked_specs import frames_from_linked, linked_frames
-    from .report_specs import own_frames, register_run
+    from .report_specs import own_frames, register_run, stack_forces
     from .shared_cases import CASES_DIR, UNREAD_BY_REPORTS, read_cases
 
     forces = sorted(map(str, cases["force"].unique()))
@@ -89,10 +89,8 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
                                  "table), or the run folder holding each force's cases.")
         own = own_frames(cases)
     else:
-        parts = [own_frames(read_cases(folder, [force], exclude=UNREAD_BY_REPORTS))
-                 for force in forces]
-        own = {name: pd.concat([part[name] for part in parts], ignore_index=True)
-               for name in parts[0]}
+        own = stack_forces([own_frames(read_cases(folder, [force], exclude=UNREAD_BY_REPORTS))
+                            for force in forces])
 
     frames = {"force": (linked_frames(cases, "force", extract_date) if linked_tables is None
                         else frames_from_linked(linked_tables)),
