@@ -97,7 +97,7 @@ def test_own_tables_link_to_the_linked_tables(cases, frames):
 
 
 def test_what_is_zero_by_definition_is_printed_and_known(cases, frames):
-    run, reports = _solved(cases, frames, "publication", leave_to_rounding=("force",))
+    run, _ = _solved(cases, frames, "publication", leave_to_rounding=("force",))
     for force in FORCES:
         table = run.table(force, "withdrawal_stage")
         rows = table.frame["stage"].isin(["charged", "convicted"]).to_numpy()
