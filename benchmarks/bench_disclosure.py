@@ -149,19 +149,25 @@ def _notebook_runs(parameters: str) -> list[tuple[float, float, int]]:
     return runs
 
 
-def linked_protection_seconds(params, shared: Path) -> tuple[list[float], list[float]]:
+def linked_protection_seconds(params, shared: Path
+                              ) -> tuple[list[float], list[float], list[float]]:
     """The national preparation run once, and its linked protection ``LINKED_RUNS`` times in all:
     seconds of each run's disclosure work (``national._protect_linked`` less computing the
     linked tables: protecting them, applying the declared links, saving the file and each
-    force's view of it), and of writing the views alone. One run of it took 3.7 s and another
-    4.5 s with the same code, which alone moved City of London's share by 0.4 points."""
-    from soteria_research.reporting import national, sections_timeliness
+    force's view of it), of writing the views alone, and of the run-level protection within
+    it (``run_pattern``: computing the tables only it needs, the national ones and each force's
+    own, solving, the linked file following it, each report's view). One run of it took 3.7 s
+    and another 4.5 s with the same code, which alone moved City of London's share by 0.4
+    points."""
+    from soteria_research.reporting import national, run_pattern, sections_timeliness
 
     originals = {(national, "_protect_linked"): national._protect_linked,
                  (national, "_linked_tables"): national._linked_tables,
                  (sections_timeliness, "linked_tables"): sections_timeliness.linked_tables,
-                 (national, "save_linked_views"): national.save_linked_views}
-    whole, tables, views, calls = [], [], [], []
+                 (national, "save_linked_views"): national.save_linked_views,
+                 **{(run_pattern, name): getattr(run_pattern, name)
+                    for name in ("solve_run", "follow_run", "save_own")}}
+    whole, tables, views, calls, run_level = [], [], [], [], []
 
     def capture(*args, **kwargs):
         calls.append((args, kwargs))
@@ -172,6 +178,8 @@ def linked_protection_seconds(params, shared: Path) -> tuple[list[float], list[f
     sections_timeliness.linked_tables = _timed(
         originals[sections_timeliness, "linked_tables"], tables)
     national.save_linked_views = _timed(originals[national, "save_linked_views"], views)
+    for name in ("solve_run", "follow_run", "save_own"):
+        setattr(run_pattern, name, _timed(originals[run_pattern, name], run_level))
     try:
         national.prepare_national(params, shared)
         args, kwargs = calls[0]
@@ -181,7 +189,9 @@ def linked_protection_seconds(params, shared: Path) -> tuple[list[float], list[f
         for (module, name), original in originals.items():
             setattr(module, name, original)
     computing = [tables[2 * i] + tables[2 * i + 1] for i in range(len(whole))]
-    return [w - c for w, c in zip(whole, computing, strict=True)], views
+    parts = len(run_level) // max(len(whole), 1)  # the run-level calls of each run (3, or 0)
+    run_seconds = [sum(run_level[parts * i:parts * (i + 1)]) for i in range(len(whole))]
+    return [w - c for w, c in zip(whole, computing, strict=True)], views, run_seconds
 
 
 def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None:
@@ -197,7 +207,7 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
 
     shared = Path(tempfile.mkdtemp(prefix="soteria-bench-disclosure-"))
     params = ReportParameters.validate(force="national", data=str(data), shared=str(shared))
-    linked_seconds, view_seconds = linked_protection_seconds(params, shared)
+    linked_seconds, view_seconds, run_seconds = linked_protection_seconds(params, shared)
     # the preparation saves each force's cases apart (cases/<force>.parquet)
     per_force = sorted((shared / "cases").glob("*.parquet"))
     linked_per_force = statistics.median(linked_seconds) / max(len(per_force), 1)
@@ -224,6 +234,14 @@ def report_share(data: Path, forces: list[str], built: dict[str, float]) -> None
                linked_total_s=round(statistics.median(linked_seconds), 3),
                linked_runs_s=[round(value, 3) for value in linked_seconds],
                linked_views_s=round(statistics.median(view_seconds), 3),
+               # of linked_total_s: the run-level protection (run_pattern), and its share of
+               # this build on its own
+               run_level_total_s=round(statistics.median(run_seconds), 3),
+               run_level_share=None if not build else round(
+                   statistics.median(run_seconds) / max(len(per_force), 1) / build, 4),
+               share_without_run_level=None if not build else round(
+                   (ours - statistics.median(run_seconds) / max(len(per_force), 1)) / build,
+                   4),
                cases=len(pd.read_parquet(shared / "cases" / f"{force}.parquet")))
 
 

@@ -154,6 +154,30 @@ def test_a_report_table_other_than_the_runs_is_refused(prepared, cases):
         hide_own(protected, "withdrawal_timing", pattern, get_profile(profile))
 
 
+def test_a_hazard_ratio_is_hidden_wherever_the_run_hides_its_counts(prepared, cases):
+    """The run registers the device hazard ratio's counts, not the ratio (a model per force:
+    ``report_specs.UNFITTED``); a report hides the ratio with them."""
+    profile, folder, _, _ = prepared
+    pattern = load_own(folder, "durham")
+    entry = pattern["tables"]["device_requests"]
+    assert "withdrawal_hazard_ratio__estimate" not in entry["columns"]
+    frame = pillars.device_requests(cases[cases["force"].eq("durham")])
+    ratio = frame["measure"].eq("withdrawal_hazard_ratio").to_numpy()
+    assert np.isfinite(frame.loc[ratio, "estimate"]).all()  # a ratio to hide
+    column = entry["columns"].index("withdrawal_hazard_ratio__n_events")
+    entry["mask"] = [[j == column or hidden for j, hidden in enumerate(row)]
+                     for row in entry["mask"]]  # as if the run hid its withdrawals
+    protected = DisclosureControl(profile=profile).protect(frame, name="device_requests",
+                                                           kind="rates")
+    assert not protected.mask.loc[ratio, ["n_events", "estimate"]].to_numpy().any()
+    hide_own(protected, "device_requests", pattern, get_profile(profile))
+    for name in ("n_events", "estimate", "ci_low", "ci_high"):
+        assert protected.mask.loc[ratio, name].all(), name
+        assert protected.frame.loc[ratio, name].isna().all(), name
+    # the other measures keep what the run shows
+    assert not protected.mask.loc[~ratio, "estimate"].all()
+
+
 def test_the_national_overview_hides_what_the_run_hides_in_its_national_figures(prepared,
                                                                                  cases):
     """The overview protects its national figures alone, taking them as published; the run

@@ -421,6 +421,7 @@ def device_requests(
     extract_date: object = None,
     cluster: str | None = "officer_id",
     strata: str | None = "force",
+    hazard_ratio: bool = True,
 ) -> pd.DataFrame:
     """Victim device requests: how often, how long devices are held, and withdrawal after one.
 
@@ -445,7 +446,9 @@ def device_requests(
       (:func:`~soteria_research.analysis.drivers.drivers`): adjusted for its case mix and
       compared within each officer's cases, since requests are not made at random (officers
       who request sooner also see fewer withdrawals; offence and report delay change how soon
-      a request comes).
+      a request comes). ``hazard_ratio=False`` leaves its estimate and interval empty and
+      fits no model: its cases and withdrawals only, for a caller that needs the counts a
+      figure rests on (the run-level disclosure control, ``reporting.report_specs``).
 
     Returns
     -------
@@ -503,7 +506,8 @@ def device_requests(
                      "design_effect": _lookup(_design_effects(withdrew, cases, [], cluster,
                                                               within), 0)})
         mine = split[split["case"].isin(part.index)]
-        estimate, low, high = _withdrawal_hazard_ratio(part, level, extract_date)
+        estimate, low, high = (_withdrawal_hazard_ratio(part, level, extract_date)
+                               if hazard_ratio else (np.nan, np.nan, np.nan))
         rows.append({**group, "measure": "withdrawal_hazard_ratio", "estimate": estimate,
                      "ci_low": low, "ci_high": high, "n": len(part),
                      "n_events": int(mine["outcome"].eq("victim_withdrawal").sum())})

@@ -70,6 +70,11 @@ DEVICE_MEASURES = {
     "withdrawal_hazard_ratio": ({}, {"episodes": "victim_withdrawal"}),
 }
 _DEVICE_SHARES = ("request_share", "withdrawal_share_after_request")
+#: Measures whose figure the run does not register, only the counts it rests on: a model's
+#: estimate, not recomputable from them, whose fit (a Cox model per force) took 12 s of the
+#: run's protection on 43 forces. A report hides it wherever the run hides its counts
+#: (``run_pattern.hide_own``).
+UNFITTED = ("withdrawal_hazard_ratio",)
 #: A withdrawal's furthest stage cannot be one of these: the case would have another outcome.
 NOT_WITHDRAWN_AT = ("charged", "convicted")
 _WITHDRAWN = {"outcome_group": "victim_withdrawal"}
@@ -151,7 +156,7 @@ def _device_spec(where: dict) -> TableSpec:
                               estimate=f"{measure}__estimate", low=f"{measure}__ci_low",
                               high=f"{measure}__ci_high",
                               design_effect=f"{measure}__design_effect")
-        else:  # a median, a hazard ratio: resting on the counts, not recomputable from them
+        elif measure not in UNFITTED:  # a median: resting on the counts, not recomputable
             rates |= {f"{measure}__{c}": Rate(f"{measure}__n_events", f"{measure}__n",
                                                "value", decimals=2)
                       for c in ("estimate", "ci_low", "ci_high")}
@@ -160,12 +165,14 @@ def _device_spec(where: dict) -> TableSpec:
 
 def device_wide(table: pd.DataFrame, by: str = "force") -> pd.DataFrame:
     """``pillars.device_requests`` by force, one row per force (``measure__column``), the
-    shape the run-level engine reads (each measure's counts have identities of their own)."""
+    shape the run-level engine reads (each measure's counts have identities of their own);
+    the :data:`UNFITTED` measures' counts only."""
     values = ["n", "n_events", "estimate", "ci_low", "ci_high", "design_effect"]
     wide = table.pivot(index=by, columns="measure", values=values)
     wide.columns = [f"{measure}__{column}" for column, measure in wide.columns]
     keep = [f"{m}__{c}" for m in DEVICE_MEASURES for c in values
-            if c != "design_effect" or m in _DEVICE_SHARES]
+            if (c != "design_effect" or m in _DEVICE_SHARES)
+            and (m not in UNFITTED or c in ("n", "n_events"))]
     wide = wide[keep].reset_index()
     for column in keep:
         if column.endswith(("__n", "__n_events")):
@@ -208,7 +215,8 @@ def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.
             "repeat_suspects": pillars.repeat_suspects(cases, by=by),
             "earlier_allegations": pillars.earlier_allegation_outcomes(cases, by=by).drop(
                 columns="within_days"),
-            "device_requests": device_wide(pillars.device_requests(cases, by=by), by),
+            "device_requests": device_wide(pillars.device_requests(cases, by=by,
+                                                                   hazard_ratio=False), by),
             "officer_caseload": caseload}
 
 
