@@ -7,9 +7,11 @@
    protection (a 43rd of the disclosure work of ``national._protect_linked`` on the national
    data: protecting the linked tables, applying the declared links between them, saving them
    and each force's view of them; the median of three runs); against the report's real build
-   time by the runner (papermill in a warm kernel, HTML; the median of three builds). Goal: disclosure <= 5% of the build. The share of
-   the plain in-process run (no kernel, papermill or HTML: a floor) is printed too, as an upper
-   bound.
+   time by the runner (papermill in a warm kernel, HTML; the median of three builds). Goal:
+   disclosure <= 5% of the build. The share of the plain in-process run (no kernel, papermill
+   or HTML: a floor) is printed too, as an upper bound, and the run-level protection's part of
+   the linked protection (``run_pattern``: its own tables computed, solved, followed, saved)
+   with the share the report would have without it.
 2. Tables: the report's tables computed by the analysis functions vs protected (per table).
 3. Run: the run-level protection of a national-shaped run (43 force reports and the national
    overview, one optimisation: ``RunProtection.solve``) beside the previous greedy pass
