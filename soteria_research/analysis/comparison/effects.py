@@ -11,6 +11,7 @@ from scipy import stats
 
 from ...errors import ModelError, ParameterError
 from ..attrition import default_formula, model_frame
+from ..cohorts import followed_cases
 
 __all__ = ["WINDOW_OUTCOMES", "force_effects"]
 
@@ -38,7 +39,12 @@ def force_effects(
     probability p; a force's expected count is the sum of p over its cases (indirect
     standardisation). ``estimate`` is observed / expected, the indirectly standardised ratio:
     above 1 means more of the outcome than the national pattern predicts for cases like the
-    force's, recorded in the same years. The interval is the exact (Garwood) Poisson interval
+    force's, recorded in the same years. The cases are the headline's: those of the whole
+    financial years followed ``within_days``, less transfers within the window
+    (``cohorts.followed_cases``), so a force's observed count is its headline count within the
+    window, never a count of some other cases (a file ending mid-year gave Dorset 3,260
+    observed withdrawals beside its headline's 3,080: the difference, a part year's
+    withdrawals, was printed nowhere). The interval is the exact (Garwood) Poisson interval
     of the observed count divided by the expected. ``expected_variance`` is the sum of
     p (1 - p), the variance of the observed count if the force were like the nation: a count
     of binary outcomes varies less than a Poisson count, which :func:`~.funnels.ratio_funnel`
@@ -105,6 +111,8 @@ def force_effects(
         raise ParameterError(f"outcome={outcome!r} is not a window outcome; use one of "
                              f"{', '.join(repr(o) for o in WINDOW_OUTCOMES)}.")
     frame = model_frame(cases, within_days=within_days, extract_date=extract_date)
+    headline, _ = followed_cases(cases, days=within_days, extract_date=extract_date)
+    frame = frame[headline.reindex(frame.index, fill_value=False).to_numpy(dtype=bool)]
     frame["force"] = cases.loc[frame.index, "force"]
     events = int(frame[outcome].sum())
     if events == 0 or events == len(frame):
