@@ -491,14 +491,22 @@ class Knowledge:
         return found
 
 
+#: Counts of the input file's rows (accepted, set aside), whose zeros every report prints by
+#: policy: a zero set aside says nothing about anyone (``runner.record.published_file_count``).
+#: A zero that follows from printed zeros alone (no row set aside, so none of an unknown force)
+#: is the same fact.
+FILE_ROWS = ("|quarantined", "|accepted", "|rows")
+
+
 def disclosed(found: dict[str, tuple[float, float]], *, zeros: bool, threshold: int = 10
               ) -> dict[str, int]:
-    """Quantities pinned to one value from 1 to ``threshold - 1`` (or 0 when ``zeros``)."""
+    """Quantities pinned to one value from 1 to ``threshold - 1`` (or 0 when ``zeros``, except
+    the file's row counts: :data:`FILE_ROWS`)."""
     out = {}
     for name, (low, high) in found.items():
         if np.isfinite(high) and math.floor(high + 1e-6) <= math.ceil(low - 1e-6):
             value = int(round(low))
-            if 0 < value < threshold or (zeros and value == 0):
+            if 0 < value < threshold or (zeros and value == 0 and not name.endswith(FILE_ROWS)):
                 out[name] = value
     return out
 
@@ -581,14 +589,17 @@ def build(run: Published, round_base: int | None) -> Knowledge:
         for what in ("recorded", "followed", *HEADLINES, *(f"stage|{s}" for s in STAGES),
                      *(f"outcome|{o}" for o in OUTCOMES)):
             know.total([f"{f}|{group}|{what}" for f in forces], f"national|{group}|{what}")
-    know.total([f"{f}|accepted" for f in forces], "all|accepted")
-    know.total([f"{f}|quarantined" for f in forces] + ["unknown|quarantined"],
-               "all|quarantined")
-    know.total(["all|accepted", "all|quarantined"], "all|rows")
     # a report's period is the whole file unless the run names one (run.json's parameters):
     # then every accepted row of a force is one of its crimes recorded
     parameters = run.json.get("run.json", {}).get("parameters") or {}
     whole_file = not parameters.get("period_start") and not parameters.get("period_end")
+    # in a run of a period, a force of the file may have no case in it, so no figure in the
+    # run: its accepted rows are counted only in the file's
+    know.total([f"{f}|accepted" for f in forces] + ([] if whole_file else ["elsewhere|accepted"]),
+               "all|accepted")
+    know.total([f"{f}|quarantined" for f in forces] + ["unknown|quarantined"],
+               "all|quarantined")
+    know.total(["all|accepted", "all|quarantined"], "all|rows")
     for f in forces:
         if whole_file:
             know.total([rec(f)], f"{f}|accepted")

@@ -86,3 +86,22 @@ def test_the_national_report_reads_every_case(prepared):
     # Forces in alphabetical order, each force's cases in file order.
     expected = _as_saved(whole.sort_values("force", kind="stable").reset_index(drop=True))
     pd.testing.assert_frame_equal(report.cases, expected)
+
+
+def test_a_period_runs_data_quality_counts_each_forces_accepted_rows_in_the_whole_file(
+        prepared, tmp_path):
+    """"Accepted for Durham" is the force's accepted rows of the file, whatever their period;
+    its cases in the report's period are the next row. Counted after the period was kept, it
+    printed the period's cases twice (50 of Cumbria's 3,275 rows, on a run of a month)."""
+    base, _, whole = prepared
+    month = base.replace(period_start="2022-06-01", period_end="2022-06-30")
+    artefacts = prepare_national(month, tmp_path / "month")
+    accepted = whole["force"].value_counts()
+    in_month = whole["recorded_date"].between("2022-06-01", "2022-06-30")
+    assert in_month.sum() < 0.1 * len(whole)
+    report = ReportContext(month.replace(force="durham"), artefacts.folder)
+    rows = dict(report.data_quality().itertuples(index=False))
+    assert rows["Accepted for Durham"] == accepted["durham"]
+    assert rows["In this report's period for Durham"] == int(
+        (in_month & whole["force"].eq("durham")).sum())
+    assert rows["Accepted (all forces)"] == len(whole)

@@ -73,7 +73,11 @@ def _select_period(cases: pd.DataFrame, params: ReportParameters) -> pd.DataFram
     return cases.loc[keep].reset_index(drop=True)
 
 
-def _validation_summary(report, cases: pd.DataFrame) -> dict:
+def _validation_summary(report, cases: pd.DataFrame, accepted: dict[str, int]) -> dict:
+    """The file's validation counts for the reports: ``valid_by_force``, each force's cases in
+    the report period (the forces of the national figures); ``accepted_by_force``, each
+    force's accepted rows in the whole file, as the data-quality table's "Accepted for"
+    says (the cases in the period are its next row)."""
     quarantine = getattr(report, "quarantine", None)
     by_force: dict[str, int] = {}
     if quarantine is not None and "force" in quarantine.columns and len(quarantine):
@@ -90,6 +94,7 @@ def _validation_summary(report, cases: pd.DataFrame) -> dict:
         ] if len(rules) else [],
         "quarantined_by_force": by_force,
         "valid_by_force": {str(k): int(v) for k, v in cases["force"].value_counts().items()},
+        "accepted_by_force": dict(sorted(accepted.items())),
         "dictionary_version": str(getattr(report, "dictionary_version", "")),
     }
 
@@ -146,8 +151,11 @@ def prepare_national(
     shutil.rmtree(folder / "cases", ignore_errors=True)
     files = ForceFiles(folder)
     parts: list[pd.DataFrame] = []
+    accepted: dict[str, int] = {}  # each force's accepted rows, whatever their period
 
     def keep(batch: pd.DataFrame) -> None:
+        for force, n in batch["force"].value_counts().items():
+            accepted[str(force)] = accepted.get(str(force), 0) + int(n)
         batch = _select_period(batch, params)
         files.write(batch)
         batch = batch.drop(columns=list(ID_COLUMNS))
@@ -170,7 +178,7 @@ def prepare_national(
             f"No valid cases in {params.data} for the period {params.period_start or 'start'} to "
             f"{params.period_end or 'end'}: widen the period or check the file."
         )
-    validation = _validation_summary(report, cases)
+    validation = _validation_summary(report, cases, accepted)
     del report
     if params.mapping is not None:
         validation["mapping_name"] = Path(params.mapping).name

@@ -76,7 +76,10 @@ class ReportData:
         ]
         if not self.is_national:
             rows += [
-                (f"Accepted for {self.name}", v["valid_by_force"].get(self.force, 0)),
+                # the force's accepted rows in the whole file (a folder from before the
+                # count: its cases in the period, the same in a run of the whole file)
+                (f"Accepted for {self.name}",
+                 v.get("accepted_by_force", v["valid_by_force"]).get(self.force, 0)),
                 (f"In this report's period for {self.name}", len(self.cases)),
             ]
         return pd.DataFrame(rows, columns=["rows", "n"])
