@@ -172,7 +172,12 @@ def _from_run(run, name: str, frame: pd.DataFrame
         for column in frame.columns.intersection(mask.columns).difference([*keys, "force"]):
             at = frame.columns.get_loc(column)
             hidden.iloc[positions, at] = mask[column].to_numpy(dtype=bool)[ats]
-            values.iloc[positions, at] = published[column].to_numpy()[ats]
+            source = published[column].to_numpy()[ats]
+            if values.dtypes.iloc[at].kind in "iuf" and source.dtype == object:
+                source = source.astype(float)  # a hidden value (None) is NaN in a number column
+            if values.dtypes.iloc[at].kind in "iu" and np.isnan(source.astype(float)).any():
+                values[column] = values[column].astype(float)
+            values.iloc[positions, at] = source
             mapped.iloc[positions, at] = True
     for i, row, rows, mask, published, at in special:
         if name == "funnel" and "n_previous" in frame.columns:
