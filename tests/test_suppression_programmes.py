@@ -246,3 +246,107 @@ def test_secondary_suppression_warns_nothing_in_a_notebook():
         warnings.simplefilter("error")
         result = suppress(builder.build(), get_profile("publication"))
     assert result.hidden[0] and result.hidden[:4].sum() >= 2
+
+
+@given(st.data())
+def test_an_aim_bounded_near_itself_gets_ends_inside_its_true_ones(data):
+    """The rounding check bounds a cell of a large part first over the cells near it, the rest
+    at their true values (``attacker._local_ends``): the ends it is given that way (``local``,
+    and ``seen`` from those points) must lie inside its true ends and be ``enough`` apart; any
+    other aim keeps its exact ends. Here every part counts as large and a neighbourhood holds
+    from one cell to all of them."""
+    from scipy import sparse
+
+    from soteria_research.reporting.disclosure import attacker
+
+    system, _ = two_way_table(data)
+    n = len(system)
+    hidden = a_pattern(data, system)
+    lower = np.where(hidden, 0.0, np.maximum(system.values - 2, 0))
+    upper = np.where(hidden, np.inf, system.values + 2)
+    equalities, inequalities = system.matrix(), sparse.csr_matrix((0, n))
+    component = np.arange(n)
+    exact = {aim: (low, high) for aim, low, high, _ in attacker._bound(
+        component, component, equalities, inequalities, lower, upper, False, 20.0)}
+    enough = data.draw(st.sampled_from([1.0, 2.0, 5.0]))
+    saved = attacker.LOCAL_FROM, attacker._LOCAL_CELLS
+    attacker.LOCAL_FROM, attacker._LOCAL_CELLS = 0, data.draw(st.integers(1, n))
+    try:
+        found = attacker._bound(component, component, equalities, inequalities, lower, upper,
+                                False, 20.0, enough, truth=system.values.astype(float))
+    finally:
+        attacker.LOCAL_FROM, attacker._LOCAL_CELLS = saved
+    for aim, low, high, how in found:
+        true_low, true_high = exact[aim]
+        if how in ("seen", "local"):
+            assert true_low - 1e-6 <= low and high <= true_high + 1e-6
+            assert high - low >= enough
+        else:
+            assert how == "lp"
+            assert np.isclose(low, true_low, atol=1e-6) or low == true_low
+            assert np.isclose(high, true_high, atol=1e-6) or high == true_high
+
+
+def test_the_rounding_check_decides_a_large_table_as_its_whole_programmes_do():
+    """On a table of more than ``attacker.LOCAL_FROM`` cells (150 forces by 6 outcomes and
+    their totals) the rounding check, which bounds most cells near themselves, decides as the
+    check on whole programmes alone does, for a pattern it passes and one it fails."""
+    from soteria_research.reporting.disclosure import attacker
+    from soteria_research.reporting.disclosure.profiles import get_profile
+
+    rng = np.random.default_rng(7)
+    builder = CellBuilder()
+    forces, outcomes = [f"f{i}" for i in range(150)], [f"o{j}" for j in range(6)]
+    builder.declare_categories("force", tuple(forces), "t")
+    builder.declare_categories("outcome", tuple(outcomes), "t")
+    for force in forces:
+        for outcome in outcomes:
+            value = int(rng.integers(0, 10)) if rng.random() < 0.1 else int(rng.integers(10, 90))
+            builder.add(identity(force=force, outcome=outcome), value, source="t")
+    system = builder.build()
+    assert len(system) > attacker.LOCAL_FROM
+    profile = get_profile("publication")
+    small = system.shown & (system.values < 10)
+    # hidden with a second cell in their force's row (the row's total published, rounded) ...
+    pattern = small.copy()
+    rows = {}
+    for cell, quantity in enumerate(system.identities):
+        keys = dict(quantity)
+        if set(keys) == {"force", "outcome"}:
+            rows.setdefault(keys["force"], []).append(cell)
+    for cells in rows.values():
+        if small[cells].any():
+            others = [c for c in cells if not small[c]]
+            pattern[others[0]] = True
+    # ... and alone, its force's total and all but one other of its row known exactly: the
+    # one left, published to its rounding interval (±2), moves it over 4, less than the 5 the
+    # publication profile asks of a count left to the rounding
+    for force, cells in rows.items():
+        if small[cells].any():
+            builder.declare_known(identity(force=force))
+            for cell in [c for c in cells if not small[c]][1:]:
+                builder.declare_known(system.identities[cell])
+    known = builder.build()
+    methods: list[str] = []
+    original = attacker._bound
+
+    def recorded(*args, **kwargs):
+        found = original(*args, **kwargs)
+        methods.extend(how for *_, how in found)
+        return found
+
+    decisions = []
+    for system_, hidden in ((system, pattern), (known, small)):
+        attacker._bound = recorded
+        try:
+            near = attacker.rounding_protects(system_, hidden, small, profile)
+        finally:
+            attacker._bound = original
+        saved, attacker.LOCAL_FROM = attacker.LOCAL_FROM, 10**9
+        try:
+            whole = attacker.rounding_protects(system_, hidden, small, profile)
+        finally:
+            attacker.LOCAL_FROM = saved
+        decisions.append((near, whole))
+    assert decisions == [(True, True), (False, False)]
+    assert "local" in methods

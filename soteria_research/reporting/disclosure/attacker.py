@@ -187,7 +187,7 @@ def _components(equalities, inequalities, unknown) -> list[np.ndarray]:
 
 
 def _bound(component, aims, equalities, inequalities, lower, upper, integer, time_limit,
-           enough: float | None = None):
+           enough: float | None = None, truth: np.ndarray | None = None):
     """Min and max of each aim over the component (other cells at their published values).
 
     ``enough``: an aim that the solutions found for earlier aims already move over at least
@@ -195,6 +195,14 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
     ones, far enough apart) instead of programmes of its own. Under integer programming only
     optimal (whole-valued) solutions count: on the national linked tables this skips 11 of the
     rounding check's 14 integer aims.
+
+    ``truth`` (the true value of every cell, with ``enough``; linear programmes only): an aim
+    of a component of more than ``LOCAL_FROM`` cells is first bounded over its neighbourhood
+    alone, every other cell of the component fixed at its true value (:func:`_local_ends`).
+    The true values satisfy every constraint, so each such solution is a point of the whole
+    feasible set and its ends lie inside the aim's true ones (``"local"``); an aim they do not
+    move at least ``enough`` gets the component's programmes. On the benchmark's 43-force run
+    the rounding check spent 16 s in 46 programmes over one component of 10,455 cells.
     """
     inside = np.zeros(len(lower), dtype=bool)
     inside[component] = True
@@ -216,7 +224,10 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
     position = {c: k for k, c in enumerate(component.tolist())}
     found = []
     if not integer:  # one model, the objective changed per aim (programmes.Programmes)
-        lp = Programmes(a, lows, highs, box[:, 0], box[:, 1])
+        lp = None
+        local = truth is not None and enough is not None and len(component) > LOCAL_FROM
+        if local:
+            a_csc, own = a.tocsc(), truth[component].astype(float)
         # each solution is a point the attacker cannot rule out: the values it gives every
         # cell lie between that cell's true ends
         seen_low = np.full(len(component), np.inf)
@@ -226,6 +237,17 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
             if enough is not None and seen_high[k] - seen_low[k] >= enough:
                 found.append((aim, float(seen_low[k]), float(seen_high[k]), "seen"))
                 continue
+            if local:
+                (low, high), points = _local_ends(k, a, a_csc, lows, highs, box, own)
+                for point in points:
+                    np.minimum(seen_low, point, out=seen_low)
+                    np.maximum(seen_high, point, out=seen_high)
+                low, high = min(low, seen_low[k]), max(high, seen_high[k])
+                if high - low >= enough:
+                    found.append((aim, float(low), float(high), "local"))
+                    continue
+            if lp is None:
+                lp = Programmes(a, lows, highs, box[:, 0], box[:, 1])
             ends = []
             for sign in (-1.0, 1.0):
                 solved = lp.maximise(k, sign)
@@ -255,6 +277,68 @@ def _bound(component, aims, equalities, inequalities, lower, upper, integer, tim
                 np.maximum(seen_high, point[0], out=seen_high)
         found.append((aim, ends[0], ends[1], "milp"))
     return found
+
+
+#: Components larger than this are bounded locally first (``_bound``'s ``truth``).
+LOCAL_FROM = 1_000
+#: A neighbourhood grows from its aim at most ``_LOCAL_DEPTH`` constraints away, until it
+#: holds ``_LOCAL_CELLS`` cells.
+_LOCAL_DEPTH, _LOCAL_CELLS = 6, 3_000
+
+
+def _local_ends(k: int, a: sparse.csr_matrix, a_csc: sparse.csc_matrix, lows, highs, box,
+                truth: np.ndarray) -> tuple[tuple[float, float], list[np.ndarray]]:
+    """The least and greatest value of cell ``k`` over the whole feasible set (``lows <= a @
+    x <= highs``, ``box``) when only the cells near it move and every other cell keeps its true
+    value (``truth``, a feasible point), and the points where they are reached: ``-inf`` or
+    ``inf`` where that is unbounded (so is the whole set), ``inf`` and ``-inf`` (no range)
+    where the programme fails.
+
+    Near: the cells of every constraint reached from ``k`` through cells without an upper
+    bound (hidden counts; a published count moves only within its rounding interval), at most
+    ``_LOCAL_DEPTH`` constraints away and until ``_LOCAL_FREE`` such cells are reached. A
+    constraint that touches the neighbourhood keeps it, with the cells outside at their true
+    values on its right-hand side; one that does not is met by the true values. So the ends
+    found lie inside ``k``'s ends over the whole set: a check that passes on them passes on
+    the whole set.
+    """
+    free = ~np.isfinite(box[:, 1])
+    near = np.zeros(a.shape[1], dtype=bool)
+    near[k] = True
+    frontier, count = np.array([k]), 1
+    for _ in range(_LOCAL_DEPTH):
+        rows = np.unique(np.concatenate([a_csc.indices[a_csc.indptr[c]:a_csc.indptr[c + 1]]
+                                         for c in frontier]))
+        if len(rows) == 0:
+            break
+        reached = np.unique(np.concatenate([a.indices[a.indptr[r]:a.indptr[r + 1]]
+                                            for r in rows]))
+        new = reached[~near[reached]]
+        # unbounded cells first, then the published ones, until the neighbourhood is full
+        new = np.concatenate([new[free[new]], new[~free[new]]])[:max(_LOCAL_CELLS - count, 0)]
+        near[new] = True
+        count += len(new)
+        frontier = new
+        if len(frontier) == 0:
+            break
+    cells = np.flatnonzero(near)
+    touched = np.flatnonzero(np.diff(a_csc[:, cells].tocsr().indptr))
+    rows = a[touched]
+    fixed = rows[:, ~near] @ truth[~near]
+    programme = Programmes(rows[:, cells], lows[touched] - fixed, highs[touched] - fixed,
+                           box[cells, 0], box[cells, 1])
+    column = int(np.searchsorted(cells, k))
+    ends, points = [np.inf, -np.inf], []
+    for end, sign in enumerate((-1.0, 1.0)):
+        solved = programme.maximise(column, sign)
+        if solved is None:
+            continue
+        ends[end] = sign * solved[0]
+        if solved[2] is not None:
+            point = truth.copy()
+            point[cells] = solved[2]
+            points.append(point)
+    return (float(ends[0]), float(ends[1])), points
 
 
 def _optimum(c, a, lows, highs, box, integer, time_limit, point: list | None = None) -> float:
@@ -361,7 +445,8 @@ def rounding_protects(system, hidden: np.ndarray, protect: np.ndarray, profile) 
         aims = component[wanted[component]]
         if len(aims):
             for cell, low, high, _ in _bound(component, aims, equalities, inequalities, lower,
-                                             upper, len(component) <= 400, None, enough):
+                                             upper, len(component) <= 400, None, enough,
+                                             truth=system.values):
                 found[cell] = (low, high)
     for cell in np.flatnonzero(wanted):
         low, high = found[cell]
