@@ -57,6 +57,37 @@ def test_design_effect_within_strata_is_the_stratified_estimators_variance():
     assert found == pytest.approx(variance / (p * (1 - p) / len(y)), rel=1e-10)
 
 
+def test_several_outcomes_at_once_each_get_the_design_effect_statsmodels_gives():
+    # a cohort table passes its outcomes together (one grouping of the cases); each must be
+    # the cluster-robust design effect of its own share, within strata, in every group,
+    # including a group with a missing key, a case with no officer and an all-zero outcome
+    rng = np.random.default_rng(13)
+    flag, officer = _clustered(rng, 3000, 60)
+    other = pd.Series((flag.to_numpy() & (rng.random(len(flag)) < 0.7)) | (officer % 3 == 0))
+    officers = pd.Series(officer, dtype=float)
+    officers[:40] = np.nan
+    group = pd.Series(rng.choice(["a", "b", None], len(flag), p=[0.5, 0.45, 0.05]))
+    force = pd.Series(officer // 30)
+    flags = pd.DataFrame({"first": flag, "second": other, "never": False})
+    found = design_effects(flags, [group], officers, [force])
+    assert list(found.columns) == ["first", "second", "never"]
+    assert list(found.index) == ["a", "b"]
+    assert (found["never"] == 1.0).all()
+    codes = officers.fillna(pd.Series(1000 + np.arange(len(officers)))).to_numpy()
+    for column in ("first", "second"):
+        for name in ("a", "b"):
+            mine = group.eq(name).to_numpy()
+            y, n = flags[column][mine].to_numpy(float), mine.sum()
+            within = force[mine].to_numpy()
+            variance = sum((within == h).sum() ** 2 / n ** 2
+                           * _robust_variance(y[within == h], codes[mine][within == h])
+                           for h in (0, 1))
+            p = y.mean()
+            expected = max(1.0, variance / (p * (1 - p) / n))  # never narrower than binomial
+            assert found.loc[name, column] == pytest.approx(expected, rel=1e-9)
+    assert (found[["first", "second"]] > 1.2).to_numpy().sum() >= 3  # clustered: not floored
+
+
 def test_no_clusters_or_degenerate_shares_give_design_effect_one():
     flag = pd.Series([True, False, False, True])
     assert design_effects(flag, [], None).iloc[0] == 1.0

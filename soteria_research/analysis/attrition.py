@@ -130,8 +130,9 @@ def _stratum_sandwich(y: np.ndarray, codes: np.ndarray, stratum: np.ndarray,
         return np.where(clusters > 1, clusters / (clusters - 1) * spread, 0.0), clusters
 
 
-def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Series | None,
-                   strata: Sequence[pd.Series] = ()) -> pd.Series:
+def design_effects(flag: pd.Series | pd.DataFrame, keys: Sequence[pd.Series],
+                   cluster: pd.Series | None,
+                   strata: Sequence[pd.Series] = ()) -> pd.Series | pd.DataFrame:
     """Design effect of the share of ``flag`` in each group of ``keys`` when cases come in
     clusters (the officer in charge: one officer's cases are alike).
 
@@ -150,8 +151,10 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
 
     Parameters
     ----------
-    flag : Series of bool
-        The outcome per case.
+    flag : Series of bool, or DataFrame of them
+        The outcome per case; a frame of several outcomes of the same cases gives each its
+        design effects from one grouping of the cases (the groups, strata and clusters are
+        found once: a cohort table's seven outcomes took seven times as long one by one).
     keys : list of Series
         Group columns aligned with ``flag`` (empty: one group).
     cluster : Series or None
@@ -163,7 +166,8 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
     -------
     Series
         One design effect per group, indexed as ``flag.groupby(keys).sum()`` (a single value
-        under index 0 when ``keys`` is empty).
+        under index 0 when ``keys`` is empty); a DataFrame with a column per outcome when
+        ``flag`` is a frame.
 
     Examples
     --------
@@ -173,39 +177,53 @@ def design_effects(flag: pd.Series, keys: Sequence[pd.Series], cluster: pd.Serie
     3.375
     """
     keys, strata = list(keys), list(strata)
-    grouped = flag.astype(np.int64).groupby(keys) if keys else None
-    index = grouped.sum().index if grouped is not None else pd.RangeIndex(1)
-    if cluster is None or len(flag) == 0:
-        return pd.Series(1.0, index=index)
+    flags = flag.to_frame() if isinstance(flag, pd.Series) else flag
+    first = flags.iloc[:, 0] if flags.shape[1] else pd.Series(False, index=flags.index)
+    index = (first.astype(np.int64).groupby(keys).sum().index if keys
+             else pd.RangeIndex(1))
+
+    def result(deff: np.ndarray) -> pd.Series | pd.DataFrame:
+        frame = pd.DataFrame(deff, index=index, columns=flags.columns)
+        return frame.iloc[:, 0].rename(None) if isinstance(flag, pd.Series) else frame
+
+    if cluster is None or len(flags) == 0:
+        return result(np.ones((len(index), flags.shape[1])))
     codes = _cluster_codes(cluster)
-    y = flag.to_numpy(dtype=float)
-    group = (flag.groupby(keys, observed=True).ngroup().to_numpy() if keys
-             else np.zeros(len(y), dtype=np.int64))
-    stratum = (flag.groupby(keys + strata, observed=True).ngroup().to_numpy()
-               if keys + strata else group)
-    kept = (group >= 0) & (stratum >= 0)  # a case with a missing key is in no group
-    y, codes, group, stratum = y[kept], codes[kept], group[kept], stratum[kept]
+    grouped = first.groupby(keys, observed=True) if keys else None
+    group = (grouped.ngroup().to_numpy() if grouped is not None
+             else np.zeros(len(flags), dtype=np.int64))
+    stratum = (first.groupby(keys + strata, observed=True).ngroup().to_numpy()
+               if strata else group)
+    # a case with a missing key is in no group (ngroup gives it NaN, the rest as floats)
+    kept = (group >= 0) & (stratum >= 0)
+    codes = codes[kept]
+    group, stratum = group[kept].astype(np.int64), stratum[kept].astype(np.int64)
     n_groups, n_strata = int(group.max(initial=-1)) + 1, int(stratum.max(initial=-1)) + 1
     group_of_stratum = np.zeros(n_strata, dtype=np.int64)
     group_of_stratum[stratum] = group
-
-    def mean(labels, size):
-        count = np.bincount(labels, minlength=size).astype(float)
-        return np.bincount(labels, weights=y, minlength=size) / np.where(count > 0, count, 1), count
-
-    p, n = mean(group, n_groups)
-    p_stratum, _ = mean(stratum, n_strata)
-    corrected, clusters = _stratum_sandwich(y, codes, stratum, p_stratum, n_strata)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        robust = np.bincount(group_of_stratum, weights=corrected, minlength=n_groups) / n**2
-        usable = (np.bincount(group_of_stratum, weights=clusters, minlength=n_groups) > 1) \
-            & (p > 0) & (p < 1)
-        deff = np.where(usable, np.maximum(1.0, robust / (p * (1 - p) / n)), 1.0)
-    if grouped is None:
-        return pd.Series(deff[:1] if n_groups else [1.0], index=index)
+    count = np.bincount(group, minlength=n_groups).astype(float)
+    count_stratum = np.bincount(stratum, minlength=n_strata).astype(float)
     # ngroup numbers the observed groups in the order of groupby's (sorted) result
-    observed = flag.groupby(keys, observed=True).size().index
-    return pd.Series(deff, index=observed).reindex(index, fill_value=1.0)
+    observed = grouped.size().index if grouped is not None else None
+    deffs = []
+    for column in flags.columns:
+        y = flags[column].to_numpy(dtype=float)[kept]
+        n = count
+        p = np.bincount(group, weights=y, minlength=n_groups) / np.where(n > 0, n, 1)
+        p_stratum = (np.bincount(stratum, weights=y, minlength=n_strata)
+                     / np.where(count_stratum > 0, count_stratum, 1))
+        corrected, clusters = _stratum_sandwich(y, codes, stratum, p_stratum, n_strata)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            robust = np.bincount(group_of_stratum, weights=corrected, minlength=n_groups) / n**2
+            usable = (np.bincount(group_of_stratum, weights=clusters, minlength=n_groups) > 1) \
+                & (p > 0) & (p < 1)
+            deff = np.where(usable, np.maximum(1.0, robust / (p * (1 - p) / n)), 1.0)
+        if observed is None:
+            deffs.append(deff[:1] if n_groups else np.ones(1))
+        else:
+            deffs.append(pd.Series(deff, index=observed).reindex(index, fill_value=1.0)
+                         .to_numpy())
+    return result(np.column_stack(deffs) if deffs else np.ones((len(index), 0)))
 
 
 def rest_design_effects(flag: pd.Series, group: pd.Series, cluster: pd.Series | None) -> pd.Series:
@@ -840,10 +858,12 @@ def cohort_rates(
         clusters = cases.loc[counted, cluster]
         within = ([cases.loc[counted, strata]]
                   if strata is not None and strata in cases.columns and strata not in by else [])
+        flags = pd.DataFrame({category: outcome[counted].eq(category).to_numpy()
+                              for category in categories}, index=outcome[counted].index)
+        found = design_effects(flags, keys, clusters, within)  # every outcome, one grouping
         parts = []
         for category in categories:  # a handful of outcomes
-            deff = design_effects(outcome[counted].eq(category), keys, clusters, within)
-            deff = deff.rename("design_effect").reset_index()
+            deff = found[category].rename("design_effect").reset_index()
             deff.columns = [*group_keys, "design_effect"]
             parts.append(deff.assign(outcome=category))
         deffs = pd.concat(parts, ignore_index=True)

@@ -55,11 +55,12 @@ def _group_columns(key: object, by: list[str]) -> dict:
 # --------------------------------------------------------------------------------------------
 # Pillar 3: victim engagement
 # --------------------------------------------------------------------------------------------
-def _design_effects(flag: pd.Series, cases: pd.DataFrame, by: list[str],
-                    cluster: str | None, strata: str | None) -> pd.Series:
+def _design_effects(flag: pd.Series | pd.DataFrame, cases: pd.DataFrame, by: list[str],
+                    cluster: str | None, strata: str | None) -> pd.Series | pd.DataFrame:
     """Officer design effect of the share of ``flag`` (indexed like ``cases``) in each ``by``
     group (``attrition.design_effects``; ``strata`` unless grouped by it): index as
-    ``flag.groupby(by)``, or 0 for one group; all 1 without the cluster column."""
+    ``flag.groupby(by)``, or 0 for one group; all 1 without the cluster column. A frame of
+    flags gives a column each, from one grouping of the cases."""
     rows = cases.loc[flag.index]
     clusters = (rows[cluster] if cluster is not None and cluster in cases.columns else None)
     within = ([rows[strata]] if strata is not None and strata in cases.columns
@@ -162,7 +163,7 @@ def withdrawal_timing(
     flags = pd.DataFrame(early, columns=thresholds, index=counted.index)
     counts = flags.groupby([counted[c] for c in by] or np.zeros(len(flags), dtype=np.int8),
                            dropna=False, observed=True).agg(["sum", "size"])
-    deffs = {t: _design_effects(flags[t], cases, by, cluster, strata) for t in thresholds}
+    deffs = _design_effects(flags, cases, by, cluster, strata)  # a column per threshold
     rows = []
     for key, row in counts.iterrows():  # one row per group: a handful, not per case
         for threshold in thresholds:
@@ -219,8 +220,8 @@ def withdrawal_stage(cases: pd.DataFrame, *, by: str | Sequence[str] | None = No
     table["n_withdrawals"] = (table.groupby(by, dropna=False)["n"].transform("sum") if by
                               else table["n"].sum())
     stage = withdrawals["stage_reached"].astype(str)
-    deffs = {s: _design_effects(stage.eq(s), cases, by, cluster, strata)
-             for s in table["stage"].unique()}
+    deffs = _design_effects(pd.DataFrame({s: stage.eq(s) for s in table["stage"].unique()},
+                                         index=stage.index), cases, by, cluster, strata)
     table["design_effect"] = [
         _lookup(deffs[s], (tuple(row) if len(by) > 1 else row[0]) if by else 0)
         for s, row in zip(table["stage"], table[by].itertuples(index=False, name=None)
