@@ -294,10 +294,12 @@ def _local_ends(k: int, a: sparse.csr_matrix, a_csc: sparse.csc_matrix, lows, hi
     ``inf`` where that is unbounded (so is the whole set), ``inf`` and ``-inf`` (no range)
     where the programme fails.
 
-    Near: the cells of every constraint reached from ``k`` through cells without an upper
-    bound (hidden counts; a published count moves only within its rounding interval), at most
-    ``_LOCAL_DEPTH`` constraints away and until ``_LOCAL_FREE`` such cells are reached. A
-    constraint that touches the neighbourhood keeps it, with the cells outside at their true
+    Near: the cells reached from ``k`` through the constraints, at most ``_LOCAL_DEPTH``
+    constraints away, until ``_LOCAL_CELLS`` are reached; of each step's cells those without
+    an upper bound (hidden counts) are taken first, a published count moving only within its
+    rounding interval. (Through hidden cells alone, 12 of the benchmark run's 43 aims were
+    settled near themselves; through all, 26: a hidden count moves as far as the rounding
+    slack of the published counts around it allows.) A constraint that touches the neighbourhood keeps it, with the cells outside at their true
     values on its right-hand side; one that does not is met by the true values. So the ends
     found lie inside ``k``'s ends over the whole set: a check that passes on them passes on
     the whole set.
