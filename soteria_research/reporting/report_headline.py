@@ -130,10 +130,17 @@ class ReportHeadline:
         """Headline figures as a reader sees them: measures down, force / peers / nation across,
         each share with its 95% interval; protected before it is formatted."""
 
+        from ..analysis import comparison
+
         columns: dict[str, dict[str, str]] = {}
         own = self.protected_headline()
         columns[self.name] = _headline_cells(own)
-        labels = dict(zip(own["measure"], own["label"]))
+        # every measure's label, whether or not this force has the figure: a force with no
+        # year followed long enough in the period has no share rows of its own, and the
+        # peers' and nation's rows printed their codes ("charged_within")
+        labels = {measure: label.replace("{days}", str(WITHIN_DAYS))
+                  for measure, label in comparison.HEADLINE_MEASURES.items()}
+        labels.update(zip(own["measure"], own["label"]))
         if self.force_only is not None:
             return self.force_only.headline_view(columns, labels)
         peers = self.peers()
