@@ -85,22 +85,29 @@ OTHER_FORCES = ("city_of_london", "gwent", "warwickshire", "dyfed_powys", "cleve
 OTHER_REPORTED = OTHER_FORCES[:-1]
 
 
-@pytest.fixture(scope="module")
-def other_runs(tmp_path_factory) -> dict:
+def _profile_runs(folder: Path, generated: dict, forces: list[str], **period) -> dict:
+    """Generate a file (``generate_cases(**generated)``) and run the reports of ``forces``
+    from it under each profile: ``{profile: read_run(...)}``."""
     from soteria_research.data.synthetic import generate_cases
 
-    folder = tmp_path_factory.mktemp("attacker-other")
     path = folder / "cases.csv"
-    generate_cases(forces=list(OTHER_FORCES), scale=0.04, seed=23).to_csv(path, index=False)
+    generate_cases(**generated).to_csv(path, index=False)
     kernel = kernel_for_tests(folder / "kernel")
     built = {}
     for profile in PROFILES:
-        result = run_reports(path, forces=list(OTHER_REPORTED), out=folder / "runs",
-                             run=profile, workers=2, kernel_name=kernel, disclosure=profile,
-                             progress=False)
+        result = run_reports(path, forces=forces, out=folder / "runs", run=profile,
+                             workers=2, kernel_name=kernel, disclosure=profile,
+                             progress=False, **period)
         assert result.ok, result.summary()
         built[profile] = read_run(result.run_dir)
     return built
+
+
+@pytest.fixture(scope="module")
+def other_runs(tmp_path_factory) -> dict:
+    return _profile_runs(tmp_path_factory.mktemp("attacker-other"),
+                         {"forces": list(OTHER_FORCES), "scale": 0.04, "seed": 23},
+                         list(OTHER_REPORTED))
 
 
 CITY_ALONE = {"forces": ["city_of_london", "dorset", "gwent"], "scale": 0.03, "seed": 37}
@@ -112,20 +119,8 @@ def city_alone_runs(tmp_path_factory) -> dict:
     the national overview adds up all three. On such a run the attacker's first bound on a
     curve called the published figures contradictory (its national curve printed 14.1% for
     32 events of 229 cases, one censored)."""
-    from soteria_research.data.synthetic import generate_cases
-
-    folder = tmp_path_factory.mktemp("attacker-city")
-    path = folder / "cases.csv"
-    generate_cases(**CITY_ALONE).to_csv(path, index=False)
-    kernel = kernel_for_tests(folder / "kernel")
-    built = {}
-    for profile in PROFILES:
-        result = run_reports(path, forces=["city_of_london"], out=folder / "runs",
-                             run=profile, workers=2, kernel_name=kernel, disclosure=profile,
-                             progress=False)
-        assert result.ok, result.summary()
-        built[profile] = read_run(result.run_dir)
-    return built
+    return _profile_runs(tmp_path_factory.mktemp("attacker-city"), CITY_ALONE,
+                         ["city_of_london"])
 
 
 #: A force analyst's run of one year of a file that ends mid-year (an export taken at the end of
@@ -140,20 +135,8 @@ PERIOD_RUN = {"period_start": "2023-04-01", "period_end": "2024-03-31"}
 
 @pytest.fixture(scope="module")
 def period_runs(tmp_path_factory) -> dict:
-    from soteria_research.data.synthetic import generate_cases
-
-    folder = tmp_path_factory.mktemp("attacker-period")
-    path = folder / "cases.csv"
-    generate_cases(**PERIOD).to_csv(path, index=False)
-    kernel = kernel_for_tests(folder / "kernel")
-    built = {}
-    for profile in PROFILES:
-        result = run_reports(path, forces=["city_of_london", "cumbria"], out=folder / "runs",
-                             run=profile, workers=2, kernel_name=kernel, disclosure=profile,
-                             progress=False, **PERIOD_RUN)
-        assert result.ok, result.summary()
-        built[profile] = read_run(result.run_dir)
-    return built
+    return _profile_runs(tmp_path_factory.mktemp("attacker-period"), PERIOD,
+                         ["city_of_london", "cumbria"], **PERIOD_RUN)
 
 
 def _base(profile: str) -> int | None:
