@@ -155,21 +155,28 @@ def linked_protection_seconds(params, shared: Path
                               ) -> tuple[list[float], list[float], list[float]]:
     """The national preparation run once, and its linked protection ``LINKED_RUNS`` times in all:
     seconds of each run's disclosure work (``national._protect_linked`` less computing the
-    linked tables: protecting them, applying the declared links, saving the file and each
-    force's view of it), of writing the views alone, and of the run-level protection within
-    it (``run_pattern``: computing the tables only it needs, the national ones and each force's
-    own, solving, the linked file following it, each report's view). One run of it took 3.7 s
-    and another 4.5 s with the same code, which alone moved City of London's share by 0.4
-    points."""
-    from soteria_research.reporting import national, run_pattern, sections_timeliness
+    tables the reports read: the linked tables, and the national overview's tables
+    (``computed_tables.national_tables``, which the overview reads rather than computing them
+    again); protecting them, applying the declared links, saving the file and each force's
+    view of it), of writing the views alone, and of the run-level protection within it
+    (``run_pattern``: computing the tables only it needs, each force's own, solving, the linked
+    file following it, each report's view). One run of it took 3.7 s and another 4.5 s with
+    the same code, which alone moved City of London's share by 0.4 points."""
+    from soteria_research.reporting import (
+        computed_tables,
+        national,
+        run_pattern,
+        sections_timeliness,
+    )
 
     originals = {(national, "_protect_linked"): national._protect_linked,
                  (national, "_linked_tables"): national._linked_tables,
                  (sections_timeliness, "linked_tables"): sections_timeliness.linked_tables,
                  (national, "save_linked_views"): national.save_linked_views,
+                 (computed_tables, "national_tables"): computed_tables.national_tables,
                  **{(run_pattern, name): getattr(run_pattern, name)
                     for name in ("solve_run", "follow_run", "save_own")}}
-    whole, tables, views, calls, run_level = [], [], [], [], []
+    whole, tables, views, calls, run_level, overview = [], [], [], [], [], []
 
     def capture(*args, **kwargs):
         calls.append((args, kwargs))
@@ -180,6 +187,8 @@ def linked_protection_seconds(params, shared: Path
     sections_timeliness.linked_tables = _timed(
         originals[sections_timeliness, "linked_tables"], tables)
     national.save_linked_views = _timed(originals[national, "save_linked_views"], views)
+    computed_tables.national_tables = _timed(originals[computed_tables, "national_tables"],
+                                             overview)
     for name in ("solve_run", "follow_run", "save_own"):
         setattr(run_pattern, name, _timed(originals[run_pattern, name], run_level))
     try:
@@ -190,7 +199,8 @@ def linked_protection_seconds(params, shared: Path
     finally:
         for (module, name), original in originals.items():
             setattr(module, name, original)
-    computing = [tables[2 * i] + tables[2 * i + 1] for i in range(len(whole))]
+    computing = [tables[2 * i] + tables[2 * i + 1] + (overview[i] if overview else 0.0)
+                 for i in range(len(whole))]
     parts = len(run_level) // max(len(whole), 1)  # the run-level calls of each run (3, or 0)
     run_seconds = [sum(run_level[parts * i:parts * (i + 1)]) for i in range(len(whole))]
     return [w - c for w, c in zip(whole, computing, strict=True)], views, run_seconds

@@ -105,3 +105,47 @@ def test_a_period_runs_data_quality_counts_each_forces_accepted_rows_in_the_whol
     assert rows["In this report's period for Durham"] == int(
         (in_month & whole["force"].eq("durham")).sum())
     assert rows["Accepted (all forces)"] == len(whole)
+
+
+def test_the_national_overview_reads_the_tables_the_run_protected(prepared, monkeypatch):
+    """The national tables the run-level protection registers are computed once, in the
+    preparation, and are the tables of the whole file: the overview reads them (computing
+    them again took about 20 s of a 43-force run) and prints what the run protected."""
+    from soteria_research.reporting import computed_tables
+
+    base, artefacts, whole = prepared
+    saved = sorted(p.stem for p in (artefacts.folder / computed_tables.TABLES_DIR).iterdir())
+    assert saved == sorted(computed_tables.NATIONAL_NAMES)
+    report = ReportContext(base, artefacts.folder)
+
+    def computed_again(*args, **kwargs):
+        raise AssertionError("the overview computed a table the preparation saved")
+
+    direct = {name: computed_tables.compute(name, whole) for name in saved}
+    monkeypatch.setattr(computed_tables, "compute", computed_again)
+    for name in saved:
+        table = report.table(name)
+        pd.testing.assert_frame_equal(table, direct[name], check_exact=False, rtol=1e-12,
+                                      check_dtype=False, check_categorical=False)
+        assert table.attrs == direct[name].attrs, name
+        table.iloc[:, 0] = None  # a copy: a section's edit does not reach the next reader
+        pd.testing.assert_frame_equal(report.table(name), table.__class__(direct[name]),
+                                      check_exact=False, rtol=1e-12, check_dtype=False,
+                                      check_categorical=False)
+
+
+def test_a_run_that_does_not_suppress_saves_no_national_tables(prepared, tmp_path):
+    """Under ``internal`` the run registers nothing, so the preparation computes no
+    national tables and the overview computes its own (an earlier run's are removed)."""
+    from soteria_research.reporting import computed_tables
+
+    base, artefacts, whole = prepared
+    folder = tmp_path / "shared"
+    (folder / computed_tables.TABLES_DIR).mkdir(parents=True)
+    (folder / computed_tables.TABLES_DIR / "funnel.pickle").write_bytes(b"stale")
+    internal = base.replace(disclosure="internal")
+    prepare_national(internal, folder)
+    assert not (folder / computed_tables.TABLES_DIR).exists()
+    funnel = ReportContext(internal, folder).table("funnel")
+    pd.testing.assert_frame_equal(funnel, computed_tables.compute("funnel", whole),
+                                  check_dtype=False, check_categorical=False)

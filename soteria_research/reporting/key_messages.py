@@ -147,10 +147,10 @@ def withdrawal_against_others(report) -> str | None:
 
 
 def _protected_funnel(report) -> pd.DataFrame:
-    from .national import FUNNEL_PROTECTION, linked_funnel
+    from .national import FUNNEL_PROTECTION
 
     name = "funnel_national" if report.is_national else "funnel"
-    return report.protect(linked_funnel(report.cases), name=name, **FUNNEL_PROTECTION).frame
+    return report.protect(report.table("funnel"), name=name, **FUNNEL_PROTECTION).frame
 
 
 def largest_loss(report) -> str | None:

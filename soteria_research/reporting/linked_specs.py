@@ -220,8 +220,11 @@ def linked_specs(where: dict, *, outcome_groups: tuple[str, ...], cohorts: tuple
 
 
 def linked_frames(cases: pd.DataFrame, by: str | None = "force",
-                  extract_date=None) -> dict[str, pd.DataFrame]:
-    """The linked tables as the specs name them, by force (``by``) or nationally (None)."""
+                  extract_date=None, *, computed: dict | None = None
+                  ) -> dict[str, pd.DataFrame]:
+    """The linked tables as the specs name them, by force (``by``) or nationally (None).
+    ``computed``: nationally, the tables of ``computed_tables.national_tables`` (which the
+    national overview reads), taken rather than computed again."""
     from ..analysis.demographics import outcome_shares
     from .national import linked_cohort_rates, linked_funnel, linked_outcome_mix
     from .sections_breakdowns import (
@@ -233,18 +236,25 @@ def linked_frames(cases: pd.DataFrame, by: str | None = "force",
     )
 
     keys = [by] if by else []
-    headline = linked_headline(cases, by=by, extract_date=extract_date)
+    if computed is not None and by is not None:
+        raise ValueError("computed: the national tables (by=None)")
+    computed = computed or {}
+
+    def table(name, function, *args, **kwargs):
+        return computed[name].copy() if name in computed else function(*args, **kwargs)
+
+    headline = table("headline", linked_headline, cases, by=by, extract_date=extract_date)
     frames = {"headline_recorded": headline[headline["measure"].eq("still_open")][
         [*keys, "offence_group", "n"]].rename(columns={"n": "count"})}
     for measure in HEADLINE_MEASURES:
         frames[f"headline_{measure}"] = headline[headline["measure"].eq(measure)][
             [*keys, "offence_group", "count", "n", "estimate", "ci_low", "ci_high",
              "design_effect"]]
-    mix = linked_outcome_mix(cases, by=by)
+    mix = table("outcome_mix", linked_outcome_mix, cases, by=by)
     totals = frames["headline_recorded"].rename(columns={"count": "n"}).assign(
         outcome_group="all", label="All outcomes")
     frames["outcome_mix"] = pd.concat([mix, totals], ignore_index=True)
-    frames["funnel"] = linked_funnel(cases, by=by).drop(columns="n_previous")
+    frames["funnel"] = table("funnel", linked_funnel, cases, by=by).drop(columns="n_previous")
     # the reports' trend table (years of all offences, and the years added up per offence
     # group), split in two: its years add up to the all-years rows, which are the headline's
     # figures within a year; computed apart from them, so a wrong link is refused
@@ -259,14 +269,15 @@ def linked_frames(cases: pd.DataFrame, by: str | None = "force",
     frames["trend_all_years"] = trend[~years][[*keys, "offence_group", "outcome", "n"]] \
         .reset_index(drop=True)
     for dimension in DIMENSIONS:
-        frames[f"demographics_{dimension}"] = outcome_shares(
-            cases, dimension, by=by, within_days=WITHIN_DAYS, extract_date=extract_date)
+        frames[f"demographics_{dimension}"] = table(
+            f"demographics_{dimension}", outcome_shares, cases, dimension, by=by,
+            within_days=WITHIN_DAYS, extract_date=extract_date)
     timing = {"by": by, "extract_date": extract_date}
-    for name, table in (("timeliness", timeliness_table), ("cps_timeliness", cps_table),
-                        ("suspect_timeliness", suspect_table),
-                        ("suspects_arrested", arrests_table),
-                        ("prosecution_decisions", decisions_table)):
-        frames[name] = table(cases, **timing)
+    for name, function in (("timeliness", timeliness_table), ("cps_timeliness", cps_table),
+                           ("suspect_timeliness", suspect_table),
+                           ("suspects_arrested", arrests_table),
+                           ("prosecution_decisions", decisions_table)):
+        frames[name] = table(name, function, cases, **timing)
     return frames
 
 

@@ -365,16 +365,23 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     (``run_pattern.solve_run``) gives the linked file its pattern and values, and each report
     its view of the pattern of its own tables and the national figures (``PATTERN_DIR``).
     """
+    from . import computed_tables
     from .disclosure import get_profile
     from .run_pattern import PATTERN_DIR, follow_run, save_own, solve_run
 
     tables, linked = protect_linked_tables(cases, params.disclosure, effects=effects,
                                            extract=_extract_arg(params))
-    # an earlier run's pattern goes first, so none outlives its protection
+    # an earlier run's pattern and national tables go first, so none outlives its run
     shutil.rmtree(folder / PATTERN_DIR, ignore_errors=True)
+    shutil.rmtree(folder / computed_tables.TABLES_DIR, ignore_errors=True)
     if get_profile(params.disclosure).suppress:
+        # the national overview's tables, which the run's protection registers: computed
+        # once, saved for the overview to read (ReportContext.table)
+        national_tables = computed_tables.national_tables(cases, _extract_arg(params))
+        computed_tables.save(national_tables, folder)
         run = solve_run(cases, params.disclosure, folder=folder,
-                        extract_date=_extract_arg(params), linked_tables=tables)
+                        extract_date=_extract_arg(params), linked_tables=tables,
+                        national_tables=national_tables)
         follow_run(linked, run, exact_counts=not get_profile(params.disclosure).round_base)
         save_own(run, folder, sorted(map(str, cases["force"].unique())))
     if "cohort_trends" in linked.tables:  # a report lists every year, with cases or not

@@ -54,6 +54,24 @@ class ReportData:
             return []
         return peers.loc[peers["force"].eq(self.force)].sort_values("rank")["peer"].tolist()
 
+    def table(self, name: str) -> pd.DataFrame:
+        """A table of the report's cases (``computed_tables.compute``: ``funnel``,
+        ``outcome_mix``, ``cohort_rates``, ``headline``, ``demographics_<dimension>``, the
+        timeliness tables), computed once per report and handed out as a copy. The national
+        overview reads the one the national preparation computed for the run's protection
+        where the run saved it (``computed_tables.TABLES_DIR``)."""
+        from . import computed_tables
+
+        tables = self.__dict__.setdefault("_tables", {})
+        if name not in tables:
+            frame = computed_tables.load(self.folder, name) if self.is_national else None
+            if frame is None:
+                frame = computed_tables.compute(
+                    name, self.cases, by=None if self.is_national else "force",
+                    extract_date=self.params.extract_date)
+            tables[name] = frame
+        return tables[name].copy()
+
     def outcome_mix_by_force(self) -> pd.DataFrame:
         """Outcome groups by force (and offence group): the linked table every force report
         shares."""

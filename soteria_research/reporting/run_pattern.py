@@ -64,7 +64,8 @@ _LINKED_LAYOUT = ("headline_recorded", "headline", "outcome_mix", "funnel", "coh
 
 
 def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
-              extract_date=None, linked_tables: dict | None = None):
+              extract_date=None, linked_tables: dict | None = None,
+              national_tables: dict | None = None):
     """Register the run's declared tables (``report_specs.register_run``) and solve them.
 
     ``cases``: every force's validated cases of the report period (the national preparation's,
@@ -75,7 +76,8 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
     protects, as the linked headline's are (``RunProtection.solve``). ``linked_tables``: the
     linked tables by force that the national preparation computed already
     (``national.protect_linked_tables``), taken rather than computed again
-    (``linked_specs.frames_from_linked``).
+    (``linked_specs.frames_from_linked``). ``national_tables``: the national overview's
+    tables (``computed_tables.national_tables``), likewise.
     """
     from .disclosure import RunProtection, get_profile
     from .linked_specs import frames_from_linked, linked_frames
@@ -94,7 +96,8 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
 
     frames = {"force": (linked_frames(cases, "force", extract_date) if linked_tables is None
                         else frames_from_linked(linked_tables)),
-              "national": linked_frames(cases, None, extract_date), "own": own}
+              "national": linked_frames(cases, None, extract_date, computed=national_tables),
+              "own": own}
     run = RunProtection(profile)
     register_run(run, cases, extract_date=extract_date, frames=frames)
     rounding = ("force",) if get_profile(profile).round_base and len(forces) > 1 else ()

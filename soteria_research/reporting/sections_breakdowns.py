@@ -166,7 +166,7 @@ def headline_by_offence(report) -> pd.DataFrame:
     from .national import _recorded_rows, _share_rows
 
     by = None if report.is_national else "force"
-    frame = linked_headline(report.cases, by=by, extract_date=report.params.extract_date)
+    frame = report.table("headline")  # linked_headline(report.cases, by=by, ...)
     if by is None:
         frame.insert(0, "force", NATIONAL)
     recorded = _recorded_rows(frame)
@@ -200,9 +200,7 @@ def headline_by_offence(report) -> pd.DataFrame:
 def demographics(report, dimension: str):
     """The protected outcome shares by one victim characteristic (``outcome_shares``): the
     run's linked table for a force, the national table protected alone for the overview."""
-    by = None if report.is_national else "force"
-    frame = outcome_shares(report.cases, dimension, by=by, within_days=WITHIN_DAYS,
-                           extract_date=report.params.extract_date)
+    frame = report.table(f"demographics_{dimension}")  # outcome_shares of report.cases
     protected = _protect(report, frame, f"demographics_{dimension}", **demographic_options())
     protected.frame.attrs.update(frame.attrs)
     return protected
@@ -469,11 +467,9 @@ def protected_trends(report):
     run's linked ``cohort_trends`` (``cohort_trends_national`` in the national overview,
     protected alone) with each year's total a count cell (:func:`with_year_totals`), in the
     report's layout (:func:`year_totals_as_column`)."""
-    from .national import linked_cohort_rates
-
     name = "cohort_trends_national" if report.is_national else "cohort_trends"
-    table = with_year_totals(linked_cohort_rates(report.cases)) if len(report.cases) else (
-        linked_cohort_rates(report.cases))
+    rates = report.table("cohort_rates")  # national.linked_cohort_rates(report.cases)
+    table = with_year_totals(rates) if len(report.cases) else rates
     if not report.is_national:  # the run's table has the offence groups' all-years rows too
         table = table.assign(offence_group="all")
     protected = report.protect(table, name=name, counts=["n"],
