@@ -135,6 +135,7 @@ def prepare_national(
     """
     from ..analysis import comparison
     from ..data import chunked
+    from ..data.extract_view import as_extracted
     from .shared_cases import ID_COLUMNS, ForceFiles
 
     folder = Path(folder)
@@ -157,6 +158,8 @@ def prepare_national(
         for force, n in batch["force"].value_counts().items():
             accepted[str(force)] = accepted.get(str(force), 0) + int(n)
         batch = _select_period(batch, params)
+        if params.extract_date is not None:  # every table sees the data as of that date
+            batch = as_extracted(batch, params.extract_date, source=str(params.data))
         files.write(batch)
         batch = batch.drop(columns=list(ID_COLUMNS))
         if "officer_id" in batch.columns:  # many cases per officer: one string per officer
