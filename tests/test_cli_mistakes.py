@@ -112,6 +112,14 @@ def test_a_force_with_no_cases_in_the_data_is_refused_before_anything_runs(tmp_p
     assert not (tmp_path / "out").exists()
 
 
+def test_an_extract_date_after_the_files_own_is_refused_with_the_date_to_give(tmp_path):
+    # The sample was extracted on 2024-03-31: it cannot show what happened by 2030.
+    result = _report(tmp_path, "--extract-date", "2030-01-01", "--workers", "1")
+    _assert_refused(result, "sample_cases.csv", "--extract-date 2030-01-01",
+                    "extract date, 2024-03-31 (column extract_date)",
+                    "Give --extract-date 2024-03-31 or earlier")
+
+
 def test_a_bad_disclosure_profile_is_refused(tmp_path, no_run):
     _assert_refused(_report(tmp_path, "--disclosure", "public"), "disclosure")
 
