@@ -102,9 +102,11 @@ def test_largest_loss_is_read_off_the_all_offences_funnel(one_force):
 
     from soteria_research.analysis.attrition import funnel
     from soteria_research.reporting import key_messages
+    from soteria_research.reporting.computed_tables import compute
     from soteria_research.reporting.figures import label
 
     report = SimpleNamespace(is_national=False, cases=one_force,
+                             table=lambda name: compute(name, one_force),
                              protect=lambda frame, **_: SimpleNamespace(frame=frame))
     stages = funnel(one_force).reset_index(drop=True)
     worst = int(stages["n"].div(stages["n"].shift()).iloc[1:].idxmin())

@@ -515,6 +515,7 @@ class ReportContext(ReportData, ReportHeadline, ReportModels, ReportTables,
         self._national_cases = self.cases if self.is_national else None
         self._tte: pd.DataFrame | None = None
         self._curves: dict[tuple, pd.DataFrame] = {}  # ReportModels.incidence_curve
+        self._tables: dict[str, pd.DataFrame] = {}  # ReportData.table
         self.validation = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
         linked = folder / LINKED_FILE
         view = folder / LINKED_VIEWS / f"{params.force}.json"

@@ -62,7 +62,7 @@ class ReportData:
         where the run saved it (``computed_tables.TABLES_DIR``)."""
         from . import computed_tables
 
-        tables = self.__dict__.setdefault("_tables", {})
+        tables = self._tables
         if name not in tables:
             frame = computed_tables.load(self.folder, name) if self.is_national else None
             if frame is None:
