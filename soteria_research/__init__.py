@@ -46,6 +46,7 @@ API: dict[str, dict[str, str]] = {
         "read_cases": "data.ingest",
         "validate_cases": "data.ingest",
         "read_cases_in_chunks": "data.chunked",
+        "as_extracted": "data.extract_view",
         "ValidationReport": "data.ingest",
         "read_table": "data.reading",
         "case_schema": "data.ingest",
