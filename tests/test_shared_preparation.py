@@ -134,6 +134,43 @@ def test_the_national_overview_reads_the_tables_the_run_protected(prepared, monk
                                       check_categorical=False)
 
 
+def test_a_force_report_reads_its_own_tables_the_run_protected(prepared, monkeypatch):
+    """Each force's own tables (withdrawals, repeat suspects, devices, caseload) are
+    computed once, by the run-level protection, and saved: the force's report reads them
+    rather than computing them again, and they are the tables ``pillars`` gives on the
+    force's cases alone, as the notebook showed them. The device table's hazard ratio (a
+    model fit per force) is fitted by the report, on the saved counts."""
+    from soteria_research.analysis import pillars
+    from soteria_research.reporting import computed_tables
+
+    base, artefacts, whole = prepared
+    for force in ("durham", "city_of_london"):
+        cases = whole[whole["force"].eq(force)].reset_index(drop=True)
+        direct = {"withdrawal_timing": pillars.withdrawal_timing(cases),
+                  "withdrawal_stage": pillars.withdrawal_stage(cases).round({"median_days": 0}),
+                  "repeat_suspects": pillars.repeat_suspects(cases),
+                  "earlier_allegations": pillars.earlier_allegation_outcomes(cases),
+                  "device_requests": pillars.device_requests(cases),
+                  "officer_caseload": pillars.officer_caseload(cases).round(
+                      {"mean": 0, "median": 0, "p90": 0})}
+        saved = artefacts.folder / computed_tables.OWN_DIR / force
+        assert sorted(p.stem for p in saved.iterdir()) == sorted(computed_tables.OWN_NAMES)
+        report = ReportContext(base.replace(force=force), artefacts.folder)
+        with monkeypatch.context() as patch:
+            for name in ("withdrawal_timing", "withdrawal_stage", "repeat_suspects",
+                         "earlier_allegation_outcomes", "device_requests", "officer_caseload"):
+                patch.setattr(pillars, name, lambda *a, name=name, **k: pytest.fail(
+                    f"the report computed {name} again"))
+            tables = {name: report.table(name) for name in direct}
+        fitted = direct["device_requests"].set_index("measure").loc[
+            "withdrawal_hazard_ratio", "estimate"]
+        assert force == "city_of_london" or pd.notna(fitted)  # a ratio that is fitted
+        for name, table in tables.items():
+            pd.testing.assert_frame_equal(table.reset_index(drop=True),
+                                          direct[name].reset_index(drop=True),
+                                          check_exact=False, rtol=1e-12, obj=f"{force} {name}")
+
+
 def test_a_run_that_does_not_suppress_saves_no_national_tables(prepared, tmp_path):
     """Under ``internal`` the run registers nothing, so the preparation computes no
     national tables and the overview computes its own (an earlier run's are removed)."""
@@ -143,9 +180,11 @@ def test_a_run_that_does_not_suppress_saves_no_national_tables(prepared, tmp_pat
     folder = tmp_path / "shared"
     (folder / computed_tables.TABLES_DIR).mkdir(parents=True)
     (folder / computed_tables.TABLES_DIR / "funnel.pickle").write_bytes(b"stale")
+    (folder / computed_tables.OWN_DIR / "durham").mkdir(parents=True)
     internal = base.replace(disclosure="internal")
     prepare_national(internal, folder)
     assert not (folder / computed_tables.TABLES_DIR).exists()
+    assert not (folder / computed_tables.OWN_DIR).exists()
     funnel = ReportContext(internal, folder).table("funnel")
     pd.testing.assert_frame_equal(funnel, computed_tables.compute("funnel", whole),
                                   check_dtype=False, check_categorical=False)

@@ -377,6 +377,7 @@ def _protect_linked(cases: pd.DataFrame, params: ReportParameters, folder: Path,
     # an earlier run's pattern and national tables go first, so none outlives its run
     shutil.rmtree(folder / PATTERN_DIR, ignore_errors=True)
     shutil.rmtree(folder / computed_tables.TABLES_DIR, ignore_errors=True)
+    shutil.rmtree(folder / computed_tables.OWN_DIR, ignore_errors=True)
     if get_profile(params.disclosure).suppress:
         # the national overview's tables, which the run's protection registers: computed
         # once, saved for the overview to read (ReportContext.table)

@@ -57,15 +57,21 @@ class ReportData:
     def table(self, name: str) -> pd.DataFrame:
         """A table of the report's cases (``computed_tables.compute``: ``funnel``,
         ``outcome_mix``, ``cohort_rates``, ``headline``, ``demographics_<dimension>``, the
-        timeliness tables), computed once per report and handed out as a copy. The national
+        timeliness tables; a force report's own tables, ``computed_tables.OWN_NAMES`` and
+        ``device_requests``), computed once per report and handed out as a copy. The national
         overview reads the one the national preparation computed for the run's protection
-        where the run saved it (``computed_tables.TABLES_DIR``)."""
+        where the run saved it (``computed_tables.TABLES_DIR``), a force report its own
+        tables likewise (``computed_tables.OWN_DIR``)."""
         from . import computed_tables
 
         tables = self._tables
         if name not in tables:
-            frame = computed_tables.load(self.folder, name) if self.is_national else None
-            if frame is None:
+            saved = name if name != "device_requests" else "device_request_counts"
+            frame = computed_tables.load(self.folder, saved,
+                                         None if self.is_national else self.force)
+            if name == "device_requests":  # the counts saved; the hazard ratio fitted here
+                frame = computed_tables.compute(name, self.cases, counts=frame)
+            elif frame is None:
                 frame = computed_tables.compute(
                     name, self.cases, by=None if self.is_national else "force",
                     extract_date=self.params.extract_date)

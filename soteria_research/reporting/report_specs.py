@@ -189,20 +189,33 @@ def stack_forces(parts: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame
             for name in parts[0]}
 
 
-def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.DataFrame]:
+def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730,
+               tables: dict[str, pd.DataFrame] | None = None) -> dict[str, pd.DataFrame]:
     """The own tables of every force of ``cases``, by force (a ``force`` column), as the force
     notebook computes each (``notebooks/force_deep_dive.ipynb``: ``pillars`` on the force's
-    cases alone, medians and caseload figures to whole days and cases). Each force's on its
-    own cases: a suspect named again in another force's case is not an earlier allegation
-    in this force's report."""
+    cases alone, ``computed_tables.compute``, medians and caseload figures to whole days and
+    cases). Each force's on its own cases: a suspect named again in another force's case is
+    not an earlier allegation in this force's report. ``tables``: one force's own tables
+    (``computed_tables.own_tables`` of ``cases``) computed already, which its report reads
+    too."""
+    from .computed_tables import own_tables
+
     forces = sorted(map(str, cases["force"].unique()))
     if len(forces) > 1:
+        if tables is not None:
+            raise ValueError("own_frames: tables are one force's; cases hold several forces")
         return stack_forces([own_frames(cases[cases["force"].astype(str).eq(force)],
                                         horizon_days=horizon_days) for force in forces])
+    tables = own_tables(cases) if tables is None else tables
     by = "force"
-    timing = pillars.withdrawal_timing(cases, by=by, horizon_days=horizon_days)
-    timing = timing.drop(columns="horizon_days")
-    stage = pillars.withdrawal_stage(cases, by=by).round({"median_days": 0})
+
+    def forced(frame: pd.DataFrame) -> pd.DataFrame:  # the report's table, by force
+        return frame.assign(**{by: forces[0]})[[by, *frame.columns]]
+
+    timing = (tables["withdrawal_timing"] if horizon_days == 730 else
+              pillars.withdrawal_timing(cases, horizon_days=horizon_days))
+    timing = forced(timing).drop(columns="horizon_days")
+    stage = forced(tables["withdrawal_stage"])
     # every stage of each force, as the spec lists them (charged and convicted: 0, each row
     # with the force's withdrawals, which the report's table repeats on every row)
     grid = pd.MultiIndex.from_product([stage[by].drop_duplicates(), list(STAGES)],
@@ -210,14 +223,12 @@ def own_frames(cases: pd.DataFrame, *, horizon_days: int = 730) -> dict[str, pd.
     stage = grid.merge(stage, on=[by, "stage"], how="left")
     stage["n"] = stage["n"].fillna(0).astype(int)
     stage["n_withdrawals"] = stage.groupby(by)["n"].transform("sum")
-    caseload = pillars.officer_caseload(cases, by=by).round({"mean": 0, "median": 0, "p90": 0})
     return {"withdrawal_timing": timing, "withdrawal_stage": stage,
-            "repeat_suspects": pillars.repeat_suspects(cases, by=by),
-            "earlier_allegations": pillars.earlier_allegation_outcomes(cases, by=by).drop(
+            "repeat_suspects": forced(tables["repeat_suspects"]),
+            "earlier_allegations": forced(tables["earlier_allegations"]).drop(
                 columns="within_days"),
-            "device_requests": device_wide(pillars.device_requests(cases, by=by,
-                                                                   hazard_ratio=False), by),
-            "officer_caseload": caseload}
+            "device_requests": device_wide(forced(tables["device_request_counts"]), by),
+            "officer_caseload": forced(tables["officer_caseload"])}
 
 
 #: Counts that name the same cases in the synthetic world but not by definition of a real

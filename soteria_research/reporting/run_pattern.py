@@ -71,7 +71,8 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
     ``cases``: every force's validated cases of the report period (the national preparation's,
     without identifiers); the own tables are computed on each force's cases as its report
     reads them (``shared_cases.read_cases`` from ``folder``: the repeat-suspect table needs
-    the suspects' ids), or on ``cases`` when the folder holds none. Under a profile that
+    the suspects' ids), or on ``cases`` when the folder holds none; from the folder, each
+    force's are saved in it for its report to read (``computed_tables.OWN_DIR``). Under a profile that
     rounds, the national totals are left to the rounding where the attacker confirms it
     protects, as the linked headline's are (``RunProtection.solve``). ``linked_tables``: the
     linked tables by force that the national preparation computed already
@@ -79,6 +80,7 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
     (``linked_specs.frames_from_linked``). ``national_tables``: the national overview's
     tables (``computed_tables.national_tables``), likewise.
     """
+    from . import computed_tables
     from .disclosure import RunProtection, get_profile
     from .linked_specs import frames_from_linked, linked_frames
     from .report_specs import own_frames, register_run, stack_forces
@@ -91,8 +93,14 @@ def solve_run(cases: pd.DataFrame, profile, *, folder: str | Path | None = None,
                                  "table), or the run folder holding each force's cases.")
         own = own_frames(cases)
     else:
-        own = stack_forces([own_frames(read_cases(folder, [force], exclude=UNREAD_BY_REPORTS))
-                            for force in forces])
+        parts = []
+        for force in forces:
+            mine = read_cases(folder, [force], exclude=UNREAD_BY_REPORTS)
+            # computed once: saved for the force's report to read (ReportContext.table)
+            tables = computed_tables.own_tables(mine)
+            computed_tables.save(tables, folder, force)
+            parts.append(own_frames(mine, tables=tables))
+        own = stack_forces(parts)
 
     frames = {"force": (linked_frames(cases, "force", extract_date) if linked_tables is None
                         else frames_from_linked(linked_tables)),
