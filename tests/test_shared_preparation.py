@@ -134,6 +134,21 @@ def test_the_national_overview_reads_the_tables_the_run_protected(prepared, monk
                                       check_categorical=False)
 
 
+def test_the_run_registers_the_national_tables_it_would_compute(prepared):
+    """The run-level protection takes the nation's linked tables (the trend table's years
+    among them) from the national tables the preparation computed once: each equals the
+    table computed from the cases."""
+    from soteria_research.reporting import computed_tables
+    from soteria_research.reporting.linked_specs import linked_frames
+
+    _, _, whole = prepared
+    taken = linked_frames(whole, None, computed=computed_tables.national_tables(whole))
+    direct = linked_frames(whole, None)
+    assert sorted(taken) == sorted(direct)
+    for name, frame in direct.items():
+        pd.testing.assert_frame_equal(taken[name], frame, obj=name)
+
+
 def test_a_force_report_reads_its_own_tables_the_run_protected(prepared, monkeypatch):
     """Each force's own tables (withdrawals, repeat suspects, devices, caseload) are
     computed once, by the run-level protection, and saved: the force's report reads them

@@ -260,8 +260,12 @@ def linked_frames(cases: pd.DataFrame, by: str | None = "force",
     # figures within a year; computed apart from them, so a wrong link is refused
     group = by or "_run"
     data = cases if by else cases.assign(_run="all")
-    trend = with_all_years(with_year_totals(linked_cohort_rates(data, by=group), by=group),
-                           data, by=group)
+    if "cohort_rates" in computed:  # the national table: by one "_run", as computed below
+        rates = computed["cohort_rates"].copy()
+        rates.insert(0, group, "all")
+    else:
+        rates = linked_cohort_rates(data, by=group)
+    trend = with_all_years(with_year_totals(rates, by=group), data, by=group)
     if not by:
         trend = trend.drop(columns=group)
     years = trend["cohort"].astype(str).ne(ALL_YEARS)
