@@ -54,6 +54,21 @@ def test_own_tables_are_the_notebooks_tables(cases, frames):
         pillars.officer_caseload(durham)["cases"].tolist()
 
 
+def test_a_force_with_no_withdrawals_registers_the_zeros_its_report_prints(cases):
+    """A force with no withdrawal in the period: its report prints the withdrawal-stage table
+    with a row of 0 for each stage, so the run registers those rows (the table grouped by
+    force had none for it, and the run protected a table the report never printed)."""
+    none = cases[cases["force"].eq("durham")
+                 & ~cases["outcome_group"].eq("victim_withdrawal")].reset_index(drop=True)
+    printed = pillars.withdrawal_stage(none).round({"median_days": 0})
+    assert len(printed) and printed["n"].eq(0).all()
+    registered = own_frames(none)["withdrawal_stage"]
+    assert registered["force"].eq("durham").all()
+    stages = registered.set_index("stage")
+    assert stages.loc[printed["stage"], "n"].tolist() == printed["n"].tolist()
+    assert stages["n_withdrawals"].eq(0).all()
+
+
 def test_own_tables_link_to_the_linked_tables(cases, frames):
     run, _ = _solved(cases, frames)
     durham = cases[cases["force"].eq("durham")]
