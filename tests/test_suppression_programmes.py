@@ -251,7 +251,8 @@ def test_secondary_suppression_warns_nothing_in_a_notebook():
 @given(st.data())
 def test_an_aim_bounded_near_itself_gets_ends_inside_its_true_ones(data):
     """The rounding check bounds a cell of a large part first over the cells near it, the rest
-    at their true values (``attacker._local_ends``): the ends it is given that way (``local``,
+    at their true values (``attacker._local_ends``), and the cells that leaves unsettled all
+    together (``attacker._move_together``): the ends it is given that way (``local``, ``joint``,
     and ``seen`` from those points) must lie inside its true ends and be ``enough`` apart; any
     other aim keeps its exact ends. Here every part counts as large and a neighbourhood holds
     from one cell to all of them."""
@@ -276,9 +277,10 @@ def test_an_aim_bounded_near_itself_gets_ends_inside_its_true_ones(data):
                                 False, 20.0, enough, truth=system.values.astype(float))
     finally:
         attacker.LOCAL_FROM, attacker._LOCAL_CELLS = saved
+    assert sorted(aim for aim, *_ in found) == list(range(n))
     for aim, low, high, how in found:
         true_low, true_high = exact[aim]
-        if how in ("seen", "local"):
+        if how in ("seen", "local", "joint"):
             assert true_low - 1e-6 <= low and high <= true_high + 1e-6
             assert high - low >= enough
         else:

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 from scipy import sparse
 
-__all__ = ["MILP_NODE_LIMIT", "Programmes", "milp_limits", "quiet_highs"]
+__all__ = ["MILP_NODE_LIMIT", "Programmes", "milp_limits", "quiet_highs", "solve_lp"]
 
 _BANNER_SHOWN = False
 
@@ -116,3 +116,24 @@ class Programmes:
         solution = self.highs.getSolution()
         return (-self.highs.getInfo().objective_function_value, np.array(solution.row_dual),
                 np.array(solution.col_value))
+
+
+def solve_lp(a: sparse.spmatrix, row_lower, row_upper, lower, upper, cost) -> np.ndarray | None:
+    """An optimal solution of min ``cost @ x`` over ``row_lower <= a @ x <= row_upper``,
+    ``lower <= x <= upper`` (one HiGHS model, as :class:`Programmes`); None when there is none
+    (infeasible, unbounded or stopped).
+
+    Examples
+    --------
+    >>> a = sparse.csr_matrix([[1.0, 1.0]])  # x0 + x1 <= 3
+    >>> solve_lp(a, [-np.inf], [3.0], [0.0, 0.0], [2.0, 2.0], [-2.0, -1.0]).tolist()
+    [2.0, 1.0]
+    """
+    programme = Programmes(a, np.asarray(row_lower, dtype=float),
+                           np.asarray(row_upper, dtype=float), lower, upper)
+    programme.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32),
+                                   np.asarray(cost, dtype=float))
+    programme.highs.run()
+    if programme.highs.getModelStatus() != programme.status.kOptimal:
+        return None
+    return np.array(programme.highs.getSolution().col_value)
