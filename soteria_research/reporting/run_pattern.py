@@ -151,8 +151,10 @@ def _from_run(run, name: str, frame: pd.DataFrame
     keep their own shares and intervals, hidden wherever the run hides their count or its
     total (``extra`` in ``hidden`` where not mapped)."""
     values = frame.copy()
-    hidden = pd.DataFrame(False, index=frame.index, columns=frame.columns)
-    mapped = hidden.copy()
+    # filled as arrays, a run table's rows a column at a time, then made frames
+    hidden = np.zeros(frame.shape, dtype=bool)
+    mapped = np.zeros(frame.shape, dtype=bool)
+    kinds = [dtype.kind for dtype in values.dtypes]
     cache: dict[tuple[str, str], tuple] = {}
     # the rows of each run table, copied a column at a time below: cell by cell, the 43-force
     # run spent 17 s (profiled) setting single values
@@ -182,14 +184,17 @@ def _from_run(run, name: str, frame: pd.DataFrame
         keys, _, mask, published = cache[key]
         for column in frame.columns.intersection(mask.columns).difference([*keys, "force"]):
             at = frame.columns.get_loc(column)
-            hidden.iloc[positions, at] = mask[column].to_numpy(dtype=bool)[ats]
+            hidden[positions, at] = mask[column].to_numpy(dtype=bool)[ats]
             source = published[column].to_numpy()[ats]
-            if values.dtypes.iloc[at].kind in "iuf" and source.dtype == object:
+            if kinds[at] in "iuf" and source.dtype == object:
                 source = source.astype(float)  # a hidden value (None) is NaN in a number column
-            if values.dtypes.iloc[at].kind in "iu" and np.isnan(source.astype(float)).any():
+            if kinds[at] in "iu" and np.isnan(source.astype(float)).any():
                 values[column] = values[column].astype(float)
+                kinds[at] = "f"
             values.iloc[positions, at] = source
-            mapped.iloc[positions, at] = True
+            mapped[positions, at] = True
+    hidden = pd.DataFrame(hidden, index=frame.index, columns=frame.columns)
+    mapped = pd.DataFrame(mapped, index=frame.index, columns=frame.columns)
     for i, row, rows, mask, published, at in special:
         if name == "funnel" and "n_previous" in frame.columns:
             stages = list(STAGES)
@@ -214,17 +219,20 @@ def _declared(linked) -> list[str]:
             and linked.tables[name]["rows"]]
 
 
-def take_run_pattern(linked, run) -> dict[str, tuple[int, int]]:
+def take_run_pattern(linked, run, patterns: dict | None = None) -> dict[str, tuple[int, int]]:
     """Give the run's linked file (``LinkedProtection``) the run-level protection's pattern
     and published values wherever the run declares the cell; returns, by table, the cells
     hidden that the reports' engine printed and those printed that it hid. Hidden values are
-    not kept in the file, which holds only published values."""
+    not kept in the file, which holds only published values. ``patterns``: filled with each
+    table's cells the run hides, for :func:`hide_in_linked`."""
     from .disclosure.linked_shares import _store, _table
 
     changed = {}
     for name in _declared(linked):
         frame, mask = _table(linked, name)
         values, hidden, mapped = _from_run(run, name, frame)
+        if patterns is not None:
+            patterns[name] = (frame.index, frame.columns, hidden)
         new_mask = hidden.where(mapped, mask | hidden)
         values = values.where(mapped, frame).mask(new_mask)
         changed[name] = (int((new_mask & ~mask).to_numpy().sum()),
@@ -233,16 +241,19 @@ def take_run_pattern(linked, run) -> dict[str, tuple[int, int]]:
     return changed
 
 
-def hide_in_linked(linked, run) -> dict[str, int]:
+def hide_in_linked(linked, run, patterns: dict | None = None) -> dict[str, int]:
     """Hide, in the run's linked file, every declared cell the run hides that is printed;
     returns the cells newly hidden by table (after the hand links: none, or they undid the
-    run's pattern)."""
+    run's pattern). ``patterns`` (from :func:`take_run_pattern`): the run's hidden cells of a
+    table whose rows and columns are unchanged since, not looked up again."""
     from .disclosure.linked_shares import _store, _table
 
     added = {}
     for name in _declared(linked):
         frame, mask = _table(linked, name)
-        _, hidden, _ = _from_run(run, name, frame)
+        index, columns, hidden = (patterns or {}).get(name, (None, None, None))
+        if hidden is None or not (index.equals(frame.index) and columns.equals(frame.columns)):
+            _, hidden, _ = _from_run(run, name, frame)
         new = hidden & ~mask
         if new.to_numpy().any():
             _store(linked, name, frame.mask(new), mask | hidden)
@@ -263,11 +274,12 @@ def follow_run(linked, run, *, exact_counts: bool, rounds: int = 5) -> dict:
 
     # the run computes the outcome mix's shares from the published counts itself
     rules = tuple(r for r in LINKED_QUANTITIES if r.action is not shares_over_published_totals)
-    changed = take_run_pattern(linked, run)
+    patterns: dict = {}
+    changed = take_run_pattern(linked, run, patterns)
     again: dict[str, int] = {}
     for _ in range(rounds):
         apply_linked_quantities(linked, exact_counts=exact_counts, rules=rules)
-        added = hide_in_linked(linked, run)
+        added = hide_in_linked(linked, run, patterns)
         if not any(added.values()):
             return {"taken": changed, "hidden_again": again}
         for name, cells in added.items():

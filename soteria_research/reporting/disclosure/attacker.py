@@ -379,12 +379,10 @@ def _local_ends(k: int, a: sparse.csr_matrix, a_csc: sparse.csc_matrix, lows, hi
     near[k] = True
     frontier, count = np.array([k]), 1
     for _ in range(_LOCAL_DEPTH):
-        rows = np.unique(np.concatenate([a_csc.indices[a_csc.indptr[c]:a_csc.indptr[c + 1]]
-                                         for c in frontier]))
+        rows = np.unique(_gather(a_csc, frontier))
         if len(rows) == 0:
             break
-        reached = np.unique(np.concatenate([a.indices[a.indptr[r]:a.indptr[r + 1]]
-                                            for r in rows]))
+        reached = np.unique(_gather(a, rows))
         new = reached[~near[reached]]
         # unbounded cells first, then the published ones, until the neighbourhood is full
         new = np.concatenate([new[free[new]], new[~free[new]]])[:max(_LOCAL_CELLS - count, 0)]
@@ -411,6 +409,24 @@ def _local_ends(k: int, a: sparse.csr_matrix, a_csc: sparse.csc_matrix, lows, hi
             point[cells] = solved[2]
             points.append(point)
     return (float(ends[0]), float(ends[1])), points
+
+
+def _gather(matrix: sparse.csr_matrix | sparse.csc_matrix, items: np.ndarray) -> np.ndarray:
+    """The stored indices of rows (CSR) or columns (CSC) ``items`` of ``matrix``, one array.
+
+    Examples
+    --------
+    >>> m = sparse.csr_matrix([[1, 0, 1], [0, 1, 0], [1, 1, 0]])
+    >>> _gather(m, np.array([2, 0])).tolist()
+    [0, 1, 0, 2]
+    """
+    starts = matrix.indptr[items]
+    counts = matrix.indptr[np.asarray(items) + 1] - starts
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=matrix.indices.dtype)
+    shift = starts - np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return matrix.indices[np.repeat(shift, counts) + np.arange(total)]
 
 
 def _optimum(c, a, lows, highs, box, integer, time_limit, point: list | None = None) -> float:
