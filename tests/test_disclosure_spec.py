@@ -410,3 +410,41 @@ def test_nested_rows_are_parts_of_the_next_and_a_sum_of_structural_zeros_is_one(
     view = run.published_view()
     late = [c for c in view["cells"] if c["identity"] == [["stage", "late"]]]
     assert len(late) == 1 and late[0]["exact"] and late[0]["published"] == 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_table_with_every_row_is_completed_as_the_grid_lists_it(seed, monkeypatch):
+    """A table that already has a row for every combination of its keys is put in the grid's
+    order without building the grid (``TableSpec._grid_order``): rows, order, types and
+    values must be what completing it through the grid gives, with keys of each kind (a
+    force not listed, a numeric year, an outcome listed with its total row), shuffled; and a
+    table with a row missing or a key twice still goes through the grid."""
+    rng = np.random.default_rng(seed)
+    spec = TableSpec(keys=("force", "year", "outcome"), counts=("n",),
+                     categories={"year": (2021, 2022), "outcome": OUTCOMES},
+                     total_rows={"outcome": "all"}, rates=share_of("n", "n"))
+    rows = [(force, year, outcome, int(rng.integers(0, 50)))
+            for force in ("kent", "durham", "city_of_london")
+            for year in (2021, 2022) for outcome in (*OUTCOMES, "all")]
+    frame = pd.DataFrame(rows, columns=["force", "year", "outcome", "n"])
+    frame["share"] = frame["n"] / 50
+    frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    frame.attrs = {"estimand": "cases followed a year"}
+    found = []
+    order = TableSpec._grid_order
+    monkeypatch.setattr(TableSpec, "_grid_order",
+                        staticmethod(lambda *args: found.append(order(*args)) or found[-1]))
+    quick = spec.complete(frame)
+    assert len(found) == 1 and found[0] is not None  # put in order, no grid built
+    monkeypatch.setattr(TableSpec, "_grid_order", staticmethod(lambda *args: None))
+    through_grid = spec.complete(frame)
+    pd.testing.assert_frame_equal(quick, through_grid, check_exact=True)
+    assert quick.attrs == through_grid.attrs
+    monkeypatch.undo()
+    assert quick["year"].dtype == frame["year"].dtype and quick["n"].dtype == frame["n"].dtype
+    assert TableSpec._grid_order(frame.iloc[1:], ["year"], ["force"], 3, [
+        pd.DataFrame({"year": ["2021", "2022"]})]) is None
+    twice = pd.concat([frame.iloc[:1], frame.iloc[:-1]], ignore_index=True)
+    spelled = twice.assign(year=twice["year"].astype(str))
+    assert TableSpec._grid_order(spelled, ["year"], ["force", "outcome"], 18, [
+        pd.DataFrame({"year": ["2021", "2022"]})]) is None
